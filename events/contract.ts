@@ -1,0 +1,54 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { InvalidEventError } from '../src/domain/errors.ts';
+
+/** An EventBridge rule pattern, as deployed (`serverless.yml` pulls the same JSON files in). */
+export type EventPattern = Record<string, unknown>;
+
+/**
+ * One definition per event contract: the source and detail-type, the runtime check (a zod schema that
+ * extends Powertools' EventBridge envelope, so `id`, `time`, `account`, `region`, `resources` are kept),
+ * the inferred type, and the rule pattern. AWS-owned details are validated only on the fields we use and
+ * are never `.strict()`: AWS adds fields.
+ */
+export function defineEventContract<
+  const Source extends string,
+  const DetailType extends string,
+  Detail extends z.ZodType,
+  Resources extends z.ZodType<string[]> = z.ZodArray<z.ZodString>,
+>(definition: {
+  source: Source;
+  detailType: DetailType;
+  detail: Detail;
+  pattern: EventPattern;
+  /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN). */
+  resources?: Resources;
+}) {
+  const schema = EventBridgeSchema.extend({
+    source: z.literal(definition.source),
+    'detail-type': z.literal(definition.detailType),
+    detail: definition.detail,
+    resources: (definition.resources ?? z.array(z.string())) as Resources,
+  });
+  type Event = z.infer<typeof schema>;
+  return {
+    source: definition.source,
+    detailType: definition.detailType,
+    pattern: definition.pattern,
+    schema,
+    /** Parses an event or throws {@link InvalidEventError} naming every failing field. */
+    parse(input: unknown): Event {
+      return parseWith(schema, input, `${definition.source} "${definition.detailType}" event`);
+    },
+  };
+}
+
+/** Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field. */
+export function parseWith<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map(
+    (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+  );
+  throw new InvalidEventError(`invalid ${what}: ${issues.join('; ')}`, issues, { cause: result.error });
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { parseWith } from '../contract.ts';
+import pattern from './signal.pattern.json' with { type: 'json' };
+
+/**
+ * dr-autopilot's own events ("signals") on its custom bus. Every detector (reverse replication, replication
+ * monitor, restore validation, alarms, reconciler) emits the same versioned envelope; the readiness publisher
+ * folds them into state without knowing which detector sent them. A new detector plugs in by emitting this
+ * envelope under a new detail-type: nothing in the publisher changes.
+ *
+ * A signal either carries an `assessment` (the resource's readiness as of `observedAt`) or is evidence only
+ * (recorded for auditors, no state change: e.g. "skipped: drill").
+ */
+export const SIGNAL_SOURCE = 'dr-autopilot';
+export const SIGNAL_VERSION = 1;
+
+export const SIGNAL_TYPES = {
+  reversedReplicationStarted: 'Reversed Replication Started',
+  reverseReplicationSkipped: 'Reverse Replication Skipped',
+  recoveryLaunchFailed: 'Recovery Launch Failed',
+  failbackStateChanged: 'Failback State Changed',
+  replicationStatusChanged: 'Replication Status Changed',
+  readyToFailBack: 'Ready To Fail Back',
+  restoreStarted: 'Restore Started',
+  restoreSkipped: 'Restore Skipped',
+  restoreTestResult: 'Restore Test Result',
+  alarmStateChanged: 'Alarm State Changed',
+} as const;
+export type SignalType = (typeof SIGNAL_TYPES)[keyof typeof SIGNAL_TYPES];
+
+export const READINESS_STATES = ['READY', 'AT_RISK', 'NOT_READY', 'UNKNOWN'] as const;
+export type ReadinessState = (typeof READINESS_STATES)[number];
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const RESOURCE_TYPES = [
+  'drs-source-server',
+  'drs-recovery-instance',
+  'drs-service',
+  'backup-resource',
+  'alarm',
+] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** Workload names come from the `dr-autopilot:workload` tag: keep them printable and short. */
+export const WORKLOAD_TAG = 'dr-autopilot:workload';
+export const RPO_TAG = 'dr-autopilot:rpo';
+export const RTO_TAG = 'dr-autopilot:rto';
+export const DEFAULT_WORKLOAD = 'default';
+
+const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const signalDetailSchema = z.object({
+  version: z.literal(SIGNAL_VERSION),
+  /** Deterministic: the same observation always gets the same id, so a redelivered signal is recognisable. */
+  signalId: z.string().min(8).max(128),
+  resource: z.object({
+    type: z.enum(RESOURCE_TYPES),
+    id: z.string().min(1).max(2048),
+    arn: z.string().optional(),
+    region: z.string().min(1),
+    account: z.string().min(1),
+    name: z.string().optional(),
+  }),
+  workload: z.string().min(1).max(128),
+  /** When the evidence was observed (not when the signal was sent): orders out-of-order deliveries. */
+  observedAt: z.iso.datetime({ offset: true }),
+  severity: z.enum(SEVERITIES),
+  /** One line for humans, no line breaks. */
+  summary: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine((s) => !/[\r\n]/.test(s), 'must be one line'),
+  assessment: z
+    .object({
+      state: z.enum(READINESS_STATES),
+      /** A short reason, fit for an SNS subject (`recovery launch failed for s-1234…`). */
+      reason: z.string().min(1).max(120),
+      /** What on-call should do next. */
+      nextStep: z.string().max(500).optional(),
+      /** The README/runbook section to open (an anchor such as `runbook-recovery-launch-failed`). */
+      runbook: z.string().max(200).optional(),
+    })
+    .optional(),
+  evidence: z.record(z.string(), evidenceValue),
+  dryRun: z.boolean(),
+  /** The id of the event that caused this signal (the correlation id in the logs). */
+  correlationId: z.string().min(1),
+});
+export type SignalDetail = z.infer<typeof signalDetailSchema>;
+
+export const signalEventSchema = EventBridgeSchema.extend({
+  source: z.literal(SIGNAL_SOURCE),
+  'detail-type': z.enum(Object.values(SIGNAL_TYPES) as [SignalType, ...SignalType[]]),
+  detail: signalDetailSchema,
+});
+export type SignalEvent = z.infer<typeof signalEventSchema>;
+
+/** The rule that routes every signal on the dr-autopilot bus to the readiness publisher. */
+export const signalPattern = pattern;
+
+export function parseSignalEvent(input: unknown): SignalEvent {
+  return parseWith(signalEventSchema, input, 'dr-autopilot signal');
+}
+
+/** A signal ready to put on the bus. */
+export interface Signal {
+  type: SignalType;
+  detail: SignalDetail;
+}
+
+export type SignalInput = Omit<SignalDetail, 'version' | 'signalId' | 'workload'> & {
+  type: SignalType;
+  workload?: string | undefined;
+};
+
+/**
+ * Builds a signal, validating it against its own schema (a detector that builds a bad signal fails loudly
+ * here, before anything is published) and deriving its deterministic id.
+ */
+export function createSignal(input: SignalInput): Signal {
+  const { type, ...rest } = input;
+  const signalId = createHash('sha256')
+    .update([type, rest.resource.type, rest.resource.id, rest.observedAt, rest.correlationId].join('|'))
+    .digest('hex')
+    .slice(0, 32);
+  const detail = parseWith(
+    signalDetailSchema,
+    { ...rest, workload: rest.workload ?? DEFAULT_WORKLOAD, version: SIGNAL_VERSION, signalId },
+    `"${type}" signal`,
+  );
+  return { type, detail };
+}
+
+/** The workload a resource belongs to, from its tags (`dr-autopilot:workload`, default `default`). */
+export function workloadFromTags(tags: Record<string, string> | undefined): string {
+  const value = tags?.[WORKLOAD_TAG]?.trim();
+  return value && value.length > 0 ? value.slice(0, 128) : DEFAULT_WORKLOAD;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineEventContract } from '../contract.ts';
+import { idFromArn, resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
+import pattern from './launch-result.pattern.json' with { type: 'json' };
+
+/**
+ * DRS Source Server Launch Result: a drill or recovery instance was launched for a source server.
+ * Keys are kebab-case and `is-drill` is a string (`"FALSE"` in AWS's sample), not a boolean. Only the two
+ * documented states are named; any other string still parses (AWS may add states) and is never acted on.
+ */
+export const launchResult = defineEventContract({
+  source: 'aws.drs',
+  detailType: 'DRS Source Server Launch Result',
+  pattern,
+  resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  detail: z.object({
+    state: z.string().min(1),
+    'job-id': z.string().regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)'),
+    'is-drill': z.string().optional(),
+  }),
+});
+
+export type LaunchResultEvent = ReturnType<typeof launchResult.parse>;
+
+export function sourceServerIdOf(event: { resources: string[] }): string {
+  return idFromArn(event.resources[0] ?? '');
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { defineEventContract } from '../contract.ts';
+import { resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
+import pattern from './pit-snapshot-taken.pattern.json' with { type: 'json' };
+
+/** DRS PIT Snapshot Taken. `EbsSnapshotIDs` is a comma-separated string, not an array. */
+export const pitSnapshotTaken = defineEventContract({
+  source: 'aws.drs',
+  detailType: 'DRS PIT Snapshot Taken',
+  pattern,
+  resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  detail: z.object({
+    DrsSnapshotID: z.string().min(1),
+    EbsSnapshotIDs: z.string().transform((ids) => ids.split(',').filter((id) => id.length > 0)),
+  }),
+});
+export type PitSnapshotTakenEvent = ReturnType<typeof pitSnapshotTaken.parse>;

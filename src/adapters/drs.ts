@@ -1,0 +1,153 @@
+import {
+  DescribeJobsCommand,
+  DescribeRecoverySnapshotsCommand,
+  DescribeSourceServersCommand,
+  type DrsClient,
+  type Job,
+  paginateDescribeRecoveryInstances,
+  paginateDescribeSourceServers,
+  type RecoveryInstance,
+  ReverseReplicationCommand,
+  type SourceServer,
+} from '@aws-sdk/client-drs';
+import type {
+  DrsJob,
+  DrsReader,
+  DrsRecoveryInstance,
+  DrsReplicationControl,
+  DrsSourceServer,
+} from '../ports/drs.ts';
+
+/** DescribeSourceServers / DescribeRecoveryInstances page size: large pages keep a 3,000-server sweep at ~30 calls. */
+const PAGE_SIZE = 100;
+
+export function toSourceServer(server: SourceServer): DrsSourceServer {
+  const replication = server.dataReplicationInfo;
+  return {
+    sourceServerId: server.sourceServerID ?? '',
+    arn: server.arn,
+    tags: server.tags ?? {},
+    replicationDirection: server.replicationDirection,
+    originRegion: server.sourceCloudProperties?.originRegion,
+    originAccountId: server.sourceCloudProperties?.originAccountID,
+    reversedDirectionSourceServerArn: server.reversedDirectionSourceServerArn,
+    recoveryInstanceId: server.recoveryInstanceId,
+    dataReplicationState: replication?.dataReplicationState,
+    lagDuration: replication?.lagDuration,
+    replicatedDisks: (replication?.replicatedDisks ?? []).map((disk) => ({
+      deviceName: disk.deviceName,
+      backloggedStorageBytes: disk.backloggedStorageBytes,
+    })),
+    dataReplicationError: replication?.dataReplicationError?.error,
+    hostname: server.sourceProperties?.identificationHints?.hostname,
+    lastLaunchType: server.lifeCycle?.lastLaunch?.initiated?.type,
+    lastLaunchJobId: server.lifeCycle?.lastLaunch?.initiated?.jobID,
+    stagingAccountId: server.stagingArea?.stagingAccountID,
+  };
+}
+
+export function toRecoveryInstance(instance: RecoveryInstance): DrsRecoveryInstance {
+  const replication = instance.dataReplicationInfo;
+  return {
+    recoveryInstanceId: instance.recoveryInstanceID ?? '',
+    arn: instance.arn,
+    tags: instance.tags ?? {},
+    jobId: instance.jobID,
+    sourceServerId: instance.sourceServerID,
+    isDrill: instance.isDrill,
+    originEnvironment: instance.originEnvironment,
+    originAvailabilityZone: instance.originAvailabilityZone,
+    ec2InstanceState: instance.ec2InstanceState,
+    dataReplicationState: replication?.dataReplicationState,
+    lagDuration: replication?.lagDuration,
+    replicatedDisks: (replication?.replicatedDisks ?? []).map((disk) => ({
+      deviceName: disk.deviceName,
+      backloggedStorageBytes: disk.backloggedStorageBytes,
+    })),
+    dataReplicationError: replication?.dataReplicationError?.error,
+    failbackState: instance.failback?.state,
+    pointInTimeSnapshotDateTime: instance.pointInTimeSnapshotDateTime,
+  };
+}
+
+function toJob(job: Job): DrsJob {
+  return {
+    jobId: job.jobID ?? '',
+    type: job.type,
+    initiatedBy: job.initiatedBy,
+    status: job.status,
+    creationDateTime: job.creationDateTime,
+    participatingServers: (job.participatingServers ?? []).map((server) => ({
+      sourceServerId: server.sourceServerID,
+      recoveryInstanceId: server.recoveryInstanceID,
+      launchStatus: server.launchStatus,
+    })),
+  };
+}
+
+/** DRS through the AWS SDK v3 client: Region and endpoint come from the SDK's standard configuration. */
+export function createDrsAdapter(client: DrsClient): DrsReader & DrsReplicationControl {
+  return {
+    async describeJob(jobId) {
+      const { items } = await client.send(new DescribeJobsCommand({ filters: { jobIDs: [jobId] } }));
+      const job = items?.find((candidate) => candidate.jobID === jobId);
+      return job ? toJob(job) : undefined;
+    },
+    async describeSourceServer(sourceServerId) {
+      const { items } = await client.send(
+        new DescribeSourceServersCommand({ filters: { sourceServerIDs: [sourceServerId] } }),
+      );
+      const server = items?.find((candidate) => candidate.sourceServerID === sourceServerId);
+      return server ? toSourceServer(server) : undefined;
+    },
+    async describeRecoveryInstancesOf(sourceServerId) {
+      const instances: DrsRecoveryInstance[] = [];
+      for await (const page of paginateDescribeRecoveryInstances(
+        { client, pageSize: PAGE_SIZE },
+        { filters: { sourceServerIDs: [sourceServerId] } },
+      )) {
+        instances.push(...(page.items ?? []).map(toRecoveryInstance));
+      }
+      return instances;
+    },
+    async *listSourceServers() {
+      for await (const page of paginateDescribeSourceServers(
+        { client, pageSize: PAGE_SIZE },
+        { filters: {} },
+      )) {
+        yield (page.items ?? []).map(toSourceServer);
+      }
+    },
+    async *listRecoveryInstances() {
+      for await (const page of paginateDescribeRecoveryInstances(
+        { client, pageSize: PAGE_SIZE },
+        { filters: {} },
+      )) {
+        yield (page.items ?? []).map(toRecoveryInstance);
+      }
+    },
+    async newestRecoverySnapshot(sourceServerId) {
+      const { items } = await client.send(
+        new DescribeRecoverySnapshotsCommand({
+          sourceServerID: sourceServerId,
+          order: 'DESC',
+          maxResults: 1,
+        }),
+      );
+      const snapshot = items?.[0];
+      return snapshot
+        ? {
+            snapshotId: snapshot.snapshotID ?? '',
+            expectedTimestamp: snapshot.expectedTimestamp ?? '',
+            timestamp: snapshot.timestamp,
+          }
+        : undefined;
+    },
+    async reverseReplication(recoveryInstanceId) {
+      const { reversedDirectionSourceServerArn } = await client.send(
+        new ReverseReplicationCommand({ recoveryInstanceID: recoveryInstanceId }),
+      );
+      return { reversedDirectionSourceServerArn };
+    },
+  };
+}

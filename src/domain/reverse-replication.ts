@@ -1,0 +1,251 @@
+import { ForeignEventError } from './errors.ts';
+
+/**
+ * Whether to start reversed replication after a DRS launch (DESIGN.md §3, rules 1–3 and 5).
+ * Pure: facts in, decision out. Every branch that does not end in `reverse` is a refusal by policy, not an
+ * error; "when in doubt, do nothing and alert" is the rule for anything the facts cannot confirm.
+ */
+
+export const LAUNCH_SUCCEEDED = 'RECOVERY_LAUNCH_SUCCEEDED';
+export const LAUNCH_FAILED = 'RECOVERY_LAUNCH_FAILED';
+
+/** The fields of a *DRS Source Server Launch Result* event the decision reads. */
+export interface LaunchEventFacts {
+  id: string;
+  account: string;
+  region: string;
+  state: string;
+  jobId: string;
+  /** The event's `is-drill` string, verbatim (`"FALSE"` in AWS's sample); `undefined` when absent. */
+  isDrill: string | undefined;
+  sourceServerId: string;
+}
+
+export interface JobFacts {
+  initiatedBy?: string | undefined;
+  participatingServers: { sourceServerId?: string | undefined; recoveryInstanceId?: string | undefined }[];
+}
+
+export interface SourceServerFacts {
+  replicationDirection?: string | undefined;
+  originRegion?: string | undefined;
+  reversedDirectionSourceServerArn?: string | undefined;
+}
+
+export interface RecoveryInstanceFacts {
+  recoveryInstanceId: string;
+  jobId?: string | undefined;
+  isDrill?: boolean | undefined;
+  originEnvironment?: string | undefined;
+  dataReplicationState?: string | undefined;
+}
+
+export interface ReverseReplicationFacts {
+  event: LaunchEventFacts;
+  /** `undefined`: DescribeJobs found no such job. */
+  job: JobFacts | undefined;
+  /** `undefined`: DescribeSourceServers found no such server. */
+  sourceServer: SourceServerFacts | undefined;
+  /** The source server's recovery instances (all of them; the decision matches them on the job). */
+  recoveryInstances: RecoveryInstanceFacts[];
+}
+
+export interface ReverseReplicationPolicy {
+  /** This deployment's account and Region: nothing from elsewhere is acted on (rule 5). */
+  account: string;
+  region: string;
+  /** Re-protect *failback* instances (step 3 of the failback procedure). Off unless configured (rule 2). */
+  reverseFailbackInstances: boolean;
+}
+
+export type SkipReason =
+  /** The event's state is neither documented launch state. */
+  | 'launch-state-unknown'
+  /** The event says `is-drill: TRUE`. */
+  | 'drill'
+  /** The event says not a drill, but DescribeJobs / DescribeRecoveryInstances say it was. */
+  | 'drill-by-api'
+  /** `is-drill` is missing or neither TRUE nor FALSE: cannot tell, so do nothing and alert. */
+  | 'drill-flag-unknown'
+  | 'job-not-found'
+  /** The job was not started by StartRecovery (e.g. a DRS failback-client launch or a diagnostic). */
+  | 'not-a-recovery-job'
+  | 'source-server-not-found'
+  /** A failback launch (the source server replicates in the FAILBACK direction) and re-protection is off. */
+  | 'failback-launch'
+  /** The server did not originate in EC2 (on-premises): reversed replication does not apply. */
+  | 'on-premises-origin'
+  /** The origin Region is missing or is this Region: not a cross-Region failover. */
+  | 'not-cross-region'
+  | 'no-recovery-instance'
+  | 'already-reversed';
+
+export type ReverseReplicationDecision =
+  | { action: 'signal-launch-failed' }
+  | { action: 'skip'; reason: SkipReason; explanation: string }
+  | {
+      action: 'reverse';
+      direction: 'failover' | 'failback';
+      recoveryInstanceIds: string[];
+      /** Instances of the same launch that already replicate (nothing to do for them). */
+      alreadyReplicating: string[];
+    };
+
+/** Reversal has started (or is under way) once the instance's replication has left NOT_STARTED. */
+const NOT_REPLICATING = new Set([undefined, 'NOT_STARTED']);
+
+/**
+ * Rule 5: an event from another account or Region is rejected (thrown), before any API call.
+ */
+export function assertOwnEvent(
+  event: Pick<LaunchEventFacts, 'id' | 'account' | 'region'>,
+  policy: Pick<ReverseReplicationPolicy, 'account' | 'region'>,
+): void {
+  if (event.account !== policy.account || event.region !== policy.region) {
+    throw new ForeignEventError(
+      `event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
+    );
+  }
+}
+
+/** How the event's `is-drill` string reads: only an explicit FALSE (any case) counts as "not a drill". */
+export function readDrillFlag(isDrill: string | undefined): 'drill' | 'not-drill' | 'unknown' {
+  const flag = isDrill?.trim().toUpperCase();
+  if (flag === 'FALSE') return 'not-drill';
+  if (flag === 'TRUE') return 'drill';
+  return 'unknown';
+}
+
+/**
+ * The part of the decision the event alone settles, so no API call is made for a drill or a failed launch.
+ * Returns `undefined` when the API facts are needed.
+ */
+export function screenLaunchEvent(event: LaunchEventFacts): ReverseReplicationDecision | undefined {
+  if (event.state === LAUNCH_FAILED) return { action: 'signal-launch-failed' };
+  if (event.state !== LAUNCH_SUCCEEDED) {
+    return skip('launch-state-unknown', `launch state "${event.state}" is not ${LAUNCH_SUCCEEDED}`);
+  }
+  const flag = readDrillFlag(event.isDrill);
+  if (flag === 'drill') return skip('drill', 'the event says this launch was a drill');
+  if (flag === 'unknown') {
+    return skip(
+      'drill-flag-unknown',
+      `the event's is-drill is ${JSON.stringify(event.isDrill ?? null)}, not TRUE or FALSE`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The whole decision. Real recovery means all of: the event says `is-drill: FALSE`; the job was initiated by
+ * START_RECOVERY; the recovery instance says `isDrill: false` and `originEnvironment: AWS`; the source server
+ * replicates in the FAILOVER direction (or FAILBACK, when re-protection is configured) from another Region;
+ * and nothing has been reversed yet.
+ */
+export function decideReverseReplication(
+  facts: ReverseReplicationFacts,
+  policy: ReverseReplicationPolicy,
+): ReverseReplicationDecision {
+  const screened = screenLaunchEvent(facts.event);
+  if (screened) return screened;
+
+  const { job, sourceServer, event } = facts;
+  if (!job) return skip('job-not-found', `DescribeJobs does not know job ${event.jobId}`);
+  if (job.initiatedBy === 'START_DRILL')
+    return skip('drill-by-api', `job ${event.jobId} was initiated by START_DRILL`);
+  if (job.initiatedBy !== 'START_RECOVERY') {
+    return skip(
+      'not-a-recovery-job',
+      `job ${event.jobId} was initiated by ${job.initiatedBy ?? 'nothing DRS reports'}, not START_RECOVERY`,
+    );
+  }
+
+  const launched = facts.recoveryInstances.filter((instance) => instance.jobId === event.jobId);
+  const jobInstanceIds = new Set(
+    job.participatingServers
+      .filter((server) => server.sourceServerId === event.sourceServerId && server.recoveryInstanceId)
+      .map((server) => server.recoveryInstanceId),
+  );
+  for (const id of jobInstanceIds) {
+    if (id && !launched.some((instance) => instance.recoveryInstanceId === id)) {
+      // The job names an instance DescribeRecoveryInstances does not show (yet): cannot confirm its facts.
+      return skip(
+        'no-recovery-instance',
+        `recovery instance ${id} of job ${event.jobId} is not visible in DescribeRecoveryInstances`,
+      );
+    }
+  }
+  if (launched.length === 0) {
+    return skip(
+      'no-recovery-instance',
+      `no recovery instance of source server ${event.sourceServerId} comes from job ${event.jobId}`,
+    );
+  }
+  const drillInstance = launched.find((instance) => instance.isDrill !== false);
+  if (drillInstance) {
+    return skip(
+      'drill-by-api',
+      `recovery instance ${drillInstance.recoveryInstanceId} has isDrill ${String(drillInstance.isDrill ?? 'unset')}`,
+    );
+  }
+
+  if (!sourceServer)
+    return skip('source-server-not-found', `DescribeSourceServers does not know ${event.sourceServerId}`);
+  const nonAws = launched.find((instance) => instance.originEnvironment !== 'AWS');
+  if (nonAws) {
+    return skip(
+      'on-premises-origin',
+      `recovery instance ${nonAws.recoveryInstanceId} originates from ${nonAws.originEnvironment ?? 'an unknown environment'}, not AWS`,
+    );
+  }
+
+  let direction: 'failover' | 'failback';
+  if (sourceServer.replicationDirection === 'FAILOVER') direction = 'failover';
+  else if (sourceServer.replicationDirection === 'FAILBACK') {
+    if (!policy.reverseFailbackInstances) {
+      return skip(
+        'failback-launch',
+        `source server ${event.sourceServerId} replicates in the FAILBACK direction: this is a failback launch`,
+      );
+    }
+    direction = 'failback';
+  } else {
+    return skip(
+      'not-cross-region',
+      `source server ${event.sourceServerId} has replication direction ${sourceServer.replicationDirection ?? 'unset'}`,
+    );
+  }
+  if (!sourceServer.originRegion || sourceServer.originRegion === policy.region) {
+    return skip(
+      'not-cross-region',
+      `source server ${event.sourceServerId} originates in ${sourceServer.originRegion ?? 'no Region DRS reports'}, not another Region`,
+    );
+  }
+
+  if (sourceServer.reversedDirectionSourceServerArn) {
+    return skip(
+      'already-reversed',
+      `source server ${event.sourceServerId} already has reversed-direction server ${sourceServer.reversedDirectionSourceServerArn}`,
+    );
+  }
+  const pending = launched.filter((instance) => NOT_REPLICATING.has(instance.dataReplicationState));
+  const alreadyReplicating = launched.filter(
+    (instance) => !NOT_REPLICATING.has(instance.dataReplicationState),
+  );
+  if (pending.length === 0) {
+    return skip(
+      'already-reversed',
+      `recovery instance(s) ${alreadyReplicating.map((i) => `${i.recoveryInstanceId} (${i.dataReplicationState})`).join(', ')} already replicate`,
+    );
+  }
+  return {
+    action: 'reverse',
+    direction,
+    recoveryInstanceIds: pending.map((instance) => instance.recoveryInstanceId),
+    alreadyReplicating: alreadyReplicating.map((instance) => instance.recoveryInstanceId),
+  };
+}
+
+function skip(reason: SkipReason, explanation: string): ReverseReplicationDecision {
+  return { action: 'skip', reason, explanation };
+}

@@ -1,0 +1,84 @@
+/**
+ * What dr-autopilot reads from and asks of AWS Elastic Disaster Recovery, in its own terms. Field names
+ * follow the DRS API (service model 2020-02-26); absent values stay `undefined`, never guessed.
+ */
+export interface DrsJob {
+  jobId: string;
+  type?: string | undefined;
+  initiatedBy?: string | undefined;
+  status?: string | undefined;
+  creationDateTime?: string | undefined;
+  participatingServers: {
+    sourceServerId?: string | undefined;
+    recoveryInstanceId?: string | undefined;
+    launchStatus?: string | undefined;
+  }[];
+}
+
+export interface DrsReplicatedDisk {
+  deviceName?: string | undefined;
+  backloggedStorageBytes?: number | undefined;
+}
+
+export interface DrsSourceServer {
+  sourceServerId: string;
+  arn?: string | undefined;
+  tags: Record<string, string>;
+  replicationDirection?: string | undefined;
+  originRegion?: string | undefined;
+  originAccountId?: string | undefined;
+  reversedDirectionSourceServerArn?: string | undefined;
+  recoveryInstanceId?: string | undefined;
+  dataReplicationState?: string | undefined;
+  lagDuration?: string | undefined;
+  replicatedDisks: DrsReplicatedDisk[];
+  dataReplicationError?: string | undefined;
+  hostname?: string | undefined;
+  lastLaunchType?: string | undefined;
+  lastLaunchJobId?: string | undefined;
+  stagingAccountId?: string | undefined;
+}
+
+export interface DrsRecoveryInstance {
+  recoveryInstanceId: string;
+  arn?: string | undefined;
+  tags: Record<string, string>;
+  jobId?: string | undefined;
+  sourceServerId?: string | undefined;
+  isDrill?: boolean | undefined;
+  originEnvironment?: string | undefined;
+  originAvailabilityZone?: string | undefined;
+  ec2InstanceState?: string | undefined;
+  dataReplicationState?: string | undefined;
+  lagDuration?: string | undefined;
+  replicatedDisks: DrsReplicatedDisk[];
+  dataReplicationError?: string | undefined;
+  failbackState?: string | undefined;
+  pointInTimeSnapshotDateTime?: string | undefined;
+}
+
+export interface DrsRecoverySnapshot {
+  snapshotId: string;
+  expectedTimestamp: string;
+  timestamp?: string | undefined;
+}
+
+/** Read-only DRS queries. */
+export interface DrsReader {
+  describeJob(jobId: string): Promise<DrsJob | undefined>;
+  describeSourceServer(sourceServerId: string): Promise<DrsSourceServer | undefined>;
+  describeRecoveryInstancesOf(sourceServerId: string): Promise<DrsRecoveryInstance[]>;
+  /** Every source server in the Region, page by page. */
+  listSourceServers(): AsyncIterable<DrsSourceServer[]>;
+  /** Every recovery instance in the Region, page by page. */
+  listRecoveryInstances(): AsyncIterable<DrsRecoveryInstance[]>;
+  /** The newest point-in-time snapshot of a source server (one DescribeRecoverySnapshots call). */
+  newestRecoverySnapshot(sourceServerId: string): Promise<DrsRecoverySnapshot | undefined>;
+}
+
+/** The one changing DRS call dr-autopilot makes. */
+export interface DrsReplicationControl {
+  reverseReplication(
+    recoveryInstanceId: string,
+  ): Promise<{ reversedDirectionSourceServerArn?: string | undefined }>;
+}

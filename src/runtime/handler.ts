@@ -1,0 +1,62 @@
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+export interface EventHandlerOptions<Event, Outcome> {
+  logger: Logger;
+  /** The contract check: throws `InvalidEventError` naming the field; runs before anything else. */
+  parse: (input: unknown) => Event;
+  /** The use case. It must return an outcome (never `undefined`: idempotency stores it). */
+  run: (event: Event, context: Context) => Promise<Outcome>;
+  /**
+   * Idempotency on the event `id` (Powertools `makeIdempotent`, not the middy middleware: in 2.35.0 the
+   * middleware deletes a concurrent invocation's in-progress record when it rejects a duplicate, #5675).
+   * Omit for handlers whose effects are idempotent by construction.
+   */
+  idempotency?: { persistenceStore: BasePersistenceLayer; expiresAfterSeconds?: number };
+}
+
+/**
+ * The middy chain every event-driven function uses: Lambda context in the logs, the event `id` as the
+ * correlation id, contract validation, idempotency, and the outcome logged. Errors are logged and rethrown,
+ * never swallowed, so Lambda retries, the on-failure destination and the DLQ can fire.
+ */
+export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<Event, Outcome>) {
+  const { logger, parse } = options;
+  const run = options.idempotency
+    ? makeIdempotent(options.run, {
+        persistenceStore: options.idempotency.persistenceStore,
+        config: new IdempotencyConfig({
+          eventKeyJmesPath: 'id',
+          throwOnNoIdempotencyKey: true,
+          expiresAfterSeconds: options.idempotency.expiresAfterSeconds ?? 86_400,
+        }),
+      })
+    : options.run;
+
+  return middy(async (input: unknown, context: Context): Promise<Outcome> => {
+    const id = typeof input === 'object' && input !== null && 'id' in input ? String(input.id) : undefined;
+    if (id) logger.setCorrelationId(id);
+    try {
+      const event = parse(input);
+      const outcome = await run(event, context);
+      logger.info('outcome', { outcome: outcome as Record<string, unknown> });
+      return outcome;
+    } catch (error) {
+      logger.error('invocation failed', { error: error as Error });
+      throw error;
+    }
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** The account this function runs in, from its invoked-function ARN (`arn:aws:lambda:region:ACCOUNT:function:name`). */
+export function accountOf(context: Pick<Context, 'invokedFunctionArn'>): string {
+  const account = context.invokedFunctionArn.split(':')[4];
+  if (!account || !/^\d{12}$/.test(account)) {
+    throw new Error(`cannot read the account from invokedFunctionArn "${context.invokedFunctionArn}"`);
+  }
+  return account;
+}

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsError, type DoubleResponse, startAwsDouble } from '../helpers/aws-http-double.ts';
+import { lambdaContext } from '../helpers/context.ts';
+import { createIdempotencyTable, startDynalite } from '../helpers/dynalite.ts';
+import { baseEnv } from '../helpers/env.ts';
+import { loadSample, type SampleEvent } from '../helpers/events.ts';
+
+/**
+ * The real handler (functions/reverse-replication.ts, with its middy chain and Powertools idempotency) against
+ * real SDK clients pointed at local doubles through AWS_ENDPOINT_URL_<SERVICE>, and dynalite for idempotency.
+ */
+const SOURCE_SERVER = 's-12345678901234567';
+const INSTANCE = 'i-0a1b2c3d4e5f60718';
+const JOB = 'drsjob-04ca7d0d3fb6afa3e';
+
+/** DRS state as the double serves it; ReverseReplication changes it as DRS would. */
+const drsState = {
+  instanceReplication: 'NOT_STARTED',
+  reversedArn: undefined as string | undefined,
+  reversals: 0,
+  throttleReversals: 0,
+  isDrillInstance: false,
+};
+
+function resetDrs() {
+  Object.assign(drsState, {
+    instanceReplication: 'NOT_STARTED',
+    reversedArn: undefined,
+    reversals: 0,
+    throttleReversals: 0,
+    isDrillInstance: false,
+  });
+}
+
+let doubles: Awaited<ReturnType<typeof startAwsDouble>>;
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let handler: (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
+let putEvents: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createIdempotencyTable(dynamo.client, 'idempotency');
+  doubles = await startAwsDouble({
+    DescribeJobs: () => ({
+      body: {
+        items: [
+          {
+            jobID: JOB,
+            type: 'LAUNCH',
+            initiatedBy: 'START_RECOVERY',
+            status: 'COMPLETED',
+            participatingServers: [
+              { sourceServerID: SOURCE_SERVER, recoveryInstanceID: INSTANCE, launchStatus: 'LAUNCHED' },
+            ],
+          },
+        ],
+      },
+    }),
+    DescribeSourceServers: () => ({
+      body: {
+        items: [
+          {
+            sourceServerID: SOURCE_SERVER,
+            arn: `arn:aws:drs:us-west-2:111122223333:source-server/${SOURCE_SERVER}`,
+            tags: { 'dr-autopilot:workload': 'payments' },
+            replicationDirection: 'FAILOVER',
+            sourceCloudProperties: { originRegion: 'us-east-1', originAccountID: '111122223333' },
+            ...(drsState.reversedArn ? { reversedDirectionSourceServerArn: drsState.reversedArn } : {}),
+          },
+        ],
+      },
+    }),
+    DescribeRecoveryInstances: () => ({
+      body: {
+        items: [
+          {
+            recoveryInstanceID: INSTANCE,
+            sourceServerID: SOURCE_SERVER,
+            jobID: JOB,
+            isDrill: drsState.isDrillInstance,
+            originEnvironment: 'AWS',
+            dataReplicationInfo: { dataReplicationState: drsState.instanceReplication },
+          },
+        ],
+      },
+    }),
+    ReverseReplication: (request): DoubleResponse => {
+      if (drsState.throttleReversals > 0) {
+        drsState.throttleReversals -= 1;
+        return awsError(429, 'ThrottlingException', 'Rate exceeded');
+      }
+      if (drsState.instanceReplication !== 'NOT_STARTED')
+        return awsError(409, 'ConflictException', 'replication already reversed');
+      expect(request.body).toEqual({ recoveryInstanceID: INSTANCE });
+      drsState.reversals += 1;
+      drsState.instanceReplication = 'INITIATING';
+      drsState.reversedArn = 'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde';
+      // Slow enough for concurrent invocations to overlap.
+      return { delayMs: 100, body: { reversedDirectionSourceServerArn: drsState.reversedArn } };
+    },
+    PutEvents: (request) => {
+      const entries = (request.body.Entries as Record<string, unknown>[]) ?? [];
+      putEvents.push(...entries);
+      return {
+        body: {
+          FailedEntryCount: 0,
+          Entries: entries.map((_, index) => ({ EventId: `evt-${putEvents.length}-${index}` })),
+        },
+      };
+    },
+  });
+  Object.assign(process.env, baseEnv(), {
+    AWS_ENDPOINT_URL_DRS: doubles.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: doubles.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_LAMBDA_FUNCTION_NAME: 'dr-autopilot-test-reverseReplication',
+    AWS_MAX_ATTEMPTS: '2',
+  });
+  ({ handler } = (await import('../../functions/reverse-replication.ts')) as unknown as {
+    handler: typeof handler;
+  });
+});
+
+afterAll(async () => {
+  await doubles?.close();
+  await dynamo?.close();
+});
+
+beforeEach(() => {
+  resetDrs();
+  putEvents = [];
+});
+
+function launchEvent(id: string, change: (event: SampleEvent) => void = () => {}) {
+  const event = loadSample<SampleEvent>('drs', 'source-server-launch-result.recovery-launch-succeeded');
+  event.id = id;
+  change(event);
+  return event;
+}
+
+const context = () => lambdaContext({ functionName: 'dr-autopilot-test-reverseReplication' });
+
+/** Lambda's async invocation: on error, retry (here: at once) up to `retries` times. */
+async function invokeAsync(event: unknown, retries = 2) {
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    try {
+      return await handler(event, context());
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+describe('reverse-replication handler, end to end', () => {
+  it('starts exactly one reversal when the same event is delivered twice', async () => {
+    const event = launchEvent('dup-twice-1');
+
+    const first = await handler(event, context());
+    const second = await handler(structuredClone(event), context());
+
+    expect(first).toMatchObject({ action: 'reverse-replication-started', recoveryInstanceIds: [INSTANCE] });
+    expect(second).toEqual(first);
+    expect(drsState.reversals).toBe(1);
+    expect(doubles.count('PutEvents')).toBeGreaterThan(0);
+    expect(putEvents.map((entry) => entry.DetailType)).toEqual(['Reversed Replication Started']);
+  });
+
+  it('starts exactly one reversal when the same event arrives five times at once', async () => {
+    const event = launchEvent('dup-concurrent-1');
+
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => handler(structuredClone(event), context())),
+    );
+    // The duplicates were refused while the first was in progress; Lambda retries them.
+    const rejected = results.filter((result) => result.status === 'rejected');
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const result of rejected)
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(
+        /IdempotencyAlreadyInProgress|already in progress/i,
+      );
+    const retried = await Promise.all(rejected.map(() => invokeAsync(structuredClone(event))));
+
+    expect(drsState.reversals).toBe(1);
+    for (const outcome of retried) expect(outcome).toMatchObject({ action: 'reverse-replication-started' });
+    expect(putEvents.filter((entry) => entry.DetailType === 'Reversed Replication Started')).toHaveLength(1);
+  });
+
+  it('a throttled first attempt, retried, starts exactly one reversal', async () => {
+    drsState.throttleReversals = 2; // more than the SDK's own attempts (AWS_MAX_ATTEMPTS=2): the invocation fails
+
+    await expect(handler(launchEvent('throttled-1'), context())).rejects.toThrow(/Rate exceeded/);
+    expect(drsState.reversals).toBe(0);
+    const outcome = await handler(launchEvent('throttled-1'), context());
+
+    expect(outcome).toMatchObject({ action: 'reverse-replication-started' });
+    expect(drsState.reversals).toBe(1);
+  });
+
+  it('a redelivery under a new event id after the reversal is skipped by the API-state check', async () => {
+    await handler(launchEvent('first-delivery'), context());
+
+    const outcome = await handler(launchEvent('replayed-with-new-id'), context());
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(drsState.reversals).toBe(1);
+  });
+
+  it('never reverses a drill revealed only by the API', async () => {
+    drsState.isDrillInstance = true;
+    const reversalsBefore = doubles.count('ReverseReplication');
+
+    const outcome = await handler(launchEvent('drill-by-api-1'), context());
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'drill-by-api' });
+    expect(doubles.count('ReverseReplication')).toBe(reversalsBefore);
+    expect(drsState.reversals).toBe(0);
+  });
+
+  it.each([
+    [
+      'a missing job-id',
+      (e: SampleEvent) => {
+        delete e.detail['job-id'];
+      },
+      /detail\.job-id/,
+    ],
+    [
+      'is-drill as a boolean',
+      (e: SampleEvent) => {
+        e.detail['is-drill'] = false;
+      },
+      /detail\.is-drill/,
+    ],
+    [
+      'a resource that is not a source server',
+      (e: SampleEvent) => {
+        e.resources = ['arn:aws:ec2:us-west-2:111122223333:instance/i-1'];
+      },
+      /resources/,
+    ],
+    [
+      'another detail-type',
+      (e: SampleEvent) => {
+        e['detail-type'] = 'DRS PIT Snapshot Taken';
+      },
+      /detail-type/,
+    ],
+  ])('rejects an event with %s, naming the field, with no side effect', async (_name, change, message) => {
+    const before = doubles.requests.length;
+
+    await expect(handler(launchEvent(`bad-${String(message)}`, change), context())).rejects.toThrow(message);
+
+    expect(doubles.requests.length).toBe(before);
+  });
+
+  it('rejects an event from another account with no side effect', async () => {
+    const before = doubles.requests.length;
+
+    await expect(
+      handler(
+        launchEvent('foreign-1', (e) => {
+          e.account = '444455556666';
+        }),
+        context(),
+      ),
+    ).rejects.toThrow(/account 444455556666/);
+
+    expect(doubles.requests.length).toBe(before);
+  });
+});

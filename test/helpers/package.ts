@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+/** Where `osls package` writes for tests (kept apart from a developer's own `.serverless`). */
+export const PACKAGE_DIR = join(ROOT, '.serverless-test');
+export const TEMPLATE_PATH = join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+
+/** Runs the real `osls package` (offline, no credentials) for a stage in the recovery Region. */
+export async function packageService(): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  delete env.AWS_PROFILE;
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/osls'),
+    [
+      'package',
+      '--stage',
+      'test',
+      '--region',
+      'us-west-2',
+      '--package',
+      PACKAGE_DIR,
+      '--param=primaryRegion=us-east-1',
+      '--param=recoveryRegion=us-west-2',
+    ],
+    { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 },
+  );
+}
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, unknown>;
+}
+
+/** The CloudFormation template the global setup packaged. */
+export function loadPackagedTemplate(): CfnTemplate {
+  if (!existsSync(TEMPLATE_PATH))
+    throw new Error(`no packaged template at ${TEMPLATE_PATH}: run through vitest (global setup)`);
+  return JSON.parse(readFileSync(TEMPLATE_PATH, 'utf8')) as CfnTemplate;
+}
+
+/** The resources of one type, by logical id. */
+export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+export interface PackagedRule {
+  logicalId: string;
+  pattern: Record<string, unknown> | undefined;
+  schedule: string | undefined;
+  eventBusName: unknown;
+  targets: Record<string, unknown>[];
+}
+
+/** Every EventBridge rule in the template, with its pattern (as deployed) and targets. */
+export function eventRules(template: CfnTemplate): PackagedRule[] {
+  return resourcesOfType(template, 'AWS::Events::Rule').map(([logicalId, rule]) => {
+    const properties = rule.Properties ?? {};
+    const pattern = properties.EventPattern;
+    return {
+      logicalId,
+      pattern: (typeof pattern === 'string' ? JSON.parse(pattern) : pattern) as
+        | Record<string, unknown>
+        | undefined,
+      schedule: properties.ScheduleExpression as string | undefined,
+      eventBusName: properties.EventBusName,
+      targets: (properties.Targets as Record<string, unknown>[] | undefined) ?? [],
+    };
+  });
+}
+
+/** The rules whose target is the given function (logical id of its AWS::Lambda::Function). */
+export function rulesTargeting(template: CfnTemplate, functionLogicalId: string): PackagedRule[] {
+  return eventRules(template).filter((rule) =>
+    rule.targets.some((target) => JSON.stringify(target.Arn ?? '').includes(`"${functionLogicalId}"`)),
+  );
+}

@@ -1,0 +1,226 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { validateAgainstSpec } from '../helpers/cfn-spec.ts';
+import { type CfnTemplate, eventRules, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
+
+/** Checks on the template `osls package` really produces (packaged once by the global setup). */
+let template: CfnTemplate;
+beforeAll(() => {
+  template = loadPackagedTemplate();
+});
+
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
+
+function roleStatements(): [string, Statement][] {
+  return resourcesOfType(template, 'AWS::IAM::Role').flatMap(([id, role]) =>
+    (
+      (role.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []
+    ).flatMap((policy) =>
+      policy.PolicyDocument.Statement.map((statement): [string, Statement] => [id, statement]),
+    ),
+  );
+}
+
+function allPolicyStatements(): [string, Statement][] {
+  const fromRoles = roleStatements();
+  const fromOthers = Object.entries(template.Resources).flatMap(([id, resource]) => {
+    const document = (resource.Properties?.PolicyDocument ?? resource.Properties?.KeyPolicy) as
+      | { Statement?: Statement[] }
+      | undefined;
+    return (document?.Statement ?? []).map((statement): [string, Statement] => [id, statement]);
+  });
+  return [...fromRoles, ...fromOthers];
+}
+
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe('the packaged CloudFormation template', () => {
+  it('conforms to the CloudFormation resource specification', async () => {
+    const problems = await validateAgainstSpec(template.Resources);
+    expect(problems).toEqual([]);
+  });
+
+  it('the specification check catches an unknown property and a missing required one', async () => {
+    const problems = await validateAgainstSpec({
+      Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueNme: 'typo' } },
+      Rule: { Type: 'AWS::Events::Rule', Properties: { Targets: [{ Arn: 'x' }] } },
+      Thing: { Type: 'AWS::Nope::Thing', Properties: {} },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('QueueNme: no such property'),
+        expect.stringContaining('Targets[0].Id: required property missing'),
+        expect.stringContaining('unknown resource type AWS::Nope::Thing'),
+      ]),
+    );
+  });
+
+  it('grants no wildcard action in any policy (roles, queue, key)', () => {
+    // A Deny may use a wildcard (Serverless' deployment-bucket guard denies s3:* without TLS): it only removes rights.
+    const wildcards = allPolicyStatements().filter(
+      ([, statement]) =>
+        statement.Effect === 'Allow' && actionsOf(statement).some((action) => action.includes('*')),
+    );
+    expect(wildcards).toEqual([]);
+    const denies = allPolicyStatements().filter(([, statement]) => statement.Effect === 'Deny');
+    for (const [id, statement] of denies)
+      expect(JSON.stringify(statement.Condition), id).toContain('aws:SecureTransport');
+  });
+
+  it('scopes every Allow statement of a role to named resources, except actions that support none', () => {
+    // Actions the Service Authorization Reference lists without resource types (only "*" works), see docs/research/iam-actions.md.
+    const unscopable =
+      /^(drs:Describe(Jobs|RecoveryInstances|SourceServers|ReplicationConfigurationTemplates)|ec2:Describe\w+|backup:(DescribeRestoreJob|DescribeCopyJob|PutRestoreValidationResult|GetRestoreTestingInferredMetadata|ListProtectedResources|ListRestoreJobs|ListCopyJobs)|cloudwatch:PutMetricData|rds:Describe\w+|elasticfilesystem:Describe\w+|dynamodb:ListTables|s3:ListAllMyBuckets)$/;
+    const broad = roleStatements().filter(
+      ([, statement]) =>
+        statement.Effect === 'Allow' &&
+        statement.Resource === '*' &&
+        actionsOf(statement).some((action) => !unscopable.test(action)),
+    );
+    expect(broad).toEqual([]);
+  });
+
+  it('gives every function its own role', () => {
+    const roles = resourcesOfType(template, 'AWS::Lambda::Function').map(([, fn]) =>
+      JSON.stringify(fn.Properties?.Role),
+    );
+    expect(new Set(roles).size).toBe(roles.length);
+    expect(resourcesOfType(template, 'AWS::Lambda::Function').length).toBeGreaterThan(0);
+  });
+
+  it('runs every function on nodejs22.x with an ESM bundle', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      expect(fn.Properties?.Runtime, id).toBe('nodejs22.x');
+    }
+  });
+
+  it('gives every event-triggered target a retry policy and a dead-letter queue', () => {
+    const targets = eventRules(template).flatMap((rule) =>
+      rule.targets.map((target) => ({ rule: rule.logicalId, target })),
+    );
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { rule, target } of targets) {
+      expect(target.RetryPolicy, rule).toBeDefined();
+      expect((target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn, rule).toBeDefined();
+    }
+  });
+
+  it('gives every function an on-failure destination and bounded async retries', () => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(configs.length).toBe(functions.length);
+    for (const [id, config] of configs) {
+      const destination = (
+        config.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined
+      )?.OnFailure?.Destination;
+      expect(destination, id).toBeDefined();
+      expect(config.Properties?.MaximumRetryAttempts, id).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('encrypts every queue, topic and table', () => {
+    for (const [id, queue] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+      expect(
+        queue.Properties?.SqsManagedSseEnabled === true || queue.Properties?.KmsMasterKeyId !== undefined,
+        id,
+      ).toBe(true);
+    }
+    for (const [id, topic] of resourcesOfType(template, 'AWS::SNS::Topic')) {
+      expect(topic.Properties?.KmsMasterKeyId, id).toBeDefined();
+    }
+    for (const [id, table] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
+      expect(
+        (table.Properties?.SSESpecification as { SSEEnabled?: boolean } | undefined)?.SSEEnabled,
+        id,
+      ).toBe(true);
+    }
+    expect(resourcesOfType(template, 'AWS::SNS::Topic').length).toBeGreaterThan(0);
+  });
+
+  it('lets EventBridge write to the DLQ only from this deployment’s rules', () => {
+    const [, policy] = resourcesOfType(template, 'AWS::SQS::QueuePolicy')[0] ?? [];
+    const statement = (policy?.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)
+      ?.Statement[0];
+    expect(statement?.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(JSON.stringify(statement?.Condition)).toContain('rule/dr-autopilot-');
+  });
+
+  it('keeps the idempotency table in Powertools’ default layout with TTL on expiration', () => {
+    const [, table] =
+      resourcesOfType(template, 'AWS::DynamoDB::Table').find(([id]) => id === 'IdempotencyTable') ?? [];
+    expect(table?.Properties?.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(table?.Properties?.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+  });
+
+  it('sets the configuration contract on every function', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const variables = Object.keys(
+        (fn.Properties?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {},
+      );
+      expect(variables, id).toEqual(
+        expect.arrayContaining([
+          'PRIMARY_REGION',
+          'RECOVERY_REGION',
+          'MODE',
+          'DEFAULT_RPO',
+          'DEFAULT_RTO',
+          'TOPIC_ARN',
+          'EVENT_BUS_NAME',
+          'READINESS_TABLE_NAME',
+          'IDEMPOTENCY_TABLE_NAME',
+        ]),
+      );
+    }
+  });
+});
+
+describe('the reverse-replication function', () => {
+  function policyActions(roleId: string): string[] {
+    return roleStatements()
+      .filter(([id]) => id === roleId)
+      .flatMap(([, statement]) => actionsOf(statement));
+  }
+
+  it('may call only what it uses, and ReverseReplication’s documented dependencies', () => {
+    expect(policyActions('ReverseReplicationRole').sort()).toEqual(
+      [
+        'drs:DescribeJobs',
+        'drs:DescribeRecoveryInstances',
+        'drs:DescribeReplicationConfigurationTemplates',
+        'drs:DescribeSourceServers',
+        'drs:ReverseReplication',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'ec2:DescribeInstances',
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
+  it('may reverse only recovery instances of its own account and Region', () => {
+    const [, statement] =
+      roleStatements().find(
+        ([id, s]) => id === 'ReverseReplicationRole' && actionsOf(s).includes('drs:ReverseReplication'),
+      ) ?? [];
+    expect(JSON.stringify(statement?.Resource)).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub string, not a template literal
+      ':drs:${AWS::Region}:${AWS::AccountId}:recovery-instance/*',
+    );
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { formatSeconds, parseIsoDuration } from '../../../src/domain/duration.ts';
+
+describe('parseIsoDuration', () => {
+  it.each([
+    ['P0D', 0],
+    ['PT0S', 0],
+    ['PT5M', 300],
+    ['PT15M', 900],
+    ['PT4H', 14_400],
+    ['P1DT2H', 93_600],
+    ['P1DT2H3M4S', 93_784],
+    ['PT0.5S', 0.5],
+    ['PT1,5S', 1.5],
+    ['P2W', 1_209_600],
+    ['P152D', 152 * 86_400],
+    ['p1dt1h', 90_000],
+    ['PT36H', 129_600],
+    ['P1M', 30 * 86_400],
+    ['P1Y', 365 * 86_400],
+  ])('%s is %d seconds', (text, seconds) => {
+    expect(parseIsoDuration(text)).toBe(seconds);
+  });
+
+  it.each([
+    ['P'],
+    ['PT'],
+    ['15M'],
+    ['PT15'],
+    ['P1H'],
+    ['T5M'],
+    ['PT5M3H'],
+    [''],
+    ['2026-11-22T10:00:00Z'],
+    ['PT-5M'],
+  ])('%j is not a duration', (text) => {
+    expect(parseIsoDuration(text)).toBeUndefined();
+  });
+
+  it('returns undefined for a missing value', () => {
+    expect(parseIsoDuration(undefined)).toBeUndefined();
+    expect(parseIsoDuration(null)).toBeUndefined();
+  });
+});
+
+describe('formatSeconds', () => {
+  it.each([
+    [0, '0s'],
+    [45, '45s'],
+    [900, '15m'],
+    [14_400, '4h'],
+    [9_000, '2h30m'],
+    [93_784, '1d2h'],
+    [Number.POSITIVE_INFINITY, 'unknown'],
+  ])('%d seconds reads %s', (seconds, text) => {
+    expect(formatSeconds(seconds)).toBe(text);
+  });
+});

@@ -1,0 +1,385 @@
+import { describe, expect, it } from 'vitest';
+import { ForeignEventError } from '../../../src/domain/errors.ts';
+import {
+  assertOwnEvent,
+  decideReverseReplication,
+  type ReverseReplicationDecision,
+  type ReverseReplicationFacts,
+  type ReverseReplicationPolicy,
+  readDrillFlag,
+} from '../../../src/domain/reverse-replication.ts';
+import {
+  failoverSourceServer,
+  JOB_ID,
+  RECOVERY_INSTANCE_ID,
+  recoveryInstance,
+  recoveryJob,
+  SOURCE_SERVER_ID,
+} from '../../fakes/drs.ts';
+
+const policy: ReverseReplicationPolicy = {
+  account: '111122223333',
+  region: 'us-west-2',
+  reverseFailbackInstances: false,
+};
+
+/** A real cross-Region recovery, every fact agreeing; each case changes one thing. */
+function realRecovery(): ReverseReplicationFacts {
+  return {
+    event: {
+      id: 'evt-1',
+      account: '111122223333',
+      region: 'us-west-2',
+      state: 'RECOVERY_LAUNCH_SUCCEEDED',
+      jobId: JOB_ID,
+      isDrill: 'FALSE',
+      sourceServerId: SOURCE_SERVER_ID,
+    },
+    job: recoveryJob(),
+    sourceServer: failoverSourceServer(),
+    recoveryInstances: [recoveryInstance()],
+  };
+}
+
+type Case = [
+  string,
+  (facts: ReverseReplicationFacts) => void,
+  Partial<ReverseReplicationPolicy>,
+  ReverseReplicationDecision['action'],
+  string?,
+];
+
+const OTHER_INSTANCE = 'i-0ffffffffffffffff';
+
+const cases: Case[] = [
+  ['a real cross-Region recovery', () => {}, {}, 'reverse'],
+  [
+    'is-drill "False" in another case still counts as not a drill',
+    (f) => {
+      f.event.isDrill = 'False';
+    },
+    {},
+    'reverse',
+  ],
+  [
+    'drill by event (TRUE)',
+    (f) => {
+      f.event.isDrill = 'TRUE';
+    },
+    {},
+    'skip',
+    'drill',
+  ],
+  [
+    'drill by event (lower-case true)',
+    (f) => {
+      f.event.isDrill = 'true';
+    },
+    {},
+    'skip',
+    'drill',
+  ],
+  [
+    'is-drill missing: in doubt',
+    (f) => {
+      f.event.isDrill = undefined;
+    },
+    {},
+    'skip',
+    'drill-flag-unknown',
+  ],
+  [
+    'is-drill neither TRUE nor FALSE: in doubt',
+    (f) => {
+      f.event.isDrill = 'NO';
+    },
+    {},
+    'skip',
+    'drill-flag-unknown',
+  ],
+  [
+    'drill by API only: job initiated by START_DRILL',
+    (f) => {
+      if (f.job) f.job.initiatedBy = 'START_DRILL';
+    },
+    {},
+    'skip',
+    'drill-by-api',
+  ],
+  [
+    'drill by API only: recovery instance isDrill true',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ isDrill: true });
+    },
+    {},
+    'skip',
+    'drill-by-api',
+  ],
+  [
+    'recovery instance isDrill unset: in doubt, treated as drill',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ isDrill: undefined });
+    },
+    {},
+    'skip',
+    'drill-by-api',
+  ],
+  [
+    'job not found',
+    (f) => {
+      f.job = undefined;
+    },
+    {},
+    'skip',
+    'job-not-found',
+  ],
+  [
+    'job initiated by the failback client (FAILBACK)',
+    (f) => {
+      if (f.job) f.job.initiatedBy = 'FAILBACK';
+    },
+    {},
+    'skip',
+    'not-a-recovery-job',
+  ],
+  [
+    'job initiated by DIAGNOSTIC',
+    (f) => {
+      if (f.job) f.job.initiatedBy = 'DIAGNOSTIC';
+    },
+    {},
+    'skip',
+    'not-a-recovery-job',
+  ],
+  [
+    'failback launch, re-protection not configured',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+    },
+    {},
+    'skip',
+    'failback-launch',
+  ],
+  [
+    'failback launch, re-protection configured',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+    },
+    { reverseFailbackInstances: true },
+    'reverse',
+  ],
+  [
+    'failback drill by event, re-protection configured: never in a drill',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.event.isDrill = 'TRUE';
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'drill',
+  ],
+  [
+    'failback drill by API, re-protection configured: never in a drill',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.recoveryInstances[0] = recoveryInstance({ isDrill: true });
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'drill-by-api',
+  ],
+  [
+    'on-premises origin',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ originEnvironment: 'ON_PREMISES' });
+    },
+    {},
+    'skip',
+    'on-premises-origin',
+  ],
+  [
+    'origin Region is this Region',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ originRegion: 'us-west-2' });
+    },
+    {},
+    'skip',
+    'not-cross-region',
+  ],
+  [
+    'origin Region unknown',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ originRegion: undefined });
+    },
+    {},
+    'skip',
+    'not-cross-region',
+  ],
+  [
+    'replication direction unknown',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: undefined });
+    },
+    {},
+    'skip',
+    'not-cross-region',
+  ],
+  [
+    'source server not found',
+    (f) => {
+      f.sourceServer = undefined;
+    },
+    {},
+    'skip',
+    'source-server-not-found',
+  ],
+  [
+    'already reversed: reversed-direction server present',
+    (f) => {
+      f.sourceServer = failoverSourceServer({
+        reversedDirectionSourceServerArn:
+          'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde',
+      });
+    },
+    {},
+    'skip',
+    'already-reversed',
+  ],
+  [
+    'already reversed: the instance already replicates',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' });
+    },
+    {},
+    'skip',
+    'already-reversed',
+  ],
+  [
+    'no recovery instance from this job',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ jobId: 'drsjob-aaaaaaaaaaaaaaaaa' });
+      if (f.job) f.job.participatingServers = [];
+    },
+    {},
+    'skip',
+    'no-recovery-instance',
+  ],
+  [
+    'the job names an instance DescribeRecoveryInstances does not show',
+    (f) => {
+      f.recoveryInstances = [];
+    },
+    {},
+    'skip',
+    'no-recovery-instance',
+  ],
+  [
+    'failed launch',
+    (f) => {
+      f.event.state = 'RECOVERY_LAUNCH_FAILED';
+    },
+    {},
+    'signal-launch-failed',
+  ],
+  [
+    'failed drill launch still alerts',
+    (f) => {
+      f.event.state = 'RECOVERY_LAUNCH_FAILED';
+      f.event.isDrill = 'TRUE';
+    },
+    {},
+    'signal-launch-failed',
+  ],
+  [
+    'unknown launch state',
+    (f) => {
+      f.event.state = 'DRILL_LAUNCH_SUCCEEDED';
+    },
+    {},
+    'skip',
+    'launch-state-unknown',
+  ],
+];
+
+describe('decideReverseReplication', () => {
+  it.each(cases)('%s', (_name, change, policyChange, action, reason) => {
+    // Prepare
+    const facts = realRecovery();
+    change(facts);
+    // Act
+    const decision = decideReverseReplication(facts, { ...policy, ...policyChange });
+    // Assess
+    expect(decision.action).toBe(action);
+    if (decision.action === 'skip') {
+      expect(decision.reason).toBe(reason);
+      expect(decision.explanation.length).toBeGreaterThan(0);
+    }
+    if (decision.action === 'reverse') expect(decision.recoveryInstanceIds).toEqual([RECOVERY_INSTANCE_ID]);
+  });
+
+  it('reverses only the instances of this launch that do not replicate yet', () => {
+    const facts = realRecovery();
+    facts.recoveryInstances.push(
+      recoveryInstance({ recoveryInstanceId: OTHER_INSTANCE, dataReplicationState: 'CONTINUOUS' }),
+    );
+    facts.job?.participatingServers.push({
+      sourceServerId: SOURCE_SERVER_ID,
+      recoveryInstanceId: OTHER_INSTANCE,
+    });
+
+    const decision = decideReverseReplication(facts, policy);
+
+    expect(decision).toEqual({
+      action: 'reverse',
+      direction: 'failover',
+      recoveryInstanceIds: [RECOVERY_INSTANCE_ID],
+      alreadyReplicating: [OTHER_INSTANCE],
+    });
+  });
+
+  it('ignores recovery instances of earlier launches of the same server', () => {
+    const facts = realRecovery();
+    facts.recoveryInstances.push(
+      recoveryInstance({
+        recoveryInstanceId: OTHER_INSTANCE,
+        jobId: 'drsjob-bbbbbbbbbbbbbbbbb',
+        isDrill: true,
+      }),
+    );
+
+    const decision = decideReverseReplication(facts, policy);
+
+    expect(decision).toMatchObject({ action: 'reverse', recoveryInstanceIds: [RECOVERY_INSTANCE_ID] });
+  });
+});
+
+describe('assertOwnEvent (rule 5)', () => {
+  it.each([
+    ['another account', { account: '444455556666', region: 'us-west-2' }],
+    ['another Region', { account: '111122223333', region: 'eu-west-1' }],
+    ['another account and Region', { account: '444455556666', region: 'eu-west-1' }],
+  ])('rejects an event from %s', (_name, origin) => {
+    expect(() => assertOwnEvent({ id: 'evt-1', ...origin }, policy)).toThrow(ForeignEventError);
+  });
+
+  it('accepts an event from its own account and Region', () => {
+    expect(() =>
+      assertOwnEvent({ id: 'evt-1', account: '111122223333', region: 'us-west-2' }, policy),
+    ).not.toThrow();
+  });
+});
+
+describe('readDrillFlag', () => {
+  it.each([
+    ['FALSE', 'not-drill'],
+    ['false', 'not-drill'],
+    [' False ', 'not-drill'],
+    ['TRUE', 'drill'],
+    ['true', 'drill'],
+    ['', 'unknown'],
+    ['0', 'unknown'],
+    [undefined, 'unknown'],
+  ] as const)('%j reads as %s', (flag, expected) => {
+    expect(readDrillFlag(flag)).toBe(expected);
+  });
+});
