@@ -86,6 +86,24 @@ describe('the packaged CloudFormation template', () => {
     expect(broad).toEqual([]);
   });
 
+  it('never lets a function fail over, fail back or destroy recovery instances (rule 3)', () => {
+    const forbidden = new Set([
+      'drs:StartRecovery',
+      'drs:StartFailbackLaunch',
+      'drs:StopReplication',
+      'drs:StopFailback',
+      'drs:TerminateRecoveryInstances',
+      'drs:DisconnectRecoveryInstance',
+      'drs:DeleteRecoveryInstance',
+      'drs:DeleteSourceServer',
+    ]);
+    const granted = roleStatements().filter(
+      ([, statement]) => statement.Effect === 'Allow' && actionsOf(statement).some((action) => forbidden.has(action)),
+    );
+    expect(granted).toEqual([]);
+    expect(roleStatements().length).toBeGreaterThan(0);
+  });
+
   it('gives every function its own role', () => {
     const roles = resourcesOfType(template, 'AWS::Lambda::Function').map(([, fn]) =>
       JSON.stringify(fn.Properties?.Role),

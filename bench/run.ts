@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBundleBench } from './bundle.ts';
+
+/**
+ * `npm run bench`: every benchmark, printed as figures and ratios and written to bench/results/latest.json.
+ * Nothing here asserts on time; compare runs on the same machine.
+ */
+const ROOT = new URL('../', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const only = args.filter((arg) => !arg.startsWith('--'));
+const functionFilter = args.find((arg) => arg.startsWith('--functions='))?.slice('--functions='.length).split(',');
+const wanted = (name: string) => only.length === 0 || only.includes(name);
+
+const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+const functions = readdirSync(join(ROOT, 'functions'))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .filter((name) => !functionFilter || functionFilter.includes(name));
+
+if (wanted('bundle')) {
+  results.bundle = await runBundleBench(functions);
+  console.log('\n# bundle size and cold import (median of 15 fresh processes)');
+  console.table(
+    Object.fromEntries(
+      Object.entries(results.bundle as Record<string, { bytes: number; coldImportMs: { median: number }; sizeRatio?: number; coldImportRatio?: number }>).map(
+        ([name, figures]) => [
+          name,
+          { KB: Math.round(figures.bytes / 1024), 'cold import ms': Number(figures.coldImportMs.median.toFixed(1)), 'size ×': figures.sizeRatio ?? 1, 'import ×': figures.coldImportRatio ?? 1 },
+        ],
+      ),
+    ),
+  );
+}
+
+// Benchmarks of other capabilities register here (each exports a run…Bench function returning figures).
+const suites: [string, string, string][] = [
+  ['readiness', './readiness.ts', 'runReadinessBench'],
+  ['replication', './replication.ts', 'runReplicationBench'],
+];
+for (const [name, path, exported] of suites) {
+  if (!wanted(name) || !existsSync(new URL(path, import.meta.url))) continue;
+  const module = (await import(path)) as Record<string, () => Promise<Record<string, unknown>>>;
+  const run = module[exported];
+  if (!run) throw new Error(`${path} does not export ${exported}`);
+  console.log(`\n# ${name}`);
+  results[name] = await run();
+}
+
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log('\nwritten to bench/results/latest.json');
