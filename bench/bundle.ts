@@ -10,8 +10,19 @@ const ROOT = new URL('../', import.meta.url).pathname;
 /** The esbuild options serverless.yml gives serverless-esbuild (custom.esbuild), so the bench builds what ships. */
 function shippedEsbuildOptions() {
   const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
-  const config = parse(text, { customTags: ['!Ref', '!GetAtt', '!Sub'].map((tag) => ({ tag, resolve: (value: string) => value })) }) as {
-    custom: { esbuild: { minify: boolean; target: string; format: 'esm'; mainFields: string[]; banner: { js: string }; platform: 'node' } };
+  const config = parse(text, {
+    customTags: ['!Ref', '!GetAtt', '!Sub'].map((tag) => ({ tag, resolve: (value: string) => value })),
+  }) as {
+    custom: {
+      esbuild: {
+        minify: boolean;
+        target: string;
+        format: 'esm';
+        mainFields: string[];
+        banner: { js: string };
+        platform: 'node';
+      };
+    };
   };
   return config.custom.esbuild;
 }
@@ -35,21 +46,37 @@ async function bundle(entry: string, outDir: string, name: string): Promise<stri
 }
 
 /** Cold import: a fresh Node process imports the bundle; measured inside the process, median of `runs`. */
-function coldImportMs(file: string, env: Record<string, string>, runs: number): { median: number; min: number; max: number } {
+function coldImportMs(
+  file: string,
+  env: Record<string, string>,
+  runs: number,
+): { median: number; min: number; max: number } {
   const script = `const t=process.hrtime.bigint();await import(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
   const samples: number[] = [];
   for (let run = 0; run < runs; run++) {
     let out: string;
     try {
-      out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? '').split('\n').filter((line) => /Error/.test(line)).slice(0, 3).join(' | ');
+      const stderr = String((error as { stderr?: string }).stderr ?? '')
+        .split('\n')
+        .filter((line) => /Error/.test(line))
+        .slice(0, 3)
+        .join(' | ');
       throw new Error(`importing ${file} failed: ${stderr.slice(0, 500)}`);
     }
     samples.push(Number(out.trim().split('\n').pop()));
   }
   samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)] ?? Number.NaN, min: samples[0] ?? Number.NaN, max: samples.at(-1) ?? Number.NaN };
+  return {
+    median: samples[Math.floor(samples.length / 2)] ?? Number.NaN,
+    min: samples[0] ?? Number.NaN,
+    max: samples.at(-1) ?? Number.NaN,
+  };
 }
 
 const FUNCTION_ENV = {

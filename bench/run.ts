@@ -9,7 +9,10 @@ import { runBundleBench } from './bundle.ts';
 const ROOT = new URL('../', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const only = args.filter((arg) => !arg.startsWith('--'));
-const functionFilter = args.find((arg) => arg.startsWith('--functions='))?.slice('--functions='.length).split(',');
+const functionFilter = args
+  .find((arg) => arg.startsWith('--functions='))
+  ?.slice('--functions='.length)
+  .split(',');
 const wanted = (name: string) => only.length === 0 || only.includes(name);
 
 const results: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
@@ -23,12 +26,20 @@ if (wanted('bundle')) {
   console.log('\n# bundle size and cold import (median of 15 fresh processes)');
   console.table(
     Object.fromEntries(
-      Object.entries(results.bundle as Record<string, { bytes: number; coldImportMs: { median: number }; sizeRatio?: number; coldImportRatio?: number }>).map(
-        ([name, figures]) => [
-          name,
-          { KB: Math.round(figures.bytes / 1024), 'cold import ms': Number(figures.coldImportMs.median.toFixed(1)), 'size ×': figures.sizeRatio ?? 1, 'import ×': figures.coldImportRatio ?? 1 },
-        ],
-      ),
+      Object.entries(
+        results.bundle as Record<
+          string,
+          { bytes: number; coldImportMs: { median: number }; sizeRatio?: number; coldImportRatio?: number }
+        >,
+      ).map(([name, figures]) => [
+        name,
+        {
+          KB: Math.round(figures.bytes / 1024),
+          'cold import ms': Number(figures.coldImportMs.median.toFixed(1)),
+          'size ×': figures.sizeRatio ?? 1,
+          'import ×': figures.coldImportRatio ?? 1,
+        },
+      ]),
     ),
   );
 }

@@ -1,0 +1,69 @@
+import { DrsClient, type DrsClientConfig } from '@aws-sdk/client-drs';
+import type { RetryErrorInfo, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
+
+/**
+ * A DRS client whose retries honour the service's `Retry-After`.
+ *
+ * Why this exists: `@aws-sdk/client-drs` 3.523.0 (the only version on our registry) retries through
+ * `@smithy/middleware-retry` 2.3.1, whose `getRetryAfterHint` turns `Retry-After: 2` into `new Date(2000)`
+ * (1970), so the standard and adaptive strategies compute `hint - now` as a large negative number and fall back
+ * to their own backoff: a DRS ThrottlingException's retry-after is ignored (measured: 21 ms and 439 ms of delay
+ * for `Retry-After: 2`). Later smithy releases compute `now + seconds`. This wraps the SDK's own strategy
+ * (same retry modes, quota, jitter and adaptive rate limiter) and only corrects the hint.
+ */
+
+/** The longest wait a `Retry-After` may impose on one retry (the SDK's own cap on a backoff is 20 s). */
+export const MAX_RETRY_AFTER_MS = 20_000;
+
+/** Seconds the service asked us to wait: the `Retry-After` header, or DRS's modelled `retryAfterSeconds`. */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const response = (error as { $response?: { headers?: Record<string, string | undefined> } }).$response;
+  const headers = response?.headers ?? {};
+  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+  const modelled = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  for (const candidate of [header, modelled]) {
+    if (candidate === undefined || candidate === null || candidate === '') continue;
+    const seconds = Number(candidate);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  }
+  return undefined;
+}
+
+/** Wraps a retry strategy so that each retry waits at least what the service's `Retry-After` asks (capped). */
+export function honourRetryAfter(
+  inner: RetryStrategyV2,
+  options: { maxDelayMs?: number; now?: () => number } = {},
+): RetryStrategyV2 {
+  const maxDelayMs = options.maxDelayMs ?? MAX_RETRY_AFTER_MS;
+  const now = options.now ?? Date.now;
+  return {
+    acquireInitialRetryToken: (scope) => inner.acquireInitialRetryToken(scope),
+    refreshRetryTokenForRetry: (token, errorInfo: RetryErrorInfo) => {
+      const seconds = retryAfterSecondsOf(errorInfo.error);
+      const corrected =
+        seconds === undefined
+          ? errorInfo
+          : { ...errorInfo, retryAfterHint: new Date(now() + Math.min(seconds * 1000, maxDelayMs)) };
+      return inner.refreshRetryTokenForRetry(token, corrected);
+    },
+    recordSuccess: (token) => inner.recordSuccess(token),
+  };
+}
+
+function isV2(strategy: RetryStrategy | RetryStrategyV2): strategy is RetryStrategyV2 {
+  return 'refreshRetryTokenForRetry' in strategy && 'acquireInitialRetryToken' in strategy;
+}
+
+/**
+ * A DrsClient whose retries honour `Retry-After`; every dr-autopilot function builds its DRS client with it.
+ * `retryMode` (standard or adaptive) and `maxAttempts` come from `config`, else from the SDK's standard settings
+ * (`AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS`); so do Region and endpoint.
+ */
+export async function createRetryAfterDrsClient(config: DrsClientConfig = {}): Promise<DrsClient> {
+  const probe = new DrsClient(config);
+  const strategy = await probe.config.retryStrategy();
+  probe.destroy();
+  if (!isV2(strategy)) return new DrsClient(config);
+  return new DrsClient({ ...config, retryStrategy: honourRetryAfter(strategy) });
+}

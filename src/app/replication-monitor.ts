@@ -1,0 +1,640 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { parseWith } from '../../events/contract.ts';
+import {
+  createSignal,
+  DEFAULT_WORKLOAD,
+  type ReadinessState,
+  type ResourceType,
+  type Severity,
+  SIGNAL_TYPES,
+  type Signal,
+  workloadFromTags,
+} from '../../events/dr-autopilot/signal.ts';
+import { idFromArn } from '../../events/drs/arn.ts';
+import { dataReplicationStalledChange } from '../../events/drs/data-replication-stalled-change.ts';
+import { formatSeconds } from '../domain/duration.ts';
+import { assertOwnEvent } from '../domain/reverse-replication.ts';
+import {
+  assessReplication,
+  type ReplicationDirection,
+  type RpoAssessment,
+  type RpoPolicy,
+} from '../domain/rpo.ts';
+import { type CurrentFinding, detectChanges, findingKey, type StoredFinding } from '../domain/sweep.ts';
+import type { DrsReader, DrsRecoveryInstance, DrsRecoverySnapshot, DrsSourceServer } from '../ports/drs.ts';
+import type { AggregateMetrics, MonitorStateStore, ReplicationMetrics } from '../ports/monitor-state.ts';
+import type { Clock, SignalPublisher } from '../ports/signals.ts';
+import { boundedMap } from './bounded-map.ts';
+
+/**
+ * The replication monitor: measured RPO compliance of every DRS server, and "ready to fail back".
+ * Input: a scheduled event (full sweep) or a *DRS Source Server Data Replication Stalled Change* (that one
+ * server is re-evaluated at once; the next scheduled sweep covers the rest).
+ * Steps: list every source server and recovery instance (paginated) → newest point-in-time snapshot per server,
+ * with bounded concurrency → assess each against its RPO → metrics (EMF) → signal only what changed since the
+ * last sweep, plus "ready to fail back" once → store the changed findings.
+ * Output: a summary outcome (never the findings themselves: thousands of them).
+ * Read-only towards AWS: it never fails anything over or back, so dry-run changes nothing but the flag on signals.
+ */
+
+export type ReplicationMonitorTrigger =
+  | { kind: 'schedule'; id: string; account: string; region: string }
+  | {
+      kind: 'stalled-change';
+      id: string;
+      account: string;
+      region: string;
+      sourceServerId: string;
+      stalledState: 'STALLED' | 'NOT_STALLED';
+    };
+
+const scheduledEventSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
+
+/** The two triggers: the schedule rule's event, or DRS's stalled-change event (its own contract). */
+export function parseReplicationMonitorEvent(input: unknown): ReplicationMonitorTrigger {
+  const source =
+    typeof input === 'object' && input !== null ? (input as { source?: unknown }).source : undefined;
+  if (source === dataReplicationStalledChange.source) {
+    const event = dataReplicationStalledChange.parse(input);
+    return {
+      kind: 'stalled-change',
+      id: event.id,
+      account: event.account,
+      region: event.region,
+      sourceServerId: idFromArn(event.resources[0] ?? ''),
+      stalledState: event.detail.state,
+    };
+  }
+  const event = parseWith(scheduledEventSchema, input, 'replication-monitor schedule event');
+  return { kind: 'schedule', id: event.id, account: event.account, region: event.region };
+}
+
+export interface ReplicationMonitorPolicy extends RpoPolicy {
+  /** This deployment's account and Region: events from elsewhere are rejected (safety rule 5). */
+  account: string;
+  region: string;
+  /** Snapshot queries in flight at once. */
+  concurrency: number;
+}
+
+export interface ReplicationMonitorDeps {
+  drs: DrsReader;
+  state: MonitorStateStore;
+  metrics: ReplicationMetrics;
+  signals: SignalPublisher;
+  clock: Clock;
+  policy: ReplicationMonitorPolicy;
+  dryRun: boolean;
+}
+
+export type ReplicationMonitorOutcome =
+  | {
+      action: 'swept';
+      drsInitialized: boolean;
+      sourceServers: number;
+      recoveryInstances: number;
+      byState: Record<ReadinessState, number>;
+      overRpo: number;
+      signalsPublished: number;
+      readyToFailBack: number;
+      removed: number;
+    }
+  | {
+      action: 'server-evaluated';
+      sourceServerId: string;
+      drsInitialized: boolean;
+      state: ReadinessState | 'not-found';
+      signalsPublished: number;
+    };
+
+const RUNBOOK = {
+  notReplicating: 'runbook-replication-not-replicating',
+  degraded: 'runbook-replication-degraded',
+  overRpo: 'runbook-replication-over-rpo',
+  unknown: 'runbook-replication-unknown',
+  readyToFailBack: 'runbook-ready-to-fail-back',
+  drsNotInitialized: 'runbook-drs-not-initialized',
+} as const;
+
+const DRS_SERVICE = 'drs-service';
+const UNINITIALIZED = 'UninitializedAccountException';
+
+/** DRS was never initialised in this Region: every DRS call answers UninitializedAccountException. */
+export function isUninitializedAccount(error: unknown): boolean {
+  return error instanceof Error && error.name === UNINITIALIZED;
+}
+
+interface Finding extends CurrentFinding {
+  arn: string | undefined;
+  name: string | undefined;
+  /** `undefined` for the drs-service finding. */
+  assessment: RpoAssessment | undefined;
+  reason: string;
+  evidence: Record<string, string | number | boolean | null>;
+}
+
+export async function runReplicationMonitor(
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+): Promise<ReplicationMonitorOutcome> {
+  assertOwnEvent(trigger, deps.policy);
+  return trigger.kind === 'schedule' ? sweepAll(trigger, deps) : evaluateServer(trigger, deps);
+}
+
+async function sweepAll(
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+): Promise<ReplicationMonitorOutcome> {
+  const now = deps.clock();
+  const [previous, listing] = await Promise.all([deps.state.load(), readEverything(deps)]);
+
+  let findings: Finding[];
+  let scope: 'all' | Set<string>;
+  if (listing === 'uninitialized') {
+    findings = [drsServiceFinding(deps, false)];
+    scope = new Set(findings.map((finding) => finding.key));
+  } else {
+    const serverById = new Map(listing.servers.map((server) => [server.sourceServerId, server]));
+    findings = [
+      drsServiceFinding(deps, true),
+      ...listing.servers.map((server, index) =>
+        sourceServerFinding(server, listing.snapshots[index], deps, now),
+      ),
+      ...listing.instances.map((instance) =>
+        recoveryInstanceFinding(instance, serverById.get(instance.sourceServerId ?? ''), deps, now),
+      ),
+    ];
+    scope = 'all';
+  }
+
+  recordMetrics(findings, deps.metrics, true);
+  const observedAt = now.toISOString();
+  const changes = detectChanges(previous, findings, observedAt, scope);
+  const signals = [
+    ...changes.changed.map(({ finding, previous: before }) =>
+      statusSignal(finding, before, trigger, deps, observedAt),
+    ),
+    ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
+    ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
+  ];
+  await deps.signals.publish(signals);
+  await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
+
+  const assessed = findings.filter((finding) => finding.assessment);
+  const byState: Record<ReadinessState, number> = { READY: 0, AT_RISK: 0, NOT_READY: 0, UNKNOWN: 0 };
+  for (const finding of assessed) byState[finding.state] += 1;
+  return {
+    action: 'swept',
+    drsInitialized: listing !== 'uninitialized',
+    sourceServers: listing === 'uninitialized' ? 0 : listing.servers.length,
+    recoveryInstances: listing === 'uninitialized' ? 0 : listing.instances.length,
+    byState,
+    overRpo: assessed.filter((finding) => finding.assessment?.overRpo).length,
+    signalsPublished: signals.length,
+    readyToFailBack: changes.nowReadyToFailBack.length,
+    removed: changes.removed.length,
+  };
+}
+
+async function evaluateServer(
+  trigger: Extract<ReplicationMonitorTrigger, { kind: 'stalled-change' }>,
+  deps: ReplicationMonitorDeps,
+): Promise<ReplicationMonitorOutcome> {
+  const now = deps.clock();
+  const { sourceServerId } = trigger;
+  const key = findingKey('drs-source-server', sourceServerId);
+  const [previous, read] = await Promise.all([
+    deps.state.load(),
+    uninitializedAsValue(async () => {
+      const server = await deps.drs.describeSourceServer(sourceServerId);
+      const snapshot = server ? await deps.drs.newestRecoverySnapshot(sourceServerId) : undefined;
+      return { server, snapshot };
+    }),
+  ]);
+
+  const findings: Finding[] = [];
+  if (read === 'uninitialized') findings.push(drsServiceFinding(deps, false));
+  else if (read.server) findings.push(sourceServerFinding(read.server, read.snapshot, deps, now));
+  recordMetrics(findings, deps.metrics, false);
+
+  const observedAt = now.toISOString();
+  const scope = new Set([key, ...findings.map((finding) => finding.key)]);
+  const changes = detectChanges(previous, findings, observedAt, read === 'uninitialized' ? new Set() : scope);
+  const signals = [
+    ...changes.changed.map(({ finding, previous: before }) =>
+      statusSignal(finding, before, trigger, deps, observedAt),
+    ),
+    ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
+    ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
+  ];
+  await deps.signals.publish(signals);
+  await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
+  return {
+    action: 'server-evaluated',
+    sourceServerId,
+    drsInitialized: read !== 'uninitialized',
+    state: read === 'uninitialized' || !read.server ? 'not-found' : (findings[0]?.state ?? 'not-found'),
+    signalsPublished: signals.length,
+  };
+}
+
+interface Listing {
+  servers: DrsSourceServer[];
+  snapshots: (DrsRecoverySnapshot | undefined)[];
+  instances: DrsRecoveryInstance[];
+}
+
+/** Lists every server and instance, then one snapshot query per server, `concurrency` at a time. */
+async function readEverything(deps: ReplicationMonitorDeps): Promise<Listing | 'uninitialized'> {
+  return uninitializedAsValue(async () => {
+    const [servers, allInstances] = await Promise.all([
+      collect(deps.drs.listSourceServers()),
+      collect(deps.drs.listRecoveryInstances()),
+    ]);
+    const snapshots = await boundedMap(servers, deps.policy.concurrency, (server) =>
+      deps.drs.newestRecoverySnapshot(server.sourceServerId),
+    );
+    // Only recovery instances whose replication was reversed replicate; the others are not this monitor's
+    // concern (reverse-replication and the reconciler handle unprotected recovery instances).
+    const instances = allInstances.filter(
+      (instance) =>
+        instance.dataReplicationState !== undefined && instance.dataReplicationState !== 'NOT_STARTED',
+    );
+    return { servers, snapshots, instances };
+  });
+}
+
+async function uninitializedAsValue<T>(read: () => Promise<T>): Promise<T | 'uninitialized'> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isUninitializedAccount(error)) return 'uninitialized';
+    throw error;
+  }
+}
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of pages) items.push(...page);
+  return items;
+}
+
+function sourceServerFinding(
+  server: DrsSourceServer,
+  snapshot: DrsRecoverySnapshot | undefined,
+  deps: ReplicationMonitorDeps,
+  now: Date,
+): Finding {
+  const direction: ReplicationDirection =
+    server.replicationDirection === 'FAILBACK' ? 'failback' : 'failover';
+  const assessment = assessReplication(
+    {
+      tags: server.tags,
+      direction,
+      dataReplicationState: server.dataReplicationState,
+      lagDuration: server.lagDuration,
+      replicatedDisks: server.replicatedDisks,
+      dataReplicationError: server.dataReplicationError,
+      newestSnapshotAt: snapshot ? snapshot.timestamp || snapshot.expectedTimestamp : undefined,
+    },
+    deps.policy,
+    now,
+  );
+  return assessedFinding('drs-source-server', server.sourceServerId, server.arn, server.hostname, server, {
+    assessment,
+    workload: workloadFromTags(server.tags),
+    deps,
+    extra: {
+      replicationDirection: server.replicationDirection ?? null,
+      newestSnapshotId: snapshot?.snapshotId ?? null,
+      stagingAccountId: server.stagingAccountId ?? null,
+    },
+  });
+}
+
+/**
+ * A recovery instance replicates back towards the Region of its source server. When that source server is
+ * itself a failback-direction server (this instance was launched for failback), the instance's replication
+ * re-protects the origin: failover direction again. Otherwise it is the failback direction. Snapshots of a
+ * reversed replication belong to the source server in the other Region, so exposure is its lag alone.
+ */
+function recoveryInstanceFinding(
+  instance: DrsRecoveryInstance,
+  sourceServer: DrsSourceServer | undefined,
+  deps: ReplicationMonitorDeps,
+  now: Date,
+): Finding {
+  const direction: ReplicationDirection =
+    sourceServer?.replicationDirection === 'FAILBACK' ? 'failover' : 'failback';
+  const tags = { ...sourceServer?.tags, ...instance.tags };
+  const assessment = assessReplication(
+    {
+      tags,
+      direction,
+      dataReplicationState: instance.dataReplicationState,
+      lagDuration: instance.lagDuration,
+      replicatedDisks: instance.replicatedDisks,
+      dataReplicationError: instance.dataReplicationError,
+      newestSnapshotAt: undefined,
+    },
+    deps.policy,
+    now,
+  );
+  return assessedFinding(
+    'drs-recovery-instance',
+    instance.recoveryInstanceId,
+    instance.arn,
+    sourceServer?.hostname,
+    instance,
+    {
+      assessment,
+      workload: workloadFromTags(tags),
+      deps,
+      extra: {
+        sourceServerId: instance.sourceServerId ?? null,
+        isDrill: instance.isDrill ?? null,
+        failbackState: instance.failbackState ?? null,
+      },
+    },
+  );
+}
+
+function assessedFinding(
+  resourceType: 'drs-source-server' | 'drs-recovery-instance',
+  resourceId: string,
+  arn: string | undefined,
+  name: string | undefined,
+  raw: {
+    dataReplicationState?: string | undefined;
+    lagDuration?: string | undefined;
+    dataReplicationError?: string | undefined;
+  },
+  options: {
+    assessment: RpoAssessment;
+    workload: string;
+    deps: ReplicationMonitorDeps;
+    extra: Record<string, string | number | boolean | null>;
+  },
+): Finding {
+  const { assessment } = options;
+  const kind = resourceType === 'drs-source-server' ? 'source-server' : 'recovery-instance';
+  return {
+    key: findingKey(resourceType, resourceId),
+    resourceType,
+    resourceId,
+    workload: options.workload,
+    state: assessment.state,
+    reasonCode: assessment.reasonCode,
+    readyToFailBack: assessment.readyToFailBack,
+    arn:
+      arn ?? `arn:aws:drs:${options.deps.policy.region}:${options.deps.policy.account}:${kind}/${resourceId}`,
+    name,
+    assessment,
+    reason: assessment.reason,
+    evidence: {
+      dataReplicationState: raw.dataReplicationState ?? null,
+      lagDuration: raw.lagDuration ?? null,
+      dataReplicationError: raw.dataReplicationError ?? null,
+      lagSeconds: assessment.lagSeconds ?? null,
+      snapshotAgeSeconds: assessment.snapshotAgeSeconds ?? null,
+      exposureSeconds: assessment.exposureSeconds ?? null,
+      backlogBytes: assessment.backlogBytes,
+      rpoSeconds: assessment.rpoSeconds,
+      rpoSource: assessment.rpoSource,
+      invalidRpoTag: assessment.invalidRpoTag ?? null,
+      overRpo: assessment.overRpo,
+      direction: assessment.direction,
+      reasonCode: assessment.reasonCode,
+      ...options.extra,
+    },
+  };
+}
+
+function drsServiceFinding(deps: ReplicationMonitorDeps, initialized: boolean): Finding {
+  const { region } = deps.policy;
+  return {
+    key: findingKey(DRS_SERVICE, region),
+    resourceType: DRS_SERVICE,
+    resourceId: region,
+    workload: DEFAULT_WORKLOAD,
+    state: initialized ? 'READY' : 'NOT_READY',
+    reasonCode: initialized ? 'drs-initialized' : 'drs-not-initialized',
+    readyToFailBack: false,
+    arn: undefined,
+    name: 'AWS Elastic Disaster Recovery',
+    assessment: undefined,
+    reason: initialized
+      ? `DRS is initialised in ${region}`
+      : `DRS is not initialised in ${region}: nothing can replicate or fail back here`,
+    evidence: { initialized },
+  };
+}
+
+/** Per-resource metrics; per-workload and deployment totals only on a full sweep (a partial view would lie). */
+function recordMetrics(findings: readonly Finding[], metrics: ReplicationMetrics, totals: boolean): void {
+  const byWorkload = new Map<string, AggregateMetrics>();
+  const all: AggregateMetrics = { worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 };
+  for (const finding of findings) {
+    const { assessment } = finding;
+    if (!assessment) continue;
+    metrics.recordResource({
+      resourceId: finding.resourceId,
+      workload: finding.workload,
+      lagSeconds: assessment.lagSeconds,
+      exposureSeconds: assessment.exposureSeconds,
+      backlogBytes: assessment.backlogBytes,
+    });
+    const workload = byWorkload.get(finding.workload) ?? {
+      worstExposureSeconds: undefined,
+      overRpoCount: 0,
+      resourceCount: 0,
+    };
+    for (const aggregate of [workload, all]) {
+      aggregate.resourceCount += 1;
+      if (assessment.overRpo) aggregate.overRpoCount += 1;
+      if (assessment.exposureSeconds !== undefined) {
+        aggregate.worstExposureSeconds = Math.max(
+          aggregate.worstExposureSeconds ?? 0,
+          assessment.exposureSeconds,
+        );
+      }
+    }
+    byWorkload.set(finding.workload, workload);
+  }
+  if (totals) {
+    for (const [workload, aggregate] of byWorkload) metrics.recordWorkload(workload, aggregate);
+    metrics.recordDeployment(all);
+  }
+  metrics.flush();
+}
+
+const SEVERITY: Record<ReadinessState, Severity> = {
+  READY: 'info',
+  AT_RISK: 'warning',
+  NOT_READY: 'critical',
+  UNKNOWN: 'warning',
+};
+
+function resourceOf(
+  finding: Pick<Finding, 'resourceType' | 'resourceId' | 'arn' | 'name'>,
+  deps: ReplicationMonitorDeps,
+) {
+  return {
+    type: finding.resourceType,
+    id: finding.resourceId,
+    ...(finding.arn ? { arn: finding.arn } : {}),
+    region: deps.policy.region,
+    account: deps.policy.account,
+    ...(finding.name ? { name: finding.name } : {}),
+  };
+}
+
+function labelOf(finding: {
+  resourceType: ResourceType;
+  resourceId: string;
+  name?: string | undefined;
+}): string {
+  const what =
+    finding.resourceType === 'drs-source-server'
+      ? 'source server'
+      : finding.resourceType === 'drs-recovery-instance'
+        ? 'recovery instance'
+        : 'DRS';
+  return `${what} ${finding.resourceId}${finding.name ? ` (${finding.name})` : ''}`;
+}
+
+function nextStepOf(finding: Finding, region: string): { nextStep: string; runbook?: string } {
+  const where = `DRS console in ${region}`;
+  switch (finding.reasonCode) {
+    case 'within-rpo':
+      return { nextStep: 'Nothing: replication is continuous and within its RPO.' };
+    case 'drs-initialized':
+      return { nextStep: 'Nothing: DRS answers in this Region.' };
+    case 'drs-not-initialized':
+      return {
+        nextStep: `Initialise AWS Elastic Disaster Recovery in ${finding.resourceId} (DRS console, Settings) before anything must replicate or fail back there.`,
+        runbook: RUNBOOK.drsNotInitialized,
+      };
+    case 'over-rpo':
+      return {
+        nextStep: `Open ${finding.resourceId} in the ${where}: check replication bandwidth, the staging area and the point-in-time policy; or revise its dr-autopilot:rpo tag.`,
+        runbook: RUNBOOK.overRpo,
+      };
+    case 'not-replicating':
+    case 'initial-sync':
+      return {
+        nextStep: `Open ${finding.resourceId} in the ${where}: fix the data replication error it shows (agent, network to the replication server, staging area), or start replication again.`,
+        runbook: RUNBOOK.notReplicating,
+      };
+    case 'state-unknown':
+    case 'exposure-unknown':
+      return {
+        nextStep: `Open ${finding.resourceId} in the ${where} and check its data replication status.`,
+        runbook: RUNBOOK.unknown,
+      };
+    default:
+      return {
+        nextStep: `Watch ${finding.resourceId} in the ${where}: it should return to continuous replication by itself; act if it does not within its RPO.`,
+        runbook: RUNBOOK.degraded,
+      };
+  }
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function statusSignal(
+  finding: Finding,
+  previous: StoredFinding | undefined,
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+  observedAt: string,
+): Signal {
+  const was = previous ? ` (was ${previous.state} since ${previous.since})` : '';
+  return createSignal({
+    type: SIGNAL_TYPES.replicationStatusChanged,
+    resource: resourceOf(finding, deps),
+    workload: finding.workload,
+    observedAt,
+    severity: SEVERITY[finding.state],
+    summary: oneLine(`${labelOf(finding)} ${finding.state}: ${finding.reason}${was}`, 500),
+    assessment: {
+      state: finding.state,
+      reason: oneLine(`${finding.resourceId}: ${finding.reason}`, 120),
+      ...nextStepOf(finding, deps.policy.region),
+    },
+    evidence: {
+      ...finding.evidence,
+      previousState: previous?.state ?? null,
+      previousSince: previous?.since ?? null,
+      trigger: trigger.kind,
+    },
+    dryRun: deps.dryRun,
+    correlationId: trigger.id,
+  });
+}
+
+function readyToFailBackSignal(
+  finding: Finding,
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+  observedAt: string,
+): Signal {
+  const exposure = finding.assessment?.exposureSeconds;
+  return createSignal({
+    type: SIGNAL_TYPES.readyToFailBack,
+    resource: resourceOf(finding, deps),
+    workload: finding.workload,
+    observedAt,
+    severity: 'info',
+    summary: oneLine(
+      `${labelOf(finding)} is ready to fail back: reversed replication is continuous, exposure ${exposure === undefined ? 'unknown' : formatSeconds(exposure)} within RPO ${formatSeconds(finding.assessment?.rpoSeconds ?? 0)}. dr-autopilot never fails back by itself.`,
+      500,
+    ),
+    assessment: {
+      state: 'READY',
+      reason: oneLine(`${finding.resourceId} ready to fail back`, 120),
+      nextStep:
+        'When you decide to fail back, follow the DRS cross-Region failback procedure (Launch for failback from the failback-direction source server in the origin Region). dr-autopilot will not do it.',
+      runbook: RUNBOOK.readyToFailBack,
+    },
+    evidence: { ...finding.evidence, trigger: trigger.kind },
+    dryRun: deps.dryRun,
+    correlationId: trigger.id,
+  });
+}
+
+/** A resource DRS no longer lists: evidence only (no assessment), and the monitor forgets it. */
+function removedSignal(
+  stored: StoredFinding,
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+  observedAt: string,
+): Signal {
+  return createSignal({
+    type: SIGNAL_TYPES.replicationStatusChanged,
+    resource: resourceOf({ ...stored, arn: undefined, name: undefined }, deps),
+    workload: stored.workload,
+    observedAt,
+    severity: 'warning',
+    summary: oneLine(
+      `${labelOf(stored)} is no longer listed by DRS (was ${stored.state} since ${stored.since}): it is no longer monitored`,
+      500,
+    ),
+    evidence: {
+      removed: true,
+      previousState: stored.state,
+      previousSince: stored.since,
+      reasonCode: stored.reasonCode,
+      trigger: trigger.kind,
+    },
+    dryRun: deps.dryRun,
+    correlationId: trigger.id,
+  });
+}

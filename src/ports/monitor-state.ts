@@ -1,0 +1,37 @@
+import type { StoredFinding } from '../domain/sweep.ts';
+
+/**
+ * What the replication monitor keeps between sweeps (its last finding per resource, so it signals only
+ * changes) and what it reports as metrics.
+ */
+export interface MonitorStateStore {
+  /** Every stored finding, by key. */
+  load(): Promise<Map<string, StoredFinding>>;
+  /** Writes the new or changed findings and deletes the removed ones. */
+  save(changes: { put: readonly StoredFinding[]; delete: readonly string[] }): Promise<void>;
+}
+
+export interface ResourceMetrics {
+  resourceId: string;
+  workload: string;
+  lagSeconds: number | undefined;
+  exposureSeconds: number | undefined;
+  backlogBytes: number;
+}
+
+export interface AggregateMetrics {
+  /** The largest measured exposure; `undefined` when no resource could be measured. */
+  worstExposureSeconds: number | undefined;
+  /** Resources whose measured exposure is over their RPO. */
+  overRpoCount: number;
+  resourceCount: number;
+}
+
+/** Replication metrics (CloudWatch, through EMF). Nothing is emitted until {@link flush}. */
+export interface ReplicationMetrics {
+  recordResource(metrics: ResourceMetrics): void;
+  recordWorkload(workload: string, metrics: AggregateMetrics): void;
+  /** The whole deployment (every workload): the metric the dead-man alarm watches. */
+  recordDeployment(metrics: AggregateMetrics): void;
+  flush(): void;
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../sim/event-pattern.ts';
+import { loadSample } from '../helpers/events.ts';
+import { type CfnResource, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
+
+/** The replication monitor as `osls package` renders it (the global setup packages once). */
+const template = loadPackagedTemplate();
+const resource = (id: string): CfnResource => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`no ${id} in the template`);
+  return found;
+};
+const targetsMonitor = (rule: CfnResource) =>
+  JSON.stringify((rule.Properties as { Targets: unknown[] }).Targets).includes(
+    'ReplicationMonitorLambdaFunction',
+  );
+const monitorRules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+  targetsMonitor(rule),
+);
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are read ad hoc in assertions.
+type Any = any;
+
+interface Statement {
+  Sid: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const statements = (): Statement[] => {
+  const role = resource('ReplicationMonitorRole').Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+  return role.Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+};
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+
+describe('replication monitor infrastructure', () => {
+  it('runs on a schedule, every 5 minutes by default, with a retry policy and a dead-letter queue', () => {
+    const scheduled = monitorRules.filter(([, rule]) => rule.Properties?.ScheduleExpression);
+
+    expect(scheduled).toHaveLength(1);
+    const properties = scheduled[0]?.[1].Properties as {
+      ScheduleExpression: string;
+      State: string;
+      Targets: Record<string, unknown>[];
+    };
+    expect(properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(properties.State).toBe('ENABLED');
+    expect(properties.Targets[0]).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 2 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+    });
+  });
+
+  it('runs on the DRS stalled-change event, and only on it', () => {
+    const patterned = monitorRules.filter(([, rule]) => rule.Properties?.EventPattern);
+
+    expect(patterned).toHaveLength(1);
+    const pattern = patterned[0]?.[1].Properties?.EventPattern as Record<string, unknown>;
+    expect(
+      matchesPattern(pattern, loadSample('drs', 'source-server-data-replication-stalled-change.stalled')),
+    ).toBe(true);
+    expect(
+      matchesPattern(pattern, loadSample('drs', 'source-server-data-replication-stalled-change.not-stalled')),
+    ).toBe(true);
+    expect(
+      matchesPattern(pattern, loadSample('drs', 'source-server-launch-result.recovery-launch-succeeded')),
+    ).toBe(false);
+    expect(
+      (patterned[0]?.[1].Properties as { Targets: Record<string, unknown>[] } | undefined)?.Targets[0],
+    ).toHaveProperty('DeadLetterConfig');
+  });
+
+  it('gives the function time for a large sweep, its own role and an on-failure destination', () => {
+    const fn = resource('ReplicationMonitorLambdaFunction').Properties as Record<string, Any>;
+    const invokeConfig = resource('ReplicationMonitorLambdaEvConf').Properties as Record<string, Any>;
+
+    expect(fn.Timeout).toBe(300);
+    expect(fn.MemorySize).toBe(256);
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['ReplicationMonitorRole', 'Arn'] });
+    expect(fn.Environment.Variables).toMatchObject({
+      MONITOR_CONCURRENCY: '10',
+      DRS_RETRY_MODE: 'adaptive',
+      METRICS_DEPLOYMENT: 'dr-autopilot-test',
+    });
+    expect(invokeConfig.DestinationConfig.OnFailure.Destination).toEqual({
+      'Fn::GetAtt': ['FailedInvocationQueue', 'Arn'],
+    });
+  });
+
+  it('limits IAM to the describe actions, PutEvents, its own table partition, the key, logs and the destination', () => {
+    const all = statements().flatMap(actionsOf).sort();
+
+    expect(all).toEqual(
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:Query',
+        'drs:DescribeRecoveryInstances',
+        'drs:DescribeRecoverySnapshots',
+        'drs:DescribeSourceServers',
+        'ec2:DescribeInstances',
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    expect(all.some((action) => action.includes('*'))).toBe(false);
+  });
+
+  it('scopes every statement that can be scoped', () => {
+    const bySid = new Map(statements().map((statement) => [statement.Sid, statement]));
+
+    expect(bySid.get('Signals')?.Resource).toEqual({ 'Fn::GetAtt': ['SignalBus', 'Arn'] });
+    expect(JSON.stringify(bySid.get('DrsSnapshots')?.Resource)).toContain(':source-server/*');
+    expect(bySid.get('MonitorState')?.Resource).toEqual({ 'Fn::GetAtt': ['ReadinessTable', 'Arn'] });
+    expect(bySid.get('MonitorState')?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['detector#replication-monitor'] },
+    });
+    // Only the describe actions that support no resource type are on "*".
+    const unscoped = statements()
+      .filter((statement) => statement.Resource === '*')
+      .flatMap(actionsOf)
+      .sort();
+    expect(unscoped).toEqual([
+      'drs:DescribeRecoveryInstances',
+      'drs:DescribeSourceServers',
+      'ec2:DescribeInstances',
+    ]);
+  });
+
+  it('alarms on resources over RPO, treating missing data as breaching, to the readiness topic', () => {
+    const alarm = resource('ReplicationOverRpoAlarm').Properties as Record<string, Any>;
+
+    expect(alarm).toMatchObject({
+      Namespace: 'DrAutopilot',
+      MetricName: 'ResourcesOverRpo',
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      AlarmActions: [{ Ref: 'ReadinessTopic' }],
+    });
+    expect(alarm.Dimensions).toEqual([
+      { Name: 'service', Value: 'dr-autopilot' },
+      { Name: 'Deployment', Value: 'dr-autopilot-test' },
+    ]);
+    // The dimensions the function's metrics carry (Powertools' service, and METRICS_DEPLOYMENT).
+    const variables = (resource('ReplicationMonitorLambdaFunction').Properties as Record<string, Any>)
+      .Environment.Variables;
+    expect(alarm.Dimensions.map((dimension: { Value: string }) => dimension.Value)).toEqual([
+      variables.POWERTOOLS_SERVICE_NAME,
+      variables.METRICS_DEPLOYMENT,
+    ]);
+    // The alarm's period must cover the schedule, or missing data would page between sweeps.
+    expect(alarm.Period).toBeGreaterThanOrEqual(300);
+  });
+});

@@ -1,0 +1,141 @@
+import type { StoredFinding } from '../../../src/domain/sweep.ts';
+import type {
+  DrsReader,
+  DrsRecoveryInstance,
+  DrsRecoverySnapshot,
+  DrsSourceServer,
+} from '../../../src/ports/drs.ts';
+import type {
+  AggregateMetrics,
+  MonitorStateStore,
+  ReplicationMetrics,
+  ResourceMetrics,
+} from '../../../src/ports/monitor-state.ts';
+
+export const REGION = 'us-west-2';
+export const ACCOUNT = '111122223333';
+
+/** A source-server id (`s-` + 17 characters) from a number. */
+export const serverId = (n: number) => `s-${n.toString(16).padStart(17, '0')}`;
+
+export function sourceServer(n: number, overrides: Partial<DrsSourceServer> = {}): DrsSourceServer {
+  const id = serverId(n);
+  return {
+    sourceServerId: id,
+    arn: `arn:aws:drs:${REGION}:${ACCOUNT}:source-server/${id}`,
+    tags: { 'dr-autopilot:workload': 'payments' },
+    replicationDirection: 'FAILOVER',
+    dataReplicationState: 'CONTINUOUS',
+    lagDuration: 'P0D',
+    replicatedDisks: [{ deviceName: '/dev/xvda', backloggedStorageBytes: 0 }],
+    hostname: `web-${n}`,
+    ...overrides,
+  };
+}
+
+export function reversedInstance(
+  id: string,
+  overrides: Partial<DrsRecoveryInstance> = {},
+): DrsRecoveryInstance {
+  return {
+    recoveryInstanceId: id,
+    arn: `arn:aws:drs:${REGION}:${ACCOUNT}:recovery-instance/${id}`,
+    tags: {},
+    sourceServerId: serverId(1),
+    isDrill: false,
+    originEnvironment: 'AWS',
+    dataReplicationState: 'CONTINUOUS',
+    lagDuration: 'PT1M',
+    replicatedDisks: [],
+    ...overrides,
+  };
+}
+
+/** An error as the SDK raises it for a DRS exception (only `name` is read). */
+export function drsError(name: string, message = name): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** DRS in memory: pages of `pageSize`, every call counted, snapshots per server, injectable failures. */
+export class PagedFakeDrs implements DrsReader {
+  servers: DrsSourceServer[] = [];
+  instances: DrsRecoveryInstance[] = [];
+  snapshots = new Map<string, DrsRecoverySnapshot>();
+  calls = { describeSourceServers: 0, describeRecoveryInstances: 0, describeRecoverySnapshots: 0 };
+  failWith: Error | undefined;
+
+  constructor(readonly pageSize = 100) {}
+
+  private check(): void {
+    if (this.failWith) throw this.failWith;
+  }
+
+  snapshotAt(n: number, timestamp: string): void {
+    this.snapshots.set(serverId(n), { snapshotId: `pit-${n}`, expectedTimestamp: timestamp, timestamp });
+  }
+
+  async describeJob(): Promise<undefined> {
+    throw new Error('not used by the replication monitor');
+  }
+  async describeRecoveryInstancesOf(): Promise<DrsRecoveryInstance[]> {
+    throw new Error('not used by the replication monitor');
+  }
+  async describeSourceServer(id: string) {
+    this.calls.describeSourceServers += 1;
+    this.check();
+    return this.servers.find((server) => server.sourceServerId === id);
+  }
+  async *listSourceServers() {
+    for (let start = 0; start === 0 || start < this.servers.length; start += this.pageSize) {
+      this.calls.describeSourceServers += 1;
+      this.check();
+      yield this.servers.slice(start, start + this.pageSize).map((server) => structuredClone(server));
+    }
+  }
+  async *listRecoveryInstances() {
+    for (let start = 0; start === 0 || start < this.instances.length; start += this.pageSize) {
+      this.calls.describeRecoveryInstances += 1;
+      this.check();
+      yield this.instances.slice(start, start + this.pageSize).map((instance) => structuredClone(instance));
+    }
+  }
+  async newestRecoverySnapshot(id: string) {
+    this.calls.describeRecoverySnapshots += 1;
+    this.check();
+    return this.snapshots.get(id);
+  }
+}
+
+export class MemoryMonitorState implements MonitorStateStore {
+  items = new Map<string, StoredFinding>();
+  saves: { put: number; delete: number }[] = [];
+  async load() {
+    return new Map(this.items);
+  }
+  async save({ put, delete: keys }: { put: readonly StoredFinding[]; delete: readonly string[] }) {
+    this.saves.push({ put: put.length, delete: keys.length });
+    for (const finding of put) this.items.set(finding.key, { ...finding });
+    for (const key of keys) this.items.delete(key);
+  }
+}
+
+export class CapturingMetrics implements ReplicationMetrics {
+  resources: ResourceMetrics[] = [];
+  workloads = new Map<string, AggregateMetrics>();
+  deployment: AggregateMetrics | undefined;
+  flushes = 0;
+  recordResource(metrics: ResourceMetrics) {
+    this.resources.push(metrics);
+  }
+  recordWorkload(workload: string, metrics: AggregateMetrics) {
+    this.workloads.set(workload, metrics);
+  }
+  recordDeployment(metrics: AggregateMetrics) {
+    this.deployment = metrics;
+  }
+  flush() {
+    this.flushes += 1;
+  }
+}

@@ -1,0 +1,478 @@
+import { describe, expect, it } from 'vitest';
+import { parseSignalEvent, type Signal } from '../../../events/dr-autopilot/signal.ts';
+import {
+  parseReplicationMonitorEvent,
+  type ReplicationMonitorDeps,
+  type ReplicationMonitorTrigger,
+  runReplicationMonitor,
+} from '../../../src/app/replication-monitor.ts';
+import { ForeignEventError, InvalidEventError } from '../../../src/domain/errors.ts';
+import { CapturingSignalPublisher } from '../../fakes/signals.ts';
+import { loadSample } from '../../helpers/events.ts';
+import {
+  ACCOUNT,
+  CapturingMetrics,
+  drsError,
+  MemoryMonitorState,
+  PagedFakeDrs,
+  REGION,
+  reversedInstance,
+  serverId,
+  sourceServer,
+} from './fakes.ts';
+
+const T0 = new Date('2026-11-22T12:00:00Z');
+const minutesBefore = (minutes: number, at = T0) => new Date(at.getTime() - minutes * 60_000).toISOString();
+
+function world(options: { pageSize?: number; concurrency?: number } = {}) {
+  const drs = new PagedFakeDrs(options.pageSize ?? 100);
+  const state = new MemoryMonitorState();
+  const signals = new CapturingSignalPublisher();
+  let metrics = new CapturingMetrics();
+  let now = T0;
+  const deps = (): ReplicationMonitorDeps => ({
+    drs,
+    state,
+    signals,
+    metrics,
+    clock: () => now,
+    dryRun: false,
+    policy: {
+      account: ACCOUNT,
+      region: REGION,
+      defaultRpoSeconds: 900,
+      backlogToleranceBytes: 0,
+      concurrency: options.concurrency ?? 10,
+    },
+  });
+  let sweeps = 0;
+  return {
+    drs,
+    state,
+    signals,
+    get metrics() {
+      return metrics;
+    },
+    /** A scheduled sweep `minutes` after T0; returns the outcome and the signals it published. */
+    async sweep(minutes = 0) {
+      now = new Date(T0.getTime() + minutes * 60_000);
+      metrics = new CapturingMetrics();
+      const before = signals.published.length;
+      const trigger: ReplicationMonitorTrigger = {
+        kind: 'schedule',
+        id: `sweep-${++sweeps}`,
+        account: ACCOUNT,
+        region: REGION,
+      };
+      const outcome = await runReplicationMonitor(trigger, deps());
+      return { outcome, signals: signals.published.slice(before) };
+    },
+    async stalled(n: number, minutes = 0) {
+      now = new Date(T0.getTime() + minutes * 60_000);
+      metrics = new CapturingMetrics();
+      const before = signals.published.length;
+      const trigger: ReplicationMonitorTrigger = {
+        kind: 'stalled-change',
+        id: `event-${n}-${minutes}`,
+        account: ACCOUNT,
+        region: REGION,
+        sourceServerId: serverId(n),
+        stalledState: 'STALLED',
+      };
+      const outcome = await runReplicationMonitor(trigger, deps());
+      return { outcome, signals: signals.published.slice(before) };
+    },
+    deps,
+  };
+}
+
+const typesAndIds = (signals: Signal[]) =>
+  signals.map((signal) => [signal.type, signal.detail.resource.id, signal.detail.assessment?.state]);
+
+describe('runReplicationMonitor: sweeps', () => {
+  it('signals every resource on the first sweep, and nothing on a sweep where nothing changed', async () => {
+    const w = world();
+    w.drs.servers = [
+      sourceServer(1),
+      sourceServer(2, { dataReplicationState: 'STALLED', dataReplicationError: 'AGENT_NOT_SEEN' }),
+    ];
+    w.drs.snapshotAt(1, minutesBefore(5));
+    w.drs.snapshotAt(2, minutesBefore(40));
+
+    const first = await w.sweep();
+    const second = await w.sweep(5);
+
+    expect(typesAndIds(first.signals)).toEqual([
+      ['Replication Status Changed', REGION, 'READY'],
+      ['Replication Status Changed', serverId(1), 'READY'],
+      ['Replication Status Changed', serverId(2), 'NOT_READY'],
+    ]);
+    expect(first.outcome).toMatchObject({
+      action: 'swept',
+      sourceServers: 2,
+      byState: { READY: 1, NOT_READY: 1 },
+      overRpo: 1,
+      signalsPublished: 3,
+    });
+    expect(second.signals).toEqual([]);
+    expect(second.outcome).toMatchObject({ signalsPublished: 0 });
+  });
+
+  it('publishes signals that parse as dr-autopilot signals, naming state, evidence and next step', async () => {
+    const w = world();
+    w.drs.servers = [
+      sourceServer(2, {
+        dataReplicationState: 'STALLED',
+        dataReplicationError: 'AGENT_NOT_SEEN',
+        lagDuration: 'PT42M',
+      }),
+    ];
+
+    const { signals } = await w.sweep();
+    const stalled = signals.find((signal) => signal.detail.resource.id === serverId(2));
+
+    expect(stalled?.detail).toMatchObject({
+      workload: 'payments',
+      severity: 'critical',
+      observedAt: T0.toISOString(),
+      correlationId: 'sweep-1',
+      resource: { type: 'drs-source-server', name: 'web-2', region: REGION, account: ACCOUNT },
+      assessment: { state: 'NOT_READY', runbook: 'runbook-replication-not-replicating' },
+      evidence: {
+        dataReplicationState: 'STALLED',
+        lagSeconds: 2_520,
+        exposureSeconds: 2_520,
+        rpoSeconds: 900,
+        dataReplicationError: 'AGENT_NOT_SEEN',
+      },
+    });
+    expect(stalled?.detail.summary).toContain('STALLED (AGENT_NOT_SEEN)');
+    for (const signal of signals) {
+      expect(() =>
+        parseSignalEvent({
+          version: '0',
+          id: 'x',
+          'detail-type': signal.type,
+          source: 'dr-autopilot',
+          account: ACCOUNT,
+          time: T0.toISOString(),
+          region: REGION,
+          resources: [],
+          detail: signal.detail,
+        }),
+      ).not.toThrow();
+    }
+  });
+
+  it('signals a change once, with the previous state and since when', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1), sourceServer(2)];
+    await w.sweep();
+    const server = w.drs.servers[1];
+    if (server) server.dataReplicationState = 'STALLED';
+
+    const changed = await w.sweep(5);
+    const again = await w.sweep(10);
+
+    expect(typesAndIds(changed.signals)).toEqual([['Replication Status Changed', serverId(2), 'NOT_READY']]);
+    expect(changed.signals[0]?.detail.evidence).toMatchObject({
+      previousState: 'READY',
+      previousSince: T0.toISOString(),
+    });
+    expect(again.signals).toEqual([]);
+  });
+
+  it('signals a server over its tagged RPO, and not one within it', async () => {
+    const w = world();
+    w.drs.servers = [
+      sourceServer(1, { lagDuration: 'PT20M', tags: { 'dr-autopilot:rpo': 'PT1H' } }),
+      sourceServer(2, { lagDuration: 'PT20M' }),
+    ];
+
+    const { signals } = await w.sweep();
+
+    expect(typesAndIds(signals).slice(1)).toEqual([
+      ['Replication Status Changed', serverId(1), 'READY'],
+      ['Replication Status Changed', serverId(2), 'AT_RISK'],
+    ]);
+  });
+
+  it('reports ready to fail back once for a failback-direction server and a reversed recovery instance', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1), sourceServer(2, { replicationDirection: 'FAILBACK' })];
+    w.drs.instances = [
+      reversedInstance('i-0a1b2c3d4e5f60718'),
+      reversedInstance('i-0000000000000000a', { dataReplicationState: 'NOT_STARTED' }),
+    ];
+    w.drs.snapshotAt(2, minutesBefore(3));
+
+    const first = await w.sweep();
+    const later = await w.sweep(5);
+
+    const ready = first.signals.filter((signal) => signal.type === 'Ready To Fail Back');
+    expect(ready.map((signal) => signal.detail.resource.id)).toEqual([serverId(2), 'i-0a1b2c3d4e5f60718']);
+    expect(ready[0]?.detail.summary).toContain('never fails back');
+    expect(first.outcome).toMatchObject({ recoveryInstances: 1, readyToFailBack: 2 });
+    expect(later.signals).toEqual([]);
+  });
+
+  it('treats a recovery instance launched for failback as re-protection (failover direction), not ready to fail back', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1, { replicationDirection: 'FAILBACK' })];
+    w.drs.instances = [reversedInstance('i-0a1b2c3d4e5f60718')];
+
+    const { signals } = await w.sweep();
+
+    const instance = signals.find((signal) => signal.detail.resource.id === 'i-0a1b2c3d4e5f60718');
+    expect(instance?.detail.evidence.direction).toBe('failover');
+    expect(
+      signals
+        .filter((signal) => signal.type === 'Ready To Fail Back')
+        .map((signal) => signal.detail.resource.id),
+    ).toEqual([serverId(1)]);
+  });
+
+  it('reports a server DRS no longer lists, as evidence only, and forgets it', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1), sourceServer(2)];
+    await w.sweep();
+    w.drs.servers = [sourceServer(1)];
+
+    const { signals, outcome } = await w.sweep(5);
+
+    expect(typesAndIds(signals)).toEqual([['Replication Status Changed', serverId(2), undefined]]);
+    expect(signals[0]?.detail.evidence).toMatchObject({ removed: true, previousState: 'READY' });
+    expect(outcome).toMatchObject({ removed: 1 });
+    expect([...w.state.items.keys()]).not.toContain(`drs-source-server#${serverId(2)}`);
+  });
+
+  it('makes one page call per page and one snapshot query per server (the floor)', async () => {
+    const w = world({ pageSize: 10, concurrency: 4 });
+    w.drs.servers = Array.from({ length: 35 }, (_, index) => sourceServer(index + 1));
+    w.drs.instances = Array.from({ length: 12 }, (_, index) =>
+      reversedInstance(`i-${(index + 1).toString(16).padStart(17, '0')}`),
+    );
+
+    const { outcome } = await w.sweep();
+
+    expect(outcome).toMatchObject({ sourceServers: 35, recoveryInstances: 12 });
+    expect(w.drs.calls).toEqual({
+      describeSourceServers: 4,
+      describeRecoveryInstances: 2,
+      describeRecoverySnapshots: 35,
+    });
+  });
+
+  it('records per-resource, per-workload and deployment metrics', async () => {
+    const w = world();
+    w.drs.servers = [
+      sourceServer(1, { lagDuration: 'PT2M' }),
+      sourceServer(2, {
+        lagDuration: 'PT30M',
+        replicatedDisks: [{ backloggedStorageBytes: 10 }, { backloggedStorageBytes: 5 }],
+      }),
+      sourceServer(3, { lagDuration: 'PT20M', tags: { 'dr-autopilot:workload': 'billing' } }),
+    ];
+
+    await w.sweep();
+
+    expect(w.metrics.resources).toContainEqual({
+      resourceId: serverId(2),
+      workload: 'payments',
+      lagSeconds: 1_800,
+      exposureSeconds: 1_800,
+      backlogBytes: 15,
+    });
+    expect(w.metrics.workloads.get('payments')).toEqual({
+      worstExposureSeconds: 1_800,
+      overRpoCount: 1,
+      resourceCount: 2,
+    });
+    expect(w.metrics.workloads.get('billing')).toEqual({
+      worstExposureSeconds: 1_200,
+      overRpoCount: 1,
+      resourceCount: 1,
+    });
+    expect(w.metrics.deployment).toEqual({ worstExposureSeconds: 1_800, overRpoCount: 2, resourceCount: 3 });
+    expect(w.metrics.flushes).toBe(1);
+  });
+
+  it('turns an uninitialised DRS into a NOT_READY finding for the service, not a crash, and removes nothing', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1)];
+    await w.sweep();
+    w.drs.failWith = drsError('UninitializedAccountException', 'Account not initialized');
+
+    const { signals, outcome } = await w.sweep(5);
+
+    expect(outcome).toMatchObject({ action: 'swept', drsInitialized: false, sourceServers: 0 });
+    expect(typesAndIds(signals)).toEqual([['Replication Status Changed', REGION, 'NOT_READY']]);
+    expect(signals[0]?.detail.resource.type).toBe('drs-service');
+    expect(w.state.items.has(`drs-source-server#${serverId(1)}`)).toBe(true);
+    expect(w.metrics.deployment).toEqual({
+      worstExposureSeconds: undefined,
+      overRpoCount: 0,
+      resourceCount: 0,
+    });
+  });
+
+  it.each([['AccessDeniedException'], ['ThrottlingException'], ['InternalServerException']])(
+    'lets %s propagate and stores nothing',
+    async (name) => {
+      const w = world();
+      w.drs.servers = [sourceServer(1)];
+      w.drs.failWith = drsError(name);
+
+      await expect(w.sweep()).rejects.toThrow(name);
+      expect(w.state.saves).toEqual([]);
+      expect(w.signals.published).toEqual([]);
+    },
+  );
+
+  it('stores nothing when publishing fails, so the next sweep signals the change again', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1)];
+    w.signals.failNext(new Error('PutEvents failed'));
+
+    await expect(w.sweep()).rejects.toThrow('PutEvents failed');
+    const retry = await w.sweep(1);
+
+    expect(w.state.saves).toHaveLength(1);
+    expect(retry.signals).toHaveLength(2);
+  });
+
+  it('marks signals as dry-run in dry-run mode', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1)];
+
+    await runReplicationMonitor(
+      { kind: 'schedule', id: 'dry-1', account: ACCOUNT, region: REGION },
+      { ...w.deps(), dryRun: true },
+    );
+
+    expect(w.signals.published.every((signal) => signal.detail.dryRun)).toBe(true);
+  });
+});
+
+describe('runReplicationMonitor: the stalled-change event', () => {
+  it('re-evaluates only that server, with two DRS calls', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1), sourceServer(2)];
+    await w.sweep();
+    const server = w.drs.servers[0];
+    if (server) server.dataReplicationState = 'STALLED';
+    const other = w.drs.servers[1];
+    if (other) other.dataReplicationState = 'STALLED';
+    w.drs.calls = { describeSourceServers: 0, describeRecoveryInstances: 0, describeRecoverySnapshots: 0 };
+
+    const { outcome, signals } = await w.stalled(1, 1);
+
+    expect(outcome).toEqual({
+      action: 'server-evaluated',
+      sourceServerId: serverId(1),
+      drsInitialized: true,
+      state: 'NOT_READY',
+      signalsPublished: 1,
+    });
+    expect(typesAndIds(signals)).toEqual([['Replication Status Changed', serverId(1), 'NOT_READY']]);
+    expect(w.drs.calls).toEqual({
+      describeSourceServers: 1,
+      describeRecoveryInstances: 0,
+      describeRecoverySnapshots: 1,
+    });
+    expect(w.state.items.get(`drs-source-server#${serverId(2)}`)?.state).toBe('READY');
+    expect(w.metrics.deployment).toBeUndefined();
+  });
+
+  it('signals nothing when the event is delivered again', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1, { dataReplicationState: 'STALLED' })];
+
+    const first = await w.stalled(1);
+    const again = await w.stalled(1);
+
+    expect(first.signals).toHaveLength(1);
+    expect(again.signals).toEqual([]);
+  });
+
+  it('forgets a server DRS no longer knows', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1)];
+    await w.sweep();
+    w.drs.servers = [];
+
+    const { outcome, signals } = await w.stalled(1, 1);
+
+    expect(outcome).toMatchObject({ state: 'not-found', signalsPublished: 1 });
+    expect(signals[0]?.detail.evidence).toMatchObject({ removed: true });
+  });
+
+  it('rejects an event from another account or Region before any call', async () => {
+    const w = world();
+
+    await expect(
+      runReplicationMonitor(
+        {
+          kind: 'stalled-change',
+          id: 'e',
+          account: '999999999999',
+          region: REGION,
+          sourceServerId: serverId(1),
+          stalledState: 'STALLED',
+        },
+        w.deps(),
+      ),
+    ).rejects.toThrow(ForeignEventError);
+    await expect(
+      runReplicationMonitor({ kind: 'schedule', id: 'e', account: ACCOUNT, region: 'eu-west-1' }, w.deps()),
+    ).rejects.toThrow(ForeignEventError);
+    expect(w.drs.calls.describeSourceServers).toBe(0);
+  });
+});
+
+describe('parseReplicationMonitorEvent', () => {
+  it('reads the stalled-change sample', () => {
+    const event = loadSample('drs', 'source-server-data-replication-stalled-change.stalled');
+
+    expect(parseReplicationMonitorEvent(event)).toEqual({
+      kind: 'stalled-change',
+      id: '9da9af57-9253-4406-87cb-7cc400e43465',
+      account: '111122223333',
+      region: 'us-west-2',
+      sourceServerId: 's-12345678901234567',
+      stalledState: 'STALLED',
+    });
+  });
+
+  it('reads a scheduled event', () => {
+    const event = {
+      version: '0',
+      id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: ACCOUNT,
+      time: '2026-11-22T12:00:00Z',
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/dr-autopilot-test-replicationMonitor-rule-1`],
+      detail: {},
+    };
+
+    expect(parseReplicationMonitorEvent(event)).toEqual({
+      kind: 'schedule',
+      id: event.id,
+      account: ACCOUNT,
+      region: REGION,
+    });
+  });
+
+  it.each([
+    [
+      'a stalled change without a source-server ARN',
+      { ...loadSample('drs', 'source-server-data-replication-stalled-change.stalled'), resources: [] },
+    ],
+    ['an unknown event', { source: 'aws.s3', id: 'x' }],
+    ['nothing', undefined],
+  ])('rejects %s, naming the field', (_, input) => {
+    expect(() => parseReplicationMonitorEvent(input)).toThrow(InvalidEventError);
+  });
+});

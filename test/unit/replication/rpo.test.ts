@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assessReplication,
+  DATA_REPLICATION_STATES,
+  type ReplicationFacts,
+  type RpoPolicy,
+  rpoOf,
+  snapshotAgeSeconds,
+  totalBacklogBytes,
+} from '../../../src/domain/rpo.ts';
+
+const NOW = new Date('2026-11-22T12:00:00Z');
+const POLICY: RpoPolicy = { defaultRpoSeconds: 900, backlogToleranceBytes: 0 };
+const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+
+function facts(overrides: Partial<ReplicationFacts> = {}): ReplicationFacts {
+  return {
+    tags: {},
+    direction: 'failover',
+    dataReplicationState: 'CONTINUOUS',
+    lagDuration: 'P0D',
+    replicatedDisks: [{ backloggedStorageBytes: 0 }],
+    dataReplicationError: undefined,
+    newestSnapshotAt: minutesAgo(5),
+    ...overrides,
+  };
+}
+
+describe('assessReplication: every data replication state', () => {
+  it.each([
+    // state, with a recent snapshot, expected readiness, reason code
+    ['CONTINUOUS', true, 'READY', 'within-rpo'],
+    ['BACKLOG', true, 'AT_RISK', 'degraded'],
+    ['CREATING_SNAPSHOT', true, 'AT_RISK', 'degraded'],
+    ['RESCAN', true, 'AT_RISK', 'degraded'],
+    ['INITIATING', true, 'AT_RISK', 'degraded'],
+    ['INITIAL_SYNC', true, 'AT_RISK', 'degraded'],
+    ['INITIATING', false, 'NOT_READY', 'initial-sync'],
+    ['INITIAL_SYNC', false, 'NOT_READY', 'initial-sync'],
+    ['PAUSED', true, 'NOT_READY', 'not-replicating'],
+    ['STALLED', true, 'NOT_READY', 'not-replicating'],
+    ['DISCONNECTED', true, 'NOT_READY', 'not-replicating'],
+    ['STOPPED', true, 'NOT_READY', 'not-replicating'],
+    ['NOT_STARTED', false, 'NOT_READY', 'not-replicating'],
+    ['REPLICATION_STATE_NOT_AVAILABLE', true, 'UNKNOWN', 'state-unknown'],
+    ['SOMETHING_NEW', true, 'UNKNOWN', 'state-unknown'],
+    [undefined, true, 'UNKNOWN', 'state-unknown'],
+  ] as const)('%s (snapshot: %s) is %s (%s)', (state, hasSnapshot, readiness, reasonCode) => {
+    const assessment = assessReplication(
+      facts({ dataReplicationState: state, newestSnapshotAt: hasSnapshot ? minutesAgo(5) : undefined }),
+      POLICY,
+      NOW,
+    );
+
+    expect(assessment.state).toBe(readiness);
+    expect(assessment.reasonCode).toBe(reasonCode);
+  });
+
+  it('covers every state of the DRS model', () => {
+    const tabled = new Set([
+      'CONTINUOUS',
+      'BACKLOG',
+      'CREATING_SNAPSHOT',
+      'RESCAN',
+      'INITIATING',
+      'INITIAL_SYNC',
+      'PAUSED',
+      'STALLED',
+      'DISCONNECTED',
+      'STOPPED',
+      'NOT_STARTED',
+      'REPLICATION_STATE_NOT_AVAILABLE',
+    ]);
+    expect(new Set(DATA_REPLICATION_STATES)).toEqual(tabled);
+  });
+
+  it('names the replication error in the reason of a stalled server', () => {
+    const assessment = assessReplication(
+      facts({
+        dataReplicationState: 'STALLED',
+        dataReplicationError: 'AGENT_NOT_SEEN',
+        lagDuration: 'PT42M',
+      }),
+      POLICY,
+      NOW,
+    );
+
+    expect(assessment).toMatchObject({ state: 'NOT_READY', overRpo: true, exposureSeconds: 2_520 });
+    expect(assessment.reason).toContain('STALLED (AGENT_NOT_SEEN)');
+    expect(assessment.reason).toContain('42m > RPO 15m');
+  });
+});
+
+describe('assessReplication: lag, snapshot age and backlog against the RPO', () => {
+  it.each([
+    // lag, snapshot minutes ago (undefined: none), backlog per disk, expected state, reason, exposure seconds
+    ['P0D', 5, [0], 'READY', 'within-rpo', 300],
+    ['PT0S', 15, [0], 'READY', 'within-rpo', 900],
+    ['PT5M', 1, [0], 'READY', 'within-rpo', 300],
+    ['PT16M', 1, [0], 'AT_RISK', 'over-rpo', 960],
+    ['P0D', 16, [0], 'AT_RISK', 'over-rpo', 960],
+    ['P1DT2H', 5, [0], 'AT_RISK', 'over-rpo', 93_600],
+    ['P0D', undefined, [0], 'READY', 'within-rpo', 0],
+    ['not-a-duration', 5, [0], 'READY', 'within-rpo', 300],
+    [undefined, undefined, [0], 'UNKNOWN', 'exposure-unknown', undefined],
+    ['P0D', 5, [1], 'AT_RISK', 'backlog', 300],
+    ['P0D', 5, [0, 2048, undefined], 'AT_RISK', 'backlog', 300],
+  ] as const)(
+    'lag %s, snapshot %s min old, backlog %j: %s (%s)',
+    (lag, snapshotMinutes, backlog, state, reason, exposure) => {
+      const assessment = assessReplication(
+        facts({
+          lagDuration: lag,
+          newestSnapshotAt: snapshotMinutes === undefined ? undefined : minutesAgo(snapshotMinutes),
+          replicatedDisks: backlog.map((bytes) => ({ backloggedStorageBytes: bytes })),
+        }),
+        POLICY,
+        NOW,
+      );
+
+      expect(assessment.state).toBe(state);
+      expect(assessment.reasonCode).toBe(reason);
+      expect(assessment.exposureSeconds).toBe(exposure);
+    },
+  );
+
+  it('takes the larger of lag and snapshot age, never their sum', () => {
+    const assessment = assessReplication(
+      facts({ lagDuration: 'PT10M', newestSnapshotAt: minutesAgo(12) }),
+      POLICY,
+      NOW,
+    );
+
+    expect(assessment).toMatchObject({
+      lagSeconds: 600,
+      snapshotAgeSeconds: 720,
+      exposureSeconds: 720,
+      overRpo: false,
+    });
+  });
+
+  it('tolerates the configured backlog on a continuous server', () => {
+    const disks = [{ backloggedStorageBytes: 1_000 }, { backloggedStorageBytes: 24 }];
+
+    const tolerated = assessReplication(
+      facts({ replicatedDisks: disks }),
+      { ...POLICY, backlogToleranceBytes: 1_024 },
+      NOW,
+    );
+    const over = assessReplication(
+      facts({ replicatedDisks: disks }),
+      { ...POLICY, backlogToleranceBytes: 1_023 },
+      NOW,
+    );
+
+    expect(tolerated).toMatchObject({ state: 'READY', backlogBytes: 1_024 });
+    expect(over).toMatchObject({ state: 'AT_RISK', reasonCode: 'backlog' });
+  });
+
+  it('reports a replication error on a continuous server as at risk', () => {
+    const assessment = assessReplication(facts({ dataReplicationError: 'UNSTABLE_NETWORK' }), POLICY, NOW);
+
+    expect(assessment).toMatchObject({ state: 'AT_RISK', reasonCode: 'replication-error' });
+  });
+});
+
+describe('assessReplication: per-server RPO tag vs the default', () => {
+  it.each([
+    [{}, 900, 'default', undefined, 'AT_RISK'],
+    [{ 'dr-autopilot:rpo': 'PT1H' }, 3_600, 'tag', undefined, 'READY'],
+    [{ 'dr-autopilot:rpo': 'PT5M' }, 300, 'tag', undefined, 'AT_RISK'],
+    [{ 'dr-autopilot:rpo': 'P1D' }, 86_400, 'tag', undefined, 'READY'],
+    [{ 'dr-autopilot:rpo': 'fifteen minutes' }, 900, 'default', 'fifteen minutes', 'AT_RISK'],
+    [{ 'dr-autopilot:rpo': 'PT0S' }, 900, 'default', 'PT0S', 'AT_RISK'],
+  ] as const)('tags %j give RPO %d (%s)', (tags, rpoSeconds, source, invalid, state) => {
+    // 20 minutes of exposure: over the 15-minute default, within an hour.
+    const assessment = assessReplication(facts({ tags: { ...tags }, lagDuration: 'PT20M' }), POLICY, NOW);
+
+    expect(assessment).toMatchObject({ rpoSeconds, rpoSource: source, invalidRpoTag: invalid, state });
+  });
+});
+
+describe('assessReplication: direction and ready to fail back', () => {
+  it.each([
+    ['failback', 'CONTINUOUS', 'PT1M', 1, true],
+    ['failback', 'CONTINUOUS', 'PT20M', 1, false],
+    ['failback', 'CONTINUOUS', 'P0D', 20, false],
+    ['failback', 'BACKLOG', 'PT1M', 1, false],
+    ['failback', 'INITIAL_SYNC', 'PT1M', undefined, false],
+    ['failback', 'STALLED', 'PT1M', 1, false],
+    ['failover', 'CONTINUOUS', 'PT1M', 1, false],
+  ] as const)(
+    '%s in %s, lag %s, snapshot %s min: ready to fail back %s',
+    (direction, state, lag, snapshot, ready) => {
+      const assessment = assessReplication(
+        facts({
+          direction,
+          dataReplicationState: state,
+          lagDuration: lag,
+          newestSnapshotAt: snapshot === undefined ? undefined : minutesAgo(snapshot),
+        }),
+        POLICY,
+        NOW,
+      );
+
+      expect(assessment.direction).toBe(direction);
+      expect(assessment.readyToFailBack).toBe(ready);
+    },
+  );
+
+  it('uses the reversed server own RPO tag as its fail-back threshold', () => {
+    const assessment = assessReplication(
+      facts({ direction: 'failback', lagDuration: 'PT20M', tags: { 'dr-autopilot:rpo': 'PT30M' } }),
+      POLICY,
+      NOW,
+    );
+
+    expect(assessment).toMatchObject({ state: 'READY', readyToFailBack: true, rpoSeconds: 1_800 });
+  });
+});
+
+describe('helpers', () => {
+  it('sums backlog over disks, ignoring absent values', () => {
+    expect(totalBacklogBytes([{ backloggedStorageBytes: 5 }, {}, { backloggedStorageBytes: 7 }])).toBe(12);
+    expect(totalBacklogBytes([])).toBe(0);
+  });
+
+  it.each([
+    [minutesAgo(3), 180],
+    ['2026-11-22T12:05:00Z', 0],
+    ['yesterday', undefined],
+    [undefined, undefined],
+  ])('snapshot taken %s is %s seconds old', (timestamp, age) => {
+    expect(snapshotAgeSeconds(timestamp, NOW)).toBe(age);
+  });
+
+  it('reads the RPO tag case-insensitively as a duration', () => {
+    expect(rpoOf({ 'dr-autopilot:rpo': ' pt30m ' }, 900)).toEqual({
+      rpoSeconds: 1_800,
+      rpoSource: 'tag',
+      invalidRpoTag: undefined,
+    });
+  });
+});
