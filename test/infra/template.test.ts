@@ -98,7 +98,8 @@ describe('the packaged CloudFormation template', () => {
       'drs:DeleteSourceServer',
     ]);
     const granted = roleStatements().filter(
-      ([, statement]) => statement.Effect === 'Allow' && actionsOf(statement).some((action) => forbidden.has(action)),
+      ([, statement]) =>
+        statement.Effect === 'Allow' && actionsOf(statement).some((action) => forbidden.has(action)),
     );
     expect(granted).toEqual([]);
     expect(roleStatements().length).toBeGreaterThan(0);
