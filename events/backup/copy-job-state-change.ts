@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineEventContract } from '../contract.ts';
+import pattern from './copy-job-state-change.pattern.json' with { type: 'json' };
+
+/**
+ * AWS Backup *Copy Job State Change*. Emitted in the **source** Region of a cross-Region copy: the primary
+ * Region's forwarding rule sends COMPLETED ones to the recovery Region's dr-autopilot bus (infra/backup-forwarding.yml).
+ * Quirks kept from AWS's samples: `destinationRecoveryPointArn` is an empty object `{}` until the copy completes,
+ * and may be a service ARN (an EBS snapshot) rather than a Backup recovery-point ARN; the destination Region is
+ * only in `destinationBackupVaultArn`; the CREATED event has no `copyJobId`.
+ */
+export const copyJobStateChange = defineEventContract({
+  source: 'aws.backup',
+  detailType: 'Copy Job State Change',
+  pattern,
+  detail: z.object({
+    copyJobId: z.string().min(1).optional(),
+    state: z.string().min(1),
+    statusMessage: z.string().optional(),
+    sourceBackupVaultArn: z.string().optional(),
+    destinationBackupVaultArn: z.string().optional(),
+    destinationRecoveryPointArn: z.union([z.string(), z.object({})]).optional(),
+    resourceArn: z.string().optional(),
+    resourceType: z.string().optional(),
+    creationDate: z.string().optional(),
+    completionDate: z.string().optional(),
+  }),
+});
+
+export type CopyJobStateChangeEvent = ReturnType<typeof copyJobStateChange.parse>;
+
+/** The copy's recovery point ARN when the event carries one (a string, not the `{}` placeholder). */
+export function destinationRecoveryPointArnOf(event: CopyJobStateChangeEvent): string | undefined {
+  const value = event.detail.destinationRecoveryPointArn;
+  return typeof value === 'string' && value.startsWith('arn:') ? value : undefined;
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineEventContract } from '../contract.ts';
+import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
+
+/**
+ * AWS Backup *Restore Job State Change*. The state is under `status` in most events but under `state` in the
+ * CREATED sample (AWS: "consistent with the AWS Backup API"), so both keys are read and the rule matches both.
+ * Only COMPLETED events carry `recoveryPointArn`, `createdResourceArn` and `backupVaultArn`; the handler reads
+ * the rest from DescribeRestoreJob. `restoreTestingPlanArn` is present for restore-testing-plan jobs.
+ */
+export const restoreJobStateChange = defineEventContract({
+  source: 'aws.backup',
+  detailType: 'Restore Job State Change',
+  pattern,
+  detail: z
+    .object({
+      restoreJobId: z.string().min(1),
+      status: z.string().min(1).optional(),
+      state: z.string().min(1).optional(),
+      statusMessage: z.string().optional(),
+      recoveryPointArn: z.string().optional(),
+      createdResourceArn: z.string().optional(),
+      resourceType: z.string().optional(),
+      restoreTestingPlanArn: z.string().optional(),
+      creationDate: z.string().optional(),
+      completionDate: z.string().optional(),
+    })
+    .refine((detail) => detail.status !== undefined || detail.state !== undefined, {
+      message: 'either status or state is required',
+      path: ['status'],
+    }),
+});
+
+export type RestoreJobStateChangeEvent = ReturnType<typeof restoreJobStateChange.parse>;
+
+/** The job's status, whichever key carries it. */
+export function restoreStatusOf(event: RestoreJobStateChangeEvent): string {
+  return event.detail.status ?? event.detail.state ?? '';
+}

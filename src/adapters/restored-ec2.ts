@@ -1,0 +1,228 @@
+import {
+  CreateTagsCommand,
+  DeleteSnapshotCommand,
+  DeleteVolumeCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  type EC2Client,
+  type Instance,
+  TerminateInstancesCommand,
+  type Volume,
+} from '@aws-sdk/client-ec2';
+import type {
+  RelatedResource,
+  RestoredResource,
+  RestoredResourceHandler,
+} from '../ports/restored-resources.ts';
+import { idFromResourceArn, isNotFound, tagList, tagMap } from './restored-common.ts';
+
+const VOLUME_NOT_FOUND = ['InvalidVolume.NotFound'];
+const INSTANCE_NOT_FOUND = ['InvalidInstanceID.NotFound'];
+const IMAGE_NOT_FOUND = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'];
+const SNAPSHOT_NOT_FOUND = ['InvalidSnapshot.NotFound'];
+
+async function describeVolumes(client: EC2Client, ids: string[]): Promise<Volume[]> {
+  if (ids.length === 0) return [];
+  try {
+    const { Volumes = [] } = await client.send(new DescribeVolumesCommand({ VolumeIds: ids }));
+    return Volumes;
+  } catch (error) {
+    if (isNotFound(error, VOLUME_NOT_FOUND)) {
+      // One missing ID fails the whole call: ask one by one.
+      const found: Volume[] = [];
+      for (const id of ids.length > 1 ? ids : []) found.push(...(await describeVolumes(client, [id])));
+      return found;
+    }
+    throw error;
+  }
+}
+
+async function deleteVolume(client: EC2Client, id: string): Promise<'done' | 'waiting'> {
+  const [volume] = await describeVolumes(client, [id]);
+  if (!volume || volume.State === 'deleting' || volume.State === 'deleted') return 'done';
+  if (volume.State === 'in-use') return 'waiting';
+  try {
+    await client.send(new DeleteVolumeCommand({ VolumeId: id }));
+  } catch (error) {
+    if (isNotFound(error, VOLUME_NOT_FOUND)) return 'done';
+    if (error instanceof Error && error.name === 'VolumeInUse') return 'waiting';
+    throw error;
+  }
+  return 'done';
+}
+
+async function createTags(client: EC2Client, ids: string[], tags: Record<string, string>): Promise<void> {
+  if (ids.length > 0) await client.send(new CreateTagsCommand({ Resources: ids, Tags: tagList(tags) }));
+}
+
+/** A restored EBS volume: available (or attached). */
+export function createRestoredEbsHandler(client: EC2Client): RestoredResourceHandler {
+  return {
+    async inspect(arn) {
+      const id = idFromResourceArn(arn);
+      const [volume] = await describeVolumes(client, [id]);
+      const base: RestoredResource = {
+        type: 'EBS',
+        arn,
+        id,
+        exists: false,
+        tags: {},
+        facts: {},
+        related: [],
+      };
+      if (!volume || volume.State === 'deleted') return base;
+      return {
+        ...base,
+        exists: true,
+        createdAt: volume.CreateTime,
+        status: volume.State,
+        tags: tagMap(volume.Tags),
+        facts: {
+          sizeGiB: volume.Size ?? null,
+          encrypted: volume.Encrypted ?? null,
+          availabilityZone: volume.AvailabilityZone ?? null,
+        },
+      };
+    },
+    tag: (resource, _targets, tags) => createTags(client, [resource.id], tags),
+    delete: (step) => deleteVolume(client, step.id),
+  };
+}
+
+/**
+ * A restored EC2 instance: running with both status checks `ok`. The restore also leaves an AMI, its EBS
+ * snapshots and the instance's volumes; they are reported as related resources so cleanup can remove exactly
+ * those our restore created.
+ */
+export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHandler {
+  return {
+    async inspect(arn) {
+      const id = idFromResourceArn(arn);
+      const base: RestoredResource = {
+        type: 'EC2',
+        arn,
+        id,
+        exists: false,
+        tags: {},
+        facts: {},
+        related: [],
+      };
+      let instance: Instance | undefined;
+      try {
+        const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+        instance = Reservations.flatMap((reservation) => reservation.Instances ?? [])[0];
+      } catch (error) {
+        if (isNotFound(error, INSTANCE_NOT_FOUND)) return base;
+        throw error;
+      }
+      if (!instance) return base;
+      const { InstanceStatuses = [] } = await client.send(
+        new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }),
+      );
+      const status = InstanceStatuses[0];
+      const related: RelatedResource[] = [];
+      if (instance.ImageId) {
+        try {
+          const { Images = [] } = await client.send(
+            new DescribeImagesCommand({ ImageIds: [instance.ImageId] }),
+          );
+          for (const image of Images) {
+            related.push({
+              kind: 'ec2-image',
+              id: image.ImageId ?? instance.ImageId,
+              tags: tagMap(image.Tags),
+              createdAt: image.CreationDate ? new Date(image.CreationDate) : undefined,
+              status: image.State,
+            });
+            const snapshotIds = (image.BlockDeviceMappings ?? []).flatMap((mapping) =>
+              mapping.Ebs?.SnapshotId ? [mapping.Ebs.SnapshotId] : [],
+            );
+            if (snapshotIds.length > 0) {
+              const { Snapshots = [] } = await client.send(
+                new DescribeSnapshotsCommand({ SnapshotIds: snapshotIds }),
+              );
+              for (const snapshot of Snapshots) {
+                related.push({
+                  kind: 'ebs-snapshot',
+                  id: snapshot.SnapshotId ?? '',
+                  tags: tagMap(snapshot.Tags),
+                  createdAt: snapshot.StartTime,
+                  status: snapshot.State,
+                });
+              }
+            }
+          }
+        } catch (error) {
+          if (!isNotFound(error, [...IMAGE_NOT_FOUND, ...SNAPSHOT_NOT_FOUND])) throw error;
+        }
+      }
+      const attached = (instance.BlockDeviceMappings ?? []).flatMap((mapping) =>
+        mapping.Ebs?.VolumeId
+          ? [{ id: mapping.Ebs.VolumeId, deleteOnTermination: mapping.Ebs.DeleteOnTermination }]
+          : [],
+      );
+      for (const volume of await describeVolumes(
+        client,
+        attached.map((item) => item.id),
+      )) {
+        related.push({
+          kind: 'ebs-volume',
+          id: volume.VolumeId ?? '',
+          tags: tagMap(volume.Tags),
+          createdAt: volume.CreateTime,
+          status: volume.State,
+          deleteOnTermination: attached.find((item) => item.id === volume.VolumeId)?.deleteOnTermination,
+        });
+      }
+      return {
+        ...base,
+        exists: instance.State?.Name !== 'terminated',
+        createdAt: instance.LaunchTime,
+        status: instance.State?.Name,
+        tags: tagMap(instance.Tags),
+        facts: {
+          instanceStatus: status?.InstanceStatus?.Status ?? null,
+          systemStatus: status?.SystemStatus?.Status ?? null,
+          instanceType: instance.InstanceType ?? null,
+          imageId: instance.ImageId ?? null,
+        },
+        related,
+      };
+    },
+    tag: (_resource, targets, tags) =>
+      createTags(
+        client,
+        targets.map((target) => target.id),
+        tags,
+      ),
+    async delete(step) {
+      try {
+        switch (step.kind) {
+          case 'main':
+            await client.send(new TerminateInstancesCommand({ InstanceIds: [step.id] }));
+            return 'done';
+          case 'ec2-image':
+            await client.send(new DeregisterImageCommand({ ImageId: step.id }));
+            return 'done';
+          case 'ebs-snapshot':
+            await client.send(new DeleteSnapshotCommand({ SnapshotId: step.id }));
+            return 'done';
+          case 'ebs-volume':
+            return await deleteVolume(client, step.id);
+          default:
+            throw new Error(`an EC2 restore has no ${step.kind} to delete`);
+        }
+      } catch (error) {
+        if (isNotFound(error, [...INSTANCE_NOT_FOUND, ...IMAGE_NOT_FOUND, ...SNAPSHOT_NOT_FOUND]))
+          return 'done';
+        // A snapshot is in use until its AMI is deregistered: the next sweep deletes it.
+        if (error instanceof Error && error.name === 'InvalidSnapshot.InUse') return 'waiting';
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import {
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketTaggingCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketTaggingCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { RestoredResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
+import { isNotFound, tagList, tagMap } from './restored-common.ts';
+
+const NOT_FOUND = ['NotFound', 'NoSuchBucket'];
+const SAMPLE = 10;
+/** Version pages (≤1000 keys each) emptied per call; a larger bucket is finished by the next sweep. */
+const PAGES_PER_CALL = 20;
+
+function bucketOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf(':') + 1).split('/')[0] ?? '';
+}
+
+/** A restored S3 bucket: it exists and holds objects. */
+export function createRestoredS3Handler(client: S3Client): RestoredResourceHandler {
+  return {
+    async inspect(arn) {
+      const bucket = bucketOf(arn);
+      const base: RestoredResource = {
+        type: 'S3',
+        arn,
+        id: bucket,
+        exists: false,
+        tags: {},
+        facts: {},
+        related: [],
+      };
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if (isNotFound(error, NOT_FOUND)) return base;
+        throw error;
+      }
+      let tags: Record<string, string> = {};
+      try {
+        tags = tagMap((await client.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet);
+      } catch (error) {
+        if (!isNotFound(error, ['NoSuchTagSet'])) throw error;
+      }
+      const { KeyCount } = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: SAMPLE }));
+      return {
+        ...base,
+        exists: true,
+        name: bucket,
+        status: 'exists',
+        tags,
+        facts: { sampledObjects: KeyCount ?? 0 },
+      };
+    },
+    async tag(resource, _targets, tags) {
+      // PutBucketTagging replaces the whole set: keep what is there.
+      await client.send(
+        new PutBucketTaggingCommand({
+          Bucket: resource.id,
+          Tagging: { TagSet: tagList({ ...resource.tags, ...tags }) },
+        }),
+      );
+    },
+    async delete(step) {
+      try {
+        for (let page = 0; page < PAGES_PER_CALL; page++) {
+          const listing = await client.send(
+            new ListObjectVersionsCommand({ Bucket: step.id, MaxKeys: 1000 }),
+          );
+          const objects = [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])].flatMap((item) =>
+            item.Key ? [{ Key: item.Key, VersionId: item.VersionId }] : [],
+          );
+          if (objects.length === 0) {
+            await client.send(new DeleteBucketCommand({ Bucket: step.id }));
+            return 'done';
+          }
+          const { Errors = [] } = await client.send(
+            new DeleteObjectsCommand({ Bucket: step.id, Delete: { Objects: objects, Quiet: true } }),
+          );
+          if (Errors.length > 0) {
+            throw new Error(
+              `could not delete ${Errors.length} object(s) of ${step.id}: ${Errors[0]?.Code ?? ''}`,
+            );
+          }
+        }
+        return 'waiting';
+      } catch (error) {
+        if (isNotFound(error, NOT_FOUND)) return 'done';
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
+import { DrAutopilotError, ForeignEventError } from '../domain/errors.ts';
+import { type SelectionAlgorithm, selectRecoveryPointsToTest } from '../domain/restore-selection.ts';
+import type { RecoveryPoint } from '../ports/backup.ts';
+import { type BackupRestoreDeps, type RestoreOutcome, startDrRestore } from './backup-restore.ts';
+
+/**
+ * Scheduled restore tests in the DR Region.
+ * Input: the scheduled event (its `time` names the run).
+ * Steps: refuse outside the recovery Region → list the DR vault's recovery points within the selection
+ * window → choose one per protected resource (newest, or random) → start a test restore of each (purpose
+ * `scheduled-test`: always deleted after validation) → report. One failing restore does not stop the others;
+ * the run then fails as a whole, naming them, and a retry starts nothing twice (same tokens).
+ */
+export type RestoreTestRunOutcome =
+  | {
+      action: 'restore-tests-started';
+      runId: string;
+      started: string[];
+      skipped: number;
+      deferred: number;
+      inScope: number;
+    }
+  | { action: 'skipped'; reason: 'not-recovery-region'; explanation: string };
+
+export interface RestoreTestSchedulerDeps extends BackupRestoreDeps {
+  selection: { algorithm: SelectionAlgorithm; windowDays: number; maxPerRun: number };
+  random: () => number;
+}
+
+export class RestoreTestRunError extends DrAutopilotError {}
+
+export async function runScheduledRestoreTests(
+  event: RestoreTestScheduleEvent,
+  deps: RestoreTestSchedulerDeps,
+): Promise<RestoreTestRunOutcome> {
+  const { policy } = deps;
+  if (event.account !== policy.account || event.region !== policy.region) {
+    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
+  }
+  if (policy.regionRole !== 'recovery') {
+    return {
+      action: 'skipped',
+      reason: 'not-recovery-region',
+      explanation: `${policy.region} is the primary Region: restore tests run in the recovery Region`,
+    };
+  }
+  const runId = `scheduled-${event.time}`;
+  const since = new Date(deps.clock().getTime() - deps.selection.windowDays * 86_400_000);
+  const points: RecoveryPoint[] = [];
+  for await (const page of deps.backup.listRecoveryPoints(policy.vaultName, since)) points.push(...page);
+  const selection = selectRecoveryPointsToTest({
+    points,
+    settings: policy.settings,
+    algorithm: deps.selection.algorithm,
+    maxPerRun: deps.selection.maxPerRun,
+    random: deps.random,
+  });
+
+  const started: string[] = [];
+  let skipped = 0;
+  const failures: string[] = [];
+  for (const point of selection.chosen) {
+    let outcome: RestoreOutcome;
+    try {
+      outcome = await startDrRestore(
+        point,
+        { purpose: 'scheduled-test', runId, correlationId: event.id },
+        deps,
+      );
+    } catch (error) {
+      failures.push(`${point.recoveryPointArn}: ${(error as Error).message}`);
+      continue;
+    }
+    if (outcome.action === 'restore-started') started.push(outcome.restoreJobId);
+    else skipped++;
+  }
+  if (failures.length > 0) {
+    throw new RestoreTestRunError(
+      `restore-test run ${runId}: ${failures.length} of ${selection.chosen.length} restore(s) could not start: ${failures.join('; ')}`,
+    );
+  }
+  return {
+    action: 'restore-tests-started',
+    runId,
+    started,
+    skipped,
+    deferred: selection.deferred,
+    inScope: selection.chosen.length + selection.deferred,
+  };
+}

@@ -1,0 +1,497 @@
+import {
+  type RestoreJobStateChangeEvent,
+  restoreStatusOf,
+} from '../../events/backup/restore-job-state-change.ts';
+import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
+import { RPO_TAG, RTO_TAG, SIGNAL_TYPES, workloadFromTags } from '../../events/dr-autopilot/signal.ts';
+import { formatSeconds, parseIsoDuration } from '../domain/duration.ts';
+import { DrAutopilotError, ForeignEventError, RetryableDependencyError } from '../domain/errors.ts';
+import {
+  carriesOurTag,
+  decideClaim,
+  decideOwnership,
+  type Ownership,
+  ourTags,
+  planCleanup,
+} from '../domain/restore-ownership.ts';
+import { isRestorableType, type RestoreSettings } from '../domain/restore-settings.ts';
+import {
+  assessRestoreResult,
+  type FinalVerdict,
+  judgeRestoredResource,
+  measureRestore,
+} from '../domain/restore-verdict.ts';
+import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
+import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
+import type { RestoredResource, RestoredResourceHandlers } from '../ports/restored-resources.ts';
+import type { Clock, SignalPublisher } from '../ports/signals.ts';
+import { backupResource, RESTORE_RUNBOOK, restoreSignalFactory } from './backup-restore-signals.ts';
+
+/**
+ * Validate what a restore created, measure it, report it, and delete what a test created.
+ * Input: a *Restore Job State Change* (COMPLETED / FAILED / ABORTED), or the sweep schedule, which moves every
+ * open restore forward (validation that was still pending, cleanup still under way, and COMPLETED events
+ * AWS never delivered: Backup events are best effort).
+ * Steps: refuse outside the recovery Region → DescribeRestoreJob → ownership (our record, or a
+ * restore-testing plan; anything else is never touched) → FAILED/ABORTED: critical signal → COMPLETED: claim
+ * the created resource (our restores: check it is the one we asked for, then tag it) → validate for real, per
+ * type (Aurora: create a DB instance first) → measure against RTO / RPO → signal → clean up (tests: everything
+ * the restore created and we tagged; otherwise only our validation instance) → PutRestoreValidationResult for
+ * restore-testing-plan jobs, once.
+ */
+export type ValidationOutcome =
+  | {
+      action: 'skipped';
+      restoreJobId?: string;
+      reason: 'not-recovery-region' | 'not-ours' | 'not-finished' | 'already-done' | 'unsupported-type';
+      explanation: string;
+    }
+  | { action: 'restore-failed'; restoreJobId: string; status: string; statusMessage: string }
+  | { action: 'validation-pending'; restoreJobId: string; checks: string[] }
+  | { action: 'claim-refused'; restoreJobId: string; reason: string }
+  | {
+      action: 'validated';
+      restoreJobId: string;
+      verdict: FinalVerdict;
+      cleanup: CleanupStatus;
+      deleted: string[];
+      refused: string[];
+    }
+  | { action: 'cleanup-progress'; restoreJobId: string; cleanup: CleanupStatus; deleted: string[] };
+
+export type SweepOutcome =
+  | { action: 'swept'; processed: { restoreJobId: string; action: string }[] }
+  | { action: 'skipped'; reason: 'not-recovery-region'; explanation: string };
+
+type CleanupStatus = 'none' | 'done' | 'in-progress' | 'dry-run';
+
+export interface RestoreValidationPolicy {
+  account: string;
+  region: string;
+  primaryRegion: string;
+  regionRole: 'primary' | 'recovery';
+  settings: RestoreSettings;
+  defaultRpoSeconds: number;
+  defaultRtoSeconds: number;
+  /** How long after completion a pending validation may take before it is TIMED_OUT. */
+  validationWindowSeconds: number;
+  /** Open restores moved forward per sweep. */
+  maxPerSweep: number;
+}
+
+export interface RestoreValidationDeps {
+  backup: BackupReader & BackupRestoreControl;
+  records: RestoreRecords;
+  handlers: RestoredResourceHandlers;
+  signals: SignalPublisher;
+  clock: Clock;
+  policy: RestoreValidationPolicy;
+  dryRun: boolean;
+}
+
+const FAILED_STATUSES = new Set(['FAILED', 'ABORTED']);
+
+export class RestoreSweepError extends DrAutopilotError {}
+
+export async function validateRestoreJob(
+  event: RestoreJobStateChangeEvent,
+  deps: RestoreValidationDeps,
+): Promise<ValidationOutcome> {
+  const { policy } = deps;
+  if (event.account !== policy.account || event.region !== policy.region) {
+    throw new ForeignEventError(
+      `event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
+    );
+  }
+  const restoreJobId = event.detail.restoreJobId;
+  if (policy.regionRole !== 'recovery') {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'not-recovery-region',
+      explanation: `${policy.region} is the primary Region: restores are validated in the recovery Region`,
+    };
+  }
+  return progress(restoreJobId, event.id, deps, restoreStatusOf(event));
+}
+
+/** The sweep: every open restore, oldest first, at most `maxPerSweep`; failures are named after all ran. */
+export async function sweepOpenRestores(
+  event: RestoreTestScheduleEvent,
+  deps: RestoreValidationDeps,
+): Promise<SweepOutcome> {
+  const { policy } = deps;
+  if (event.account !== policy.account || event.region !== policy.region) {
+    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
+  }
+  if (policy.regionRole !== 'recovery') {
+    return {
+      action: 'skipped',
+      reason: 'not-recovery-region',
+      explanation: `${policy.region} is the primary Region: restores are validated in the recovery Region`,
+    };
+  }
+  const open: RestoreRecord[] = [];
+  for await (const page of deps.records.listOpen()) open.push(...page);
+  open.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const processed: { restoreJobId: string; action: string }[] = [];
+  const failures: string[] = [];
+  for (const record of open.slice(0, policy.maxPerSweep)) {
+    try {
+      const outcome = await progress(record.restoreJobId, event.id, deps, undefined);
+      processed.push({ restoreJobId: record.restoreJobId, action: outcome.action });
+    } catch (error) {
+      failures.push(`${record.restoreJobId}: ${(error as Error).message}`);
+    }
+  }
+  if (failures.length > 0) {
+    throw new RestoreSweepError(
+      `sweep ${event.id}: ${failures.length} restore(s) failed: ${failures.join('; ')}`,
+    );
+  }
+  return { action: 'swept', processed };
+}
+
+async function progress(
+  restoreJobId: string,
+  correlationId: string,
+  deps: RestoreValidationDeps,
+  eventStatus: string | undefined,
+): Promise<ValidationOutcome> {
+  const job = await deps.backup.describeRestoreJob(restoreJobId);
+  if (!job) {
+    throw new RetryableDependencyError(`DescribeRestoreJob does not know restore job ${restoreJobId} (yet)`);
+  }
+  const existing = await deps.records.get(restoreJobId);
+  const ownership = decideOwnership(job, existing);
+  if (ownership === 'foreign') {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'not-ours',
+      explanation: `restore job ${restoreJobId} was started neither by dr-autopilot nor by a restore-testing plan: not touched`,
+    };
+  }
+  if (existing?.phase === 'done') {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'already-done',
+      explanation: `verdict ${existing.verdict ?? ''}`,
+    };
+  }
+  const status = job.status ?? eventStatus ?? 'UNKNOWN';
+  const record = existing ?? (await planRecord(job, correlationId, deps));
+  const signal = restoreSignalFactory({ correlationId, observedAt: deps.clock(), dryRun: deps.dryRun });
+  const resource = backupResource({
+    resourceArn: job.sourceResourceArn ?? record.sourceResourceArn,
+    recoveryPointArn: job.recoveryPointArn,
+    fallbackRegion: deps.policy.primaryRegion,
+    account: deps.policy.account,
+  });
+
+  if (FAILED_STATUSES.has(status)) {
+    const statusMessage = job.statusMessage ?? 'no status message';
+    await deps.signals.publish([
+      signal({
+        type: SIGNAL_TYPES.restoreTestResult,
+        resource,
+        workload: record.workload,
+        severity: 'critical',
+        summary: `DR restore ${restoreJobId} of ${resource.id} (${job.resourceType ?? record.resourceType}) ${status}: ${statusMessage}`,
+        assessment: {
+          state: 'NOT_READY',
+          reason: `DR restore ${status.toLowerCase()} for ${job.resourceType ?? record.resourceType}`.slice(
+            0,
+            120,
+          ),
+          nextStep: `Read the status message of restore job ${restoreJobId} in ${deps.policy.region}; fix the DR settings, role or key it names, and let the next copy or test run retry.`,
+          runbook: RESTORE_RUNBOOK.failed,
+        },
+        evidence: {
+          restoreJobId,
+          status,
+          statusMessage,
+          owner: ownership,
+          recoveryPointArn: job.recoveryPointArn ?? null,
+        },
+      }),
+    ]);
+    await deps.records.put({ ...record, phase: 'done', verdict: status.toLowerCase() });
+    return { action: 'restore-failed', restoreJobId, status, statusMessage };
+  }
+  if (status !== 'COMPLETED') {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'not-finished',
+      explanation: `restore job is ${status}`,
+    };
+  }
+
+  if (record.phase === 'cleaning') return continueCleanup(record, job, ownership, deps);
+  const validating: RestoreRecord =
+    record.phase === 'validating'
+      ? record
+      : {
+          ...record,
+          phase: 'validating',
+          validationDeadline: new Date(
+            (job.completionDate ?? deps.clock()).getTime() + deps.policy.validationWindowSeconds * 1000,
+          ).toISOString(),
+        };
+  if (validating !== record) await deps.records.put(validating);
+  return validate(validating, job, ownership, deps, signal, resource);
+}
+
+/** A restore-testing-plan job we have not seen before: followed with the recovery point's RTO/RPO tags. */
+async function planRecord(
+  job: RestoreJob,
+  correlationId: string,
+  deps: RestoreValidationDeps,
+): Promise<RestoreRecord> {
+  const tags = job.recoveryPointArn ? await deps.backup.recoveryPointTags(job.recoveryPointArn) : {};
+  return {
+    restoreJobId: job.restoreJobId,
+    owner: 'restore-testing-plan',
+    purpose: 'restore-testing-plan',
+    mode: 'test',
+    runId: job.restoreTestingPlanArn ?? 'restore-testing-plan',
+    recoveryPointArn: job.recoveryPointArn ?? '',
+    resourceType: job.resourceType ?? 'unknown',
+    sourceResourceArn: job.sourceResourceArn,
+    workload: workloadFromTags(tags),
+    rtoSeconds: parseIsoDuration(tags[RTO_TAG]) || deps.policy.defaultRtoSeconds,
+    rpoSeconds: parseIsoDuration(tags[RPO_TAG]) || deps.policy.defaultRpoSeconds,
+    startedAt: (job.creationDate ?? deps.clock()).toISOString(),
+    phase: 'started',
+    correlationId,
+  };
+}
+
+async function validate(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  deps: RestoreValidationDeps,
+  signal: ReturnType<typeof restoreSignalFactory>,
+  subject: ReturnType<typeof backupResource>,
+): Promise<ValidationOutcome> {
+  const restoreJobId = record.restoreJobId;
+  const type = job.resourceType ?? record.resourceType;
+  const handler = isRestorableType(type) ? deps.handlers[type] : undefined;
+  if (!isRestorableType(type) || !handler) {
+    await deps.records.put({ ...record, phase: 'done', verdict: 'unsupported-type' });
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'unsupported-type',
+      explanation: `dr-autopilot does not validate ${type} restores`,
+    };
+  }
+  const now = deps.clock();
+  let resource: RestoredResource | undefined = job.createdResourceArn
+    ? await handler.inspect(job.createdResourceArn)
+    : undefined;
+
+  if (resource?.exists && ownership === 'dr-autopilot' && !carriesOurTag(resource.tags, restoreJobId)) {
+    const claim = decideClaim(resource, job, record);
+    if (!claim.claim) {
+      await deps.signals.publish([
+        signal({
+          type: SIGNAL_TYPES.restoreTestResult,
+          resource: subject,
+          workload: record.workload,
+          severity: 'warning',
+          summary: `DR restore ${restoreJobId}: ${claim.reason}; not validated and never deleted`,
+          assessment: {
+            state: 'UNKNOWN',
+            reason: `restored ${type} could not be matched to restore job`.slice(0, 120),
+            nextStep: `Check restore job ${restoreJobId} and ${job.createdResourceArn ?? 'its created resource'} by hand; delete the restored copy yourself if it is a test.`,
+            runbook: RESTORE_RUNBOOK.failed,
+          },
+          evidence: {
+            restoreJobId,
+            createdResourceArn: job.createdResourceArn ?? null,
+            reason: claim.reason,
+          },
+        }),
+      ]);
+      await deps.records.put({ ...record, phase: 'done', verdict: 'claim-refused' });
+      return { action: 'claim-refused', restoreJobId, reason: claim.reason };
+    }
+    if (!deps.dryRun) {
+      await handler.tag(resource, claim.targets, ourTags(record));
+      resource = await handler.inspect(resource.arn);
+    }
+  }
+
+  const judgement = resource
+    ? judgeRestoredResource(resource, job)
+    : { verdict: 'failed' as const, checks: ['the restore job names no created resource'] };
+  if (resource && 'prepare' in judgement && judgement.prepare && handler.prepare && !deps.dryRun) {
+    const created = await handler.prepare(resource, {
+      restoreJobId,
+      tags: ourTags(record),
+      instanceClass: deps.policy.settings.Aurora?.validationInstanceClass,
+    });
+    judgement.checks.push(`created ${created.join(', ')} to validate`);
+  }
+  let verdict: FinalVerdict;
+  if (judgement.verdict === 'pending') {
+    if (now.getTime() < Date.parse(record.validationDeadline ?? '')) {
+      return { action: 'validation-pending', restoreJobId, checks: judgement.checks };
+    }
+    verdict = 'timed-out';
+  } else verdict = judgement.verdict;
+
+  const measurements = measureRestore({
+    jobCreation: job.creationDate,
+    jobCompletion: job.completionDate,
+    recoveryPointCreation: job.recoveryPointCreationDate,
+    validatedAt: now,
+    rtoSeconds: record.rtoSeconds,
+    rpoSeconds: record.rpoSeconds,
+  });
+  const assessment = assessRestoreResult(verdict, measurements, record.purpose === 'copy');
+  const cleanup = resource
+    ? await runCleanup(record, job, ownership, resource, deps)
+    : { status: 'none' as const, deleted: [], refused: [] };
+  const checks = judgement.checks.join('; ');
+  await deps.signals.publish([
+    signal({
+      type: SIGNAL_TYPES.restoreTestResult,
+      resource: subject,
+      workload: record.workload,
+      severity: assessment.severity,
+      summary: `DR restore test ${verdict} for ${subject.id} (${type}): restored in ${formatSeconds(measurements.measuredRtoSeconds ?? Number.NaN)} (RTO ${formatSeconds(record.rtoSeconds)}), data ${formatSeconds(measurements.recoveryPointAgeSeconds ?? Number.NaN)} old (RPO ${formatSeconds(record.rpoSeconds)}); ${checks}`,
+      assessment: {
+        state: assessment.state,
+        reason: assessment.reason,
+        ...(assessment.state === 'READY'
+          ? {}
+          : {
+              nextStep:
+                verdict === 'passed'
+                  ? 'Restores from the DR vault are slower or older than the objectives: review the RTO/RPO tags, the backup and copy frequency, or the restore size.'
+                  : `The restored ${type} did not pass validation (${checks}): fix the DR settings or the backup, then let the next test run confirm.`,
+              runbook: verdict === 'passed' ? RESTORE_RUNBOOK.slow : RESTORE_RUNBOOK.failed,
+            }),
+      },
+      evidence: {
+        restoreJobId,
+        verdict,
+        checks: checks.slice(0, 1000),
+        owner: ownership,
+        mode: record.mode,
+        purpose: record.purpose,
+        createdResourceArn: job.createdResourceArn ?? null,
+        recoveryPointArn: job.recoveryPointArn ?? null,
+        cleanup: cleanup.status,
+        deleted: cleanup.deleted.join(','),
+        ...measurements,
+      },
+    }),
+  ]);
+  const reported = await reportValidation(record, job, ownership, verdict, checks, cleanup.status, deps);
+  await deps.records.put({
+    ...record,
+    verdict,
+    validationReported: reported,
+    phase: cleanup.status === 'in-progress' ? 'cleaning' : 'done',
+  });
+  return {
+    action: 'validated',
+    restoreJobId,
+    verdict,
+    cleanup: cleanup.status,
+    deleted: cleanup.deleted,
+    refused: cleanup.refused,
+  };
+}
+
+async function continueCleanup(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  deps: RestoreValidationDeps,
+): Promise<ValidationOutcome> {
+  const type = job.resourceType ?? record.resourceType;
+  const handler = isRestorableType(type) ? deps.handlers[type] : undefined;
+  if (!handler || !job.createdResourceArn) {
+    await deps.records.put({ ...record, phase: 'done' });
+    return { action: 'cleanup-progress', restoreJobId: record.restoreJobId, cleanup: 'none', deleted: [] };
+  }
+  const resource = await handler.inspect(job.createdResourceArn);
+  const cleanup = await runCleanup(record, job, ownership, resource, deps);
+  const verdict = (record.verdict ?? 'failed') as FinalVerdict;
+  const reported = await reportValidation(
+    record,
+    job,
+    ownership,
+    verdict,
+    `verdict ${verdict}`,
+    cleanup.status,
+    deps,
+  );
+  await deps.records.put({
+    ...record,
+    validationReported: reported,
+    phase: cleanup.status === 'in-progress' ? 'cleaning' : 'done',
+  });
+  return {
+    action: 'cleanup-progress',
+    restoreJobId: record.restoreJobId,
+    cleanup: cleanup.status,
+    deleted: cleanup.deleted,
+  };
+}
+
+/** Executes the cleanup plan in order, stopping at the first step that must wait. */
+async function runCleanup(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  resource: RestoredResource,
+  deps: RestoreValidationDeps,
+): Promise<{ status: CleanupStatus; deleted: string[]; refused: string[] }> {
+  const plan = planCleanup({ ownership, mode: record.mode, resource, job });
+  const refused = plan.refused.map((item) => `${item.id}: ${item.reason}`);
+  if (plan.steps.length === 0) return { status: 'none', deleted: [], refused };
+  if (deps.dryRun) return { status: 'dry-run', deleted: [], refused };
+  const handler = deps.handlers[resource.type];
+  if (!handler) return { status: 'none', deleted: [], refused };
+  const deleted: string[] = [];
+  for (const step of plan.steps) {
+    const result = await handler.delete(step, resource);
+    if (result === 'waiting') return { status: 'in-progress', deleted, refused };
+    deleted.push(step.id);
+  }
+  return { status: 'done', deleted, refused };
+}
+
+const VALIDATION_STATUS = { passed: 'SUCCESSFUL', failed: 'FAILED', 'timed-out': 'TIMED_OUT' } as const;
+
+/**
+ * PutRestoreValidationResult, for restore-testing-plan jobs only, once (it cannot be changed once set), and
+ * only after our own cleanup (the validation instance) is done: AWS Backup deletes the restored resource then.
+ */
+async function reportValidation(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  verdict: FinalVerdict,
+  message: string,
+  cleanup: CleanupStatus,
+  deps: RestoreValidationDeps,
+): Promise<boolean> {
+  if (record.validationReported) return true;
+  if (ownership !== 'restore-testing-plan' || deps.dryRun || cleanup === 'in-progress') return false;
+  if (job.validationStatus && job.validationStatus !== 'VALIDATING') return true;
+  await deps.backup.putRestoreValidationResult(
+    record.restoreJobId,
+    VALIDATION_STATUS[verdict],
+    `dr-autopilot: ${verdict}: ${message}`,
+  );
+  return true;
+}

@@ -1,0 +1,432 @@
+import {
+  BackupClient,
+  DescribeRestoreJobCommand,
+  type DescribeRestoreJobCommandOutput,
+  ListTagsCommand,
+  PutRestoreValidationResultCommand,
+} from '@aws-sdk/client-backup';
+import {
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTagsOfResourceCommand,
+  ScanCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
+import { parseRestoreTestSchedule } from '../../../events/backup/restore-test-schedule.ts';
+import { createBackupAdapter } from '../../../src/adapters/backup.ts';
+import { createRestoredDynamoDbHandler } from '../../../src/adapters/restored-dynamodb.ts';
+import { createRestoredAuroraHandler, createRestoredRdsHandler } from '../../../src/adapters/restored-rds.ts';
+import {
+  type RestoreValidationDeps,
+  sweepOpenRestores,
+  validateRestoreJob,
+} from '../../../src/app/restore-validation.ts';
+import { ourTags } from '../../../src/domain/restore-ownership.ts';
+import type { RestoreRecord } from '../../../src/ports/backup-restore-records.ts';
+import {
+  BACKUP_ACCOUNT,
+  DR_REGION,
+  memoryRecords,
+  PRIMARY_REGION,
+  recordingSignals,
+} from '../../helpers/backup-fixtures.ts';
+import { loadSample } from '../../helpers/events.ts';
+
+const backupMock = mockClient(BackupClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const rdsMock = mockClient(RDSClient);
+
+const JOB_ID = 'AB123456-78C9-0123-456D-789012E34567';
+const POINT = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:recovery-point:rp-1`;
+const NAME = 'dr-autopilot-0123456789ab';
+const CREATED = new Date('2026-11-22T10:00:00Z');
+const COMPLETED = new Date('2026-11-22T10:20:00Z');
+const NOW = new Date('2026-11-22T10:25:00Z');
+const PLAN = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:restore-testing-plan:weekly-1`;
+
+/** AWS's Restore Job State Change sample, in our account and DR Region. */
+function restoreEvent(status: 'completed' | 'failed' = 'completed') {
+  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
+    'backup',
+    `restore-job-state-change.${status}`,
+  );
+  event.account = BACKUP_ACCOUNT;
+  event.detail.restoreJobId = JOB_ID;
+  return restoreJobStateChange.parse(event);
+}
+
+function scheduleEvent() {
+  return parseRestoreTestSchedule({
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: BACKUP_ACCOUNT,
+    time: '2026-11-22T10:30:00Z',
+    region: DR_REGION,
+    resources: [],
+    detail: {},
+  });
+}
+
+function record(overrides: Partial<RestoreRecord> = {}): RestoreRecord {
+  return {
+    restoreJobId: JOB_ID,
+    owner: 'dr-autopilot',
+    purpose: 'copy',
+    mode: 'test',
+    runId: 'evt-1',
+    recoveryPointArn: POINT,
+    resourceType: 'DynamoDB',
+    sourceResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
+    requestedName: NAME,
+    workload: 'payments',
+    rtoSeconds: 14_400,
+    rpoSeconds: 3600,
+    startedAt: CREATED.toISOString(),
+    phase: 'started',
+    correlationId: 'evt-1',
+    ...overrides,
+  };
+}
+
+function job(overrides: Partial<DescribeRestoreJobCommandOutput> = {}) {
+  backupMock.on(DescribeRestoreJobCommand).resolves({
+    RestoreJobId: JOB_ID,
+    Status: 'COMPLETED',
+    RecoveryPointArn: POINT,
+    SourceResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
+    ResourceType: 'DynamoDB',
+    CreatedResourceArn: `arn:aws:dynamodb:${DR_REGION}:${BACKUP_ACCOUNT}:table/${NAME}`,
+    CreationDate: CREATED,
+    CompletionDate: COMPLETED,
+    RecoveryPointCreationDate: new Date('2026-11-22T09:40:00Z'),
+    BackupSizeInBytes: 2048,
+    ...overrides,
+  });
+}
+
+function table(name: string, tags: Record<string, string>[]) {
+  dynamoMock.on(DescribeTableCommand).resolves({
+    Table: {
+      TableName: name,
+      TableArn: `arn:aws:dynamodb:${DR_REGION}:${BACKUP_ACCOUNT}:table/${name}`,
+      TableStatus: 'ACTIVE',
+      ItemCount: 7,
+      CreationDateTime: COMPLETED,
+    },
+  });
+  let calls = dynamoMock.on(ListTagsOfResourceCommand);
+  for (const set of tags)
+    calls = calls.resolvesOnce({ Tags: Object.entries(set).map(([Key, Value]) => ({ Key, Value })) });
+  dynamoMock.on(ScanCommand).resolves({ Count: 7 });
+}
+
+function deps(initial: RestoreRecord[] = [], overrides: Partial<RestoreValidationDeps['policy']> = {}) {
+  const rds = new RDSClient({ region: DR_REGION });
+  const backup = new BackupClient({ region: DR_REGION });
+  return {
+    backup: createBackupAdapter({ client: backup, copyJobClient: backup }),
+    records: memoryRecords(initial),
+    handlers: {
+      DynamoDB: createRestoredDynamoDbHandler(new DynamoDBClient({ region: DR_REGION })),
+      RDS: createRestoredRdsHandler(rds),
+      Aurora: createRestoredAuroraHandler(rds),
+    },
+    signals: recordingSignals(),
+    clock: () => NOW,
+    dryRun: false,
+    policy: {
+      account: BACKUP_ACCOUNT,
+      region: DR_REGION,
+      primaryRegion: PRIMARY_REGION,
+      regionRole: 'recovery' as const,
+      settings: {},
+      defaultRpoSeconds: 3600,
+      defaultRtoSeconds: 14_400,
+      validationWindowSeconds: 3 * 3600,
+      maxPerSweep: 25,
+      ...overrides,
+    },
+  };
+}
+
+const OUR_TAGS = ourTags({ restoreJobId: JOB_ID, runId: 'evt-1', mode: 'test' });
+
+describe('validateRestoreJob', () => {
+  beforeEach(() => {
+    backupMock.reset();
+    dynamoMock.reset();
+    rdsMock.reset();
+    dynamoMock.on(TagResourceCommand).resolves({});
+    dynamoMock.on(DeleteTableCommand).resolves({});
+  });
+
+  it('validates our test restore for real, measures it, tags it and deletes it', async () => {
+    // Prepare
+    job();
+    table(NAME, [{}, OUR_TAGS]);
+    const context = deps([record()]);
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(outcome).toEqual({
+      action: 'validated',
+      restoreJobId: JOB_ID,
+      verdict: 'passed',
+      cleanup: 'done',
+      deleted: [NAME],
+      refused: [],
+    });
+    expect(dynamoMock).toHaveReceivedCommandWith(TagResourceCommand, {
+      Tags: expect.arrayContaining([{ Key: 'dr-autopilot:restore-job-id', Value: JOB_ID }]),
+    });
+    expect(dynamoMock).toHaveReceivedCommandWith(ScanCommand, { TableName: NAME, Select: 'COUNT' });
+    expect(dynamoMock).toHaveReceivedCommandWith(DeleteTableCommand, { TableName: NAME });
+    expect(backupMock).not.toHaveReceivedCommand(PutRestoreValidationResultCommand);
+    const [signal] = context.signals.published;
+    expect(signal).toMatchObject({
+      type: 'Restore Test Result',
+      detail: {
+        workload: 'payments',
+        assessment: { state: 'READY' },
+        evidence: {
+          verdict: 'passed',
+          restoreSeconds: 1200,
+          measuredRtoSeconds: 1500,
+          recoveryPointAgeSeconds: 1200,
+          rtoMet: true,
+          rpoMet: true,
+        },
+      },
+    });
+    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
+  });
+
+  it('keeps a warm-standby restore after validating it', async () => {
+    job();
+    table(NAME, [{}, OUR_TAGS]);
+    const outcome = await validateRestoreJob(restoreEvent(), deps([record({ mode: 'keep' })]));
+    expect(outcome).toMatchObject({ verdict: 'passed', cleanup: 'none' });
+    expect(dynamoMock).not.toHaveReceivedCommand(DeleteTableCommand);
+  });
+
+  it('fails a restored table that holds no items although the backup has data', async () => {
+    job();
+    table(NAME, [{}, OUR_TAGS]);
+    dynamoMock.on(ScanCommand).resolves({ Count: 0 });
+    const context = deps([record()]);
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    expect(outcome).toMatchObject({ verdict: 'failed' });
+    expect(context.signals.published[0]?.detail).toMatchObject({
+      severity: 'critical',
+      assessment: { state: 'NOT_READY' },
+    });
+  });
+
+  it('never touches a restore job started neither by dr-autopilot nor by a restore-testing plan', async () => {
+    // Prepare
+    job();
+    table(NAME, [OUR_TAGS]);
+    const context = deps([]);
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'not-ours' });
+    expect(dynamoMock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(dynamoMock).not.toHaveReceivedCommand(DeleteTableCommand);
+    expect(context.signals.published).toEqual([]);
+  });
+
+  it('never tags nor deletes a created resource that is not the one our restore asked for', async () => {
+    // Prepare
+    job({ CreatedResourceArn: `arn:aws:dynamodb:${DR_REGION}:${BACKUP_ACCOUNT}:table/orders-prod` });
+    table('orders-prod', [{}]);
+    const context = deps([record()]);
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'claim-refused' });
+    expect(dynamoMock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(dynamoMock).not.toHaveReceivedCommand(DeleteTableCommand);
+    expect(context.signals.published[0]?.detail.assessment).toMatchObject({ state: 'UNKNOWN' });
+  });
+
+  it('never deletes a resource whose tag names another restore job', async () => {
+    job();
+    table(NAME, [{ ...OUR_TAGS, 'dr-autopilot:restore-job-id': 'another-job' }]);
+    const outcome = await validateRestoreJob(restoreEvent(), deps([record()]));
+    expect(outcome).toMatchObject({ action: 'claim-refused' });
+    expect(dynamoMock).not.toHaveReceivedCommand(DeleteTableCommand);
+  });
+
+  it('validates a restore-testing-plan job, reports PutRestoreValidationResult once, and leaves deletion to AWS Backup', async () => {
+    // Prepare
+    job({
+      CreatedBy: { RestoreTestingPlanArn: PLAN },
+      CreatedResourceArn: `arn:aws:dynamodb:${DR_REGION}:${BACKUP_ACCOUNT}:table/awsbackup-restore-test-1`,
+    });
+    table('awsbackup-restore-test-1', [{ 'awsbackup-restore-test': '' }]);
+    backupMock.on(ListTagsCommand).resolves({ Tags: { 'dr-autopilot:workload': 'payments' } });
+    backupMock.on(PutRestoreValidationResultCommand).resolves({});
+    const context = deps([]);
+    // Act
+    const first = await validateRestoreJob(restoreEvent(), context);
+    const again = await sweepOpenRestores(scheduleEvent(), context);
+    const redelivered = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(first).toMatchObject({ action: 'validated', verdict: 'passed', cleanup: 'none' });
+    expect(backupMock).toHaveReceivedCommandTimes(PutRestoreValidationResultCommand, 1);
+    expect(backupMock).toHaveReceivedCommandWith(PutRestoreValidationResultCommand, {
+      RestoreJobId: JOB_ID,
+      ValidationStatus: 'SUCCESSFUL',
+    });
+    expect(dynamoMock).not.toHaveReceivedCommand(TagResourceCommand);
+    expect(dynamoMock).not.toHaveReceivedCommand(DeleteTableCommand);
+    expect(again).toEqual({ action: 'swept', processed: [] });
+    expect(redelivered).toMatchObject({ action: 'skipped', reason: 'already-done' });
+    expect(context.signals.published[0]?.detail.workload).toBe('payments');
+  });
+
+  it('turns a FAILED restore of ours into a critical signal with the status message', async () => {
+    // Prepare
+    const message = 'AWS Backup does not permit attaching a new instance profile to an EC2 instance.';
+    job({ Status: 'FAILED', StatusMessage: message, ResourceType: 'EC2', CreatedResourceArn: undefined });
+    const context = deps([record({ resourceType: 'EC2' })]);
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent('failed'), context);
+    // Assess
+    expect(outcome).toEqual({
+      action: 'restore-failed',
+      restoreJobId: JOB_ID,
+      status: 'FAILED',
+      statusMessage: message,
+    });
+    expect(context.signals.published[0]?.detail).toMatchObject({
+      severity: 'critical',
+      assessment: { state: 'NOT_READY' },
+      evidence: { statusMessage: message },
+    });
+    expect(context.records.all.get(JOB_ID)?.phase).toBe('done');
+  });
+
+  it('does nothing in the primary Region', async () => {
+    const event = restoreEvent();
+    event.region = PRIMARY_REGION;
+    const outcome = await validateRestoreJob(
+      event,
+      deps([], { region: PRIMARY_REGION, regionRole: 'primary' }),
+    );
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'not-recovery-region' });
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('times out a validation still pending when its window has closed', async () => {
+    job();
+    dynamoMock
+      .on(DescribeTableCommand)
+      .resolves({ Table: { TableName: NAME, TableStatus: 'CREATING', CreationDateTime: COMPLETED } });
+    dynamoMock.on(ListTagsOfResourceCommand).resolves({
+      Tags: [
+        { Key: 'dr-autopilot:managed-by', Value: 'dr-autopilot' },
+        { Key: 'dr-autopilot:restore-job-id', Value: JOB_ID },
+      ],
+    });
+    const early = await validateRestoreJob(restoreEvent(), deps([record()]));
+    const late = await validateRestoreJob(restoreEvent(), deps([record()], { validationWindowSeconds: 60 }));
+    expect(early).toMatchObject({ action: 'validation-pending' });
+    expect(late).toMatchObject({ action: 'validated', verdict: 'timed-out' });
+  });
+});
+
+describe('Aurora: validation instance, then cleanup over several sweeps', () => {
+  beforeEach(() => {
+    backupMock.reset();
+    rdsMock.reset();
+  });
+
+  const clusterArn = `arn:aws:rds:${DR_REGION}:${BACKUP_ACCOUNT}:cluster:${NAME}`;
+  function cluster(tags: Record<string, string>, members: number) {
+    return {
+      DBClusterIdentifier: NAME,
+      DBClusterArn: clusterArn,
+      Status: 'available',
+      Engine: 'aurora-postgresql',
+      ClusterCreateTime: COMPLETED,
+      TagList: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      DBClusterMembers: Array.from({ length: members }, () => ({})),
+    };
+  }
+  const instance = (status: string) => ({
+    DBInstanceIdentifier: `${NAME}-validate`,
+    DBInstanceStatus: status,
+    TagList: Object.entries(OUR_TAGS).map(([Key, Value]) => ({ Key, Value })),
+  });
+
+  it('creates a DB instance, passes once it is available, deletes it, then the cluster', async () => {
+    // Prepare
+    job({
+      ResourceType: 'Aurora',
+      CreatedResourceArn: clusterArn,
+      SourceResourceArn: 'arn:aws:rds:us-east-1:111122223333:cluster:orders',
+    });
+    rdsMock
+      .on(DescribeDBClustersCommand)
+      .resolvesOnce({ DBClusters: [cluster({}, 0)] })
+      .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 0)] })
+      .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 1)] })
+      .resolves({ DBClusters: [cluster(OUR_TAGS, 0)] });
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [] })
+      .resolvesOnce({ DBInstances: [] })
+      .resolvesOnce({ DBInstances: [instance('available')] })
+      .resolvesOnce({ DBInstances: [instance('available')] })
+      .resolves({ DBInstances: [] });
+    rdsMock.on(AddTagsToResourceCommand).resolves({});
+    rdsMock.on(CreateDBInstanceCommand).resolves({});
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    rdsMock.on(DeleteDBClusterCommand).resolves({});
+    const context = deps([record({ resourceType: 'Aurora' })], {
+      settings: { Aurora: { validationInstanceClass: 'db.r6g.large' } },
+    });
+    // Act
+    const first = await validateRestoreJob(restoreEvent(), context);
+    const second = await sweepOpenRestores(scheduleEvent(), context);
+    const third = await sweepOpenRestores(scheduleEvent(), context);
+    // Assess
+    expect(first).toMatchObject({ action: 'validation-pending' });
+    expect(rdsMock).toHaveReceivedCommandWith(CreateDBInstanceCommand, {
+      DBInstanceIdentifier: `${NAME}-validate`,
+      DBClusterIdentifier: NAME,
+      DBInstanceClass: 'db.r6g.large',
+      Tags: expect.arrayContaining([{ Key: 'dr-autopilot:restore-job-id', Value: JOB_ID }]),
+    });
+    expect(second).toEqual({ action: 'swept', processed: [{ restoreJobId: JOB_ID, action: 'validated' }] });
+    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
+      DBInstanceIdentifier: `${NAME}-validate`,
+      SkipFinalSnapshot: true,
+    });
+    expect(third).toEqual({
+      action: 'swept',
+      processed: [{ restoreJobId: JOB_ID, action: 'cleanup-progress' }],
+    });
+    expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
+    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
+    expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual(['passed']);
+  });
+});
