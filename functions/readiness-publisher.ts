@@ -1,0 +1,62 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { parseSignalEvent } from '../events/dr-autopilot/signal.ts';
+import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
+import { createSnsNotifier } from '../src/adapters/sns-notifier.ts';
+import {
+  applySignal,
+  isReadinessTask,
+  parseReadinessTask,
+  type ReadinessDeps,
+  type SweepOutcome,
+  sweepReadiness,
+} from '../src/app/readiness.ts';
+import {
+  historyRetentionSeconds,
+  readinessEnvSchema,
+  readinessPolicyFrom,
+} from '../src/app/readiness-config.ts';
+import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
+import { createIdempotencyStore } from '../src/runtime/clients.ts';
+import { loadConfig } from '../src/runtime/config.ts';
+import { createEventHandler } from '../src/runtime/handler.ts';
+import { createLogger } from '../src/runtime/logger.ts';
+
+/**
+ * Wiring only. One function, the single writer of readiness state: every dr-autopilot signal from the bus,
+ * plus two schedules whose constant input is `{"task":"sweep"}` (every 5 minutes) or `{"task":"digest"}` (daily).
+ */
+const config = loadConfig(process.env, readinessEnvSchema);
+const logger = createLogger('readiness-publisher');
+const dynamodb = new DynamoDBClient({});
+const clock = () => new Date();
+const deps: ReadinessDeps = {
+  store: createDynamoDbReadinessStore({
+    client: dynamodb,
+    tableName: config.readinessTableName,
+    clock,
+    historyRetentionSeconds: historyRetentionSeconds(config.extra),
+  }),
+  notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
+  clock,
+  policy: readinessPolicyFrom(config.extra),
+  messages: { stage: config.extra.STAGE, region: config.region, runbookUrl: config.extra.RUNBOOK_URL },
+};
+
+const onSignal = createEventHandler({
+  logger,
+  parse: parseSignalEvent,
+  idempotency: { persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb) },
+  run: (event) => applySignal(event, deps),
+});
+
+const onTask = createEventHandler({
+  logger,
+  parse: parseReadinessTask,
+  run: async (task): Promise<SweepOutcome | DigestOutcome> =>
+    task.task === 'sweep' ? sweepReadiness(deps) : sendReadinessDigest(deps),
+});
+
+export const handler = (input: unknown, context: Context) =>
+  isReadinessTask(input) ? onTask(input, context) : onSignal(input, context);

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { parseIsoDuration } from '../domain/duration.ts';
+import { DEFAULT_READINESS_POLICY, type ReadinessPolicy } from '../domain/readiness.ts';
+
+/**
+ * The readiness publisher's own environment variables (on top of DESIGN.md §5), with their defaults.
+ * Durations are ISO-8601.
+ */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (value) => (parseIsoDuration(value) ?? 0) > 0,
+      'must be a positive ISO-8601 duration such as PT30M',
+    );
+
+export const readinessEnvSchema = z.object({
+  /** The stage, shown in subjects as `<stage>/<workload>`. */
+  STAGE: z.string().trim().min(1).max(40).default('dev'),
+  READINESS_DOWNGRADE_OBSERVATIONS: z.coerce.number().int().min(1).max(50).default(2),
+  READINESS_STALE_AFTER: duration('PT30M'),
+  READINESS_REOBSERVE_AFTER: duration('PT5M'),
+  READINESS_HISTORY_RETENTION: duration('P90D'),
+  /** Where the runbook sections live (`<url>#runbook-…`). */
+  RUNBOOK_URL: z.string().trim().min(1).default('README.md'),
+});
+export type ReadinessEnv = z.infer<typeof readinessEnvSchema>;
+
+export function readinessPolicyFrom(env: ReadinessEnv): ReadinessPolicy {
+  return {
+    ...DEFAULT_READINESS_POLICY,
+    downgradeObservations: env.READINESS_DOWNGRADE_OBSERVATIONS,
+    staleAfterSeconds:
+      parseIsoDuration(env.READINESS_STALE_AFTER) ?? DEFAULT_READINESS_POLICY.staleAfterSeconds,
+    reobserveAfterSeconds:
+      parseIsoDuration(env.READINESS_REOBSERVE_AFTER) ?? DEFAULT_READINESS_POLICY.reobserveAfterSeconds,
+  };
+}
+
+export function historyRetentionSeconds(env: ReadinessEnv): number {
+  return parseIsoDuration(env.READINESS_HISTORY_RETENTION) ?? 90 * 86_400;
+}

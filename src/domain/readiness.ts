@@ -1,0 +1,410 @@
+import type {
+  ReadinessState,
+  ResourceType,
+  Severity,
+  SignalDetail,
+} from '../../events/dr-autopilot/signal.ts';
+
+/**
+ * The readiness state machine (DESIGN.md §4): how one observation of a resource changes its state, how the
+ * periodic sweep ages evidence and confirms held downgrades, and how a workload's state follows from its
+ * resources. Pure: no I/O, no clock (time comes in as ISO strings).
+ *
+ * - States rank READY < AT_RISK < UNKNOWN < NOT_READY: a workload is the worst of its resources. UNKNOWN
+ *   ranks above AT_RISK because "no evidence" may hide anything, and a dead monitor must page.
+ * - An improvement is announced at once. A downgrade is announced once observations at least that bad have
+ *   held for `downgradeObservations` consecutive observations; an observation is a signal about the
+ *   resource, or a sweep that finds the pending evidence unchanged for `reobserveAfterSeconds`.
+ * - The first observation of a resource is announced at once (there is no announced state to flap from).
+ * - A signal observed before the evidence already held is out of order: it never overwrites it.
+ * - Evidence older than `staleAfterSeconds` turns READY / AT_RISK into UNKNOWN at once (never hides a
+ *   NOT_READY); resource types whose state AWS holds and re-announces (CloudWatch alarms) never go stale.
+ */
+
+export const STATE_RANK: Readonly<Record<ReadinessState, number>> = {
+  READY: 0,
+  AT_RISK: 1,
+  UNKNOWN: 2,
+  NOT_READY: 3,
+};
+const BY_RANK: readonly ReadinessState[] = ['READY', 'AT_RISK', 'UNKNOWN', 'NOT_READY'];
+
+export interface ReadinessPolicy {
+  /** Consecutive observations a downgrade must hold before it is announced (≥ 1; 1 = at once). */
+  downgradeObservations: number;
+  /** Evidence older than this turns the resource UNKNOWN. */
+  staleAfterSeconds: number;
+  /** The sweep counts as one more observation of a pending downgrade after this long without a signal. */
+  reobserveAfterSeconds: number;
+  /** Resource types whose evidence does not age (AWS keeps their state and announces every change). */
+  neverStaleTypes: readonly ResourceType[];
+  /** How many recent signal ids a resource remembers, to recognise a redelivered signal. */
+  recentSignalIds: number;
+}
+
+export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
+  downgradeObservations: 2,
+  staleAfterSeconds: 30 * 60,
+  reobserveAfterSeconds: 5 * 60,
+  neverStaleTypes: ['alarm'],
+  recentSignalIds: 20,
+};
+
+export type ResourceRef = SignalDetail['resource'];
+export type Evidence = SignalDetail['evidence'];
+
+/** One assessed observation of a resource: what a signal with an `assessment` says. */
+export interface Observation {
+  signalId: string;
+  /** The signal's detail-type (or `Readiness Stale` for the sweep's own verdict). */
+  signalType: string;
+  observedAt: string;
+  state: ReadinessState;
+  reason: string;
+  nextStep?: string | undefined;
+  runbook?: string | undefined;
+  severity: Severity;
+  summary: string;
+  evidence: Evidence;
+  dryRun: boolean;
+  correlationId: string;
+}
+
+/** A downgrade seen but not yet announced: consecutive observations at least this bad. */
+export interface PendingLevel {
+  count: number;
+  /** When the first of these consecutive observations was made: the `since` once announced. */
+  since: string;
+  /** When the last one counted was made (a signal's `observedAt`, or the sweep's time). */
+  lastAt: string;
+}
+
+export interface ResourceReadiness {
+  workload: string;
+  resource: ResourceRef;
+  /** The announced state. */
+  state: ReadinessState;
+  /** When the resource entered the announced state. */
+  since: string;
+  /** The observation behind the announced state (its reason, next step, runbook, evidence). */
+  cause: Observation;
+  /** The newest observation held: nothing observed earlier may overwrite it. */
+  latest: Observation;
+  pending: Partial<Record<ReadinessState, PendingLevel>>;
+  recentSignalIds: string[];
+}
+
+export interface Announcement {
+  from: ReadinessState | undefined;
+  to: ReadinessState;
+}
+
+export type FoldResult =
+  | { kind: 'duplicate' }
+  | { kind: 'out-of-order'; heldObservedAt: string }
+  | { kind: 'applied'; next: ResourceReadiness; announced: Announcement | undefined };
+
+export type SweepResult =
+  | { kind: 'unchanged' }
+  | { kind: 'updated'; next: ResourceReadiness; announced: Announcement | undefined };
+
+/** `<type>#<id>`: unique within a workload. */
+export function resourceKey(resource: Pick<ResourceRef, 'type' | 'id'>): string {
+  return `${resource.type}#${resource.id}`;
+}
+
+export function isWorse(a: ReadinessState, b: ReadinessState): boolean {
+  return STATE_RANK[a] > STATE_RANK[b];
+}
+
+/** The worst state of `states`, or `undefined` when there are none. */
+export function worstOf(states: Iterable<ReadinessState>): ReadinessState | undefined {
+  let worst: ReadinessState | undefined;
+  for (const state of states) if (worst === undefined || isWorse(state, worst)) worst = state;
+  return worst;
+}
+
+/** Normalises any ISO-8601 timestamp to UTC with milliseconds, so stored times sort as strings. */
+export function toIsoUtc(time: string | Date): string {
+  const date = typeof time === 'string' ? new Date(time) : time;
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a timestamp: ${String(time)}`);
+  return date.toISOString();
+}
+
+const millis = (iso: string) => new Date(iso).getTime();
+
+/**
+ * Folds one observation into a resource's readiness. `current` is `undefined` for a resource never seen.
+ * The result says whether the observation was a redelivery, out of order, or applied (and what it announced).
+ */
+export function foldObservation(
+  current: ResourceReadiness | undefined,
+  subject: { workload: string; resource: ResourceRef },
+  observation: Observation,
+  policy: ReadinessPolicy,
+): FoldResult {
+  if (!current) {
+    return {
+      kind: 'applied',
+      next: {
+        workload: subject.workload,
+        resource: subject.resource,
+        state: observation.state,
+        since: observation.observedAt,
+        cause: observation,
+        latest: observation,
+        pending: {},
+        recentSignalIds: [observation.signalId],
+      },
+      announced: { from: undefined, to: observation.state },
+    };
+  }
+  if (current.recentSignalIds.includes(observation.signalId)) return { kind: 'duplicate' };
+  if (millis(observation.observedAt) < millis(current.latest.observedAt)) {
+    return { kind: 'out-of-order', heldObservedAt: current.latest.observedAt };
+  }
+  const base: ResourceReadiness = {
+    ...current,
+    resource: subject.resource,
+    latest: observation,
+    recentSignalIds: [observation.signalId, ...current.recentSignalIds].slice(
+      0,
+      Math.max(1, policy.recentSignalIds),
+    ),
+  };
+  if (!isWorse(observation.state, current.state)) {
+    if (observation.state === current.state) {
+      return { kind: 'applied', next: { ...base, cause: observation, pending: {} }, announced: undefined };
+    }
+    return {
+      kind: 'applied',
+      next: {
+        ...base,
+        state: observation.state,
+        since: observation.observedAt,
+        cause: observation,
+        pending: {},
+      },
+      announced: { from: current.state, to: observation.state },
+    };
+  }
+  return confirmDowngrade(
+    {
+      ...base,
+      pending: countObservation(current.state, current.pending, observation.state, observation.observedAt),
+    },
+    current.state,
+    policy,
+  );
+}
+
+/**
+ * The sweep's view of one resource at `now`: stale evidence turns it UNKNOWN (or worse, when the last
+ * evidence was worse); otherwise a pending downgrade left alone for `reobserveAfterSeconds` counts one more
+ * observation.
+ */
+export function sweepResource(current: ResourceReadiness, now: string, policy: ReadinessPolicy): SweepResult {
+  const age = (millis(now) - millis(current.latest.observedAt)) / 1000;
+  const ages = !policy.neverStaleTypes.includes(current.resource.type);
+  if (ages && age > policy.staleAfterSeconds && STATE_RANK[current.state] < STATE_RANK.UNKNOWN) {
+    const staleSince = toIsoUtc(
+      new Date(millis(current.latest.observedAt) + policy.staleAfterSeconds * 1000),
+    );
+    const to = worstOf(['UNKNOWN', current.latest.state]) ?? 'UNKNOWN';
+    const cause: Observation =
+      to === 'UNKNOWN'
+        ? {
+            signalId: `stale:${resourceKey(current.resource)}:${current.latest.observedAt}`,
+            signalType: 'Readiness Stale',
+            observedAt: staleSince,
+            state: 'UNKNOWN',
+            reason:
+              `no fresh evidence for ${current.resource.id} since ${current.latest.observedAt.slice(0, 16)}Z`.slice(
+                0,
+                120,
+              ),
+            nextStep:
+              'Check that the detector reporting this resource still runs (its schedule, its errors, its DLQ), then that the resource still exists.',
+            runbook: 'runbook-readiness-unknown',
+            severity: 'warning',
+            summary:
+              `no evidence about ${resourceKey(current.resource)} for more than ${Math.round(policy.staleAfterSeconds / 60)} minutes (last: ${current.latest.summary})`.slice(
+                0,
+                500,
+              ),
+            evidence: {
+              lastObservedAt: current.latest.observedAt,
+              lastState: current.latest.state,
+              staleAfterSeconds: policy.staleAfterSeconds,
+            },
+            dryRun: current.latest.dryRun,
+            correlationId: current.latest.correlationId,
+          }
+        : current.latest;
+    return {
+      kind: 'updated',
+      next: { ...current, state: to, since: staleSince, cause, pending: {} },
+      announced: { from: current.state, to },
+    };
+  }
+  const levels = Object.values(current.pending);
+  if (levels.length === 0) return { kind: 'unchanged' };
+  const lastAt = Math.max(...levels.map((level) => millis(level.lastAt)));
+  if ((millis(now) - lastAt) / 1000 < policy.reobserveAfterSeconds) return { kind: 'unchanged' };
+  const pending = Object.fromEntries(
+    Object.entries(current.pending).map(([state, level]) => [
+      state,
+      { ...level, count: level.count + 1, lastAt: now },
+    ]),
+  ) as ResourceReadiness['pending'];
+  const confirmed = confirmDowngrade({ ...current, pending }, current.state, policy);
+  return { kind: 'updated', next: confirmed.next, announced: confirmed.announced };
+}
+
+/** Per level worse than the announced state: one more consecutive observation, or the run is broken. */
+function countObservation(
+  announced: ReadinessState,
+  pending: ResourceReadiness['pending'],
+  observed: ReadinessState,
+  at: string,
+): ResourceReadiness['pending'] {
+  const next: ResourceReadiness['pending'] = {};
+  for (const level of BY_RANK) {
+    if (!isWorse(level, announced) || STATE_RANK[observed] < STATE_RANK[level]) continue;
+    const held = pending[level];
+    next[level] = { count: (held?.count ?? 0) + 1, since: held?.since ?? at, lastAt: at };
+  }
+  return next;
+}
+
+function confirmDowngrade(
+  next: ResourceReadiness,
+  announced: ReadinessState,
+  policy: ReadinessPolicy,
+): Extract<FoldResult, { kind: 'applied' }> {
+  const needed = Math.max(1, policy.downgradeObservations);
+  const confirmed = [...BY_RANK]
+    .reverse()
+    .find((level) => (next.pending[level]?.count ?? 0) >= needed && isWorse(level, announced));
+  if (!confirmed) return { kind: 'applied', next, announced: undefined };
+  const level = next.pending[confirmed] as PendingLevel;
+  const remaining = Object.fromEntries(
+    Object.entries(next.pending).filter(([state]) => isWorse(state as ReadinessState, confirmed)),
+  );
+  return {
+    kind: 'applied',
+    next: { ...next, state: confirmed, since: level.since, cause: next.latest, pending: remaining },
+    announced: { from: announced, to: confirmed },
+  };
+}
+
+/** What a workload item remembers of each resource: its announced state, as of a resource version. */
+export interface WorkloadEntry {
+  state: ReadinessState;
+  since: string;
+  /** The resource item version this entry reflects: an older one never overwrites a newer one. */
+  version: number;
+}
+
+/** The workload's state: the worst of its resources' announced states (`undefined` with no resources). */
+export function aggregateWorkload(
+  entries: Readonly<Record<string, WorkloadEntry>>,
+): ReadinessState | undefined {
+  return worstOf(Object.values(entries).map((entry) => entry.state));
+}
+
+/** The severity on-call sees for a workload (or resource) state. */
+export function severityOf(state: ReadinessState): Severity {
+  if (state === 'NOT_READY') return 'critical';
+  if (state === 'READY') return 'info';
+  return 'warning';
+}
+
+/** An assessed signal as an observation; `undefined` for an evidence-only signal. */
+export function observationOf(
+  signalType: string,
+  detail: Pick<
+    SignalDetail,
+    | 'signalId'
+    | 'observedAt'
+    | 'assessment'
+    | 'severity'
+    | 'summary'
+    | 'evidence'
+    | 'dryRun'
+    | 'correlationId'
+  >,
+): Observation | undefined {
+  if (!detail.assessment) return undefined;
+  return {
+    signalId: detail.signalId,
+    signalType,
+    observedAt: toIsoUtc(detail.observedAt),
+    state: detail.assessment.state,
+    reason: detail.assessment.reason,
+    nextStep: detail.assessment.nextStep,
+    runbook: detail.assessment.runbook,
+    severity: detail.severity,
+    summary: detail.summary,
+    evidence: detail.evidence,
+    dryRun: detail.dryRun,
+    correlationId: detail.correlationId,
+  };
+}
+
+/** The resource change that moved a workload: what the message says changed. */
+export interface TransitionTrigger {
+  resourceKey: string;
+  resource: ResourceRef;
+  state: ReadinessState;
+  since: string;
+  cause: Observation;
+}
+
+/** A workload transition, as committed (and then announced) once. */
+export interface WorkloadTransition {
+  /** Deterministic within the workload: the workload item version that committed it. */
+  id: string;
+  workload: string;
+  from: ReadinessState | undefined;
+  to: ReadinessState;
+  /** When the workload entered `to`. */
+  at: string;
+  trigger: TransitionTrigger;
+  dryRun: boolean;
+}
+
+export interface WorkloadSnapshot {
+  state: ReadinessState | undefined;
+  since: string | undefined;
+  entries: Readonly<Record<string, WorkloadEntry>>;
+}
+
+export type WorkloadUpdate =
+  | { kind: 'unchanged' }
+  | {
+      kind: 'updated';
+      state: ReadinessState;
+      since: string;
+      entry: WorkloadEntry;
+      transition: { from: ReadinessState | undefined; to: ReadinessState } | undefined;
+    };
+
+/**
+ * Applies a resource's announced state (as of resource `entry.version`) to its workload. An entry older
+ * than the one held changes nothing; otherwise the workload becomes the worst of its resources, and a
+ * change of that state is a transition, dated by the resource change that caused it.
+ */
+export function updateWorkload(current: WorkloadSnapshot, key: string, entry: WorkloadEntry): WorkloadUpdate {
+  const held = current.entries[key];
+  if (held && held.version >= entry.version) return { kind: 'unchanged' };
+  const state = aggregateWorkload({ ...current.entries, [key]: entry }) ?? entry.state;
+  const changed = state !== current.state;
+  return {
+    kind: 'updated',
+    state,
+    since: changed || !current.since ? entry.since : current.since,
+    entry,
+    transition: changed ? { from: current.state, to: state } : undefined,
+  };
+}

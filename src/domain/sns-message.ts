@@ -1,0 +1,441 @@
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import {
+  type Evidence,
+  type Observation,
+  type ResourceRef,
+  STATE_RANK,
+  severityOf,
+  type WorkloadTransition,
+  worstOf,
+} from './readiness.ts';
+
+/**
+ * What on-call receives through SNS (DESIGN.md §4): a subject under 100 characters with no line breaks, an
+ * email-readable body (what changed, evidence, since when, next step, runbook section), a machine-readable
+ * JSON block, and message attributes for subscription filter policies. Whatever the number of resources,
+ * a message stays within SNS's 256 KiB (body + attributes): lists are summarised ("… and 288 more"), and
+ * the JSON block drops whole entries (counted in `omittedResources`), never text mid-JSON.
+ */
+
+/** SNS's limit for a message and its attributes (262,144 bytes). */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
+/** What our messages aim for: the limit less room for SNS's own envelope and the subject. */
+export const MESSAGE_BUDGET_BYTES = 250_000;
+/** SNS: "less than 100 characters". */
+export const SUBJECT_MAX_CHARS = 99;
+export const JSON_BEGIN = '--- BEGIN dr-autopilot JSON ---';
+export const JSON_END = '--- END dr-autopilot JSON ---';
+const TEXT_LIST_LIMIT = 25;
+const EVIDENCE_ENTRIES = 30;
+const EVIDENCE_VALUE_CHARS = 500;
+
+export interface MessageContext {
+  /** The deployment's stage (`prod`), shown as `prod/<workload>`. */
+  stage: string;
+  region: string;
+  /** Where the runbook sections live; the anchor is appended (`README.md#runbook-…`). */
+  runbookUrl: string;
+}
+
+/** A resource as the message shows it (the readiness store's current view). */
+export interface ResourceView {
+  key: string;
+  resource: ResourceRef;
+  state: ReadinessState;
+  since: string;
+  reason: string;
+  nextStep?: string | undefined;
+  runbook?: string | undefined;
+  observedAt: string;
+  /** A downgrade seen but not yet confirmed (damping), if any. */
+  pendingState?: ReadinessState | undefined;
+}
+
+export interface NotificationMessage {
+  subject: string;
+  body: string;
+  attributes: Record<string, string>;
+}
+
+export const STATE_LABEL: Readonly<Record<ReadinessState, string>> = {
+  READY: 'READY',
+  AT_RISK: 'AT RISK',
+  UNKNOWN: 'UNKNOWN',
+  NOT_READY: 'NOT READY',
+};
+
+/** SNS subject rules: printable, one line, under 100 characters (code points), ellipsis when cut. */
+export function toSubject(text: string): string {
+  const clean = text
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(clean);
+  if (chars.length <= SUBJECT_MAX_CHARS) return clean;
+  return `${chars
+    .slice(0, SUBJECT_MAX_CHARS - 1)
+    .join('')
+    .trimEnd()}…`;
+}
+
+/** Bytes SNS counts: the message body plus every attribute's name, type and value. */
+export function messageBytes(message: Pick<NotificationMessage, 'body' | 'attributes'>): number {
+  let bytes = Buffer.byteLength(message.body, 'utf8');
+  for (const [name, value] of Object.entries(message.attributes)) {
+    bytes +=
+      Buffer.byteLength(name, 'utf8') +
+      Buffer.byteLength('String', 'utf8') +
+      Buffer.byteLength(value, 'utf8');
+  }
+  return bytes;
+}
+
+/** The JSON block embedded in a body, parsed (for subscribers, tests and the simulator). */
+export function extractJsonBlock(body: string): unknown {
+  const start = body.indexOf(JSON_BEGIN);
+  const end = body.indexOf(JSON_END);
+  if (start < 0 || end < start) throw new Error('no dr-autopilot JSON block in the message');
+  return JSON.parse(body.slice(start + JSON_BEGIN.length, end));
+}
+
+function oneLine(text: string, max: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(clean);
+  return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+function describe(resource: ResourceRef): string {
+  return `${resource.type} ${resource.id}${resource.name ? ` (${resource.name})` : ''}`;
+}
+
+function runbookLink(context: MessageContext, anchor: string | undefined): string {
+  return `${context.runbookUrl}#${anchor ?? 'runbook-readiness'}`;
+}
+
+function evidenceEntries(evidence: Evidence): [string, string | number | boolean | null][] {
+  return Object.entries(evidence)
+    .slice(0, EVIDENCE_ENTRIES)
+    .map(([key, value]) => [
+      oneLine(key, 100),
+      typeof value === 'string' ? oneLine(value, EVIDENCE_VALUE_CHARS) : value,
+    ]);
+}
+
+/** Worst first, then the oldest problem first. */
+function byConcern(a: ResourceView, b: ResourceView): number {
+  return (
+    STATE_RANK[b.state] - STATE_RANK[a.state] || a.since.localeCompare(b.since) || a.key.localeCompare(b.key)
+  );
+}
+
+function counts(resources: readonly ResourceView[]): Record<ReadinessState | 'total', number> {
+  const result = { READY: 0, AT_RISK: 0, UNKNOWN: 0, NOT_READY: 0, total: resources.length };
+  for (const resource of resources) result[resource.state] += 1;
+  return result;
+}
+
+function resourceLine(view: ResourceView): string {
+  return oneLine(
+    `- ${STATE_LABEL[view.state].padEnd(9)} ${describe(view.resource)}, since ${view.since}: ${view.reason}`,
+    300,
+  );
+}
+
+function compactResource(view: ResourceView) {
+  return {
+    type: view.resource.type,
+    id: view.resource.id,
+    ...(view.resource.name ? { name: view.resource.name } : {}),
+    ...(view.resource.arn ? { arn: view.resource.arn } : {}),
+    state: view.state,
+    since: view.since,
+    reason: view.reason,
+    ...(view.pendingState ? { pendingState: view.pendingState } : {}),
+  };
+}
+
+/**
+ * Fits `build(k)` (a body listing `k` entries in its JSON block) into the budget: the largest `k` whose
+ * message is within it. `build` must grow with `k`.
+ */
+function fitEntries(
+  total: number,
+  attributes: Record<string, string>,
+  build: (included: number) => string,
+): string {
+  const fits = (k: number) => messageBytes({ body: build(k), attributes }) <= MESSAGE_BUDGET_BYTES;
+  if (fits(total)) return build(total);
+  let low = 0;
+  let high = total;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) low = middle;
+    else high = middle - 1;
+  }
+  return build(low);
+}
+
+function jsonBlock(value: unknown): string {
+  return `${JSON_BEGIN}\n${JSON.stringify(value, null, 1)}\n${JSON_END}`;
+}
+
+function observationJson(observation: Observation) {
+  return {
+    signalType: observation.signalType,
+    signalId: observation.signalId,
+    observedAt: observation.observedAt,
+    state: observation.state,
+    reason: observation.reason,
+    summary: observation.summary,
+    ...(observation.nextStep ? { nextStep: observation.nextStep } : {}),
+    ...(observation.runbook ? { runbook: observation.runbook } : {}),
+    severity: observation.severity,
+    dryRun: observation.dryRun,
+    correlationId: observation.correlationId,
+    evidence: Object.fromEntries(evidenceEntries(observation.evidence)),
+  };
+}
+
+/**
+ * The message for one workload transition. `resources` is the workload's resources as the store holds
+ * them when the message is sent.
+ */
+export function renderTransitionMessage(
+  transition: WorkloadTransition,
+  resources: readonly ResourceView[],
+  context: MessageContext,
+): NotificationMessage {
+  const { workload, from, to, trigger } = transition;
+  const cause = trigger.cause;
+  const sorted = [...resources].sort(byConcern);
+  const open = sorted.filter((view) => view.state !== 'READY');
+  const inTarget = sorted.filter((view) => view.state === to);
+  const tally = counts(resources);
+  const severity = severityOf(to);
+  const dryRun = transition.dryRun;
+  const primary =
+    trigger.state === to ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
+  const others = inTarget.filter((view) => view.key !== primary?.key).length;
+
+  let headline: string;
+  if (to === 'READY')
+    headline = from
+      ? `recovered, all ${tally.total} resources ready (was ${STATE_LABEL[from]})`
+      : `now tracked: ${tally.total} resource(s) ready`;
+  else
+    headline = `${primary?.reason ?? `${inTarget.length} resource(s) ${STATE_LABEL[to]}`}${others > 0 ? ` (+${others} more)` : ''}`;
+  const subject = toSubject(
+    `${dryRun ? '[DRY-RUN] ' : ''}[${STATE_LABEL[to]}] ${context.stage}/${workload}: ${headline}`,
+  );
+
+  const attributes: Record<string, string> = {
+    severity,
+    workload,
+    state: to,
+    region: context.region,
+    kind: 'transition',
+    stage: context.stage,
+    dryRun: String(dryRun),
+  };
+
+  const nextStepSource = to === 'READY' ? undefined : trigger.state === to ? cause : sorted[0];
+  const nextStep =
+    to === 'READY'
+      ? 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
+      : (nextStepSource?.nextStep ??
+        'Open the resources listed below in the console and check their replication and recovery settings.');
+  const runbook = runbookLink(
+    context,
+    to === 'READY' ? 'runbook-readiness' : trigger.state === to ? cause.runbook : sorted[0]?.runbook,
+  );
+
+  const head = [
+    `${dryRun ? '[DRY-RUN] This change comes from a dry-run deployment or action: nothing was changed in AWS.\n\n' : ''}Workload ${context.stage}/${workload} is ${STATE_LABEL[to]}${from ? ` (was ${STATE_LABEL[from]})` : ' (first report)'} since ${transition.at}.`,
+    `Region ${context.region}. Severity ${severity}. ${tally.total} resource(s): ${tally.READY} ready, ${tally.AT_RISK} at risk, ${tally.UNKNOWN} unknown, ${tally.NOT_READY} not ready.`,
+    '',
+    'WHAT CHANGED',
+    oneLine(
+      `${describe(trigger.resource)} is ${STATE_LABEL[trigger.state]} since ${trigger.since}: ${cause.reason}`,
+      700,
+    ),
+    from
+      ? `The workload went from ${STATE_LABEL[from]} to ${STATE_LABEL[to]}.`
+      : `This is the first readiness report for this workload.`,
+    '',
+    'EVIDENCE',
+    oneLine(cause.summary, 600),
+    `Signal "${cause.signalType}" observed ${cause.observedAt} (correlation id ${cause.correlationId}).`,
+    ...evidenceEntries(cause.evidence).map(([key, value]) => `  ${key}: ${String(value)}`),
+    '',
+    'SINCE',
+    `${STATE_LABEL[to]} since ${transition.at}.`,
+    '',
+    'NEXT STEP',
+    oneLine(nextStep, 600),
+    '',
+    'RUNBOOK',
+    runbook,
+    '',
+    open.length > 0
+      ? `RESOURCES NOT READY (${open.length} of ${tally.total})`
+      : `RESOURCES (${tally.total}, all ready)`,
+    ...open.slice(0, TEXT_LIST_LIMIT).map(resourceLine),
+    ...(open.length > TEXT_LIST_LIMIT
+      ? [`… and ${open.length - TEXT_LIST_LIMIT} more: run "npm run status" or read the JSON below.`]
+      : []),
+    '',
+  ].join('\n');
+
+  const body = fitEntries(sorted.length, attributes, (included) =>
+    [
+      head,
+      jsonBlock({
+        schema: 'dr-autopilot/readiness-notification',
+        version: 1,
+        kind: 'transition',
+        transitionId: transition.id,
+        stage: context.stage,
+        region: context.region,
+        workload,
+        state: to,
+        previousState: from ?? null,
+        since: transition.at,
+        severity,
+        dryRun,
+        runbook,
+        nextStep,
+        trigger: {
+          resource: trigger.resource,
+          state: trigger.state,
+          since: trigger.since,
+          observation: observationJson(cause),
+        },
+        counts: tally,
+        resources: sorted.slice(0, included).map(compactResource),
+        omittedResources: sorted.length - included,
+      }),
+      '',
+    ].join('\n'),
+  );
+  return { subject, body, attributes };
+}
+
+/** One workload in the daily digest. */
+export interface DigestWorkload {
+  workload: string;
+  state: ReadinessState;
+  since: string;
+  resources: ResourceView[];
+  /** Workload transitions in the digest's window, oldest first. */
+  changes: { at: string; from: ReadinessState | null; to: ReadinessState }[];
+}
+
+/** The daily digest: every workload's state, what changed in the window, the oldest open problem. */
+export function renderDigestMessage(
+  digest: { windowStart: string; at: string; workloads: DigestWorkload[] },
+  context: MessageContext,
+): NotificationMessage {
+  const workloads = [...digest.workloads].sort(
+    (a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || a.workload.localeCompare(b.workload),
+  );
+  const worst = worstOf(workloads.map((w) => w.state)) ?? 'READY';
+  const notReady = workloads.filter((w) => w.state !== 'READY');
+  const openProblems = workloads.flatMap((w) =>
+    w.resources.filter((r) => r.state !== 'READY').map((r) => ({ workload: w.workload, view: r })),
+  );
+  const oldest = openProblems.sort((a, b) => a.view.since.localeCompare(b.view.since))[0];
+  const changeCount = workloads.reduce((sum, w) => sum + w.changes.length, 0);
+
+  const subject = toSubject(
+    workloads.length === 0
+      ? `[DIGEST] ${context.stage}: no workloads tracked yet`
+      : notReady.length === 0
+        ? `[DIGEST] ${context.stage}: all ${workloads.length} workload(s) READY, ${changeCount} change(s) in 24h`
+        : `[DIGEST] ${context.stage}: ${notReady.length} of ${workloads.length} workload(s) not ready, worst ${STATE_LABEL[worst]}`,
+  );
+  const attributes: Record<string, string> = {
+    severity: severityOf(worst),
+    workload: '*',
+    state: worst,
+    region: context.region,
+    kind: 'digest',
+    stage: context.stage,
+    dryRun: 'false',
+  };
+  const oldestLine = oldest
+    ? oneLine(
+        `${context.stage}/${oldest.workload}: ${describe(oldest.view.resource)} ${STATE_LABEL[oldest.view.state]} since ${oldest.view.since}: ${oldest.view.reason}`,
+        600,
+      )
+    : 'none: every resource is ready.';
+  const head = [
+    `Daily readiness digest for ${context.stage} in ${context.region}, ${digest.at} (changes since ${digest.windowStart}).`,
+    '',
+    'OLDEST OPEN PROBLEM',
+    oldestLine,
+    ...(oldest
+      ? [
+          `Next step: ${oneLine(oldest.view.nextStep ?? 'see the runbook', 500)}`,
+          `Runbook: ${runbookLink(context, oldest.view.runbook)}`,
+        ]
+      : []),
+    '',
+    `WORKLOADS (${workloads.length})`,
+    ...workloads.slice(0, 100).map((w) => {
+      const tally = counts(w.resources);
+      return oneLine(
+        `- ${STATE_LABEL[w.state].padEnd(9)} ${context.stage}/${w.workload} since ${w.since}; ${tally.total} resource(s), ${tally.total - tally.READY} not ready; ${w.changes.length} change(s) in the window`,
+        300,
+      );
+    }),
+    ...(workloads.length > 100
+      ? [`… and ${workloads.length - 100} more workloads (see the JSON below).`]
+      : []),
+    '',
+    'WHAT CHANGED',
+    ...(changeCount === 0
+      ? ['Nothing changed in the window.']
+      : workloads
+          .flatMap((w) =>
+            w.changes.map(
+              (c) =>
+                `- ${c.at} ${context.stage}/${w.workload}: ${c.from ? STATE_LABEL[c.from] : 'new'} → ${STATE_LABEL[c.to]}`,
+            ),
+          )
+          .slice(0, 50)),
+    ...(changeCount > 50 ? [`… and ${changeCount - 50} more changes (see the JSON below).`] : []),
+    '',
+  ].join('\n');
+
+  const body = fitEntries(workloads.length, attributes, (included) =>
+    [
+      head,
+      jsonBlock({
+        schema: 'dr-autopilot/readiness-digest',
+        version: 1,
+        kind: 'digest',
+        stage: context.stage,
+        region: context.region,
+        at: digest.at,
+        windowStart: digest.windowStart,
+        state: worst,
+        oldestOpenProblem: oldest ? { workload: oldest.workload, ...compactResource(oldest.view) } : null,
+        workloads: workloads.slice(0, included).map((w) => {
+          const open = w.resources.filter((r) => r.state !== 'READY').sort(byConcern);
+          return {
+            workload: w.workload,
+            state: w.state,
+            since: w.since,
+            counts: counts(w.resources),
+            changes: w.changes.slice(-20),
+            openResources: open.slice(0, 20).map(compactResource),
+            omittedOpenResources: Math.max(0, open.length - 20),
+          };
+        }),
+        omittedWorkloads: workloads.length - included,
+      }),
+      '',
+    ].join('\n'),
+  );
+  return { subject, body, attributes };
+}

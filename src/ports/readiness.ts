@@ -1,0 +1,109 @@
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { RetryableDependencyError } from '../domain/errors.ts';
+import type {
+  Observation,
+  ResourceReadiness,
+  ResourceRef,
+  WorkloadEntry,
+  WorkloadTransition,
+} from '../domain/readiness.ts';
+
+/**
+ * The readiness store (DESIGN.md §4): per-resource and per-workload state, written only by the readiness
+ * publisher with optimistic concurrency (a `version` per item), and a history kept for a retention period.
+ */
+
+/** Another writer changed the item since it was read: read again and retry. */
+export class ReadinessVersionConflictError extends RetryableDependencyError {}
+
+export interface StoredResource {
+  readiness: ResourceReadiness;
+  version: number;
+}
+
+/** A committed transition waiting to be announced, claimed by one sender at a time. */
+export interface OutboxEntry {
+  transition: WorkloadTransition;
+  claimedBy: string;
+  claimedUntil: string;
+}
+
+export interface StoredWorkload {
+  workload: string;
+  state: ReadinessState | undefined;
+  since: string | undefined;
+  entries: Record<string, WorkloadEntry>;
+  outbox: Record<string, OutboxEntry>;
+  updatedAt: string | undefined;
+  version: number;
+}
+
+export interface WorkloadWrite {
+  workload: string;
+  state: ReadinessState;
+  since: string;
+  entryKey: string;
+  entry: WorkloadEntry;
+  updatedAt: string;
+  /** A transition to put in the outbox (already claimed by its writer). */
+  outbox?: OutboxEntry | undefined;
+}
+
+/** A history item: a signal received (evidence), a resource's announced change, or a workload transition. */
+export type HistoryRecord =
+  | {
+      kind: 'signal';
+      workload: string;
+      resourceKey: string;
+      resource: ResourceRef;
+      at: string;
+      signalType: string;
+      signalId: string;
+      severity: string;
+      summary: string;
+      state: ReadinessState | null;
+      evidence: Observation['evidence'];
+      dryRun: boolean;
+      correlationId: string;
+    }
+  | {
+      kind: 'resource-transition';
+      workload: string;
+      resourceKey: string;
+      resource: ResourceRef;
+      at: string;
+      from: ReadinessState | null;
+      to: ReadinessState;
+      version: number;
+      reason: string;
+      signalId: string;
+    }
+  | {
+      kind: 'transition';
+      workload: string;
+      at: string;
+      transitionId: string;
+      from: ReadinessState | null;
+      to: ReadinessState;
+      resourceKey: string;
+      reason: string;
+      notifiedAt: string;
+      messageId: string | null;
+    };
+
+export interface ReadinessStore {
+  getResource(workload: string, key: string): Promise<StoredResource | undefined>;
+  /** Writes a resource if its version is still `expectedVersion` (`undefined`: must not exist); returns the new version. */
+  putResource(readiness: ResourceReadiness, expectedVersion: number | undefined): Promise<number>;
+  listResources(workload: string): Promise<StoredResource[]>;
+  getWorkload(workload: string): Promise<StoredWorkload | undefined>;
+  listWorkloads(): Promise<StoredWorkload[]>;
+  /** Writes a workload's entry and state if its version is still `expectedVersion`; returns the new version. */
+  putWorkload(write: WorkloadWrite, expectedVersion: number | undefined): Promise<number>;
+  /** Takes an outbox entry for `claimant` until `until` if it is unclaimed, expired or already theirs. */
+  claimOutbox(workload: string, id: string, claimant: string, until: string, now: string): Promise<boolean>;
+  completeOutbox(workload: string, id: string): Promise<void>;
+  record(history: HistoryRecord): Promise<void>;
+  /** History items of a workload from `since` on, oldest first. */
+  listHistory(workload: string, since: string): Promise<HistoryRecord[]>;
+}

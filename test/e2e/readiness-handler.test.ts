@@ -1,0 +1,149 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import 'aws-sdk-client-mock-vitest/extend';
+import { InvalidEventError } from '../../src/domain/errors.ts';
+import { lambdaContext } from '../helpers/context.ts';
+import { createIdempotencyTable, createReadinessTable, startDynalite } from '../helpers/dynalite.ts';
+import { baseEnv } from '../helpers/env.ts';
+import { type RawSignalEvent, rawEvent, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
+
+/**
+ * The real handler (functions/readiness-publisher.ts: middy chain, Powertools idempotency, the DynamoDB store
+ * on dynalite through AWS_ENDPOINT_URL_DYNAMODB, the real SNS client with its `send` mocked).
+ */
+const sns = mockClient(SNSClient);
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let handler: (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
+const context = () => lambdaContext({ functionName: 'dr-autopilot-test-readinessPublisher' });
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createIdempotencyTable(dynamo.client, 'idempotency');
+  await createReadinessTable(dynamo.client, 'readiness');
+  Object.assign(process.env, baseEnv(), {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_LAMBDA_FUNCTION_NAME: 'dr-autopilot-test-readinessPublisher',
+    STAGE: 'prod',
+  });
+  ({ handler } = (await import('../../functions/readiness-publisher.ts')) as unknown as {
+    handler: typeof handler;
+  });
+});
+
+afterAll(async () => {
+  sns.restore();
+  await dynamo?.close();
+});
+
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+});
+
+describe('readiness-publisher handler', () => {
+  it.each([
+    {
+      name: 'an unknown readiness state',
+      change: (event: RawSignalEvent) => {
+        event.detail.assessment = { ...event.detail.assessment, state: 'MOSTLY_FINE' };
+      },
+      field: 'detail.assessment.state',
+    },
+    {
+      name: 'a missing workload',
+      change: (event: RawSignalEvent) => {
+        delete event.detail.workload;
+      },
+      field: 'detail.workload',
+    },
+    {
+      name: 'a multi-line summary',
+      change: (event: RawSignalEvent) => {
+        event.detail.summary = 'line one\nline two';
+      },
+      field: 'detail.summary',
+    },
+    {
+      name: 'an unknown detail-type',
+      change: (event: RawSignalEvent) => {
+        event['detail-type'] = 'Something Else';
+      },
+      field: 'detail-type',
+    },
+  ])(
+    'rejects a signal with $name naming the field, changing nothing and publishing nothing',
+    async ({ change, field }) => {
+      // Prepare
+      const event = rawEvent(signalEvent({ workload: 'rejected', state: 'NOT_READY' }));
+      change(event);
+      // Act
+      const invocation = handler(event, context());
+      // Assess
+      await expect(invocation).rejects.toBeInstanceOf(InvalidEventError);
+      await expect(invocation).rejects.toThrow(field);
+      expect(
+        (await scanAll(dynamo.client, 'readiness')).filter(
+          (item) => item.pk?.S?.includes('rejected') || item.sk?.S === 'rejected',
+        ),
+      ).toEqual([]);
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    },
+  );
+
+  it('publishes a workload transition to the topic with filterable attributes', async () => {
+    // Prepare
+    const event = rawEvent(signalEvent({ workload: 'orders', state: 'NOT_READY', dryRun: true }));
+    // Act
+    const outcome = await handler(event, context());
+    // Assess
+    expect(outcome).toMatchObject({
+      action: 'applied',
+      published: [{ from: null, to: 'NOT_READY', messageId: 'message-1' }],
+    });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: baseEnv().TOPIC_ARN,
+      Subject: '[DRY-RUN] [NOT READY] prod/orders: s-12345678901234567 is not ready',
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'critical' },
+        workload: { DataType: 'String', StringValue: 'orders' },
+        state: { DataType: 'String', StringValue: 'NOT_READY' },
+        region: { DataType: 'String', StringValue: 'us-west-2' },
+        kind: { DataType: 'String', StringValue: 'transition' },
+        stage: { DataType: 'String', StringValue: 'prod' },
+        dryRun: { DataType: 'String', StringValue: 'true' },
+      },
+    });
+  });
+
+  it('returns the stored outcome for a redelivered event and publishes nothing more', async () => {
+    // Prepare
+    const event = rawEvent(signalEvent({ workload: 'inventory', state: 'AT_RISK' }));
+    const first = await handler(event, context());
+    // Act
+    const second = await handler(structuredClone(event), context());
+    // Assess
+    expect(second).toEqual(first);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('runs the sweep and the digest from their scheduled input', async () => {
+    // Act
+    const swept = await handler({ task: 'sweep' }, context());
+    const digest = await handler({ task: 'digest' }, context());
+    // Assess
+    expect(swept).toMatchObject({ action: 'swept' });
+    expect(digest).toMatchObject({ action: 'digest-sent', messageId: 'message-1' });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      MessageAttributes: expect.objectContaining({ kind: { DataType: 'String', StringValue: 'digest' } }),
+    });
+  });
+
+  it('rejects an unknown scheduled task', async () => {
+    // Act
+    const invocation = handler({ task: 'reboot' }, context());
+    // Assess
+    await expect(invocation).rejects.toThrow(/invalid readiness task: task/);
+  });
+});

@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
+import { sendReadinessDigest } from '../../src/app/readiness-digest.ts';
+import { resourceKey, worstOf } from '../../src/domain/readiness.ts';
+import { extractJsonBlock } from '../../src/domain/sns-message.ts';
+import { startDynalite } from '../helpers/dynalite.ts';
+import {
+  manualClock,
+  minute,
+  readinessDeps,
+  recordingNotifier,
+  scanAll,
+  signalEvent,
+} from '../helpers/readiness-fixtures.ts';
+
+let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+beforeAll(async () => {
+  dynalite = await startDynalite();
+});
+afterAll(async () => {
+  await dynalite.close();
+});
+
+const STATES: ReadinessState[] = ['READY', 'AT_RISK', 'UNKNOWN', 'NOT_READY'];
+
+/** A deterministic pseudo-random sequence (no flakiness, different mixes per seed). */
+function random(seed: number) {
+  let value = seed;
+  return () => {
+    value = (value * 1_103_515_245 + 12_345) % 2 ** 31;
+    return value / 2 ** 31;
+  };
+}
+
+describe('readiness publisher against dynalite', () => {
+  it.each([1, 2, 3])(
+    'leaves one consistent state and publishes exactly the transitions that happened: 50 concurrent signals (seed %i)',
+    async (seed) => {
+      // Prepare: 50 signals over 8 resources of one workload, random states and times, delivered at once
+      const next = random(seed);
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { notifier });
+      const events = Array.from({ length: 50 }, (_, index) =>
+        signalEvent({
+          resourceId: `s-${String(Math.floor(next() * 8)).padStart(17, '0')}`,
+          state: STATES[Math.floor(next() * 4)] as ReadinessState,
+          observedAt: minute(index % 17),
+        }),
+      );
+      // Act
+      const outcomes = await Promise.all(events.map((event) => applySignal(event, deps)));
+      // Assess: the workload is the worst of its resources, and its entries match the resources
+      const workload = await deps.store.getWorkload('payments');
+      const resources = await deps.store.listResources('payments');
+      expect(workload?.state).toBe(worstOf(resources.map((r) => r.readiness.state)));
+      for (const { readiness } of resources) {
+        expect(workload?.entries[resourceKey(readiness.resource)]).toMatchObject({
+          state: readiness.state,
+          since: readiness.since,
+        });
+      }
+      expect(workload?.outbox).toEqual({});
+      // Assess: the published transitions form one chain, without duplicates, ending in the final state
+      const published = outcomes.flatMap((outcome) => ('published' in outcome ? outcome.published : []));
+      published.sort((a, b) => a.id.localeCompare(b.id));
+      expect(new Set(published.map((p) => p.id)).size).toBe(published.length);
+      expect(published[0]?.from).toBeNull();
+      for (let index = 1; index < published.length; index++) {
+        expect(published[index]?.from).toBe(published[index - 1]?.to);
+      }
+      expect(published.at(-1)?.to).toBe(workload?.state);
+      expect(notifier.sent).toHaveLength(published.length);
+      // Assess: the history holds exactly the transitions published
+      const history = await deps.store.listHistory('payments', '0');
+      expect(
+        history
+          .filter((record) => record.kind === 'transition')
+          .map((record) => record.transitionId)
+          .sort(),
+      ).toEqual(published.map((p) => p.id));
+    },
+  );
+
+  it('applies 50 concurrent deliveries of the same signal once and publishes once', async () => {
+    // Prepare
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier });
+    const event = signalEvent({ state: 'NOT_READY' });
+    // Act
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, () => applySignal(structuredClone(event), deps)),
+    );
+    // Assess
+    const actions = outcomes.map((outcome) => outcome.action);
+    expect(actions.filter((action) => action === 'applied')).toHaveLength(1);
+    expect(actions.filter((action) => action === 'duplicate')).toHaveLength(49);
+    expect(notifier.sent).toHaveLength(1);
+    expect(notifier.sent[0]?.subject).toBe('[NOT READY] test/payments: s-12345678901234567 is not ready');
+  });
+
+  it('changes nothing when the same signal is delivered a second time', async () => {
+    // Prepare
+    const notifier = recordingNotifier();
+    const { deps, tableName } = await readinessDeps(dynalite.client, { notifier });
+    const event = signalEvent({ state: 'AT_RISK' });
+    await applySignal(event, deps);
+    const before = await scanAll(dynalite.client, tableName);
+    const sentBefore = notifier.sent.length;
+    // Act
+    const outcome = await applySignal(structuredClone(event), deps);
+    // Assess
+    expect(outcome.action).toBe('duplicate');
+    expect(await scanAll(dynalite.client, tableName)).toEqual(before);
+    expect(notifier.sent).toHaveLength(sentBefore);
+  });
+
+  it('never lets a signal older than the evidence held overwrite it, but records it', async () => {
+    // Prepare
+    const { deps } = await readinessDeps(dynalite.client);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(10) }), deps);
+    const late = signalEvent({ state: 'NOT_READY', observedAt: minute(5) });
+    // Act
+    const outcome = await applySignal(late, deps);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'out-of-order', heldObservedAt: minute(10).toISOString() });
+    const resource = await deps.store.getResource('payments', 'drs-source-server#s-12345678901234567');
+    expect(resource?.readiness.state).toBe('READY');
+    const history = await deps.store.listHistory('payments', '0');
+    expect(
+      history.some((record) => record.kind === 'signal' && record.signalId === late.detail.signalId),
+    ).toBe(true);
+  });
+
+  it('records an evidence-only signal for auditors without changing state', async () => {
+    // Prepare
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier });
+    const evidence = signalEvent({ state: undefined, type: 'Reverse Replication Skipped' });
+    // Act
+    const outcome = await applySignal(evidence, deps);
+    // Assess
+    expect(outcome.action).toBe('evidence-recorded');
+    expect(await deps.store.listResources('payments')).toEqual([]);
+    expect(await deps.store.getWorkload('payments')).toBeUndefined();
+    expect(notifier.sent).toEqual([]);
+    const history = await deps.store.listHistory('payments', '0');
+    expect(history).toMatchObject([{ kind: 'signal', signalId: evidence.detail.signalId, state: null }]);
+  });
+
+  it('damps a downgrade until a second observation, and announces a recovery at once', async () => {
+    // Prepare
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier });
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    // Act
+    const first = await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(5) }), deps);
+    const second = await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(10) }), deps);
+    const recovered = await applySignal(signalEvent({ state: 'READY', observedAt: minute(11) }), deps);
+    // Assess
+    expect(first).toMatchObject({
+      action: 'applied',
+      resourceState: 'READY',
+      pendingState: 'NOT_READY',
+      published: [],
+    });
+    expect(second).toMatchObject({
+      action: 'applied',
+      resourceState: 'NOT_READY',
+      published: [{ from: 'READY', to: 'NOT_READY' }],
+    });
+    expect(recovered).toMatchObject({ published: [{ from: 'NOT_READY', to: 'READY' }] });
+    expect(notifier.sent.map((message) => message.attributes.state)).toEqual(['READY', 'NOT_READY', 'READY']);
+  });
+
+  it('sends a committed transition whose notification failed when the signal is redelivered, once', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
+    const event = signalEvent({ state: 'NOT_READY' });
+    notifier.failNext(1);
+    // Act: Lambda retries after the failed invocation's claim (120 s) has expired
+    await expect(applySignal(event, deps)).rejects.toThrow('SNS is unavailable');
+    const early = await applySignal(structuredClone(event), deps);
+    clock.set(minute(3));
+    const retry = await applySignal(structuredClone(event), deps);
+    const again = await applySignal(structuredClone(event), deps);
+    // Assess
+    expect(early).toMatchObject({ action: 'duplicate', published: [] });
+    expect(retry).toMatchObject({ action: 'duplicate', published: [{ from: null, to: 'NOT_READY' }] });
+    expect(again).toMatchObject({ action: 'duplicate', published: [] });
+    expect(notifier.sent).toHaveLength(1);
+    expect((await deps.store.getWorkload('payments'))?.outbox).toEqual({});
+  });
+});
+
+describe('readiness sweep and digest against dynalite', () => {
+  it('turns a resource without fresh evidence UNKNOWN and pages (a dead monitor)', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    // Act
+    clock.set(minute(29));
+    const fresh = await sweepReadiness(deps);
+    clock.set(minute(31));
+    const stale = await sweepReadiness(deps);
+    // Assess
+    expect(fresh.published).toEqual([]);
+    expect(stale.published).toMatchObject([{ from: 'READY', to: 'UNKNOWN' }]);
+    expect(notifier.sent.at(-1)?.subject).toMatch(
+      /^\[UNKNOWN\] test\/payments: no fresh evidence for s-12345678901234567/,
+    );
+  });
+
+  it('confirms a one-shot alarm downgrade at the next sweep', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    const alarm = {
+      resourceType: 'alarm' as const,
+      resourceId: 'dr-autopilot:payments:aurora-rpo-lag',
+      type: 'Alarm State Changed' as const,
+    };
+    await applySignal(signalEvent({ ...alarm, state: 'READY', observedAt: minute(0) }), deps);
+    await applySignal(signalEvent({ ...alarm, state: 'AT_RISK', observedAt: minute(1) }), deps);
+    // Act
+    clock.set(minute(6));
+    const swept = await sweepReadiness(deps);
+    // Assess
+    expect(swept.published).toMatchObject([{ from: 'READY', to: 'AT_RISK' }]);
+    expect((await deps.store.getWorkload('payments'))?.state).toBe('AT_RISK');
+  });
+
+  it('sends a digest with every workload, the changes of the day and the oldest open problem', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    await applySignal(signalEvent({ workload: 'orders', state: 'READY' }), deps);
+    await applySignal(
+      signalEvent({ workload: 'payments', state: 'NOT_READY', resourceId: 's-00000000000000001' }),
+      deps,
+    );
+    await applySignal(
+      signalEvent({
+        workload: 'payments',
+        state: 'AT_RISK',
+        resourceId: 's-00000000000000002',
+        observedAt: minute(3),
+      }),
+      deps,
+    );
+    clock.set(minute(60));
+    // Act
+    const outcome = await sendReadinessDigest(deps);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'digest-sent', workloads: 2 });
+    const digest = notifier.sent.at(-1);
+    expect(digest?.subject).toBe('[DIGEST] test: 1 of 2 workload(s) not ready, worst NOT READY');
+    expect(digest?.body).toContain(
+      'OLDEST OPEN PROBLEM\ntest/payments: drs-source-server s-00000000000000001',
+    );
+    expect(extractJsonBlock(digest?.body ?? '')).toMatchObject({
+      workloads: [
+        { workload: 'payments', state: 'NOT_READY' },
+        { workload: 'orders', state: 'READY' },
+      ],
+    });
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { type CfnResource, loadPackagedTemplate } from '../helpers/package.ts';
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
+
+function statements(roleId: string): Statement[] {
+  const role = loadPackagedTemplate().Resources[roleId] as CfnResource;
+  const policies = role.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+/** Every (action, resource) pair a role grants. */
+function grants(roleId: string): [string, unknown][] {
+  return statements(roleId).flatMap((statement) =>
+    [statement.Action]
+      .flat()
+      .flatMap((action) =>
+        [statement.Resource].flat().map((resource): [string, unknown] => [action, resource]),
+      ),
+  );
+}
+
+const ref = (id: string) => ({ Ref: id });
+const arn = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+describe('readiness publisher infrastructure', () => {
+  it('grants exactly what the publisher needs, each on its own resource', () => {
+    // Act
+    const granted = grants('ReadinessPublisherRole').filter(([action]) => !action.startsWith('logs:'));
+    // Assess
+    expect(granted).toEqual(
+      expect.arrayContaining([
+        ['dynamodb:GetItem', arn('ReadinessTable')],
+        ['dynamodb:PutItem', arn('ReadinessTable')],
+        ['dynamodb:UpdateItem', arn('ReadinessTable')],
+        ['dynamodb:Query', arn('ReadinessTable')],
+        ['dynamodb:DeleteItem', arn('IdempotencyTable')],
+        ['sns:Publish', ref('ReadinessTopic')],
+        ['kms:GenerateDataKey', arn('DataKey')],
+        ['kms:Decrypt', arn('DataKey')],
+        ['sqs:SendMessage', arn('FailedInvocationQueue')],
+      ]),
+    );
+    expect(granted).toHaveLength(12);
+  });
+
+  it.each(['ReadinessPublisherRole', 'AlarmReadinessRole'])(
+    '%s names every action and scopes every resource',
+    (role) => {
+      for (const [action, resource] of grants(role)) {
+        expect(action, role).not.toContain('*');
+        expect(resource, `${role} ${action}`).not.toBe('*');
+      }
+    },
+  );
+
+  it('lets the alarm function put signals on the dr-autopilot bus only', () => {
+    expect(grants('AlarmReadinessRole')).toEqual(
+      expect.arrayContaining([['events:PutEvents', arn('SignalBus')]]),
+    );
+    expect(grants('AlarmReadinessRole').filter(([action]) => action.startsWith('sns:'))).toEqual([]);
+  });
+
+  it.each([
+    ['ReadinessPublisherLambdaFunction', 'ReadinessPublisherRole', 'ReadinessPublisherLambdaEvConf'],
+    ['AlarmReadinessLambdaFunction', 'AlarmReadinessRole', 'AlarmReadinessLambdaEvConf'],
+  ])('%s runs with its own role and sends failed invocations to the queue', (fn, role, config) => {
+    // Prepare
+    const resources = loadPackagedTemplate().Resources;
+    // Assess
+    expect(resources[fn]?.Properties?.Role).toEqual(arn(role));
+    expect(resources[config]?.Properties?.DestinationConfig).toEqual({
+      OnFailure: { Destination: arn('FailedInvocationQueue') },
+    });
+  });
+
+  it('gives every readiness rule a retry policy and the dead-letter queue', () => {
+    // Prepare
+    const rules = Object.entries(loadPackagedTemplate().Resources).filter(
+      ([id, resource]) =>
+        resource.Type === 'AWS::Events::Rule' && /readinessPublisher|alarmReadiness/.test(id),
+    );
+    // Assess
+    expect(rules).toHaveLength(4);
+    for (const [id, rule] of rules) {
+      const [target] = (rule.Properties?.Targets ?? []) as Record<string, unknown>[];
+      expect(target?.RetryPolicy, id).toBeDefined();
+      expect(target?.DeadLetterConfig, id).toEqual({ Arn: arn('DeadLetterQueue') });
+    }
+  });
+
+  it('configures the publisher from stage parameters', () => {
+    // Prepare
+    const fn = loadPackagedTemplate().Resources.ReadinessPublisherLambdaFunction as CfnResource;
+    const env = (fn.Properties?.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables;
+    // Assess
+    expect(env).toMatchObject({
+      STAGE: 'test',
+      READINESS_DOWNGRADE_OBSERVATIONS: '2',
+      READINESS_STALE_AFTER: 'PT30M',
+      READINESS_REOBSERVE_AFTER: 'PT5M',
+      READINESS_HISTORY_RETENTION: 'P90D',
+      TOPIC_ARN: ref('ReadinessTopic'),
+      READINESS_TABLE_NAME: ref('ReadinessTable'),
+    });
+  });
+});
