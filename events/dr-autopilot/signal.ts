@@ -20,6 +20,7 @@ export const SIGNAL_TYPES = {
   reversedReplicationStarted: 'Reversed Replication Started',
   reverseReplicationSkipped: 'Reverse Replication Skipped',
   recoveryLaunchFailed: 'Recovery Launch Failed',
+  recoveryLaunchSucceeded: 'Recovery Launch Succeeded',
   failbackStateChanged: 'Failback State Changed',
   replicationStatusChanged: 'Replication Status Changed',
   readyToFailBack: 'Ready To Fail Back',
@@ -39,6 +40,8 @@ export const RESOURCE_TYPES = [
   'drs-source-server',
   'drs-recovery-instance',
   'drs-service',
+  /** The outcome of the newest DRS launch (recovery or drill) of a source server: one-shot evidence. */
+  'drs-recovery-launch',
   'backup-resource',
   'alarm',
 ] as const;

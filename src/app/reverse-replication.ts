@@ -9,10 +9,12 @@ import { type LaunchResultEvent, sourceServerIdOf } from '../../events/drs/launc
 import {
   assertOwnEvent,
   decideReverseReplication,
+  LAUNCH_SUCCEEDED,
   type LaunchEventFacts,
   type ReverseReplicationDecision,
   type ReverseReplicationFacts,
   type ReverseReplicationPolicy,
+  readDrillFlag,
   type SkipReason,
   screenLaunchEvent,
 } from '../domain/reverse-replication.ts';
@@ -75,32 +77,47 @@ export async function reverseReplicationAfterRecovery(
   const signal = signalFactory(event, facts, deps);
 
   const screened = screenLaunchEvent(facts);
-  if (screened?.action === 'signal-launch-failed') {
-    // Read-only: the server's tags name its workload. An API failure here propagates and is retried.
+  if (screened) {
+    // Read-only: the server's tags name the workload, so even a drill's evidence lands under the right one.
+    // An API failure here propagates and is retried.
     const server = await deps.drs.describeSourceServer(sourceServerId);
-    await deps.signals.publish([launchFailedSignal(signal, facts, server)]);
-    return { action: 'launch-failure-signalled', sourceServerId, jobId };
-  }
-  if (screened?.action === 'skip') {
-    await deps.signals.publish([skipSignal(signal, facts, screened, undefined)]);
-    return { action: 'skipped', sourceServerId, reason: screened.reason, explanation: screened.explanation };
+    if (screened.action === 'signal-launch-failed') {
+      await deps.signals.publish([launchFailedSignal(signal, facts, server)]);
+      return { action: 'launch-failure-signalled', sourceServerId, jobId };
+    }
+    if (screened.action === 'skip') {
+      await deps.signals.publish([
+        ...launchSucceededSignals(signal, facts, server),
+        skipSignal(signal, facts, screened, server),
+      ]);
+      return {
+        action: 'skipped',
+        sourceServerId,
+        reason: screened.reason,
+        explanation: screened.explanation,
+      };
+    }
   }
 
   const gathered = await gatherFacts(facts, deps.drs);
   const decision = decideReverseReplication(gathered, deps.policy);
   const server = gathered.sourceServer as DrsSourceServer | undefined;
+  const launched = launchSucceededSignals(signal, facts, server);
   if (decision.action !== 'reverse') {
     if (decision.action === 'signal-launch-failed')
       throw new Error('unreachable: a failed launch is screened first');
-    await deps.signals.publish([skipSignal(signal, facts, decision, server)]);
+    await deps.signals.publish([...launched, skipSignal(signal, facts, decision, server)]);
     return { action: 'skipped', sourceServerId, reason: decision.reason, explanation: decision.explanation };
   }
 
   const instances = gathered.recoveryInstances as DrsRecoveryInstance[];
   if (deps.dryRun) {
-    await deps.signals.publish(
-      decision.recoveryInstanceIds.map((id) => dryRunSignal(signal, facts, decision, server, instances, id)),
-    );
+    await deps.signals.publish([
+      ...launched,
+      ...decision.recoveryInstanceIds.map((id) =>
+        dryRunSignal(signal, facts, decision, server, instances, id),
+      ),
+    ]);
     return { action: 'dry-run', sourceServerId, wouldReverse: decision.recoveryInstanceIds };
   }
 
@@ -122,7 +139,7 @@ export async function reverseReplicationAfterRecovery(
       ),
     );
   }
-  await deps.signals.publish(started);
+  await deps.signals.publish([...launched, ...started]);
   return {
     action: 'reverse-replication-started',
     sourceServerId,
@@ -174,6 +191,37 @@ function sourceServerResource(facts: LaunchEventFacts, server: DrsSourceServer |
   };
 }
 
+/** The launch outcome is its own resource, so replication samples of the same server never overwrite it. */
+function launchResource(facts: LaunchEventFacts, server: DrsSourceServer | undefined) {
+  return { ...sourceServerResource(facts, server), type: 'drs-recovery-launch' as const };
+}
+
+function launchKind(facts: LaunchEventFacts): string {
+  const flag = readDrillFlag(facts.isDrill);
+  return flag === 'drill' ? 'drill' : flag === 'not-drill' ? 'recovery' : 'launch';
+}
+
+/** A successful launch (recovery or drill) proves DRS can launch this server: it clears an earlier failure. */
+function launchSucceededSignals(
+  signal: SignalFactory,
+  facts: LaunchEventFacts,
+  server: DrsSourceServer | undefined,
+): Signal[] {
+  if (facts.state !== LAUNCH_SUCCEEDED) return [];
+  const kind = launchKind(facts);
+  return [
+    signal({
+      type: SIGNAL_TYPES.recoveryLaunchSucceeded,
+      resource: launchResource(facts, server),
+      workload: workloadFromTags(server?.tags),
+      severity: 'info',
+      summary: `DRS ${kind} launch succeeded for source server ${facts.sourceServerId} (job ${facts.jobId})`,
+      assessment: { state: 'READY', reason: `${kind} launch succeeded for ${facts.sourceServerId}` },
+      evidence: { launchKind: kind },
+    }),
+  ];
+}
+
 function instanceResource(facts: LaunchEventFacts, instances: DrsRecoveryInstance[], id: string) {
   const instance = instances.find((candidate) => candidate.recoveryInstanceId === id);
   return {
@@ -190,10 +238,10 @@ function launchFailedSignal(
   facts: LaunchEventFacts,
   server: DrsSourceServer | undefined,
 ): Signal {
-  const kind = facts.isDrill?.toUpperCase() === 'TRUE' ? 'drill' : 'recovery';
+  const kind = launchKind(facts);
   return signal({
     type: SIGNAL_TYPES.recoveryLaunchFailed,
-    resource: sourceServerResource(facts, server),
+    resource: launchResource(facts, server),
     workload: workloadFromTags(server?.tags),
     severity: 'critical',
     summary: `DRS ${kind} launch failed for source server ${facts.sourceServerId} (job ${facts.jobId})`,

@@ -164,7 +164,10 @@ describe('reverse-replication handler, end to end', () => {
     expect(second).toEqual(first);
     expect(drsState.reversals).toBe(1);
     expect(doubles.count('PutEvents')).toBeGreaterThan(0);
-    expect(putEvents.map((entry) => entry.DetailType)).toEqual(['Reversed Replication Started']);
+    expect(putEvents.map((entry) => entry.DetailType)).toEqual([
+      'Recovery Launch Succeeded',
+      'Reversed Replication Started',
+    ]);
   });
 
   it('starts exactly one reversal when the same event arrives five times at once', async () => {

@@ -22,10 +22,16 @@ function launchEvent(change: (event: SampleEvent) => void = () => {}) {
   return launchResult.parse(event);
 }
 
+const drill = (event: SampleEvent) => {
+  event.detail['is-drill'] = 'TRUE';
+};
+
 describe('reverseReplicationAfterRecovery', () => {
   let drs: FakeDrs;
   let signals: CapturingSignalPublisher;
   let deps: ReverseReplicationDeps;
+  /** The published signals of one type, in order. */
+  const published = (type: string) => signals.published.filter((candidate) => candidate.type === type);
 
   beforeEach(() => {
     drs = new FakeDrs();
@@ -50,9 +56,11 @@ describe('reverseReplicationAfterRecovery', () => {
       recoveryInstanceIds: [RECOVERY_INSTANCE_ID],
     });
     expect(drs.reverseCalls).toEqual([RECOVERY_INSTANCE_ID]);
-    expect(signals.published).toHaveLength(1);
-    const [signal] = signals.published;
-    expect(signal?.type).toBe(SIGNAL_TYPES.reversedReplicationStarted);
+    expect(signals.published.map((signal) => signal.type)).toEqual([
+      SIGNAL_TYPES.recoveryLaunchSucceeded,
+      SIGNAL_TYPES.reversedReplicationStarted,
+    ]);
+    const [signal] = published(SIGNAL_TYPES.reversedReplicationStarted);
     expect(signal?.detail).toMatchObject({
       workload: 'payments',
       resource: {
@@ -82,19 +90,25 @@ describe('reverseReplicationAfterRecovery', () => {
     expect(drs.reverseCalls).toHaveLength(1);
   });
 
-  it('makes no API call for a drill (by event) and records it as evidence only', async () => {
-    const outcome = await reverseReplicationAfterRecovery(
-      launchEvent((e) => {
-        e.detail['is-drill'] = 'TRUE';
-      }),
-      deps,
-    );
+  it('for a drill (by event) reads only the server’s tags, and records the skip as evidence only', async () => {
+    const outcome = await reverseReplicationAfterRecovery(launchEvent(drill), deps);
 
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'drill' });
-    expect(drs.readCalls).toEqual([]);
+    expect(drs.readCalls).toEqual(['describeSourceServer']);
     expect(drs.reverseCalls).toEqual([]);
-    expect(signals.published[0]?.type).toBe(SIGNAL_TYPES.reverseReplicationSkipped);
-    expect(signals.published[0]?.detail.assessment).toBeUndefined();
+    const [skip] = published(SIGNAL_TYPES.reverseReplicationSkipped);
+    expect(skip?.detail.assessment).toBeUndefined();
+    expect(skip?.detail.workload).toBe('payments');
+  });
+
+  it('records a successful launch, drill or recovery, as READY evidence of its own resource', async () => {
+    await reverseReplicationAfterRecovery(launchEvent(drill), deps);
+
+    expect(published(SIGNAL_TYPES.recoveryLaunchSucceeded)[0]?.detail).toMatchObject({
+      resource: { type: 'drs-recovery-launch', id: 's-12345678901234567' },
+      workload: 'payments',
+      assessment: { state: 'READY', reason: 'drill launch succeeded for s-12345678901234567' },
+    });
   });
 
   it('does nothing and alerts when a drill is revealed only by the API', async () => {
@@ -104,20 +118,20 @@ describe('reverseReplicationAfterRecovery', () => {
 
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'drill-by-api' });
     expect(drs.reverseCalls).toEqual([]);
-    expect(signals.published[0]?.detail.severity).toBe('warning');
+    expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail.severity).toBe('warning');
   });
 
   it('alerts with UNKNOWN readiness when the drill flag cannot be read', async () => {
     const outcome = await reverseReplicationAfterRecovery(
-      launchEvent((e) => {
-        delete e.detail['is-drill'];
+      launchEvent((event) => {
+        delete event.detail['is-drill'];
       }),
       deps,
     );
 
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'drill-flag-unknown' });
     expect(drs.reverseCalls).toEqual([]);
-    expect(signals.published[0]?.detail.assessment?.state).toBe('UNKNOWN');
+    expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail.assessment?.state).toBe('UNKNOWN');
   });
 
   it('never reverses a failback launch unless configured', async () => {
@@ -126,26 +140,32 @@ describe('reverseReplicationAfterRecovery', () => {
     const refused = await reverseReplicationAfterRecovery(launchEvent(), deps);
     expect(refused).toMatchObject({ action: 'skipped', reason: 'failback-launch' });
     expect(drs.reverseCalls).toEqual([]);
-    expect(signals.published[0]?.detail.assessment?.state).toBe('NOT_READY');
+    expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail.assessment?.state).toBe('NOT_READY');
 
     const configured = await reverseReplicationAfterRecovery(launchEvent(), {
       ...deps,
       policy: { ...deps.policy, reverseFailbackInstances: true },
     });
     expect(configured).toMatchObject({ action: 'reverse-replication-started' });
-    expect(signals.published[1]?.detail.evidence.direction).toBe('failback');
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)[0]?.detail.evidence.direction).toBe('failback');
   });
 
-  it('signals a failed launch as critical, NOT_READY, with the workload from the server tags', async () => {
+  it('signals a failed launch as critical NOT_READY of the launch resource, with the workload from the tags', async () => {
     const event = launchResult.parse(loadSample('drs', 'source-server-launch-result.recovery-launch-failed'));
 
     const outcome = await reverseReplicationAfterRecovery(event, deps);
 
     expect(outcome).toMatchObject({ action: 'launch-failure-signalled' });
     expect(drs.reverseCalls).toEqual([]);
+    expect(signals.published).toHaveLength(1);
     expect(signals.published[0]).toMatchObject({
       type: SIGNAL_TYPES.recoveryLaunchFailed,
-      detail: { severity: 'critical', workload: 'payments', assessment: { state: 'NOT_READY' } },
+      detail: {
+        severity: 'critical',
+        workload: 'payments',
+        resource: { type: 'drs-recovery-launch', id: 's-12345678901234567' },
+        assessment: { state: 'NOT_READY', reason: 'recovery launch failed for s-12345678901234567' },
+      },
     });
   });
 
@@ -158,20 +178,24 @@ describe('reverseReplicationAfterRecovery', () => {
       wouldReverse: [RECOVERY_INSTANCE_ID],
     });
     expect(drs.reverseCalls).toEqual([]);
-    expect(signals.published[0]?.detail).toMatchObject({ dryRun: true, assessment: { state: 'NOT_READY' } });
+    expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail).toMatchObject({
+      dryRun: true,
+      resource: { type: 'drs-recovery-instance', id: RECOVERY_INSTANCE_ID },
+      assessment: { state: 'NOT_READY' },
+    });
   });
 
   it.each([
     [
       'account',
-      (e: SampleEvent) => {
-        e.account = '444455556666';
+      (event: SampleEvent) => {
+        event.account = '444455556666';
       },
     ],
     [
       'Region',
-      (e: SampleEvent) => {
-        e.region = 'eu-west-1';
+      (event: SampleEvent) => {
+        event.region = 'eu-west-1';
       },
     ],
   ])('rejects an event from another %s with no API call and no signal', async (_what, change) => {
