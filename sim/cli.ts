@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { renderReport } from './render.ts';
+import { canRun, listScenarios, runScenario, type ScenarioReport } from './scenario-runner.ts';
+import { Simulator } from './simulator.ts';
+
+/**
+ * `npm start`: a DR rehearsal on the embedded simulated AWS.
+ *   npm start                         the default rehearsal (every scenario the deployment can run)
+ *   npm start -- --scenario failover  one scenario
+ *   npm start -- --list               the scenarios
+ *   npm start -- --json               the reports as JSON (for scripts)
+ *   npm start -- --verbose            also show events no rule matched
+ * Exits 1 when an expectation fails. No network, no credentials: every AWS endpoint is local.
+ */
+
+const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose]`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', multiple: true, short: 's' },
+      list: { type: 'boolean', short: 'l' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const scenarios = listScenarios();
+  if (values.list && !values.json) {
+    for (const scenario of scenarios) {
+      console.log(
+        `${scenario.name.padEnd(28)} ${scenario.title}${scenario.requires.length ? `  (needs ${scenario.requires.join(', ')})` : ''}`,
+      );
+    }
+    return 0;
+  }
+  const wanted = values.scenario ?? [];
+  const unknown = wanted.filter((name) => !scenarios.some((scenario) => scenario.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown scenario(s): ${unknown.join(', ')}; try --list`);
+    return 2;
+  }
+
+  const log = values.json ? () => undefined : (line: string) => console.error(line);
+  const sim = await Simulator.start({ log });
+  try {
+    if (values.list) {
+      console.log(
+        JSON.stringify(
+          scenarios.map((scenario) => ({
+            name: scenario.name,
+            title: scenario.title,
+            requires: scenario.requires,
+            runnable: canRun(scenario, sim),
+          })),
+          null,
+          2,
+        ),
+      );
+      return 0;
+    }
+    const selected =
+      wanted.length > 0
+        ? scenarios.filter((scenario) => wanted.includes(scenario.name))
+        : scenarios.filter((scenario) => canRun(scenario, sim));
+    const skipped = wanted.length > 0 ? [] : scenarios.filter((scenario) => !canRun(scenario, sim));
+    if (!values.json) {
+      console.log(
+        `dr-autopilot DR rehearsal — simulated AWS account ${sim.world.account}, recovery Region ${sim.world.region} (primary ${sim.world.primaryRegion})`,
+      );
+      console.log(`deployed functions: ${sim.deployment.functions.map((fn) => fn.shortName).join(', ')}`);
+    }
+    const reports: ScenarioReport[] = [];
+    for (const scenario of selected) {
+      const report = await runScenario(sim, scenario);
+      reports.push(report);
+      if (!values.json) console.log(renderReport(report, { verbose: values.verbose ?? false }));
+    }
+    const failed = reports.filter((report) => !report.passed);
+    if (values.json) {
+      console.log(
+        JSON.stringify(
+          {
+            passed: failed.length === 0,
+            reports,
+            notRun: skipped.map((scenario) => ({ name: scenario.name, requires: scenario.requires })),
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      console.log('');
+      for (const scenario of skipped) {
+        console.log(
+          `· ${scenario.name}: not run (needs ${scenario.requires.filter((name) => !sim.functionNamed(name)).join(', ')}, not deployed)`,
+        );
+      }
+      console.log(
+        `${failed.length === 0 ? 'REHEARSAL PASSED' : 'REHEARSAL FAILED'}: ${reports.length - failed.length} of ${reports.length} scenario(s) passed${failed.length ? ` (failed: ${failed.map((report) => report.name).join(', ')})` : ''}`,
+      );
+    }
+    return failed.length === 0 ? 0 : 1;
+  } finally {
+    await sim.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,381 @@
+import type { AwsEvent } from './drs.ts';
+import { matchesPattern } from './event-pattern.ts';
+import { awsJsonError, type SimRequest, type SimResponse } from './http.ts';
+import type { LambdaSim } from './lambda.ts';
+import type { Deployment, SimRule, SimRuleTarget } from './template.ts';
+import { eventTime, type SimWorld, type TimelineEntry } from './world.ts';
+
+/**
+ * Amazon EventBridge, simulated: `PutEvents` (awsJson 1.1, `X-Amz-Target: AWSEvents.PutEvents`) on the default
+ * bus and the deployment's own buses, routed by the rules of the packaged template (their `EventPattern`s are
+ * the very files serverless.yml deploys, matched with sim/event-pattern.ts), and scheduled rules fired on
+ * demand. Targets are invoked with Lambda's asynchronous semantics: a function error is retried up to the
+ * function's `MaximumRetryAttempts` (EventInvokeConfig), then recorded in its on-failure destination; an event
+ * EventBridge cannot deliver at all goes to the target's dead-letter queue.
+ *
+ * Deliveries wait in a queue and {@link EventBridgeSim.drain} runs them one at a time, in order (a retry goes
+ * to the back, as Lambda's retries come minutes later), so a run is deterministic.
+ */
+
+interface Delivery {
+  rule: SimRule;
+  target: SimRuleTarget;
+  event: AwsEvent;
+  attempt: number;
+}
+
+export interface Invocation {
+  functionLogicalId: string;
+  functionName: string;
+  eventId: string;
+  detailType: string;
+  attempt: number;
+  ok: boolean;
+  outcome?: unknown;
+  error?: { errorType: string; errorMessage: string } | undefined;
+  logs: Record<string, unknown>[];
+}
+
+export interface DeadLetter {
+  /** The queue's ARN. */
+  queue: string;
+  kind: 'rule-dead-letter-queue' | 'lambda-on-failure-destination';
+  record: Record<string, unknown>;
+}
+
+export class EventBridgeSim {
+  events: { bus: string; event: AwsEvent }[] = [];
+  invocations: Invocation[] = [];
+  deadLetters: DeadLetter[] = [];
+  private queue: Delivery[] = [];
+  private readonly busNames: Set<string>;
+
+  constructor(
+    private readonly world: SimWorld,
+    private readonly deployment: Deployment,
+    private readonly lambda: LambdaSim,
+  ) {
+    this.busNames = new Set(['default', ...deployment.buses.map((bus) => bus.name)]);
+  }
+
+  reset(): void {
+    this.events = [];
+    this.invocations = [];
+    this.deadLetters = [];
+    this.queue = [];
+  }
+
+  async handle(request: SimRequest): Promise<SimResponse> {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (target !== 'AWSEvents.PutEvents') {
+      return awsJsonError(400, 'UnknownOperationException', `${target} is not simulated`);
+    }
+    const input = JSON.parse(request.body || '{}') as { Entries?: Record<string, unknown>[] };
+    const entries = input.Entries ?? [];
+    const fault = this.world.takeFault('eventbridge', 'PutEvents');
+    if (fault && fault.error !== 'PartialFailure') {
+      this.world.recordCall(
+        { service: 'eventbridge', operation: 'PutEvents', result: fault.error, mutating: true, input },
+        `PutEvents(${entries.length} entries)`,
+      );
+      return awsJsonError(400, fault.error, fault.message ?? `simulated ${fault.error}`);
+    }
+    if (entries.length < 1 || entries.length > 10) {
+      return awsJsonError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
+    }
+    const results = entries.map((entry, index) => {
+      if (fault && index === 0)
+        return { ErrorCode: 'InternalFailure', ErrorMessage: 'simulated partial failure' };
+      return this.putEntry(entry);
+    });
+    const failed = results.filter((result) => 'ErrorCode' in result).length;
+    this.world.recordCall(
+      {
+        service: 'eventbridge',
+        operation: 'PutEvents',
+        result: failed === 0 ? 'ok' : `${failed} failed entries`,
+        mutating: false,
+        input,
+      },
+      `PutEvents(${entries.length} entries)`,
+    );
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': crypto.randomUUID() },
+      body: JSON.stringify({ FailedEntryCount: failed, Entries: results }),
+    };
+  }
+
+  private putEntry(entry: Record<string, unknown>): Record<string, string> {
+    const { Source, DetailType, Detail } = entry;
+    if (typeof Source !== 'string' || typeof DetailType !== 'string' || typeof Detail !== 'string') {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(Detail);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
+    }
+    const busInput = typeof entry.EventBusName === 'string' ? entry.EventBusName : 'default';
+    const bus = busInput.startsWith('arn:') ? busInput.slice(busInput.lastIndexOf('/') + 1) : busInput;
+    if (!this.busNames.has(bus)) {
+      return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${bus} does not exist.` };
+    }
+    const time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : new Date();
+    const event = this.put(bus, {
+      source: Source,
+      'detail-type': DetailType,
+      account: this.world.account,
+      region: this.world.region,
+      resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
+      detail: detail as Record<string, unknown>,
+      time: eventTime(time),
+    });
+    return { EventId: event.id };
+  }
+
+  /** Puts an event on a bus (an AWS service's event goes on `default`) and queues a delivery per matching target. */
+  put(
+    bus: string,
+    partial: Omit<AwsEvent, 'id' | 'time' | 'version'> & { time?: string; id?: string },
+  ): AwsEvent {
+    const event: AwsEvent = {
+      version: '0',
+      id: partial.id ?? crypto.randomUUID(),
+      'detail-type': partial['detail-type'],
+      source: partial.source,
+      account: partial.account,
+      time: partial.time ?? eventTime(new Date()),
+      region: partial.region,
+      resources: partial.resources,
+      detail: partial.detail,
+    };
+    this.deliver(bus, event);
+    return event;
+  }
+
+  /** Delivers an event exactly as given (a scenario's duplicate delivery keeps the same `id`). */
+  deliver(bus: string, event: AwsEvent): void {
+    this.events.push({ bus, event });
+    const matched = this.deployment.rules.filter(
+      (rule) =>
+        rule.enabled &&
+        rule.eventBusName === bus &&
+        rule.eventPattern !== undefined &&
+        matchesPattern(rule.eventPattern, event),
+    );
+    const targets: string[] = [];
+    for (const rule of matched) {
+      for (const target of rule.targets) {
+        this.queue.push({ rule, target, event, attempt: 1 });
+        targets.push(
+          target.kind === 'event-bus'
+            ? `bus ${target.eventBusArn?.slice(target.eventBusArn.lastIndexOf('/') + 1)}`
+            : (this.lambda.find(target.functionLogicalId)?.shortName ?? target.functionLogicalId),
+        );
+      }
+    }
+    this.world.record({
+      kind: 'event',
+      bus,
+      source: event.source,
+      detailType: event['detail-type'],
+      id: event.id,
+      summary: summarizeEvent(event),
+      targets,
+    });
+  }
+
+  /**
+   * Fires the scheduled rules whose target is the given function (short name, e.g. `replicationMonitor`, or
+   * logical id), as EventBridge Scheduler would at their next tick. Returns how many rules fired.
+   */
+  fireSchedule(functionName: string, input?: Record<string, unknown>): number {
+    const wanted = (target: SimRuleTarget) =>
+      this.matchesFunction(target.functionLogicalId, functionName) &&
+      (input === undefined ||
+        Object.entries(input).every(
+          ([key, value]) =>
+            JSON.stringify((JSON.parse(target.input ?? '{}') as Record<string, unknown>)[key]) ===
+            JSON.stringify(value),
+        ));
+    const rules = this.deployment.rules.filter(
+      (rule) => rule.enabled && rule.scheduleExpression !== undefined && rule.targets.some(wanted),
+    );
+    for (const rule of rules) {
+      const event: AwsEvent = {
+        version: '0',
+        id: crypto.randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: this.world.account,
+        time: eventTime(new Date()),
+        region: this.world.region,
+        resources: [`arn:aws:events:${this.world.region}:${this.world.account}:rule/${rule.name}`],
+        detail: {},
+      };
+      this.events.push({ bus: 'default', event });
+      const targets = rule.targets.filter(wanted);
+      for (const target of targets) this.queue.push({ rule, target, event, attempt: 1 });
+      this.world.record({
+        kind: 'event',
+        bus: 'default',
+        source: 'aws.events',
+        detailType: 'Scheduled Event',
+        id: event.id,
+        summary: `${rule.scheduleExpression} (rule ${rule.name})`,
+        targets: targets.map(
+          (target) => this.lambda.find(target.functionLogicalId)?.shortName ?? target.functionLogicalId,
+        ),
+      });
+    }
+    return rules.length;
+  }
+
+  private matchesFunction(logicalId: string, name: string): boolean {
+    const fn = this.lambda.find(logicalId);
+    return logicalId === name || fn?.shortName === name || fn?.functionName === name;
+  }
+
+  /** Runs queued deliveries (and the deliveries they cause) until none is left. */
+  async drain(limit = 500): Promise<void> {
+    let steps = 0;
+    for (let delivery = this.queue.shift(); delivery; delivery = this.queue.shift()) {
+      steps += 1;
+      if (steps > limit) throw new Error(`more than ${limit} deliveries: an event loop between functions?`);
+      await this.run(delivery);
+    }
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private async run(delivery: Delivery): Promise<void> {
+    const { rule, target, event, attempt } = delivery;
+    if (target.kind === 'event-bus') {
+      const arn = target.eventBusArn ?? '';
+      const [, , , region] = arn.split(':');
+      const bus = arn.slice(arn.lastIndexOf('/') + 1);
+      if (region === this.world.region && this.busNames.has(bus)) this.deliver(bus, event);
+      else
+        this.world.record({
+          kind: 'note',
+          text: `rule ${rule.name} forwards the event to ${arn} (outside the simulation)`,
+        });
+      return;
+    }
+    const fn = this.lambda.find(target.functionLogicalId);
+    if (!fn) {
+      // EventBridge cannot invoke the target: after its retry policy the event goes to the rule's DLQ.
+      this.deadLetter(target.deadLetterArn, 'rule-dead-letter-queue', {
+        event,
+        rule: rule.name,
+        error: `target ${target.functionLogicalId} does not exist`,
+      });
+      return;
+    }
+    let payload: unknown = event;
+    if (target.input !== undefined) payload = JSON.parse(target.input);
+    else if (target.inputPath === '$.detail') payload = event.detail;
+    else if (target.inputPath !== undefined && target.inputPath !== '$') {
+      throw new Error(`rule ${rule.name}: InputPath ${target.inputPath} is not simulated`);
+    }
+    // The invocation goes on the timeline first; what the function does is nested under it.
+    const entry = this.world.record<Extract<TimelineEntry, { kind: 'invoke' }>>({
+      kind: 'invoke',
+      functionName: fn.shortName,
+      eventId: event.id,
+      attempt,
+      result: 'ok',
+      summary: '(running)',
+    });
+    this.world.inInvocation = true;
+    const result = await this.lambda.invoke(fn.logicalId, payload).finally(() => {
+      this.world.inInvocation = false;
+    });
+    this.invocations.push({
+      functionLogicalId: fn.logicalId,
+      functionName: fn.shortName,
+      eventId: event.id,
+      detailType: event['detail-type'],
+      attempt,
+      ok: result.ok,
+      outcome: result.outcome,
+      error: result.error,
+      logs: result.logs,
+    });
+    entry.result = result.ok ? 'ok' : 'error';
+    entry.summary = result.ok
+      ? summarizeOutcome(result.outcome)
+      : `${result.error?.errorType}: ${result.error?.errorMessage ?? ''}`;
+    entry.outcome = result.ok ? result.outcome : result.error;
+    if (result.ok) return;
+    if (attempt <= fn.maximumRetryAttempts) {
+      this.queue.push({ ...delivery, attempt: attempt + 1 });
+      return;
+    }
+    this.deadLetter(fn.onFailureDestination, 'lambda-on-failure-destination', {
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: crypto.randomUUID(),
+        functionArn: `arn:aws:lambda:${this.world.region}:${this.world.account}:function:${fn.functionName}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: attempt,
+      },
+      requestPayload: payload,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { ...(result.error ?? {}), trace: [] },
+    });
+  }
+
+  private deadLetter(
+    queue: string | undefined,
+    kind: DeadLetter['kind'],
+    record: Record<string, unknown>,
+  ): void {
+    const name = queue ? queue.slice(queue.lastIndexOf(':') + 1) : '(none: dropped)';
+    if (queue) this.deadLetters.push({ queue, kind, record });
+    const error =
+      (record.responsePayload as { errorMessage?: string } | undefined)?.errorMessage ?? record.error;
+    this.world.record({ kind: 'dead-letter', queue: name, summary: `${kind}: ${String(error)}` });
+  }
+}
+
+export function summarizeEvent(event: AwsEvent): string {
+  const detail = event.detail;
+  const resource = event.resources[0] ?? '';
+  const id = resource.slice(resource.lastIndexOf('/') + 1);
+  if (event.source === 'dr-autopilot') return String(detail.summary ?? '');
+  if (event.source === 'aws.drs') {
+    const drill = detail['is-drill'] === undefined ? '' : ` (is-drill ${String(detail['is-drill'])})`;
+    return `${id} ${String(detail.state ?? '')}${drill}`;
+  }
+  if (event.source === 'aws.backup') {
+    const state = detail.state ?? detail.status;
+    const job = detail.restoreJobId ?? detail.copyJobId ?? detail.backupJobId ?? '';
+    return `${String(job)} ${String(detail.resourceType ?? '')} ${String(state ?? '')}`.trim();
+  }
+  return id;
+}
+
+function summarizeOutcome(outcome: unknown): string {
+  if (typeof outcome !== 'object' || outcome === null) return JSON.stringify(outcome) ?? 'undefined';
+  const record = outcome as Record<string, unknown>;
+  const action = record.action ?? record.outcome ?? record.status;
+  const details = Object.entries(record)
+    .filter(([key, value]) => key !== 'action' && (typeof value !== 'object' || Array.isArray(value)))
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? listText(value) : String(value)}`)
+    .join(' ');
+  return `${String(action ?? 'ok')}${details ? ` ${details}` : ''}`;
+}
+
+function listText(values: unknown[]): string {
+  if (values.some((value) => typeof value === 'object' && value !== null)) return `${values.length} item(s)`;
+  return `[${values.join(', ')}]`;
+}

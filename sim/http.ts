@@ -1,0 +1,119 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One HTTP request as a simulated service sees it. */
+export interface SimRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export type SimHandler = (request: SimRequest) => Promise<SimResponse> | SimResponse;
+
+export interface SimServer {
+  /** `http://127.0.0.1:<port>`: what `AWS_ENDPOINT_URL_<SERVICE>` points at. */
+  url: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * A tiny HTTP server on the loopback interface (port 0: the OS picks a free one), for one simulated service.
+ * A handler that throws answers 500 with the message, so a simulator bug surfaces in the SDK as an error
+ * instead of a hang.
+ */
+export async function startHttpServer(handler: SimHandler): Promise<SimServer> {
+  const server: Server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+      const request: SimRequest = {
+        method: incoming.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      Promise.resolve()
+        .then(() => handler(request))
+        .then(
+          (response) => {
+            outgoing.writeHead(response.status, response.headers ?? {});
+            outgoing.end(response.body ?? '');
+          },
+          (error: unknown) => {
+            outgoing.writeHead(500, {
+              'content-type': 'application/json',
+              'x-amzn-errortype': 'InternalServerException',
+            });
+            outgoing.end(JSON.stringify({ message: `simulator error: ${(error as Error).message}` }));
+          },
+        );
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** A JSON response (REST-JSON and awsJson protocols). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': crypto.randomUUID(), ...headers },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
+}
+
+/** An AWS REST-JSON error: the type travels in the `x-amzn-ErrorType` header, the members in the body. */
+export function jsonError(
+  status: number,
+  type: string,
+  members: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): SimResponse {
+  return json(status, members, { 'x-amzn-ErrorType': type, ...headers });
+}
+
+/** An awsJson (1.0 / 1.1) error: the type travels in the body's `__type`. */
+export function awsJsonError(status: number, type: string, message: string): SimResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': crypto.randomUUID() },
+    body: JSON.stringify({ __type: type, message }),
+  };
+}
+
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+/** An AWS query-protocol error document (SNS, STS). */
+export function queryError(status: number, code: string, message: string, type = 'Sender'): SimResponse {
+  return {
+    status,
+    headers: { 'content-type': 'text/xml' },
+    body: `<ErrorResponse><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
+  };
+}

@@ -1,0 +1,219 @@
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { SimFunction } from './template.ts';
+import type { SimWorld } from './world.ts';
+
+/**
+ * The Lambda runtime, simulated in this process: each function of the packaged template is imported from
+ * its `Handler` (`functions/<file>.handler`), with the environment Lambda would give it (the template's
+ * variables, resolved, plus `AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`, credentials, and the simulator's
+ * `AWS_ENDPOINT_URL_<SERVICE>`), and invoked one invocation at a time.
+ *
+ * One process simulates one deployment (one Region): every function module is imported once, after its
+ * environment is in place, because functions read their configuration at cold start. During an invocation
+ * `process.env` is exactly that function's environment (invocations never overlap, so this is safe), and it is
+ * restored afterwards. Function logs (Powertools JSON lines on stdout) are captured per invocation.
+ */
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface InvocationResult {
+  ok: boolean;
+  /** The returned outcome (ok) or the error (not ok). */
+  outcome?: unknown;
+  error?: { errorType: string; errorMessage: string } | undefined;
+  logs: Record<string, unknown>[];
+}
+
+export class LambdaSim {
+  private readonly handlers = new Map<string, LambdaHandler>();
+  private readonly initErrors = new Map<string, Error>();
+  private busy = false;
+
+  constructor(
+    private readonly world: SimWorld,
+    readonly functions: SimFunction[],
+    /** What every function's environment adds to the template's variables (endpoints, credentials). */
+    private readonly runtimeEnv: Record<string, string>,
+  ) {}
+
+  /** The full environment of a function, as Lambda would set it. */
+  environmentOf(fn: SimFunction): Record<string, string> {
+    return {
+      ...baseProcessEnv(),
+      ...this.runtimeEnv,
+      AWS_REGION: this.world.region,
+      AWS_DEFAULT_REGION: this.world.region,
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      ...fn.environment,
+    };
+  }
+
+  /** Cold starts: imports every function module under its own environment. An init error is kept, like Lambda's. */
+  async load(): Promise<void> {
+    for (const fn of this.functions) {
+      if (this.handlers.has(fn.logicalId) || this.initErrors.has(fn.logicalId)) continue;
+      try {
+        const loaded = await this.withEnvironment(fn, () => import(pathToFileURL(fn.modulePath).href));
+        if (loaded.error !== undefined) throw loaded.error;
+        const module = loaded.value as Record<string, unknown>;
+        const handler = module[fn.exportName];
+        if (typeof handler !== 'function')
+          throw new Error(`${fn.handler}: no exported function "${fn.exportName}"`);
+        this.handlers.set(fn.logicalId, handler as LambdaHandler);
+      } catch (error) {
+        this.initErrors.set(fn.logicalId, error as Error);
+      }
+    }
+  }
+
+  find(logicalId: string): SimFunction | undefined {
+    return this.functions.find((fn) => fn.logicalId === logicalId);
+  }
+
+  /** One synchronous attempt of one invocation. */
+  async invoke(logicalId: string, event: unknown): Promise<InvocationResult> {
+    const fn = this.find(logicalId);
+    if (!fn) throw new Error(`no function ${logicalId} in the simulated deployment`);
+    if (this.busy) throw new Error('the simulated Lambda runs one invocation at a time');
+    const initError = this.initErrors.get(logicalId);
+    if (initError) {
+      return { ok: false, error: toError(initError, 'Runtime.ImportModuleError'), logs: [] };
+    }
+    const handler = this.handlers.get(logicalId);
+    if (!handler) throw new Error(`function ${logicalId} was not loaded`);
+    this.busy = true;
+    try {
+      const context = contextFor(fn, this.world);
+      const { value, error, logs } = await this.withEnvironment(fn, () =>
+        withTimeout(handler(structuredClone(event), context), fn.timeoutSeconds),
+      );
+      if (error) return { ok: false, error: toError(error), logs };
+      return { ok: true, outcome: value, logs };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async withEnvironment<T>(
+    fn: SimFunction,
+    body: () => Promise<T>,
+  ): Promise<{ value?: T; error?: unknown; logs: Record<string, unknown>[] }> {
+    const saved = { ...process.env };
+    const target = this.environmentOf(fn);
+    for (const key of Object.keys(process.env)) if (!(key in target)) delete process.env[key];
+    Object.assign(process.env, target);
+    const logs: Record<string, unknown>[] = [];
+    const restore = [captureLines(process.stdout, logs), captureLines(process.stderr, logs)];
+    try {
+      return { value: await body(), logs };
+    } catch (error) {
+      return { error, logs };
+    } finally {
+      for (const undo of restore) undo();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+}
+
+/** Diverts a stream's writes into `logs` (one entry per line) until the returned function is called. */
+function captureLines(stream: NodeJS.WriteStream, logs: Record<string, unknown>[]): () => void {
+  const write = stream.write;
+  let pending = '';
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    pending += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) logs.push(parseLogLine(line));
+      newline = pending.indexOf('\n');
+    }
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+  return () => {
+    stream.write = write;
+    if (pending.trim()) logs.push(parseLogLine(pending.trim()));
+  };
+}
+
+/** The process environment a function inherits: only what Node itself needs, never the user's AWS settings. */
+function baseProcessEnv(): Record<string, string> {
+  const keep = [
+    'PATH',
+    'HOME',
+    'TMPDIR',
+    'TZ',
+    'LANG',
+    'NODE_OPTIONS',
+    'NODE_PATH',
+    'VITEST',
+    'VITEST_POOL_ID',
+    'VITEST_WORKER_ID',
+    'TSX_TSCONFIG_PATH',
+  ];
+  return Object.fromEntries(
+    keep.flatMap((key) => (process.env[key] === undefined ? [] : [[key, process.env[key] as string]])),
+  );
+}
+
+function parseLogLine(line: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    return typeof parsed === 'object' && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : { message: line };
+  } catch {
+    return { message: line };
+  }
+}
+
+function contextFor(fn: SimFunction, world: SimWorld): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${world.region}:${world.account}:function:${fn.functionName}`,
+    memoryLimitInMB: String(fn.memoryMb),
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logStreamName: `sim/[$LATEST]${crypto.randomUUID().replace(/-/g, '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, fn.timeoutSeconds * 1000 - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          Object.assign(new Error(`Task timed out after ${seconds}.00 seconds`), {
+            name: 'Sandbox.Timedout',
+          }),
+        ),
+      seconds * 1000,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function toError(error: unknown, type?: string): { errorType: string; errorMessage: string } {
+  if (error instanceof Error) return { errorType: type ?? error.name, errorMessage: error.message };
+  return { errorType: type ?? 'Error', errorMessage: String(error) };
+}

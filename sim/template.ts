@@ -1,0 +1,485 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { SIM_ACCOUNT, SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, SIM_STAGE } from './world.ts';
+
+/**
+ * The deployment the simulator runs is the one `serverless.yml` describes: this module packages the service
+ * with the real `osls package` (offline), reads the CloudFormation template it produces, and turns it into
+ * what the simulator needs — functions (handler file, environment with every `Ref`/`Fn::GetAtt` resolved to
+ * simulated names and ARNs, async retry settings, on-failure destination), EventBridge rules (bus, pattern or
+ * schedule, targets with retry policy and DLQ), DynamoDB tables, topics, buses and queues.
+ */
+
+export const ROOT = new URL('../', import.meta.url).pathname;
+/**
+ * Outside the repository (the OS temp folder, one per checkout): nothing for git or Biome to ignore, and out of
+ * reach of the packager, which bundles what lies under the service folder and clears `.serverless/`.
+ */
+export const SIM_PACKAGE_DIR = join(
+  tmpdir(),
+  `dr-autopilot-simulator-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`,
+);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface CfnResource {
+  Type: string;
+  Condition?: string;
+  Properties?: Record<string, Json>;
+}
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Conditions?: Record<string, Json>;
+}
+
+export interface SimFunction {
+  logicalId: string;
+  /** The deployed name (`dr-autopilot-sim-reverseReplication`). */
+  functionName: string;
+  /** The short name serverless.yml uses (`reverseReplication`). */
+  shortName: string;
+  /** `functions/reverse-replication.handler` */
+  handler: string;
+  /** The module to import (absolute path) and the export to call. */
+  modulePath: string;
+  exportName: string;
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Lambda async retries after a function error (EventInvokeConfig, default 2). */
+  maximumRetryAttempts: number;
+  /** The queue ARN failed async invocations go to, if any. */
+  onFailureDestination?: string | undefined;
+}
+
+export interface SimRuleTarget {
+  id: string;
+  /** A function of this stack (`functionLogicalId`), or an event bus (`eventBusArn`, e.g. cross-Region forwarding). */
+  kind: 'function' | 'event-bus';
+  functionLogicalId: string;
+  eventBusArn?: string | undefined;
+  input?: string | undefined;
+  inputPath?: string | undefined;
+  maximumRetryAttempts: number;
+  deadLetterArn?: string | undefined;
+}
+
+export interface SimRule {
+  logicalId: string;
+  name: string;
+  /** `default` or a custom bus name. */
+  eventBusName: string;
+  eventPattern?: Record<string, unknown> | undefined;
+  scheduleExpression?: string | undefined;
+  enabled: boolean;
+  targets: SimRuleTarget[];
+}
+
+export interface SimTable {
+  logicalId: string;
+  tableName: string;
+  properties: Record<string, Json>;
+}
+
+export interface Deployment {
+  stackName: string;
+  region: string;
+  account: string;
+  functions: SimFunction[];
+  rules: SimRule[];
+  tables: SimTable[];
+  topics: { logicalId: string; arn: string; name: string }[];
+  buses: { logicalId: string; arn: string; name: string }[];
+  queues: { logicalId: string; arn: string; name: string; url: string }[];
+}
+
+/** The inputs that change the packaged template. */
+function packageInputs(): string[] {
+  const files: string[] = [join(ROOT, 'serverless.yml')];
+  const walk = (dir: string, keep: (file: string) => boolean) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path, keep);
+      else if (keep(path)) files.push(path);
+    }
+  };
+  walk(
+    join(ROOT, 'infra'),
+    (file) => file.endsWith('.yml') || file.endsWith('.yaml') || file.endsWith('.json'),
+  );
+  walk(join(ROOT, 'events'), (file) => file.endsWith('.pattern.json'));
+  return files.sort();
+}
+
+function inputsDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of packageInputs())
+    hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file));
+  return hash.digest('hex');
+}
+
+/**
+ * Packages the service for the simulated recovery-Region deployment into a folder under the OS temp directory (reused while
+ * serverless.yml, infra/ and the rule patterns are unchanged) and returns the template's path.
+ */
+export async function packageForSimulator(options: { force?: boolean; log?: (line: string) => void } = {}) {
+  const templatePath = join(SIM_PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+  const stampPath = join(SIM_PACKAGE_DIR, 'inputs.sha256');
+  const digest = inputsDigest();
+  if (!options.force && existsSync(templatePath) && existsSync(stampPath)) {
+    if (readFileSync(stampPath, 'utf8').trim() === digest) return templatePath;
+  }
+  options.log?.('packaging serverless.yml with osls (offline) for the simulated deployment…');
+  mkdirSync(SIM_PACKAGE_DIR, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  delete env.AWS_PROFILE;
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/osls'),
+    [
+      'package',
+      '--stage',
+      SIM_STAGE,
+      '--region',
+      SIM_RECOVERY_REGION,
+      '--package',
+      SIM_PACKAGE_DIR,
+      `--param=primaryRegion=${SIM_PRIMARY_REGION}`,
+      `--param=recoveryRegion=${SIM_RECOVERY_REGION}`,
+    ],
+    { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
+  );
+  writeFileSync(stampPath, `${digest}\n`);
+  return templatePath;
+}
+
+export function readTemplate(path: string): CfnTemplate {
+  return JSON.parse(readFileSync(path, 'utf8')) as CfnTemplate;
+}
+
+/** Turns the packaged template into the simulated deployment (names and ARNs as CloudFormation would make them). */
+export function loadDeployment(
+  template: CfnTemplate,
+  options: { region?: string; account?: string } = {},
+): Deployment {
+  const region = options.region ?? SIM_RECOVERY_REGION;
+  const account = options.account ?? SIM_ACCOUNT;
+  const stackName = stackNameOf(template);
+  const resolver = new Resolver(template, { region, account, stackName });
+  // Resources whose Condition is false in this Region do not exist here.
+  const resources = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Condition === undefined || resolver.condition(resource.Condition),
+  );
+  const ofType = (type: string) => resources.filter(([, resource]) => resource.Type === type);
+
+  const invokeConfigs = new Map<string, Record<string, Json>>();
+  for (const [, config] of ofType('AWS::Lambda::EventInvokeConfig')) {
+    const target = config.Properties?.FunctionName as { Ref?: string } | undefined;
+    if (target?.Ref) invokeConfigs.set(target.Ref, config.Properties ?? {});
+  }
+
+  const functions: SimFunction[] = ofType('AWS::Lambda::Function').map(([logicalId, resource]) => {
+    const props = resource.Properties ?? {};
+    const handler = String(props.Handler);
+    const dot = handler.lastIndexOf('.');
+    const base = join(ROOT, handler.slice(0, dot));
+    const modulePath = ['.ts', '.mts', '.js', '.mjs']
+      .map((ext) => base + ext)
+      .find((file) => existsSync(file));
+    if (!modulePath) throw new Error(`function ${logicalId}: no module for handler ${handler}`);
+    const variables = ((props.Environment as Record<string, Json> | undefined)?.Variables ?? {}) as Record<
+      string,
+      Json
+    >;
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, String(resolver.resolve(value))]),
+    );
+    const invokeConfig = invokeConfigs.get(logicalId) ?? {};
+    const onFailure = (invokeConfig.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)
+      ?.OnFailure?.Destination;
+    const functionName = String(resolver.resolve(props.FunctionName ?? `${stackName}-${logicalId}`));
+    return {
+      logicalId,
+      functionName,
+      shortName: functionName.startsWith(`${stackName}-`)
+        ? functionName.slice(stackName.length + 1)
+        : functionName,
+      handler,
+      modulePath,
+      exportName: handler.slice(dot + 1),
+      environment,
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      memoryMb: Number(props.MemorySize ?? 128),
+      maximumRetryAttempts: Number(invokeConfig.MaximumRetryAttempts ?? 2),
+      onFailureDestination: onFailure === undefined ? undefined : String(resolver.resolve(onFailure)),
+    };
+  });
+
+  const rules: SimRule[] = ofType('AWS::Events::Rule').map(([logicalId, resource]) => {
+    const props = resource.Properties ?? {};
+    const bus = props.EventBusName === undefined ? 'default' : String(resolver.resolve(props.EventBusName));
+    const targets = ((props.Targets ?? []) as Record<string, Json>[]).map((target) => {
+      const arn = target.Arn as { 'Fn::GetAtt'?: [string, string] } | string;
+      const functionLogicalId = typeof arn === 'object' ? arn['Fn::GetAtt']?.[0] : undefined;
+      const isFunction =
+        functionLogicalId !== undefined &&
+        template.Resources[functionLogicalId]?.Type === 'AWS::Lambda::Function';
+      const resolvedArn = isFunction ? undefined : String(resolver.resolve(target.Arn as Json));
+      if (!isFunction && !/^arn:aws[a-z-]*:events:/.test(resolvedArn ?? '')) {
+        throw new Error(
+          `rule ${logicalId}: target ${String(target.Id)} is neither a function of this stack nor an event bus`,
+        );
+      }
+      if (target.InputTransformer !== undefined) {
+        throw new Error(`rule ${logicalId}: InputTransformer is not simulated`);
+      }
+      const retry = (target.RetryPolicy ?? {}) as Record<string, Json>;
+      const dlq = (target.DeadLetterConfig as Record<string, Json> | undefined)?.Arn;
+      return {
+        id: String(target.Id),
+        kind: isFunction ? ('function' as const) : ('event-bus' as const),
+        functionLogicalId: functionLogicalId ?? '',
+        eventBusArn: resolvedArn,
+        input: target.Input === undefined ? undefined : String(resolver.resolve(target.Input)),
+        inputPath: target.InputPath === undefined ? undefined : String(target.InputPath),
+        maximumRetryAttempts: Number(retry.MaximumRetryAttempts ?? 185),
+        deadLetterArn: dlq === undefined ? undefined : String(resolver.resolve(dlq)),
+      };
+    });
+    return {
+      logicalId,
+      name: String(resolver.resolve(props.Name ?? `${stackName}-${logicalId}`)),
+      eventBusName: bus.startsWith('arn:') ? bus.slice(bus.lastIndexOf('/') + 1) : bus,
+      eventPattern:
+        props.EventPattern === undefined
+          ? undefined
+          : (resolver.resolve(props.EventPattern) as Record<string, unknown>),
+      scheduleExpression:
+        props.ScheduleExpression === undefined ? undefined : String(props.ScheduleExpression),
+      enabled: (props.State ?? 'ENABLED') === 'ENABLED',
+      targets,
+    };
+  });
+
+  return {
+    stackName,
+    region,
+    account,
+    functions,
+    rules,
+    tables: ofType('AWS::DynamoDB::Table').map(([logicalId, resource]) => ({
+      logicalId,
+      tableName: String(resolver.resolve({ Ref: logicalId })),
+      properties: resource.Properties ?? {},
+    })),
+    topics: ofType('AWS::SNS::Topic').map(([logicalId]) => ({
+      logicalId,
+      arn: String(resolver.resolve({ Ref: logicalId })),
+      name: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'TopicName'] })),
+    })),
+    buses: ofType('AWS::Events::EventBus').map(([logicalId]) => ({
+      logicalId,
+      arn: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
+      name: String(resolver.resolve({ Ref: logicalId })),
+    })),
+    queues: ofType('AWS::SQS::Queue').map(([logicalId]) => ({
+      logicalId,
+      arn: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
+      name: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'QueueName'] })),
+      url: String(resolver.resolve({ Ref: logicalId })),
+    })),
+  };
+}
+
+/** The stack name osls gives the service: `<service>-<stage>`, read back from the deployment bucket key. */
+function stackNameOf(template: CfnTemplate): string {
+  for (const resource of Object.values(template.Resources)) {
+    const key = (resource.Properties?.Code as { S3Key?: string } | undefined)?.S3Key;
+    const match = typeof key === 'string' ? /^serverless\/([^/]+)\/([^/]+)\//.exec(key) : null;
+    if (match) return `${match[1]}-${match[2]}`;
+  }
+  return `dr-autopilot-${SIM_STAGE}`;
+}
+
+/** CloudFormation intrinsic functions, resolved to the names and ARNs the simulated resources have. */
+export class Resolver {
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly context: { region: string; account: string; stackName: string },
+  ) {}
+
+  /** A template Condition, evaluated for this Region and account. */
+  condition(name: string): boolean {
+    const definition = this.template.Conditions?.[name];
+    if (definition === undefined) throw new Error(`the template has no condition ${name}`);
+    return this.evaluate(definition);
+  }
+
+  private evaluate(value: Json): boolean {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return Boolean(value);
+    const [key] = Object.keys(value);
+    const argument = value[key ?? ''] as Json[];
+    switch (key) {
+      case 'Fn::Equals':
+        return (
+          JSON.stringify(this.resolve(argument[0] as Json)) ===
+          JSON.stringify(this.resolve(argument[1] as Json))
+        );
+      case 'Fn::Not':
+        return !this.evaluate(argument[0] as Json);
+      case 'Fn::And':
+        return argument.every((item) => this.evaluate(item));
+      case 'Fn::Or':
+        return argument.some((item) => this.evaluate(item));
+      case 'Condition':
+        return this.condition(String(argument));
+      default:
+        throw new Error(`condition function ${String(key)} is not simulated`);
+    }
+  }
+
+  resolve(value: Json): Json {
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    const keys = Object.keys(value);
+    if (keys.length === 1) {
+      const [key] = keys as [string];
+      const argument = value[key] as Json;
+      switch (key) {
+        case 'Ref':
+          return this.ref(String(argument));
+        case 'Fn::GetAtt': {
+          const [logicalId, attribute] = Array.isArray(argument)
+            ? (argument as string[])
+            : String(argument).split('.');
+          return this.getAtt(String(logicalId), String(attribute));
+        }
+        case 'Fn::Sub':
+          return this.sub(argument);
+        case 'Fn::Join': {
+          const [separator, parts] = argument as [string, Json[]];
+          return (this.resolve(parts) as Json[]).map(String).join(separator);
+        }
+        case 'Fn::Select': {
+          const [index, list] = argument as [Json, Json];
+          return (this.resolve(list) as Json[])[Number(this.resolve(index))] ?? null;
+        }
+        case 'Fn::Split': {
+          const [separator, text] = argument as [string, Json];
+          return String(this.resolve(text)).split(separator);
+        }
+        default:
+          if (key.startsWith('Fn::')) throw new Error(`${key} is not simulated`);
+      }
+    }
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.resolve(item)]));
+  }
+
+  private resource(logicalId: string): CfnResource {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`the template has no resource ${logicalId}`);
+    return resource;
+  }
+
+  private nameOf(logicalId: string, property: string): string {
+    const explicit = this.resource(logicalId).Properties?.[property];
+    return explicit === undefined ? `${this.context.stackName}-${logicalId}` : String(this.resolve(explicit));
+  }
+
+  ref(name: string): Json {
+    const { region, account, stackName } = this.context;
+    switch (name) {
+      case 'AWS::Region':
+        return region;
+      case 'AWS::AccountId':
+        return account;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::StackName':
+        return stackName;
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+    }
+    const resource = this.resource(name);
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+        return this.nameOf(name, 'TableName');
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${region}:${account}:${this.nameOf(name, 'TopicName')}`;
+      case 'AWS::Events::EventBus':
+        return this.nameOf(name, 'Name');
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${region}.amazonaws.com/${account}/${this.nameOf(name, 'QueueName')}`;
+      case 'AWS::Lambda::Function':
+        return this.nameOf(name, 'FunctionName');
+      case 'AWS::IAM::Role':
+        return this.nameOf(name, 'RoleName');
+      case 'AWS::KMS::Key':
+        return keyIdOf(name);
+      default:
+        return name;
+    }
+  }
+
+  getAtt(logicalId: string, attribute: string): Json {
+    const { region, account } = this.context;
+    const resource = this.resource(logicalId);
+    const key = `${resource.Type}.${attribute}`;
+    switch (key) {
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:aws:dynamodb:${region}:${account}:table/${this.ref(logicalId)}`;
+      case 'AWS::DynamoDB::Table.StreamArn':
+        return `arn:aws:dynamodb:${region}:${account}:table/${this.ref(logicalId)}/stream/sim`;
+      case 'AWS::SNS::Topic.TopicArn':
+        return this.ref(logicalId);
+      case 'AWS::SNS::Topic.TopicName':
+        return this.nameOf(logicalId, 'TopicName');
+      case 'AWS::Events::EventBus.Arn':
+        return `arn:aws:events:${region}:${account}:event-bus/${this.ref(logicalId)}`;
+      case 'AWS::Events::EventBus.Name':
+        return this.ref(logicalId);
+      case 'AWS::SQS::Queue.Arn':
+        return `arn:aws:sqs:${region}:${account}:${this.nameOf(logicalId, 'QueueName')}`;
+      case 'AWS::SQS::Queue.QueueName':
+        return this.nameOf(logicalId, 'QueueName');
+      case 'AWS::SQS::Queue.QueueUrl':
+        return this.ref(logicalId);
+      case 'AWS::Lambda::Function.Arn':
+        return `arn:aws:lambda:${region}:${account}:function:${this.ref(logicalId)}`;
+      case 'AWS::IAM::Role.Arn':
+        return `arn:aws:iam::${account}:role/${this.ref(logicalId)}`;
+      case 'AWS::KMS::Key.Arn':
+        return `arn:aws:kms:${region}:${account}:key/${keyIdOf(logicalId)}`;
+      case 'AWS::KMS::Key.KeyId':
+        return keyIdOf(logicalId);
+      default:
+        throw new Error(`Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not simulated`);
+    }
+  }
+
+  private sub(argument: Json): Json {
+    const [text, variables] = Array.isArray(argument)
+      ? [String(argument[0]), (argument[1] ?? {}) as Record<string, Json>]
+      : [String(argument), {} as Record<string, Json>];
+    return text.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
+      if (name in variables) return String(this.resolve(variables[name] as Json));
+      if (name.includes('.')) {
+        const [logicalId, attribute] = name.split('.') as [string, string];
+        return String(this.getAtt(logicalId, attribute));
+      }
+      return String(this.ref(name));
+    });
+  }
+}
+
+function keyIdOf(logicalId: string): string {
+  const digest = createHash('sha256').update(logicalId).digest('hex');
+  return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
+}

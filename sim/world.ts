@@ -1,0 +1,123 @@
+/**
+ * What every simulated service shares: the account and Region pair, the record of what happened (the
+ * timeline the CLI prints and the scenarios check), and the faults a scenario injects.
+ */
+
+export const SIM_ACCOUNT = '111122223333';
+export const SIM_PRIMARY_REGION = 'us-east-1';
+export const SIM_RECOVERY_REGION = 'us-west-2';
+export const SIM_STAGE = 'sim';
+
+export type TimelineEntry = TimelineItem & {
+  /** 0 for what happens in the world; 1 for what a function does during an invocation. */
+  depth?: number;
+};
+
+type TimelineItem =
+  | { kind: 'step'; text: string }
+  | {
+      kind: 'event';
+      bus: string;
+      source: string;
+      detailType: string;
+      id: string;
+      summary: string;
+      /** Which function(s) the rules routed it to. */
+      targets: string[];
+    }
+  | {
+      kind: 'invoke';
+      functionName: string;
+      eventId: string;
+      attempt: number;
+      result: 'ok' | 'error';
+      /** The outcome's `action` (or the error's name and message). */
+      summary: string;
+      outcome?: unknown;
+    }
+  | { kind: 'call'; service: string; operation: string; summary: string; result: string }
+  | { kind: 'sns'; messageIndex: number; subject: string }
+  | { kind: 'dead-letter'; queue: string; summary: string }
+  | { kind: 'note'; text: string };
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  /** `ok`, or the error code returned (`ThrottlingException`, …). */
+  result: string;
+  /** Calls that change something (not Describe/List/Get). */
+  mutating: boolean;
+  input: unknown;
+}
+
+export interface Fault {
+  service: string;
+  operation: string;
+  /** The error code to answer with (e.g. `ThrottlingException`). */
+  error: string;
+  /** How many calls fail (then the operation works again). */
+  times: number;
+  retryAfterSeconds?: string | undefined;
+  message?: string | undefined;
+}
+
+export class SimWorld {
+  readonly account = SIM_ACCOUNT;
+  readonly primaryRegion = SIM_PRIMARY_REGION;
+  readonly recoveryRegion = SIM_RECOVERY_REGION;
+  /** The Region the simulated deployment (and every simulated endpoint) serves. */
+  readonly region = SIM_RECOVERY_REGION;
+  timeline: TimelineEntry[] = [];
+  calls: CallRecord[] = [];
+  faults: Fault[] = [];
+  /** Set while a function runs: what happens meanwhile is nested under its invocation. */
+  inInvocation = false;
+
+  reset(): void {
+    this.timeline = [];
+    this.calls = [];
+    this.faults = [];
+  }
+
+  record<T extends TimelineEntry>(entry: T): T {
+    const recorded = { ...entry, depth: this.inInvocation ? 1 : 0 };
+    this.timeline.push(recorded);
+    return recorded;
+  }
+
+  /** Records an API call; mutating calls also go on the timeline. */
+  recordCall(call: CallRecord, summary: string): void {
+    this.calls.push(call);
+    if (call.mutating) {
+      this.record({
+        kind: 'call',
+        service: call.service,
+        operation: call.operation,
+        summary,
+        result: call.result,
+      });
+    }
+  }
+
+  /** The injected fault for this call, if any is left (each use counts down). */
+  takeFault(service: string, operation: string): Fault | undefined {
+    const fault = this.faults.find(
+      (candidate) =>
+        candidate.service === service && candidate.operation === operation && candidate.times > 0,
+    );
+    if (fault) fault.times -= 1;
+    return fault;
+  }
+}
+
+/** `2026-11-22T03:55:00Z`: the format of an EventBridge event's `time`. */
+export function eventTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** A random lowercase hex string of `length` characters. */
+export function hex(length: number): string {
+  let out = '';
+  while (out.length < length) out += crypto.randomUUID().replace(/-/g, '');
+  return out.slice(0, length);
+}

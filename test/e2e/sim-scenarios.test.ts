@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canRun,
+  listScenarios,
+  runScenario,
+  type Scenario,
+  type ScenarioReport,
+} from '../../sim/scenario-runner.ts';
+import { Simulator } from '../../sim/simulator.ts';
+import { loadDeployment, readTemplate } from '../../sim/template.ts';
+import { TEMPLATE_PATH } from '../helpers/package.ts';
+
+/**
+ * Every scenario in sim/scenarios runs end to end on the simulated AWS: the production handlers, wired by the
+ * rule patterns of the template the global setup packaged, against the simulated services. A scenario whose
+ * functions are not in the template yet cannot run, and the last test says which those are.
+ */
+const deployed = new Set(loadDeployment(readTemplate(TEMPLATE_PATH)).functions.map((fn) => fn.shortName));
+const scenarios = listScenarios();
+const runnable = scenarios.filter((scenario) => scenario.requires.every((name) => deployed.has(name)));
+
+function failures(report: ScenarioReport): string {
+  return report.expectations
+    .filter((result) => result.status === 'fail')
+    .map((result) => `${result.description}: ${result.detail}`)
+    .join('\n');
+}
+
+describe('simulated DR scenarios', () => {
+  let sim: Simulator;
+
+  beforeAll(async () => {
+    sim = await Simulator.start({ templatePath: TEMPLATE_PATH });
+  });
+
+  afterAll(async () => {
+    await sim?.close();
+  });
+
+  it.each(runnable.map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
+    // Act
+    const report = await runScenario(sim, scenario);
+
+    // Assess
+    expect(failures(report)).toBe('');
+    expect(report.passed).toBe(true);
+    expect(report.expectations.filter((result) => result.status === 'pass').length).toBeGreaterThan(0);
+  });
+
+  it('fails a scenario whose expectation the run contradicts', async () => {
+    // Prepare: the failover scenario, expecting one reversal too many
+    const failover = scenarios.find((scenario) => scenario.name === 'failover') as Scenario;
+    const wrong: Scenario = {
+      ...failover,
+      expect: [{ call: 'drs:ReverseReplication', result: 'ok', count: 4 }],
+    };
+
+    // Act
+    const report = await runScenario(sim, wrong);
+
+    // Assess
+    expect(report.passed).toBe(false);
+    expect(report.expectations[0]).toMatchObject({ status: 'fail', detail: '3 (expected 4)' });
+  });
+
+  it('reports what on-call and the timeline saw', async () => {
+    // Prepare
+    const drill = scenarios.find((scenario) => scenario.name === 'drill') as Scenario;
+
+    // Act
+    const report = await runScenario(sim, drill);
+
+    // Assess: the operator's call and the three launch events are on the timeline, no reversal is
+    expect(
+      report.timeline.filter((entry) => entry.kind === 'call' && entry.operation === 'StartRecovery'),
+    ).toHaveLength(1);
+    expect(
+      report.timeline.filter(
+        (entry) => entry.kind === 'event' && entry.detailType === 'DRS Source Server Launch Result',
+      ),
+    ).toHaveLength(3);
+    expect(
+      report.timeline.some((entry) => entry.kind === 'call' && entry.operation === 'ReverseReplication'),
+    ).toBe(false);
+  });
+
+  it('runs only scenarios whose functions are deployed', () => {
+    // Assess: everything not runnable names a function this template lacks
+    for (const scenario of scenarios.filter((candidate) => !runnable.includes(candidate))) {
+      expect(scenario.requires.some((name) => !deployed.has(name))).toBe(true);
+    }
+    expect(runnable.length).toBeGreaterThanOrEqual(5);
+    expect(canRun(runnable[0] as Scenario, sim)).toBe(true);
+  });
+});
