@@ -9,6 +9,7 @@ import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-si
 import { createEmfReplicationMetrics, METRICS_NAMESPACE } from '../src/adapters/metrics-emf.ts';
 import { createDynamoDbMonitorStateStore } from '../src/adapters/monitor-state-dynamodb.ts';
 import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/replication-monitor.ts';
+import { monitorRefreshAfterSchema } from '../src/app/replication-monitor-config.ts';
 import { loadConfig } from '../src/runtime/config.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
@@ -29,6 +30,11 @@ const config = loadConfig(
       .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
       .default('true')
       .transform((value) => value.toLowerCase() === 'true'),
+    /**
+     * An unchanged finding is signalled again once its last signal is this old (ISO-8601 duration). Keep it,
+     * plus the schedule's interval, below the readiness publisher's READINESS_STALE_AFTER.
+     */
+    MONITOR_REFRESH_AFTER: monitorRefreshAfterSchema,
     /** The `Deployment` dimension of every metric (the alarm selects on it). */
     METRICS_DEPLOYMENT: z.string().trim().min(1, 'must not be empty'),
   }),
@@ -74,6 +80,7 @@ export const handler = createEventHandler({
         defaultRpoSeconds: config.defaultRpoSeconds,
         backlogToleranceBytes: config.extra.BACKLOG_TOLERANCE_BYTES,
         concurrency: config.extra.MONITOR_CONCURRENCY,
+        refreshAfterSeconds: config.extra.MONITOR_REFRESH_AFTER,
       },
     }),
 });

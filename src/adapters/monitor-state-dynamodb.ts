@@ -9,7 +9,7 @@ import type { MonitorStateStore } from '../ports/monitor-state.ts';
  * The replication monitor's memory in the readiness table. Detectors own the items whose `pk` starts with
  * `detector#<name>` (docs/DEVELOPING.md); this one uses exactly `detector#replication-monitor`, one item per
  * resource (`sk` = `finding#<resourceType>#<resourceId>`), so the IAM role can be limited to that partition
- * with `dynamodb:LeadingKeys`. Only changed findings are written, 25 per BatchWriteItem.
+ * with `dynamodb:LeadingKeys`. Only changed or refreshed findings are written, 25 per BatchWriteItem.
  */
 export const MONITOR_PARTITION = 'detector#replication-monitor';
 const SORT_PREFIX = 'finding#';
@@ -57,6 +57,7 @@ export function createDynamoDbMonitorStateStore(options: {
               reasonCode: finding.reasonCode,
               readyToFailBack: finding.readyToFailBack,
               since: finding.since,
+              lastSignalledAt: finding.lastSignalledAt,
             },
           },
         })),
@@ -86,11 +87,15 @@ export function createDynamoDbMonitorStateStore(options: {
   };
 }
 
-/** Reads a stored item back; an item that is not a finding (a foreign or older shape) is ignored. */
+/**
+ * Reads a stored item back; an item that is not a finding (a foreign shape) is ignored. An item written before
+ * `lastSignalledAt` existed was last signalled when it changed: at `since`.
+ */
 function toFinding(item: Record<string, unknown>): StoredFinding | undefined {
   const sk = item.sk;
   if (typeof sk !== 'string' || !sk.startsWith(SORT_PREFIX)) return undefined;
-  const { resourceType, resourceId, workload, state, reasonCode, readyToFailBack, since } = item;
+  const { resourceType, resourceId, workload, state, reasonCode, readyToFailBack, since, lastSignalledAt } =
+    item;
   if (
     !(RESOURCE_TYPES as readonly unknown[]).includes(resourceType) ||
     !(READINESS_STATES as readonly unknown[]).includes(state) ||
@@ -110,5 +115,6 @@ function toFinding(item: Record<string, unknown>): StoredFinding | undefined {
     reasonCode,
     readyToFailBack: readyToFailBack === true,
     since,
+    lastSignalledAt: typeof lastSignalledAt === 'string' ? lastSignalledAt : since,
   };
 }

@@ -19,7 +19,10 @@ export const readinessEnvSchema = z.object({
   /** The stage, shown in subjects as `<stage>/<workload>`. */
   STAGE: z.string().trim().min(1).max(40).default('dev'),
   READINESS_DOWNGRADE_OBSERVATIONS: z.coerce.number().int().min(1).max(50).default(2),
+  /** Evidence older than this turns a resource UNKNOWN (every type without its own staleness). */
   READINESS_STALE_AFTER: duration('PT30M'),
+  /** The same for `backup-resource` (restore-test results, weekly by default): the schedule plus a day. */
+  READINESS_BACKUP_STALE_AFTER: duration('P8D'),
   READINESS_REOBSERVE_AFTER: duration('PT5M'),
   READINESS_HISTORY_RETENTION: duration('P90D'),
   /** Where the runbook sections live (`<url>#runbook-…`). */
@@ -33,6 +36,13 @@ export function readinessPolicyFrom(env: ReadinessEnv): ReadinessPolicy {
     downgradeObservations: env.READINESS_DOWNGRADE_OBSERVATIONS,
     staleAfterSeconds:
       parseIsoDuration(env.READINESS_STALE_AFTER) ?? DEFAULT_READINESS_POLICY.staleAfterSeconds,
+    staleAfterSecondsByType: {
+      ...DEFAULT_READINESS_POLICY.staleAfterSecondsByType,
+      'backup-resource':
+        parseIsoDuration(env.READINESS_BACKUP_STALE_AFTER) ??
+        DEFAULT_READINESS_POLICY.staleAfterSecondsByType['backup-resource'] ??
+        null,
+    },
     reobserveAfterSeconds:
       parseIsoDuration(env.READINESS_REOBSERVE_AFTER) ?? DEFAULT_READINESS_POLICY.reobserveAfterSeconds,
   };

@@ -21,7 +21,13 @@ import {
   type RpoAssessment,
   type RpoPolicy,
 } from '../domain/rpo.ts';
-import { type CurrentFinding, detectChanges, findingKey, type StoredFinding } from '../domain/sweep.ts';
+import {
+  type CurrentFinding,
+  detectChanges,
+  type FindingChanges,
+  findingKey,
+  type StoredFinding,
+} from '../domain/sweep.ts';
 import type { DrsReader, DrsRecoveryInstance, DrsRecoverySnapshot, DrsSourceServer } from '../ports/drs.ts';
 import type { AggregateMetrics, MonitorStateStore, ReplicationMetrics } from '../ports/monitor-state.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
@@ -32,8 +38,10 @@ import { boundedMap } from './bounded-map.ts';
  * Input: a scheduled event (full sweep) or a *DRS Source Server Data Replication Stalled Change* (that one
  * server is re-evaluated at once; the next scheduled sweep covers the rest).
  * Steps: list every source server and recovery instance (paginated) → newest point-in-time snapshot per server,
- * with bounded concurrency → assess each against its RPO → metrics (EMF) → signal only what changed since the
- * last sweep, plus "ready to fail back" once → store the changed findings.
+ * with bounded concurrency → assess each against its RPO → metrics (EMF) → signal what changed since the
+ * last sweep, refresh what was last signalled `refreshAfterSeconds` ago or longer (the readiness publisher
+ * turns evidence older than READINESS_STALE_AFTER into UNKNOWN), plus "ready to fail back" once → store the
+ * changed and refreshed findings.
  * Output: a summary outcome (never the findings themselves: thousands of them).
  * Read-only towards AWS: it never fails anything over or back, so dry-run changes nothing but the flag on signals.
  */
@@ -79,6 +87,11 @@ export interface ReplicationMonitorPolicy extends RpoPolicy {
   region: string;
   /** Snapshot queries in flight at once. */
   concurrency: number;
+  /**
+   * An unchanged finding is signalled again once its last signal is this old (seconds; `Infinity`: never).
+   * Keep it, plus the schedule's interval, below the readiness publisher's READINESS_STALE_AFTER.
+   */
+  refreshAfterSeconds: number;
 }
 
 export interface ReplicationMonitorDeps {
@@ -100,6 +113,8 @@ export type ReplicationMonitorOutcome =
       byState: Record<ReadinessState, number>;
       overRpo: number;
       signalsPublished: number;
+      /** Of `signalsPublished`: unchanged findings signalled again (refresh). */
+      refreshed: number;
       readyToFailBack: number;
       removed: number;
     }
@@ -109,6 +124,7 @@ export type ReplicationMonitorOutcome =
       drsInitialized: boolean;
       state: ReadinessState | 'not-found';
       signalsPublished: number;
+      refreshed: number;
     };
 
 const RUNBOOK = {
@@ -173,14 +189,8 @@ async function sweepAll(
 
   recordMetrics(findings, deps.metrics, true);
   const observedAt = now.toISOString();
-  const changes = detectChanges(previous, findings, observedAt, scope);
-  const signals = [
-    ...changes.changed.map(({ finding, previous: before }) =>
-      statusSignal(finding, before, trigger, deps, observedAt),
-    ),
-    ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
-    ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
-  ];
+  const changes = detectChanges(previous, findings, observedAt, scope, deps.policy.refreshAfterSeconds);
+  const signals = signalsOf(changes, trigger, deps, observedAt);
   await deps.signals.publish(signals);
   await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
 
@@ -195,6 +205,7 @@ async function sweepAll(
     byState,
     overRpo: assessed.filter((finding) => finding.assessment?.overRpo).length,
     signalsPublished: signals.length,
+    refreshed: changes.refreshed.length,
     readyToFailBack: changes.nowReadyToFailBack.length,
     removed: changes.removed.length,
   };
@@ -223,14 +234,14 @@ async function evaluateServer(
 
   const observedAt = now.toISOString();
   const scope = new Set([key, ...findings.map((finding) => finding.key)]);
-  const changes = detectChanges(previous, findings, observedAt, read === 'uninitialized' ? new Set() : scope);
-  const signals = [
-    ...changes.changed.map(({ finding, previous: before }) =>
-      statusSignal(finding, before, trigger, deps, observedAt),
-    ),
-    ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
-    ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
-  ];
+  const changes = detectChanges(
+    previous,
+    findings,
+    observedAt,
+    read === 'uninitialized' ? new Set() : scope,
+    deps.policy.refreshAfterSeconds,
+  );
+  const signals = signalsOf(changes, trigger, deps, observedAt);
   await deps.signals.publish(signals);
   await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
   return {
@@ -239,7 +250,31 @@ async function evaluateServer(
     drsInitialized: read !== 'uninitialized',
     state: read === 'uninitialized' || !read.server ? 'not-found' : (findings[0]?.state ?? 'not-found'),
     signalsPublished: signals.length,
+    refreshed: changes.refreshed.length,
   };
+}
+
+/**
+ * Every signal of one run, for one batched publish: the changes, the refreshes (the same state and reason
+ * code as the change that was signalled, measured and observed now), ready-to-fail-back (once, never
+ * refreshed), the removals.
+ */
+function signalsOf(
+  changes: FindingChanges<Finding>,
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+  observedAt: string,
+): Signal[] {
+  return [
+    ...changes.changed.map(({ finding, previous }) =>
+      statusSignal(finding, { kind: 'change', previous }, trigger, deps, observedAt),
+    ),
+    ...changes.refreshed.map(({ finding, previous }) =>
+      statusSignal(finding, { kind: 'refresh', stored: previous }, trigger, deps, observedAt),
+    ),
+    ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
+    ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
+  ];
 }
 
 interface Listing {
@@ -549,14 +584,25 @@ function oneLine(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/**
+ * A `Replication Status Changed` signal: on a change (what was stored before, if anything), or a refresh of an
+ * unchanged finding (what is stored: the same state and reason since `stored.since`). Both carry the current
+ * assessment; a refresh says so in its evidence (`refresh: true`) and names no previous state.
+ */
 function statusSignal(
   finding: Finding,
-  previous: StoredFinding | undefined,
+  basis: { kind: 'change'; previous: StoredFinding | undefined } | { kind: 'refresh'; stored: StoredFinding },
   trigger: ReplicationMonitorTrigger,
   deps: ReplicationMonitorDeps,
   observedAt: string,
 ): Signal {
-  const was = previous ? ` (was ${previous.state} since ${previous.since})` : '';
+  const previous = basis.kind === 'change' ? basis.previous : undefined;
+  const was =
+    basis.kind === 'refresh'
+      ? ` (unchanged since ${basis.stored.since})`
+      : previous
+        ? ` (was ${previous.state} since ${previous.since})`
+        : '';
   return createSignal({
     type: SIGNAL_TYPES.replicationStatusChanged,
     resource: resourceOf(finding, deps),
@@ -573,6 +619,8 @@ function statusSignal(
       ...finding.evidence,
       previousState: previous?.state ?? null,
       previousSince: previous?.since ?? null,
+      refresh: basis.kind === 'refresh',
+      stateSince: basis.kind === 'refresh' ? basis.stored.since : observedAt,
       trigger: trigger.kind,
     },
     dryRun: deps.dryRun,

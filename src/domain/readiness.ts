@@ -4,6 +4,7 @@ import type {
   Severity,
   SignalDetail,
 } from '../../events/dr-autopilot/signal.ts';
+import { formatSeconds } from './duration.ts';
 
 /**
  * The readiness state machine (DESIGN.md §4): how one observation of a resource changes its state, how the
@@ -17,8 +18,11 @@ import type {
  *   resource, or a sweep that finds the pending evidence unchanged for `reobserveAfterSeconds`.
  * - The first observation of a resource is announced at once (there is no announced state to flap from).
  * - A signal observed before the evidence already held is out of order: it never overwrites it.
- * - Evidence older than `staleAfterSeconds` turns READY / AT_RISK into UNKNOWN at once (never hides a
- *   NOT_READY); resource types whose state AWS holds and re-announces (CloudWatch alarms) never go stale.
+ * - Evidence older than its resource type's staleness (`staleAfterSecondsByType`, else `staleAfterSeconds`)
+ *   turns READY / AT_RISK into UNKNOWN at once (never hides a NOT_READY). Each type's staleness follows how
+ *   often its detector reports: the replication monitor refreshes every few minutes, restore tests run
+ *   weekly, and some evidence never ages (CloudWatch holds an alarm's state and announces every change; a
+ *   recovery launch result stands until the next launch).
  */
 
 export const STATE_RANK: Readonly<Record<ReadinessState, number>> = {
@@ -32,12 +36,16 @@ const BY_RANK: readonly ReadinessState[] = ['READY', 'AT_RISK', 'UNKNOWN', 'NOT_
 export interface ReadinessPolicy {
   /** Consecutive observations a downgrade must hold before it is announced (≥ 1; 1 = at once). */
   downgradeObservations: number;
-  /** Evidence older than this turns the resource UNKNOWN. */
+  /** Evidence older than this turns the resource UNKNOWN, unless its type has its own entry below. */
   staleAfterSeconds: number;
+  /**
+   * Per resource type: seconds after which its evidence is stale, or `null` for evidence that never ages
+   * (its state is held elsewhere, or it stands until the next event). A type not listed uses
+   * `staleAfterSeconds`.
+   */
+  staleAfterSecondsByType: Partial<Record<ResourceType, number | null>>;
   /** The sweep counts as one more observation of a pending downgrade after this long without a signal. */
   reobserveAfterSeconds: number;
-  /** Resource types whose evidence does not age (AWS keeps their state and announces every change). */
-  neverStaleTypes: readonly ResourceType[];
   /** How many recent signal ids a resource remembers, to recognise a redelivered signal. */
   recentSignalIds: number;
 }
@@ -45,8 +53,16 @@ export interface ReadinessPolicy {
 export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
   downgradeObservations: 2,
   staleAfterSeconds: 30 * 60,
+  staleAfterSecondsByType: {
+    // CloudWatch holds the alarm's state and delivers every change; a metric that stops arriving turns the
+    // alarm INSUFFICIENT_DATA, which is UNKNOWN.
+    alarm: null,
+    // One-shot evidence: a launch result stands until the next launch replaces it.
+    'drs-recovery-launch': null,
+    // Restore tests run weekly (restoreTestSchedule): the schedule plus a day.
+    'backup-resource': 8 * 86_400,
+  },
   reobserveAfterSeconds: 5 * 60,
-  neverStaleTypes: ['alarm'],
   recentSignalIds: 20,
 };
 
@@ -198,6 +214,12 @@ export function foldObservation(
   );
 }
 
+/** How long evidence about a resource of `type` stays fresh (seconds); `null`: it never goes stale. */
+export function staleAfterSecondsOf(type: ResourceType, policy: ReadinessPolicy): number | null {
+  const own = policy.staleAfterSecondsByType[type];
+  return own === undefined ? policy.staleAfterSeconds : own;
+}
+
 /**
  * The sweep's view of one resource at `now`: stale evidence turns it UNKNOWN (or worse, when the last
  * evidence was worse); otherwise a pending downgrade left alone for `reobserveAfterSeconds` counts one more
@@ -205,11 +227,13 @@ export function foldObservation(
  */
 export function sweepResource(current: ResourceReadiness, now: string, policy: ReadinessPolicy): SweepResult {
   const age = (millis(now) - millis(current.latest.observedAt)) / 1000;
-  const ages = !policy.neverStaleTypes.includes(current.resource.type);
-  if (ages && age > policy.staleAfterSeconds && STATE_RANK[current.state] < STATE_RANK.UNKNOWN) {
-    const staleSince = toIsoUtc(
-      new Date(millis(current.latest.observedAt) + policy.staleAfterSeconds * 1000),
-    );
+  const staleAfterSeconds = staleAfterSecondsOf(current.resource.type, policy);
+  if (
+    staleAfterSeconds !== null &&
+    age > staleAfterSeconds &&
+    STATE_RANK[current.state] < STATE_RANK.UNKNOWN
+  ) {
+    const staleSince = toIsoUtc(new Date(millis(current.latest.observedAt) + staleAfterSeconds * 1000));
     const to = worstOf(['UNKNOWN', current.latest.state]) ?? 'UNKNOWN';
     const cause: Observation =
       to === 'UNKNOWN'
@@ -228,14 +252,14 @@ export function sweepResource(current: ResourceReadiness, now: string, policy: R
             runbook: 'runbook-readiness-unknown',
             severity: 'warning',
             summary:
-              `no evidence about ${resourceKey(current.resource)} for more than ${Math.round(policy.staleAfterSeconds / 60)} minutes (last: ${current.latest.summary})`.slice(
+              `no evidence about ${resourceKey(current.resource)} for more than ${formatSeconds(staleAfterSeconds)} (last: ${current.latest.summary})`.slice(
                 0,
                 500,
               ),
             evidence: {
               lastObservedAt: current.latest.observedAt,
               lastState: current.latest.state,
-              staleAfterSeconds: policy.staleAfterSeconds,
+              staleAfterSeconds,
             },
             dryRun: current.latest.dryRun,
             correlationId: current.latest.correlationId,

@@ -1,13 +1,13 @@
 import type { StoredFinding } from '../domain/sweep.ts';
 
 /**
- * What the replication monitor keeps between sweeps (its last finding per resource, so it signals only
- * changes) and what it reports as metrics.
+ * What the replication monitor keeps between sweeps (its last finding per resource and when it was last
+ * signalled, so it signals changes and refreshes only what is due) and what it reports as metrics.
  */
 export interface MonitorStateStore {
   /** Every stored finding, by key. */
   load(): Promise<Map<string, StoredFinding>>;
-  /** Writes the new or changed findings and deletes the removed ones. */
+  /** Writes the new, changed or refreshed findings and deletes the removed ones. */
   save(changes: { put: readonly StoredFinding[]; delete: readonly string[] }): Promise<void>;
 }
 

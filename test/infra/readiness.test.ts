@@ -98,6 +98,7 @@ describe('readiness publisher infrastructure', () => {
       STAGE: 'test',
       READINESS_DOWNGRADE_OBSERVATIONS: '2',
       READINESS_STALE_AFTER: 'PT30M',
+      READINESS_BACKUP_STALE_AFTER: 'P8D',
       READINESS_REOBSERVE_AFTER: 'PT5M',
       READINESS_HISTORY_RETENTION: 'P90D',
       TOPIC_ARN: ref('ReadinessTopic'),

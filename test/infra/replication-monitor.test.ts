@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../sim/event-pattern.ts';
+import { parseIsoDuration } from '../../src/domain/duration.ts';
 import { loadSample } from '../helpers/events.ts';
 import { type CfnResource, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
 
@@ -82,12 +83,32 @@ describe('replication monitor infrastructure', () => {
     expect(fn.Role).toEqual({ 'Fn::GetAtt': ['ReplicationMonitorRole', 'Arn'] });
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CONCURRENCY: '10',
+      MONITOR_REFRESH_AFTER: 'PT15M',
       DRS_RETRY_MODE: 'adaptive',
       METRICS_DEPLOYMENT: 'dr-autopilot-test',
     });
     expect(invokeConfig.DestinationConfig.OnFailure.Destination).toEqual({
       'Fn::GetAtt': ['FailedInvocationQueue', 'Arn'],
     });
+  });
+
+  it("refreshes unchanged findings before the readiness publisher's evidence goes stale", () => {
+    // Prepare: the longest gap between two signals about an unchanged resource is the refresh window rounded
+    // up to the next sweep; the publisher's staleness must be longer.
+    const env = (id: string) =>
+      (resource(id).Properties as Record<string, Any>).Environment.Variables as Record<string, string>;
+    const schedule = monitorRules
+      .map(([, rule]) => rule.Properties?.ScheduleExpression as string | undefined)
+      .find(Boolean);
+    const rate = /^rate\((\d+) minutes?\)$/.exec(schedule ?? '');
+
+    // Act
+    const refresh = parseIsoDuration(env('ReplicationMonitorLambdaFunction').MONITOR_REFRESH_AFTER);
+    const stale = parseIsoDuration(env('ReadinessPublisherLambdaFunction').READINESS_STALE_AFTER);
+
+    // Assess
+    expect(rate).not.toBeNull();
+    expect((refresh ?? Infinity) + Number(rate?.[1]) * 60).toBeLessThan(stale ?? 0);
   });
 
   it('limits IAM to the describe actions, PutEvents, its own table partition, the key, logs and the destination', () => {

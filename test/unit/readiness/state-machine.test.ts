@@ -27,7 +27,20 @@ const alarm: ResourceRef = {
   region: 'us-west-2',
   account: '111122223333',
 };
+const backup: ResourceRef = {
+  type: 'backup-resource',
+  id: 'arn:aws:dynamodb:us-west-2:111122223333:table/orders',
+  region: 'us-west-2',
+  account: '111122223333',
+};
+const launch: ResourceRef = {
+  type: 'drs-recovery-launch',
+  id: 's-1',
+  region: 'us-west-2',
+  account: '111122223333',
+};
 const policy: ReadinessPolicy = { ...DEFAULT_READINESS_POLICY, downgradeObservations: 2 };
+const DAY = 1_440;
 
 function observation(state: ReadinessState, minute: number, id = `sig-${state}-${minute}`): Observation {
   return {
@@ -277,13 +290,50 @@ describe('sweepResource', () => {
       resource: alarm,
       expected: 'READY',
     },
+    {
+      name: 'a DRS source server goes stale after 30 minutes (the default)',
+      state: 'READY',
+      age: 30.5,
+      resource: server,
+      expected: 'UNKNOWN',
+    },
+    {
+      name: 'a backup resource (weekly restore tests) stays READY after 2 days',
+      state: 'READY',
+      age: 2 * DAY,
+      resource: backup,
+      expected: 'READY',
+    },
+    {
+      name: 'a backup resource stays READY 8 days after its last test',
+      state: 'READY',
+      age: 8 * DAY,
+      resource: backup,
+      expected: 'READY',
+    },
+    {
+      name: 'a backup resource goes UNKNOWN after 9 days (a weekly test was missed)',
+      state: 'READY',
+      age: 9 * DAY,
+      resource: backup,
+      expected: 'UNKNOWN',
+      staleAfter: 8 * DAY,
+    },
+    {
+      name: 'a recovery launch result never goes stale (it stands until the next launch)',
+      state: 'READY',
+      age: 90 * DAY,
+      resource: launch,
+      expected: 'READY',
+    },
   ] as {
     name: string;
     state: ReadinessState;
     age: number;
     resource: ResourceRef;
     expected: ReadinessState;
-  }[])('$name', ({ state, age, resource, expected }) => {
+    staleAfter?: number;
+  }[])('$name', ({ state, age, resource, expected, staleAfter = 30 }) => {
     // Prepare
     const current = settled(state, 0, resource);
     // Act
@@ -293,10 +343,38 @@ describe('sweepResource', () => {
     expect(next.state).toBe(expected);
     if (expected === 'UNKNOWN') {
       expect(result.kind === 'updated' && result.announced).toEqual({ from: state, to: 'UNKNOWN' });
-      expect(next.since).toBe(at(30));
+      expect(next.since).toBe(at(staleAfter));
       expect(next.cause.signalType).toBe('Readiness Stale');
+      expect(next.cause.evidence.staleAfterSeconds).toBe(staleAfter * 60);
     }
   });
+
+  it.each([
+    {
+      name: 'a type without its own entry uses staleAfterSeconds',
+      resource: server,
+      age: 11,
+      expected: 'UNKNOWN',
+    },
+    { name: 'a type with its own entry uses it', resource: backup, age: 61, expected: 'UNKNOWN' },
+    { name: 'within its own entry it stays', resource: backup, age: 59, expected: 'READY' },
+    { name: 'null never goes stale', resource: alarm, age: 10 * DAY, expected: 'READY' },
+  ] as { name: string; resource: ResourceRef; age: number; expected: ReadinessState }[])(
+    'per-type staleness: $name',
+    ({ resource, age, expected }) => {
+      // Prepare
+      const custom: ReadinessPolicy = {
+        ...policy,
+        staleAfterSeconds: 600,
+        staleAfterSecondsByType: { 'backup-resource': 3_600, alarm: null },
+      };
+      const current = settled('READY', 0, resource);
+      // Act
+      const result = sweepResource(current, at(age), custom);
+      // Assess
+      expect(result.kind === 'updated' ? result.next.state : current.state).toBe(expected);
+    },
+  );
 
   it('counts a held pending downgrade as one more observation after the re-observation delay', () => {
     // Prepare: an alarm went into ALARM once (a one-shot event: no second signal will come)

@@ -143,6 +143,7 @@ describe('DRS adapter, as the replication monitor reads it', () => {
           defaultRpoSeconds: 900,
           backlogToleranceBytes: 0,
           concurrency: 10,
+          refreshAfterSeconds: 900,
         },
       },
     );

@@ -34,6 +34,7 @@ function finding(n: number, overrides: Partial<StoredFinding> = {}): StoredFindi
     reasonCode: 'within-rpo',
     readyToFailBack: false,
     since: '2026-11-22T12:00:00.000Z',
+    lastSignalledAt: '2026-11-22T12:15:00.000Z',
     ...overrides,
   };
 }
@@ -86,6 +87,32 @@ describe('DynamoDB monitor state (dynalite)', () => {
     const loaded = await store.load();
 
     expect(loaded.size).toBe(3_000);
+  });
+
+  it('reads an item stored before lastSignalledAt existed as last signalled when it changed (since)', async () => {
+    const { store, tableName } = await freshStore();
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          pk: { S: MONITOR_PARTITION },
+          sk: { S: `finding#${finding(1).key}` },
+          resourceType: { S: 'drs-source-server' },
+          resourceId: { S: finding(1).resourceId },
+          workload: { S: 'payments' },
+          state: { S: 'READY' },
+          reasonCode: { S: 'within-rpo' },
+          readyToFailBack: { BOOL: false },
+          since: { S: '2026-11-22T11:00:00.000Z' },
+        },
+      }),
+    );
+
+    const loaded = await store.load();
+
+    expect(loaded.get(finding(1).key)).toEqual(
+      finding(1, { since: '2026-11-22T11:00:00.000Z', lastSignalledAt: '2026-11-22T11:00:00.000Z' }),
+    );
   });
 
   it('ignores items of the partition that are not findings, and other partitions', async () => {

@@ -24,7 +24,7 @@ import {
 const T0 = new Date('2026-11-22T12:00:00Z');
 const minutesBefore = (minutes: number, at = T0) => new Date(at.getTime() - minutes * 60_000).toISOString();
 
-function world(options: { pageSize?: number; concurrency?: number } = {}) {
+function world(options: { pageSize?: number; concurrency?: number; refreshAfterSeconds?: number } = {}) {
   const drs = new PagedFakeDrs(options.pageSize ?? 100);
   const state = new MemoryMonitorState();
   const signals = new CapturingSignalPublisher();
@@ -43,6 +43,7 @@ function world(options: { pageSize?: number; concurrency?: number } = {}) {
       defaultRpoSeconds: 900,
       backlogToleranceBytes: 0,
       concurrency: options.concurrency ?? 10,
+      refreshAfterSeconds: options.refreshAfterSeconds ?? 900,
     },
   });
   let sweeps = 0;
@@ -116,6 +117,65 @@ describe('runReplicationMonitor: sweeps', () => {
     });
     expect(second.signals).toEqual([]);
     expect(second.outcome).toMatchObject({ signalsPublished: 0 });
+  });
+
+  it.each([
+    { name: 'within the refresh window: nothing', minutes: 10, refreshed: 0 },
+    { name: 'once the window has passed: every unchanged finding once', minutes: 15, refreshed: 3 },
+  ])('re-signals unchanged findings $name', async ({ minutes, refreshed }) => {
+    // Prepare: a failback-direction server (ready to fail back), a stalled one, and the DRS service
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = [
+      sourceServer(1, { replicationDirection: 'FAILBACK' }),
+      sourceServer(2, { dataReplicationState: 'STALLED', dataReplicationError: 'AGENT_NOT_SEEN' }),
+    ];
+    const first = await w.sweep();
+    const savesBefore = w.state.saves.length;
+
+    // Act
+    const later = await w.sweep(minutes);
+
+    // Assess: the same assessments, observed now; ready to fail back is not repeated
+    expect(later.outcome).toMatchObject({ signalsPublished: refreshed, refreshed, readyToFailBack: 0 });
+    const statusOf = (signals: Signal[]) =>
+      signals
+        .filter((signal) => signal.type === 'Replication Status Changed')
+        .map((signal) => [signal.detail.resource.id, signal.detail.assessment]);
+    expect(statusOf(later.signals)).toEqual(refreshed ? statusOf(first.signals) : []);
+    for (const signal of later.signals) {
+      expect(signal.detail.observedAt).toBe(new Date(T0.getTime() + minutes * 60_000).toISOString());
+      expect(signal.detail.evidence).toMatchObject({
+        refresh: true,
+        stateSince: T0.toISOString(),
+        previousState: null,
+      });
+      expect(signal.detail.summary).toContain(`(unchanged since ${T0.toISOString()})`);
+    }
+    expect(w.state.saves.slice(savesBefore)).toEqual([{ put: refreshed, delete: 0 }]);
+  });
+
+  it('refreshes on the change detection it already has: a changed finding is one change, and its window restarts', async () => {
+    // Prepare
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = [sourceServer(1)];
+    await w.sweep();
+    const server = w.drs.servers[0];
+    if (server) server.dataReplicationState = 'BACKLOG';
+
+    // Act
+    const changed = await w.sweep(10);
+    const within = await w.sweep(20);
+    const refreshed = await w.sweep(25);
+
+    // Assess: the DRS service (unchanged since 0) is refreshed at 20; the server (changed at 10) at 25
+    expect(typesAndIds(changed.signals)).toEqual([['Replication Status Changed', serverId(1), 'AT_RISK']]);
+    expect(changed.signals[0]?.detail.evidence).toMatchObject({ refresh: false, previousState: 'READY' });
+    expect(typesAndIds(within.signals)).toEqual([['Replication Status Changed', REGION, 'READY']]);
+    expect(typesAndIds(refreshed.signals)).toEqual([['Replication Status Changed', serverId(1), 'AT_RISK']]);
+    expect(w.state.items.get(`drs-source-server#${serverId(1)}`)).toMatchObject({
+      since: new Date(T0.getTime() + 10 * 60_000).toISOString(),
+      lastSignalledAt: new Date(T0.getTime() + 25 * 60_000).toISOString(),
+    });
   });
 
   it('publishes signals that parse as dr-autopilot signals, naming state, evidence and next step', async () => {
@@ -373,6 +433,7 @@ describe('runReplicationMonitor: the stalled-change event', () => {
       drsInitialized: true,
       state: 'NOT_READY',
       signalsPublished: 1,
+      refreshed: 0,
     });
     expect(typesAndIds(signals)).toEqual([['Replication Status Changed', serverId(1), 'NOT_READY']]);
     expect(w.drs.calls).toEqual({

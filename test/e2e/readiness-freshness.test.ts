@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  parseSignalEvent,
+  type ReadinessState,
+  SIGNAL_SOURCE,
+  type Signal,
+} from '../../events/dr-autopilot/signal.ts';
+import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
+import { readinessEnvSchema, readinessPolicyFrom } from '../../src/app/readiness-config.ts';
+import { runReplicationMonitor } from '../../src/app/replication-monitor.ts';
+import { resourceKey } from '../../src/domain/readiness.ts';
+import { CapturingSignalPublisher } from '../fakes/signals.ts';
+import { startDynalite } from '../helpers/dynalite.ts';
+import { manualClock, minute, readinessDeps, recordingNotifier } from '../helpers/readiness-fixtures.ts';
+import {
+  ACCOUNT,
+  CapturingMetrics,
+  MemoryMonitorState,
+  PagedFakeDrs,
+  REGION,
+  serverId,
+  sourceServer,
+} from '../unit/replication/fakes.ts';
+
+/**
+ * The integration of two capabilities built apart: the replication monitor signals a resource when its
+ * finding changes (and refreshes it every MONITOR_REFRESH_AFTER), the readiness publisher turns a resource
+ * UNKNOWN when its newest evidence is older than READINESS_STALE_AFTER. The real monitor use case (DRS
+ * faked in memory) runs its 5-minute sweeps over an unchanged, healthy server; every signal it emits goes,
+ * as EventBridge would deliver it, into the real readiness use case against dynalite, whose sweep runs at
+ * each step too. Both sides use their shipped defaults (PT15M and the publisher's own configuration).
+ */
+const REFRESH_AFTER_SECONDS = 15 * 60; // MONITOR_REFRESH_AFTER's default, PT15M
+const SWEEP_MINUTES = 5; // replicationMonitorSchedule and readinessSweepSchedule: rate(5 minutes)
+
+let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+beforeAll(async () => {
+  dynalite = await startDynalite();
+});
+afterAll(async () => {
+  await dynalite?.close();
+});
+
+/** A signal as the publisher receives it from the bus (schema-checked on the way, as the handler does). */
+function delivered(signal: Signal) {
+  return parseSignalEvent({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': signal.type,
+    source: SIGNAL_SOURCE,
+    account: ACCOUNT,
+    time: signal.detail.observedAt,
+    region: REGION,
+    resources: signal.detail.resource.arn ? [signal.detail.resource.arn] : [],
+    detail: signal.detail,
+  });
+}
+
+/** The monitor and the publisher on one simulated clock, minutes after T0. */
+async function pipeline(refreshAfterSeconds: number) {
+  const clock = manualClock(minute(0));
+  const notifier = recordingNotifier();
+  const { deps: readiness } = await readinessDeps(dynalite.client, {
+    clock,
+    notifier,
+    policy: readinessPolicyFrom(readinessEnvSchema.parse({})),
+  });
+  const drs = new PagedFakeDrs();
+  drs.servers = [sourceServer(1)];
+  const monitorState = new MemoryMonitorState();
+  const signals = new CapturingSignalPublisher();
+  let sweeps = 0;
+
+  return {
+    notifier,
+    /** One monitor sweep at `at` minutes; every signal it emits is delivered to the publisher. */
+    async monitorSweep(at: number): Promise<Signal[]> {
+      clock.set(minute(at));
+      // DRS keeps replicating: a fresh point-in-time snapshot a few minutes old, no lag, no backlog.
+      drs.snapshotAt(1, minute(at - 3).toISOString());
+      const before = signals.published.length;
+      await runReplicationMonitor(
+        { kind: 'schedule', id: `sweep-${++sweeps}`, account: ACCOUNT, region: REGION },
+        {
+          drs,
+          state: monitorState,
+          metrics: new CapturingMetrics(),
+          signals,
+          clock,
+          dryRun: false,
+          policy: {
+            account: ACCOUNT,
+            region: REGION,
+            defaultRpoSeconds: 900,
+            backlogToleranceBytes: 0,
+            concurrency: 10,
+            refreshAfterSeconds,
+          },
+        },
+      );
+      const emitted = signals.published.slice(before);
+      for (const signal of emitted) await applySignal(delivered(signal), readiness);
+      return emitted;
+    },
+    /** The publisher's sweep at `at` minutes; returns every resource's announced state. */
+    async readinessSweep(at: number): Promise<Record<string, ReadinessState>> {
+      clock.set(minute(at));
+      await sweepReadiness(readiness);
+      const states: Record<string, ReadinessState> = {};
+      for (const workload of await readiness.store.listWorkloads()) {
+        for (const { readiness: resource } of await readiness.store.listResources(workload.workload)) {
+          states[resourceKey(resource.resource)] = resource.state;
+        }
+      }
+      return states;
+    },
+  };
+}
+
+const SERVER = resourceKey({ type: 'drs-source-server', id: serverId(1) });
+const DRS_SERVICE = resourceKey({ type: 'drs-service', id: REGION });
+const minutes = (from: number, to: number) =>
+  Array.from({ length: (to - from) / SWEEP_MINUTES + 1 }, (_, index) => from + index * SWEEP_MINUTES);
+
+describe('readiness freshness: replication monitor → readiness publisher', () => {
+  it('keeps an unchanged healthy server READY through an hour of sweeps, and turns it UNKNOWN once the monitor stops', async () => {
+    // Prepare
+    const run = await pipeline(REFRESH_AFTER_SECONDS);
+    const statesWhileRunning: Record<number, Record<string, ReadinessState>> = {};
+    const signalsPerSweep: Record<number, number> = {};
+    const statesAfterStop: Record<number, ReadinessState | undefined> = {};
+
+    // Act: the monitor and the publisher sweep every 5 minutes for an hour...
+    for (const at of minutes(0, 60)) {
+      signalsPerSweep[at] = (await run.monitorSweep(at)).length;
+      statesWhileRunning[at] = await run.readinessSweep(at);
+    }
+    // ...then the monitor stops (its last signal was at minute 60) and only the publisher sweeps.
+    for (const at of minutes(65, 100)) statesAfterStop[at] = (await run.readinessSweep(at))[SERVER];
+
+    // Assess: READY at every step, the server and the DRS service alike
+    for (const at of minutes(0, 60)) {
+      expect({ at, states: statesWhileRunning[at] }).toEqual({
+        at,
+        states: { [SERVER]: 'READY', [DRS_SERVICE]: 'READY' },
+      });
+    }
+    // Assess: signal on change (the first sweep), then one refresh per resource every 15 minutes, no more
+    expect(signalsPerSweep).toEqual({
+      0: 2,
+      5: 0,
+      10: 0,
+      15: 2,
+      20: 0,
+      25: 0,
+      30: 2,
+      35: 0,
+      40: 0,
+      45: 2,
+      50: 0,
+      55: 0,
+      60: 2,
+    });
+    // Assess: a stopped monitor is noticed: UNKNOWN once its last evidence is more than 30 minutes old
+    expect(statesAfterStop).toEqual({
+      65: 'READY',
+      70: 'READY',
+      75: 'READY',
+      80: 'READY',
+      85: 'READY',
+      90: 'READY',
+      95: 'UNKNOWN',
+      100: 'UNKNOWN',
+    });
+    expect(run.notifier.sent.map((message) => message.subject.split(':')[0])).toEqual([
+      '[READY] test/default',
+      '[READY] test/payments',
+      '[UNKNOWN] test/default',
+      '[UNKNOWN] test/payments',
+    ]);
+  });
+
+  it('shows the defect the refresh fixes: signalling only on change, the same server goes UNKNOWN at minute 35', async () => {
+    // Prepare: the monitor as it was before MONITOR_REFRESH_AFTER (never re-signals an unchanged finding)
+    const run = await pipeline(Number.POSITIVE_INFINITY);
+    const states: Record<number, ReadinessState | undefined> = {};
+
+    // Act
+    for (const at of minutes(0, 40)) {
+      await run.monitorSweep(at);
+      states[at] = (await run.readinessSweep(at))[SERVER];
+    }
+
+    // Assess
+    expect(states).toEqual({
+      0: 'READY',
+      5: 'READY',
+      10: 'READY',
+      15: 'READY',
+      20: 'READY',
+      25: 'READY',
+      30: 'READY',
+      35: 'UNKNOWN',
+      40: 'UNKNOWN',
+    });
+  });
+});
