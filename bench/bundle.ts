@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
+import { loadDeployment, packageForSimulator, readTemplate } from '../sim/template.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
@@ -64,7 +65,7 @@ function coldImportMs(
     } catch (error) {
       const stderr = String((error as { stderr?: string }).stderr ?? '')
         .split('\n')
-        .filter((line) => /Error/.test(line))
+        .filter((line) => line.length < 400 && /Error/.test(line))
         .slice(0, 3)
         .join(' | ');
       throw new Error(`importing ${file} failed: ${stderr.slice(0, 500)}`);
@@ -95,8 +96,14 @@ const FUNCTION_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-/** Bundle size and cold-import time of each function beside the minimal middy + Logger baseline. */
+/**
+ * Bundle size and cold-import time of each function beside the minimal middy + Logger baseline. Each function
+ * is imported with the environment its packaged template gives it (resolved as the simulator resolves it).
+ */
 export async function runBundleBench(functions: string[], runs = 15): Promise<Record<string, unknown>> {
+  const deployment = loadDeployment(readTemplate(await packageForSimulator()));
+  const environmentOf = (name: string) =>
+    deployment.functions.find((fn) => fn.handler === `functions/${name}.handler`)?.environment ?? {};
   const outDir = mkdtempSync(join(tmpdir(), 'dr-autopilot-bench-'));
   const baselineFile = await bundle('bench/fixtures/minimal-handler.ts', outDir, 'baseline');
   const baselineBytes = statSync(baselineFile).size;
@@ -107,7 +114,7 @@ export async function runBundleBench(functions: string[], runs = 15): Promise<Re
   for (const name of functions) {
     const file = await bundle(`functions/${name}.ts`, outDir, name);
     const bytes = statSync(file).size;
-    const imported = coldImportMs(file, FUNCTION_ENV, runs);
+    const imported = coldImportMs(file, { ...FUNCTION_ENV, ...environmentOf(name) }, runs);
     results[name] = {
       bytes,
       coldImportMs: imported,

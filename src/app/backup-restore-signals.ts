@@ -1,7 +1,7 @@
 import { parseArn } from '../../events/backup/arn.ts';
 import { createSignal, type Signal, type SignalInput } from '../../events/dr-autopilot/signal.ts';
 
-/** Runbook anchors (docs/backup-restore.md). */
+/** Runbook anchors (README: Backups that provably restore in the DR Region). */
 export const RESTORE_RUNBOOK = {
   failed: 'runbook-restore-failed',
   settings: 'runbook-restore-settings',

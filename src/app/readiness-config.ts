@@ -26,7 +26,7 @@ export const readinessEnvSchema = z.object({
   READINESS_REOBSERVE_AFTER: duration('PT5M'),
   READINESS_HISTORY_RETENTION: duration('P90D'),
   /** Where the runbook sections live (`<url>#runbook-…`). */
-  RUNBOOK_URL: z.string().trim().min(1).default('README.md'),
+  RUNBOOK_URL: z.string().trim().min(1).default('docs/runbook.md'),
 });
 export type ReadinessEnv = z.infer<typeof readinessEnvSchema>;
 

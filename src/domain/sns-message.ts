@@ -33,7 +33,7 @@ export interface MessageContext {
   /** The deployment's stage (`prod`), shown as `prod/<workload>`. */
   stage: string;
   region: string;
-  /** Where the runbook sections live; the anchor is appended (`README.md#runbook-…`). */
+  /** Where the runbook sections live; the anchor is appended (`docs/runbook.md#runbook-…`). */
   runbookUrl: string;
 }
 

@@ -151,7 +151,7 @@ export async function readinessDeps(
     notifier,
     clock,
     policy: { ...DEFAULT_READINESS_POLICY, ...options.policy },
-    messages: { stage: 'test', region: 'us-west-2', runbookUrl: 'README.md' },
+    messages: { stage: 'test', region: 'us-west-2', runbookUrl: 'docs/runbook.md' },
   };
   return { deps, tableName };
 }
