@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   createSignal,
   parseSignalEvent,
@@ -11,6 +9,7 @@ import {
   SIGNAL_TYPES,
   type SignalEvent,
 } from '../events/dr-autopilot/signal.ts';
+import { createReadinessTable, startDynaliteServer } from '../sim/dynamo.ts';
 import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
 import { applySignal, type ReadinessDeps } from '../src/app/readiness.ts';
 import { DEFAULT_READINESS_POLICY } from '../src/domain/readiness.ts';
@@ -87,10 +86,9 @@ async function scenario(
   name: string,
   options: { signals: number; workloads: number; resources: number; concurrency: number; seed: number },
 ) {
-  const server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const server = await startDynaliteServer();
   const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     region: 'us-west-2',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
@@ -110,20 +108,7 @@ async function scenario(
     { step: 'initialize', name: 'countRequests' },
   );
   const tableName = 'readiness-bench';
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createReadinessTable(client, tableName);
   for (const key of Object.keys(byCommand)) delete byCommand[key];
   let notifications = 0;
   const clock = () => new Date();
@@ -144,7 +129,7 @@ async function scenario(
   await pool(events, options.concurrency, (event) => applySignal(event, deps));
   const seconds = (performance.now() - started) / 1000;
   client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
   const requests = Object.values(byCommand).reduce((sum, count) => sum + count, 0);
   return {
     scenario: name,

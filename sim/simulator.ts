@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import {
   type AttributeDefinition,
   BatchWriteItemCommand,
@@ -10,10 +9,10 @@ import {
   ListTablesCommand,
   type LocalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { BackupSim, type RestoreMaterializer } from './backup.ts';
 import { installSimClock, resetClock } from './clock.ts';
 import { DrsSim } from './drs.ts';
+import { startDynaliteServer } from './dynamo.ts';
 import { EventBridgeSim } from './eventbridge.ts';
 import { type SimHandler, type SimServer, startHttpServer } from './http.ts';
 import { LambdaSim } from './lambda.ts';
@@ -87,15 +86,9 @@ export class Simulator {
     });
     const sns = new SnsSim(world, new Set(deployment.topics.map((topic) => topic.arn)));
 
-    const database = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await new Promise<void>((resolve) => database.listen(0, '127.0.0.1', () => resolve()));
-    closers.push(
-      () =>
-        new Promise<void>((resolve, reject) =>
-          database.close((error?: Error) => (error ? reject(error) : resolve())),
-        ),
-    );
-    const dynamodbUrl = `http://127.0.0.1:${(database.address() as AddressInfo).port}`;
+    const database = await startDynaliteServer();
+    closers.push(database.close);
+    const dynamodbUrl = database.endpoint;
 
     const endpoints = {
       drs: (await serve((request) => drs.handle(request))).url,

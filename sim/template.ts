@@ -123,6 +123,39 @@ function inputsDigest(): string {
 }
 
 /**
+ * Runs the real `osls package` (offline, no credentials: no telemetry, no notifications, no AWS profile) for a
+ * stage deployed in `recoveryRegion`, into `packageDir`. The simulator and the tests' global setup both use it.
+ */
+export async function oslsPackage(options: {
+  stage: string;
+  primaryRegion: string;
+  recoveryRegion: string;
+  packageDir: string;
+}): Promise<void> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  delete env.AWS_PROFILE;
+  await promisify(execFile)(
+    join(ROOT, 'node_modules/.bin/osls'),
+    [
+      'package',
+      '--stage',
+      options.stage,
+      '--region',
+      options.recoveryRegion,
+      '--package',
+      options.packageDir,
+      `--param=primaryRegion=${options.primaryRegion}`,
+      `--param=recoveryRegion=${options.recoveryRegion}`,
+    ],
+    { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
+  );
+}
+
+/**
  * Packages the service for the simulated recovery-Region deployment into a folder under the OS temp directory (reused while
  * serverless.yml, infra/ and the rule patterns are unchanged) and returns the template's path.
  */
@@ -135,27 +168,12 @@ export async function packageForSimulator(options: { force?: boolean; log?: (lin
   }
   options.log?.('packaging serverless.yml with osls (offline) for the simulated deployment…');
   mkdirSync(SIM_PACKAGE_DIR, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-  delete env.AWS_PROFILE;
-  await promisify(execFile)(
-    join(ROOT, 'node_modules/.bin/osls'),
-    [
-      'package',
-      '--stage',
-      SIM_STAGE,
-      '--region',
-      SIM_RECOVERY_REGION,
-      '--package',
-      SIM_PACKAGE_DIR,
-      `--param=primaryRegion=${SIM_PRIMARY_REGION}`,
-      `--param=recoveryRegion=${SIM_RECOVERY_REGION}`,
-    ],
-    { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
-  );
+  await oslsPackage({
+    stage: SIM_STAGE,
+    primaryRegion: SIM_PRIMARY_REGION,
+    recoveryRegion: SIM_RECOVERY_REGION,
+    packageDir: SIM_PACKAGE_DIR,
+  });
   writeFileSync(stampPath, `${digest}\n`);
   return templatePath;
 }

@@ -14,12 +14,23 @@ import type {
   DrsJob,
   DrsReader,
   DrsRecoveryInstance,
+  DrsReplicatedDisk,
   DrsReplicationControl,
   DrsSourceServer,
 } from '../ports/drs.ts';
 
 /** DescribeSourceServers / DescribeRecoveryInstances page size: large pages keep a 3,000-server sweep at ~30 calls. */
 const PAGE_SIZE = 100;
+
+/** The replicated disks of a source server or recovery instance (both report them in `dataReplicationInfo`). */
+function replicatedDisksOf(
+  disks: { deviceName?: string | undefined; backloggedStorageBytes?: number | undefined }[] | undefined,
+): DrsReplicatedDisk[] {
+  return (disks ?? []).map((disk) => ({
+    deviceName: disk.deviceName,
+    backloggedStorageBytes: disk.backloggedStorageBytes,
+  }));
+}
 
 export function toSourceServer(server: SourceServer): DrsSourceServer {
   const replication = server.dataReplicationInfo;
@@ -34,10 +45,7 @@ export function toSourceServer(server: SourceServer): DrsSourceServer {
     recoveryInstanceId: server.recoveryInstanceId,
     dataReplicationState: replication?.dataReplicationState,
     lagDuration: replication?.lagDuration,
-    replicatedDisks: (replication?.replicatedDisks ?? []).map((disk) => ({
-      deviceName: disk.deviceName,
-      backloggedStorageBytes: disk.backloggedStorageBytes,
-    })),
+    replicatedDisks: replicatedDisksOf(replication?.replicatedDisks),
     dataReplicationError: replication?.dataReplicationError?.error,
     hostname: server.sourceProperties?.identificationHints?.hostname,
     lastLaunchType: server.lifeCycle?.lastLaunch?.initiated?.type,
@@ -60,10 +68,7 @@ export function toRecoveryInstance(instance: RecoveryInstance): DrsRecoveryInsta
     ec2InstanceState: instance.ec2InstanceState,
     dataReplicationState: replication?.dataReplicationState,
     lagDuration: replication?.lagDuration,
-    replicatedDisks: (replication?.replicatedDisks ?? []).map((disk) => ({
-      deviceName: disk.deviceName,
-      backloggedStorageBytes: disk.backloggedStorageBytes,
-    })),
+    replicatedDisks: replicatedDisksOf(replication?.replicatedDisks),
     dataReplicationError: replication?.dataReplicationError?.error,
     failbackState: instance.failback?.state,
     pointInTimeSnapshotDateTime: instance.pointInTimeSnapshotDateTime,

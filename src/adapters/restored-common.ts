@@ -1,3 +1,6 @@
+import type { RestorableType } from '../domain/restore-settings.ts';
+import type { RestoredResource } from '../ports/restored-resources.ts';
+
 /** Helpers shared by the restored-resource adapters. */
 
 /** Whether an SDK error is one of the service's "not found" errors (by name, as the SDK sets it). */
@@ -22,4 +25,39 @@ export function tagMap(tags: { Key?: string | undefined; Value?: string | undefi
 
 export function tagList(tags: Record<string, string>): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** What `inspect` reports before (or without) finding the resource: it does not exist, nothing is known. */
+export function absentResource(type: RestorableType, arn: string, id: string): RestoredResource {
+  return { type, arn, id, exists: false, tags: {}, facts: {}, related: [] };
+}
+
+/** Runs a describe call; `undefined` when the service answers with one of its "not found" errors. */
+export async function unlessNotFound<T>(
+  describe: () => Promise<T>,
+  notFound: readonly string[],
+): Promise<T | undefined> {
+  try {
+    return await describe();
+  } catch (error) {
+    if (isNotFound(error, notFound)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Runs one cleanup step: `done` once it went through (or the resource is already gone: a "not found" error),
+ * `waiting` on one of the `busy` errors (the resource cannot be deleted yet), what the step returns otherwise.
+ */
+export async function deleteStep(
+  remove: () => Promise<'done' | 'waiting' | undefined>,
+  errors: { notFound: readonly string[]; busy?: readonly string[] },
+): Promise<'done' | 'waiting'> {
+  try {
+    return (await remove()) ?? 'done';
+  } catch (error) {
+    if (isNotFound(error, errors.notFound)) return 'done';
+    if (error instanceof Error && errors.busy?.includes(error.name)) return 'waiting';
+    throw error;
+  }
 }

@@ -4,12 +4,18 @@ import {
   type DynamoDBClient,
   ListTagsOfResourceCommand,
   ScanCommand,
-  type TableDescription,
   TagResourceCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { RestoredResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
-import { idFromResourceArn, isNotFound, tagList, tagMap } from './restored-common.ts';
+import type { RestoredResourceHandler } from '../ports/restored-resources.ts';
+import {
+  absentResource,
+  deleteStep,
+  idFromResourceArn,
+  tagList,
+  tagMap,
+  unlessNotFound,
+} from './restored-common.ts';
 
 const NOT_FOUND = ['ResourceNotFoundException'];
 /** Items read back to prove the restored table holds readable data (a COUNT scan of at most this many). */
@@ -20,22 +26,11 @@ export function createRestoredDynamoDbHandler(client: DynamoDBClient): RestoredR
   return {
     async inspect(arn) {
       const name = idFromResourceArn(arn);
-      const base: RestoredResource = {
-        type: 'DynamoDB',
-        arn,
-        id: name,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
-      let table: TableDescription | undefined;
-      try {
-        ({ Table: table } = await client.send(new DescribeTableCommand({ TableName: name })));
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return base;
-        throw error;
-      }
+      const base = absentResource('DynamoDB', arn, name);
+      const table = await unlessNotFound(
+        async () => (await client.send(new DescribeTableCommand({ TableName: name }))).Table,
+        NOT_FOUND,
+      );
       if (!table) return base;
       const { Tags } = await client.send(
         new ListTagsOfResourceCommand({ ResourceArn: table.TableArn ?? arn }),
@@ -65,18 +60,18 @@ export function createRestoredDynamoDbHandler(client: DynamoDBClient): RestoredR
     async tag(resource, _targets, tags) {
       await client.send(new TagResourceCommand({ ResourceArn: resource.arn, Tags: tagList(tags) }));
     },
-    async delete(step, resource) {
-      try {
-        if (resource.facts.deletionProtection === true) {
-          await client.send(new UpdateTableCommand({ TableName: step.id, DeletionProtectionEnabled: false }));
-        }
-        await client.send(new DeleteTableCommand({ TableName: step.id }));
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return 'done';
-        if (error instanceof Error && error.name === 'ResourceInUseException') return 'waiting';
-        throw error;
-      }
-      return 'done';
-    },
+    delete: (step, resource) =>
+      deleteStep(
+        async () => {
+          if (resource.facts.deletionProtection === true) {
+            await client.send(
+              new UpdateTableCommand({ TableName: step.id, DeletionProtectionEnabled: false }),
+            );
+          }
+          await client.send(new DeleteTableCommand({ TableName: step.id }));
+          return 'done';
+        },
+        { notFound: NOT_FOUND, busy: ['ResourceInUseException'] },
+      ),
   };
 }

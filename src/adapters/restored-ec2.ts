@@ -9,16 +9,19 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   type EC2Client,
-  type Instance,
   TerminateInstancesCommand,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import type {
-  RelatedResource,
-  RestoredResource,
-  RestoredResourceHandler,
-} from '../ports/restored-resources.ts';
-import { idFromResourceArn, isNotFound, tagList, tagMap } from './restored-common.ts';
+import type { RelatedResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
+import {
+  absentResource,
+  deleteStep,
+  idFromResourceArn,
+  isNotFound,
+  tagList,
+  tagMap,
+  unlessNotFound,
+} from './restored-common.ts';
 
 const VOLUME_NOT_FOUND = ['InvalidVolume.NotFound'];
 const INSTANCE_NOT_FOUND = ['InvalidInstanceID.NotFound'];
@@ -45,14 +48,13 @@ async function deleteVolume(client: EC2Client, id: string): Promise<'done' | 'wa
   const [volume] = await describeVolumes(client, [id]);
   if (!volume || volume.State === 'deleting' || volume.State === 'deleted') return 'done';
   if (volume.State === 'in-use') return 'waiting';
-  try {
-    await client.send(new DeleteVolumeCommand({ VolumeId: id }));
-  } catch (error) {
-    if (isNotFound(error, VOLUME_NOT_FOUND)) return 'done';
-    if (error instanceof Error && error.name === 'VolumeInUse') return 'waiting';
-    throw error;
-  }
-  return 'done';
+  return deleteStep(
+    async () => {
+      await client.send(new DeleteVolumeCommand({ VolumeId: id }));
+      return 'done';
+    },
+    { notFound: VOLUME_NOT_FOUND, busy: ['VolumeInUse'] },
+  );
 }
 
 async function createTags(client: EC2Client, ids: string[], tags: Record<string, string>): Promise<void> {
@@ -65,15 +67,7 @@ export function createRestoredEbsHandler(client: EC2Client): RestoredResourceHan
     async inspect(arn) {
       const id = idFromResourceArn(arn);
       const [volume] = await describeVolumes(client, [id]);
-      const base: RestoredResource = {
-        type: 'EBS',
-        arn,
-        id,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
+      const base = absentResource('EBS', arn, id);
       if (!volume || volume.State === 'deleted') return base;
       return {
         ...base,
@@ -102,23 +96,11 @@ export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHan
   return {
     async inspect(arn) {
       const id = idFromResourceArn(arn);
-      const base: RestoredResource = {
-        type: 'EC2',
-        arn,
-        id,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
-      let instance: Instance | undefined;
-      try {
+      const base = absentResource('EC2', arn, id);
+      const instance = await unlessNotFound(async () => {
         const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-        instance = Reservations.flatMap((reservation) => reservation.Instances ?? [])[0];
-      } catch (error) {
-        if (isNotFound(error, INSTANCE_NOT_FOUND)) return base;
-        throw error;
-      }
+        return Reservations.flatMap((reservation) => reservation.Instances ?? [])[0];
+      }, INSTANCE_NOT_FOUND);
       if (!instance) return base;
       const { InstanceStatuses = [] } = await client.send(
         new DescribeInstanceStatusCommand({ InstanceIds: [id], IncludeAllInstances: true }),
@@ -199,30 +181,30 @@ export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHan
         targets.map((target) => target.id),
         tags,
       ),
-    async delete(step) {
-      try {
-        switch (step.kind) {
-          case 'main':
-            await client.send(new TerminateInstancesCommand({ InstanceIds: [step.id] }));
-            return 'done';
-          case 'ec2-image':
-            await client.send(new DeregisterImageCommand({ ImageId: step.id }));
-            return 'done';
-          case 'ebs-snapshot':
-            await client.send(new DeleteSnapshotCommand({ SnapshotId: step.id }));
-            return 'done';
-          case 'ebs-volume':
-            return await deleteVolume(client, step.id);
-          default:
-            throw new Error(`an EC2 restore has no ${step.kind} to delete`);
-        }
-      } catch (error) {
-        if (isNotFound(error, [...INSTANCE_NOT_FOUND, ...IMAGE_NOT_FOUND, ...SNAPSHOT_NOT_FOUND]))
-          return 'done';
-        // A snapshot is in use until its AMI is deregistered: the next sweep deletes it.
-        if (error instanceof Error && error.name === 'InvalidSnapshot.InUse') return 'waiting';
-        throw error;
-      }
-    },
+    delete: (step) =>
+      deleteStep(
+        async () => {
+          switch (step.kind) {
+            case 'main':
+              await client.send(new TerminateInstancesCommand({ InstanceIds: [step.id] }));
+              return 'done';
+            case 'ec2-image':
+              await client.send(new DeregisterImageCommand({ ImageId: step.id }));
+              return 'done';
+            case 'ebs-snapshot':
+              await client.send(new DeleteSnapshotCommand({ SnapshotId: step.id }));
+              return 'done';
+            case 'ebs-volume':
+              return await deleteVolume(client, step.id);
+            default:
+              throw new Error(`an EC2 restore has no ${step.kind} to delete`);
+          }
+        },
+        {
+          notFound: [...INSTANCE_NOT_FOUND, ...IMAGE_NOT_FOUND, ...SNAPSHOT_NOT_FOUND],
+          // A snapshot is in use until its AMI is deregistered: the next sweep deletes it.
+          busy: ['InvalidSnapshot.InUse'],
+        },
+      ),
   };
 }

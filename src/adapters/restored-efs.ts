@@ -4,11 +4,17 @@ import {
   DescribeFileSystemsCommand,
   DescribeMountTargetsCommand,
   type EFSClient,
-  type FileSystemDescription,
   TagResourceCommand,
 } from '@aws-sdk/client-efs';
-import type { RestoredResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
-import { idFromResourceArn, isNotFound, tagList, tagMap } from './restored-common.ts';
+import type { RestoredResourceHandler } from '../ports/restored-resources.ts';
+import {
+  absentResource,
+  deleteStep,
+  idFromResourceArn,
+  tagList,
+  tagMap,
+  unlessNotFound,
+} from './restored-common.ts';
 
 const NOT_FOUND = ['FileSystemNotFound'];
 
@@ -17,23 +23,12 @@ export function createRestoredEfsHandler(client: EFSClient): RestoredResourceHan
   return {
     async inspect(arn) {
       const id = idFromResourceArn(arn);
-      const base: RestoredResource = {
-        type: 'EFS',
-        arn,
-        id,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
-      let fileSystem: FileSystemDescription | undefined;
-      try {
-        const { FileSystems } = await client.send(new DescribeFileSystemsCommand({ FileSystemId: id }));
-        fileSystem = FileSystems?.[0];
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return base;
-        throw error;
-      }
+      const base = absentResource('EFS', arn, id);
+      const fileSystem = await unlessNotFound(
+        async () =>
+          (await client.send(new DescribeFileSystemsCommand({ FileSystemId: id }))).FileSystems?.[0],
+        NOT_FOUND,
+      );
       if (!fileSystem || fileSystem.LifeCycleState === 'deleted') return base;
       return {
         ...base,
@@ -53,26 +48,24 @@ export function createRestoredEfsHandler(client: EFSClient): RestoredResourceHan
     async tag(resource, _targets, tags) {
       await client.send(new TagResourceCommand({ ResourceId: resource.id, Tags: tagList(tags) }));
     },
-    async delete(step) {
-      try {
-        const { MountTargets = [] } = await client.send(
-          new DescribeMountTargetsCommand({ FileSystemId: step.id }),
-        );
-        if (MountTargets.length > 0) {
-          for (const target of MountTargets) {
-            if (target.MountTargetId && target.LifeCycleState !== 'deleting') {
-              await client.send(new DeleteMountTargetCommand({ MountTargetId: target.MountTargetId }));
+    delete: (step) =>
+      deleteStep(
+        async () => {
+          const { MountTargets = [] } = await client.send(
+            new DescribeMountTargetsCommand({ FileSystemId: step.id }),
+          );
+          if (MountTargets.length > 0) {
+            for (const target of MountTargets) {
+              if (target.MountTargetId && target.LifeCycleState !== 'deleting') {
+                await client.send(new DeleteMountTargetCommand({ MountTargetId: target.MountTargetId }));
+              }
             }
+            return 'waiting';
           }
-          return 'waiting';
-        }
-        await client.send(new DeleteFileSystemCommand({ FileSystemId: step.id }));
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return 'done';
-        if (error instanceof Error && error.name === 'FileSystemInUse') return 'waiting';
-        throw error;
-      }
-      return 'done';
-    },
+          await client.send(new DeleteFileSystemCommand({ FileSystemId: step.id }));
+          return 'done';
+        },
+        { notFound: NOT_FOUND, busy: ['FileSystemInUse'] },
+      ),
   };
 }

@@ -1,7 +1,6 @@
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
-  type DBCluster,
   type DBInstance,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
@@ -11,26 +10,27 @@ import {
   ModifyDBInstanceCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import type {
-  RelatedResource,
-  RestoredResource,
-  RestoredResourceHandler,
-} from '../ports/restored-resources.ts';
-import { idFromResourceArn, isNotFound, tagList, tagMap } from './restored-common.ts';
+import type { RelatedResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
+import {
+  absentResource,
+  deleteStep,
+  idFromResourceArn,
+  tagList,
+  tagMap,
+  unlessNotFound,
+} from './restored-common.ts';
 
 const INSTANCE_NOT_FOUND = ['DBInstanceNotFoundFault', 'DBInstanceNotFound'];
 const CLUSTER_NOT_FOUND = ['DBClusterNotFoundFault', 'DBClusterNotFound'];
 /** The default class of the DB instance created to validate an Aurora cluster (`validationInstanceClass`). */
 export const DEFAULT_VALIDATION_INSTANCE_CLASS = 'db.t4g.medium';
 
-async function describeInstance(client: RDSClient, id: string): Promise<DBInstance | undefined> {
-  try {
-    const { DBInstances } = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
-    return DBInstances?.[0];
-  } catch (error) {
-    if (isNotFound(error, INSTANCE_NOT_FOUND)) return undefined;
-    throw error;
-  }
+function describeInstance(client: RDSClient, id: string): Promise<DBInstance | undefined> {
+  return unlessNotFound(
+    async () =>
+      (await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0],
+    INSTANCE_NOT_FOUND,
+  );
 }
 
 async function deleteInstance(client: RDSClient, id: string): Promise<'done' | 'waiting'> {
@@ -45,20 +45,19 @@ async function deleteInstance(client: RDSClient, id: string): Promise<'done' | '
       }),
     );
   }
-  try {
-    await client.send(
-      new DeleteDBInstanceCommand({
-        DBInstanceIdentifier: id,
-        SkipFinalSnapshot: true,
-        DeleteAutomatedBackups: true,
-      }),
-    );
-  } catch (error) {
-    if (isNotFound(error, INSTANCE_NOT_FOUND)) return 'done';
-    if (error instanceof Error && error.name === 'InvalidDBInstanceStateFault') return 'waiting';
-    throw error;
-  }
-  return 'done';
+  return deleteStep(
+    async () => {
+      await client.send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          SkipFinalSnapshot: true,
+          DeleteAutomatedBackups: true,
+        }),
+      );
+      return 'done';
+    },
+    { notFound: INSTANCE_NOT_FOUND, busy: ['InvalidDBInstanceStateFault'] },
+  );
 }
 
 /** A restored RDS DB instance: available. */
@@ -67,15 +66,7 @@ export function createRestoredRdsHandler(client: RDSClient): RestoredResourceHan
     async inspect(arn) {
       const id = idFromResourceArn(arn);
       const instance = await describeInstance(client, id);
-      const base: RestoredResource = {
-        type: 'RDS',
-        arn,
-        id,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
+      const base = absentResource('RDS', arn, id);
       if (!instance) return base;
       return {
         ...base,
@@ -103,23 +94,12 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
   return {
     async inspect(arn) {
       const id = idFromResourceArn(arn);
-      const base: RestoredResource = {
-        type: 'Aurora',
-        arn,
-        id,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
-      let cluster: DBCluster | undefined;
-      try {
-        const { DBClusters } = await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }));
-        cluster = DBClusters?.[0];
-      } catch (error) {
-        if (isNotFound(error, CLUSTER_NOT_FOUND)) return base;
-        throw error;
-      }
+      const base = absentResource('Aurora', arn, id);
+      const cluster = await unlessNotFound(
+        async () =>
+          (await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: id }))).DBClusters?.[0],
+        CLUSTER_NOT_FOUND,
+      );
       if (!cluster) return base;
       const { DBInstances = [] } = await client.send(
         new DescribeDBInstancesCommand({
@@ -186,16 +166,15 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
           }),
         );
       }
-      try {
-        await client.send(
-          new DeleteDBClusterCommand({ DBClusterIdentifier: step.id, SkipFinalSnapshot: true }),
-        );
-      } catch (error) {
-        if (isNotFound(error, CLUSTER_NOT_FOUND)) return 'done';
-        if (error instanceof Error && error.name === 'InvalidDBClusterStateFault') return 'waiting';
-        throw error;
-      }
-      return 'done';
+      return deleteStep(
+        async () => {
+          await client.send(
+            new DeleteDBClusterCommand({ DBClusterIdentifier: step.id, SkipFinalSnapshot: true }),
+          );
+          return 'done';
+        },
+        { notFound: CLUSTER_NOT_FOUND, busy: ['InvalidDBClusterStateFault'] },
+      );
     },
   };
 }

@@ -8,8 +8,15 @@ import {
   PutBucketTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { RestoredResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
-import { isNotFound, tagList, tagMap } from './restored-common.ts';
+import type { RestoredResourceHandler } from '../ports/restored-resources.ts';
+import {
+  absentResource,
+  deleteStep,
+  isNotFound,
+  tagList,
+  tagMap,
+  unlessNotFound,
+} from './restored-common.ts';
 
 const NOT_FOUND = ['NotFound', 'NoSuchBucket'];
 const SAMPLE = 10;
@@ -25,21 +32,12 @@ export function createRestoredS3Handler(client: S3Client): RestoredResourceHandl
   return {
     async inspect(arn) {
       const bucket = bucketOf(arn);
-      const base: RestoredResource = {
-        type: 'S3',
-        arn,
-        id: bucket,
-        exists: false,
-        tags: {},
-        facts: {},
-        related: [],
-      };
-      try {
-        await client.send(new HeadBucketCommand({ Bucket: bucket }));
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return base;
-        throw error;
-      }
+      const base = absentResource('S3', arn, bucket);
+      const head = await unlessNotFound(
+        () => client.send(new HeadBucketCommand({ Bucket: bucket })),
+        NOT_FOUND,
+      );
+      if (!head) return base;
       let tags: Record<string, string> = {};
       try {
         tags = tagMap((await client.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet);
@@ -65,33 +63,32 @@ export function createRestoredS3Handler(client: S3Client): RestoredResourceHandl
         }),
       );
     },
-    async delete(step) {
-      try {
-        for (let page = 0; page < PAGES_PER_CALL; page++) {
-          const listing = await client.send(
-            new ListObjectVersionsCommand({ Bucket: step.id, MaxKeys: 1000 }),
-          );
-          const objects = [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])].flatMap((item) =>
-            item.Key ? [{ Key: item.Key, VersionId: item.VersionId }] : [],
-          );
-          if (objects.length === 0) {
-            await client.send(new DeleteBucketCommand({ Bucket: step.id }));
-            return 'done';
-          }
-          const { Errors = [] } = await client.send(
-            new DeleteObjectsCommand({ Bucket: step.id, Delete: { Objects: objects, Quiet: true } }),
-          );
-          if (Errors.length > 0) {
-            throw new Error(
-              `could not delete ${Errors.length} object(s) of ${step.id}: ${Errors[0]?.Code ?? ''}`,
+    delete: (step) =>
+      deleteStep(
+        async () => {
+          for (let page = 0; page < PAGES_PER_CALL; page++) {
+            const listing = await client.send(
+              new ListObjectVersionsCommand({ Bucket: step.id, MaxKeys: 1000 }),
             );
+            const objects = [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])].flatMap((item) =>
+              item.Key ? [{ Key: item.Key, VersionId: item.VersionId }] : [],
+            );
+            if (objects.length === 0) {
+              await client.send(new DeleteBucketCommand({ Bucket: step.id }));
+              return 'done';
+            }
+            const { Errors = [] } = await client.send(
+              new DeleteObjectsCommand({ Bucket: step.id, Delete: { Objects: objects, Quiet: true } }),
+            );
+            if (Errors.length > 0) {
+              throw new Error(
+                `could not delete ${Errors.length} object(s) of ${step.id}: ${Errors[0]?.Code ?? ''}`,
+              );
+            }
           }
-        }
-        return 'waiting';
-      } catch (error) {
-        if (isNotFound(error, NOT_FOUND)) return 'done';
-        throw error;
-      }
-    },
+          return 'waiting';
+        },
+        { notFound: NOT_FOUND },
+      ),
   };
 }

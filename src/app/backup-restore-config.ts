@@ -1,10 +1,22 @@
+import { BackupClient } from '@aws-sdk/client-backup';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { createBackupAdapter } from '../adapters/backup.ts';
+import { createRestoreRecords } from '../adapters/backup-restore-records.ts';
+import { createEventBridgeSignalPublisher } from '../adapters/eventbridge-signals.ts';
 import {
   positiveDurationEnv,
   restoreRoleArnEnv,
   restoreSettingsEnv,
   vaultNameEnv,
 } from '../domain/restore-settings.ts';
+import { createIdempotencyStore } from '../runtime/clients.ts';
+import { loadConfig } from '../runtime/config.ts';
+import { accountOf } from '../runtime/handler.ts';
+import { createLogger } from '../runtime/logger.ts';
 
 /**
  * The restore functions' own environment variables (validated by `loadConfig(env, extra)`, so a bad value is a
@@ -38,3 +50,52 @@ export const restoreValidationEnv = z.object({
   RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
   RESTORE_SWEEP_MAX: integer(25, 1, 200),
 });
+
+/**
+ * The wiring the restore functions share (backup-restore, restore-test-scheduler, restore-validation), built
+ * once per container: the config (`extra`: the function's own variables), logger, SDK clients, the Backup
+ * adapter, restore records, signal publisher and idempotency store, and the policy fields common to all three.
+ * `copyJobsFromPrimary`: read copy jobs in the primary Region (they are visible only in the Region that ran them).
+ */
+export function createRestoreWiring<
+  Extra extends z.ZodObject<{ RESTORE_SETTINGS: typeof restoreSettingsEnv }>,
+>(functionName: string, extra: Extra, options: { copyJobsFromPrimary?: boolean } = {}) {
+  const config = loadConfig(process.env, extra);
+  const dynamodb = new DynamoDBClient({});
+  const backupClient = new BackupClient({});
+  const clock = () => new Date();
+  return {
+    config,
+    logger: createLogger(functionName),
+    dynamodb,
+    clock,
+    backup: createBackupAdapter({
+      client: backupClient,
+      copyJobClient: options.copyJobsFromPrimary
+        ? new BackupClient({ region: config.primaryRegion })
+        : backupClient,
+    }),
+    records: createRestoreRecords({
+      client: DynamoDBDocumentClient.from(dynamodb),
+      tableName: config.readinessTableName,
+      clock,
+    }),
+    signals: createEventBridgeSignalPublisher({
+      client: new EventBridgeClient({}),
+      eventBusName: config.eventBusName,
+    }),
+    persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb),
+    /** The policy fields every restore function has, for the invocation's account. */
+    basePolicy(context: Context) {
+      return {
+        account: accountOf(context),
+        region: config.region,
+        primaryRegion: config.primaryRegion,
+        regionRole: config.regionRole,
+        settings: config.extra.RESTORE_SETTINGS,
+        defaultRpoSeconds: config.defaultRpoSeconds,
+        defaultRtoSeconds: config.defaultRtoSeconds,
+      };
+    },
+  };
+}

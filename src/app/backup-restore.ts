@@ -108,16 +108,40 @@ function inDrVault(vaultArn: string | undefined, policy: BackupRestorePolicy): s
   return undefined;
 }
 
+/** What a job event must be to start a restore: ours (rule 5), in the recovery Region, completed, into the DR vault. */
+function admitJob(
+  event: { id: string; account: string; region: string },
+  job: { kind: 'copy' | 'backup'; state: string; vaultArn: string | undefined },
+  policy: BackupRestorePolicy,
+): RestoreOutcome | undefined {
+  const refused = screen(event, policy);
+  if (refused) return refused;
+  if (job.state !== 'COMPLETED') return skipped('not-completed', `${job.kind} job state is ${job.state}`);
+  const notDr = inDrVault(job.vaultArn, policy);
+  if (notDr) return skipped('not-dr-vault', notDr);
+  return undefined;
+}
+
+/** Restores the recovery point a job event led to, once, for that event. */
+async function restoreForJob(
+  recoveryPointArn: string,
+  eventId: string,
+  deps: BackupRestoreDeps,
+): Promise<RestoreOutcome> {
+  const point = await describePoint(recoveryPointArn, deps);
+  return startDrRestore(point, { purpose: 'copy', runId: eventId, correlationId: eventId }, deps);
+}
+
 export async function restoreAfterCopy(
   event: CopyJobStateChangeEvent,
   deps: BackupRestoreDeps,
 ): Promise<RestoreOutcome> {
-  const refused = screen(event, deps.policy);
+  const refused = admitJob(
+    event,
+    { kind: 'copy', state: event.detail.state, vaultArn: event.detail.destinationBackupVaultArn },
+    deps.policy,
+  );
   if (refused) return refused;
-  if (event.detail.state !== 'COMPLETED')
-    return skipped('not-completed', `copy job state is ${event.detail.state}`);
-  const notDr = inDrVault(event.detail.destinationBackupVaultArn, deps.policy);
-  if (notDr) return skipped('not-dr-vault', notDr);
 
   let recoveryPointArn = destinationRecoveryPointArnOf(event);
   if (!recoveryPointArn && event.detail.copyJobId) {
@@ -134,28 +158,26 @@ export async function restoreAfterCopy(
       `copy job ${event.detail.copyJobId ?? '(no id)'}: no recovery point of ${event.detail.resourceArn ?? 'its resource'} found in vault ${deps.policy.vaultName} yet`,
     );
   }
-  const point = await describePoint(recoveryPointArn, deps);
-  return startDrRestore(point, { purpose: 'copy', runId: event.id, correlationId: event.id }, deps);
+  return restoreForJob(recoveryPointArn, event.id, deps);
 }
 
 export async function restoreAfterBackup(
   event: BackupJobStateChangeEvent,
   deps: BackupRestoreDeps,
 ): Promise<RestoreOutcome> {
-  const refused = screen(event, deps.policy);
+  const refused = admitJob(
+    event,
+    { kind: 'backup', state: event.detail.state, vaultArn: event.detail.backupVaultArn },
+    deps.policy,
+  );
   if (refused) return refused;
-  if (event.detail.state !== 'COMPLETED')
-    return skipped('not-completed', `backup job state is ${event.detail.state}`);
-  const notDr = inDrVault(event.detail.backupVaultArn, deps.policy);
-  if (notDr) return skipped('not-dr-vault', notDr);
   const recoveryPointArn = recoveryPointArnOf(event);
   if (!recoveryPointArn) {
     throw new RetryableDependencyError(
       `backup job ${event.detail.backupJobId}: the event names no recovery point`,
     );
   }
-  const point = await describePoint(recoveryPointArn, deps);
-  return startDrRestore(point, { purpose: 'copy', runId: event.id, correlationId: event.id }, deps);
+  return restoreForJob(recoveryPointArn, event.id, deps);
 }
 
 async function describePoint(recoveryPointArn: string, deps: BackupRestoreDeps): Promise<RecoveryPoint> {

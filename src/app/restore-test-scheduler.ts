@@ -1,8 +1,9 @@
 import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
-import { DrAutopilotError, ForeignEventError } from '../domain/errors.ts';
+import { DrAutopilotError } from '../domain/errors.ts';
 import { type SelectionAlgorithm, selectRecoveryPointsToTest } from '../domain/restore-selection.ts';
 import type { RecoveryPoint } from '../ports/backup.ts';
 import { type BackupRestoreDeps, type RestoreOutcome, startDrRestore } from './backup-restore.ts';
+import { type NotRecoveryRegion, screenScheduledRun } from './restore-schedule.ts';
 
 /**
  * Scheduled restore tests in the DR Region.
@@ -21,7 +22,7 @@ export type RestoreTestRunOutcome =
       deferred: number;
       inScope: number;
     }
-  | { action: 'skipped'; reason: 'not-recovery-region'; explanation: string };
+  | NotRecoveryRegion;
 
 export interface RestoreTestSchedulerDeps extends BackupRestoreDeps {
   selection: { algorithm: SelectionAlgorithm; windowDays: number; maxPerRun: number };
@@ -35,16 +36,8 @@ export async function runScheduledRestoreTests(
   deps: RestoreTestSchedulerDeps,
 ): Promise<RestoreTestRunOutcome> {
   const { policy } = deps;
-  if (event.account !== policy.account || event.region !== policy.region) {
-    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
-  }
-  if (policy.regionRole !== 'recovery') {
-    return {
-      action: 'skipped',
-      reason: 'not-recovery-region',
-      explanation: `${policy.region} is the primary Region: restore tests run in the recovery Region`,
-    };
-  }
+  const refused = screenScheduledRun(event, policy, 'restore tests run');
+  if (refused) return refused;
   const runId = `scheduled-${event.time}`;
   const since = new Date(deps.clock().getTime() - deps.selection.windowDays * 86_400_000);
   const points: RecoveryPoint[] = [];

@@ -26,6 +26,7 @@ import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-reco
 import type { RestoredResource, RestoredResourceHandlers } from '../ports/restored-resources.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
 import { backupResource, RESTORE_RUNBOOK, restoreSignalFactory } from './backup-restore-signals.ts';
+import { type NotRecoveryRegion, screenScheduledRun } from './restore-schedule.ts';
 
 /**
  * Validate what a restore created, measure it, report it, and delete what a test created.
@@ -61,7 +62,7 @@ export type ValidationOutcome =
 
 export type SweepOutcome =
   | { action: 'swept'; processed: { restoreJobId: string; action: string }[] }
-  | { action: 'skipped'; reason: 'not-recovery-region'; explanation: string };
+  | NotRecoveryRegion;
 
 type CleanupStatus = 'none' | 'done' | 'in-progress' | 'dry-run';
 
@@ -121,16 +122,8 @@ export async function sweepOpenRestores(
   deps: RestoreValidationDeps,
 ): Promise<SweepOutcome> {
   const { policy } = deps;
-  if (event.account !== policy.account || event.region !== policy.region) {
-    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
-  }
-  if (policy.regionRole !== 'recovery') {
-    return {
-      action: 'skipped',
-      reason: 'not-recovery-region',
-      explanation: `${policy.region} is the primary Region: restores are validated in the recovery Region`,
-    };
-  }
+  const refused = screenScheduledRun(event, policy, 'restores are validated');
+  if (refused) return refused;
   const open: RestoreRecord[] = [];
   for await (const page of deps.records.listOpen()) open.push(...page);
   open.sort((a, b) => a.startedAt.localeCompare(b.startedAt));

@@ -1,4 +1,8 @@
+import { BackupClient } from '@aws-sdk/client-backup';
+import { parseRestoreTestSchedule } from '../../events/backup/restore-test-schedule.ts';
 import type { Signal } from '../../events/dr-autopilot/signal.ts';
+import { createBackupAdapter } from '../../src/adapters/backup.ts';
+import type { BackupRestorePolicy } from '../../src/app/backup-restore.ts';
 import type { RestoreRecord, RestoreRecords } from '../../src/ports/backup-restore-records.ts';
 import type { SignalPublisher } from '../../src/ports/signals.ts';
 
@@ -41,3 +45,84 @@ export const PRIMARY_REGION = 'us-east-1';
 export const DR_VAULT = 'dr-vault';
 export const DR_VAULT_ARN = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:backup-vault:${DR_VAULT}`;
 export const RESTORE_ROLE_ARN = `arn:aws:iam::${BACKUP_ACCOUNT}:role/dr-restore`;
+export const RESTORE_JOB_ID = 'AB123456-78C9-0123-456D-789012E34567';
+export const RECOVERY_POINT_ARN = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:recovery-point:rp-1`;
+export const RESTORED_NAME = 'dr-autopilot-0123456789ab';
+
+/** A record of a test restore dr-autopilot started (of a DynamoDB table); `overrides` for what the test is about. */
+export function restoreRecord(overrides: Partial<RestoreRecord> = {}): RestoreRecord {
+  return {
+    restoreJobId: RESTORE_JOB_ID,
+    owner: 'dr-autopilot',
+    purpose: 'copy',
+    mode: 'test',
+    runId: 'evt-1',
+    recoveryPointArn: RECOVERY_POINT_ARN,
+    resourceType: 'DynamoDB',
+    requestedName: RESTORED_NAME,
+    workload: 'default',
+    rtoSeconds: 14_400,
+    rpoSeconds: 900,
+    startedAt: '2026-11-22T10:00:00.000Z',
+    phase: 'validating',
+    correlationId: 'evt-1',
+    ...overrides,
+  };
+}
+
+/** The policy every restore function has (see `createRestoreWiring`), in the DR Region of our account. */
+export function restorePolicy() {
+  return {
+    account: BACKUP_ACCOUNT,
+    region: DR_REGION,
+    primaryRegion: PRIMARY_REGION,
+    regionRole: 'recovery' as 'primary' | 'recovery',
+    settings: {},
+    defaultRpoSeconds: 3600,
+    defaultRtoSeconds: 14_400,
+  };
+}
+
+/**
+ * What `startDrRestore` needs (backup-restore and the restore-test scheduler): the real Backup adapter on
+ * clients in the DR Region (copy jobs read in `copyJobRegion`), records in memory, recorded signals, a fixed clock.
+ */
+export function backupRestoreDeps(options: {
+  now: Date;
+  dryRun?: boolean | undefined;
+  copyJobRegion?: string;
+  policy?: Partial<BackupRestorePolicy>;
+}) {
+  const client = new BackupClient({ region: DR_REGION });
+  return {
+    backup: createBackupAdapter({
+      client,
+      copyJobClient: options.copyJobRegion ? new BackupClient({ region: options.copyJobRegion }) : client,
+    }),
+    records: memoryRecords(),
+    signals: recordingSignals(),
+    clock: () => options.now,
+    dryRun: options.dryRun ?? false,
+    policy: {
+      ...restorePolicy(),
+      vaultName: DR_VAULT,
+      restoreRoleArn: RESTORE_ROLE_ARN,
+      ...options.policy,
+    } satisfies BackupRestorePolicy,
+  };
+}
+
+/** The scheduled event (EventBridge Scheduler / a schedule rule) of our account in the DR Region. */
+export function scheduledEvent(time: string, id: string = crypto.randomUUID()) {
+  return parseRestoreTestSchedule({
+    version: '0',
+    id,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: BACKUP_ACCOUNT,
+    time,
+    region: DR_REGION,
+    resources: [],
+    detail: {},
+  });
+}

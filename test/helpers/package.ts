@@ -1,36 +1,19 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { oslsPackage, ROOT } from '../../sim/template.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 /** Where `osls package` writes for tests (kept apart from a developer's own `.serverless`). */
 export const PACKAGE_DIR = join(ROOT, '.serverless-test');
 export const TEMPLATE_PATH = join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
 
 /** Runs the real `osls package` (offline, no credentials) for a stage in the recovery Region. */
 export async function packageService(): Promise<void> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-  };
-  delete env.AWS_PROFILE;
-  await promisify(execFile)(
-    join(ROOT, 'node_modules/.bin/osls'),
-    [
-      'package',
-      '--stage',
-      'test',
-      '--region',
-      'us-west-2',
-      '--package',
-      PACKAGE_DIR,
-      '--param=primaryRegion=us-east-1',
-      '--param=recoveryRegion=us-west-2',
-    ],
-    { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 },
-  );
+  await oslsPackage({
+    stage: 'test',
+    primaryRegion: 'us-east-1',
+    recoveryRegion: 'us-west-2',
+    packageDir: PACKAGE_DIR,
+  });
 }
 
 export interface CfnResource {

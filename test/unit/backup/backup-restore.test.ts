@@ -12,7 +12,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backupJobStateChange } from '../../../events/backup/backup-job-state-change.ts';
 import { copyJobStateChange } from '../../../events/backup/copy-job-state-change.ts';
-import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import {
   type BackupRestoreDeps,
   restoreAfterBackup,
@@ -24,13 +23,12 @@ import { createEventHandler } from '../../../src/runtime/handler.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
 import {
   BACKUP_ACCOUNT,
+  backupRestoreDeps,
   DR_REGION,
   DR_VAULT,
   DR_VAULT_ARN,
-  memoryRecords,
   PRIMARY_REGION,
   RESTORE_ROLE_ARN,
-  recordingSignals,
 } from '../../helpers/backup-fixtures.ts';
 import { lambdaContext } from '../../helpers/context.ts';
 import { createIdempotencyTable, startDynalite } from '../../helpers/dynalite.ts';
@@ -55,29 +53,18 @@ function copyEvent(detail: Record<string, unknown> = {}) {
 }
 
 function deps(options: { dryRun?: boolean } = {}, policy: Partial<BackupRestoreDeps['policy']> = {}) {
-  const client = new BackupClient({ region: DR_REGION });
-  return {
-    backup: createBackupAdapter({ client, copyJobClient: new BackupClient({ region: PRIMARY_REGION }) }),
-    records: memoryRecords(),
-    signals: recordingSignals(),
-    clock: () => NOW,
-    dryRun: options.dryRun ?? false,
+  return backupRestoreDeps({
+    now: NOW,
+    copyJobRegion: PRIMARY_REGION,
+    dryRun: options.dryRun,
     policy: {
-      account: BACKUP_ACCOUNT,
-      region: DR_REGION,
-      primaryRegion: PRIMARY_REGION,
-      regionRole: 'recovery' as const,
-      vaultName: DR_VAULT,
-      restoreRoleArn: RESTORE_ROLE_ARN,
       settings: {
         EBS: { availabilityZone: 'us-west-2a' },
         DynamoDB: {},
       },
-      defaultRpoSeconds: 3600,
-      defaultRtoSeconds: 14_400,
       ...policy,
     },
-  };
+  });
 }
 
 function recoveryPoint(arn: string, type: string, resourceArn: string) {

@@ -9,31 +9,16 @@ import {
 } from '../../../src/domain/restore-ownership.ts';
 import type { RestoreRecord } from '../../../src/ports/backup-restore-records.ts';
 import type { RelatedResource, RestoredResource } from '../../../src/ports/restored-resources.ts';
+import { RECOVERY_POINT_ARN, RESTORE_JOB_ID, restoreRecord } from '../../helpers/backup-fixtures.ts';
 
-const JOB_ID = 'AB123456-78C9-0123-456D-789012E34567';
-const POINT = 'arn:aws:backup:us-west-2:111122223333:recovery-point:rp-1';
+const JOB_ID = RESTORE_JOB_ID;
+const POINT = RECOVERY_POINT_ARN;
 const STARTED = new Date('2026-11-22T10:00:00Z');
 const AFTER = new Date('2026-11-22T10:05:00Z');
 const BEFORE = new Date('2026-11-01T00:00:00Z');
 
 function record(overrides: Partial<RestoreRecord> = {}): RestoreRecord {
-  return {
-    restoreJobId: JOB_ID,
-    owner: 'dr-autopilot',
-    purpose: 'copy',
-    mode: 'test',
-    runId: 'evt-1',
-    recoveryPointArn: POINT,
-    resourceType: 'DynamoDB',
-    requestedName: 'dr-autopilot-0123456789ab',
-    workload: 'default',
-    rtoSeconds: 14_400,
-    rpoSeconds: 900,
-    startedAt: STARTED.toISOString(),
-    phase: 'validating',
-    correlationId: 'evt-1',
-    ...overrides,
-  };
+  return restoreRecord({ startedAt: STARTED.toISOString(), phase: 'validating', ...overrides });
 }
 
 function job(overrides: Partial<JobFacts> = {}): JobFacts {

@@ -8,18 +8,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseRestoreTestSchedule } from '../../../events/backup/restore-test-schedule.ts';
-import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import { runScheduledRestoreTests } from '../../../src/app/restore-test-scheduler.ts';
 import { restoreTokenFor } from '../../../src/domain/restore-metadata.ts';
 import {
   BACKUP_ACCOUNT,
+  backupRestoreDeps,
   DR_REGION,
   DR_VAULT,
-  memoryRecords,
   PRIMARY_REGION,
-  RESTORE_ROLE_ARN,
-  recordingSignals,
+  scheduledEvent,
 } from '../../helpers/backup-fixtures.ts';
 
 const backupMock = mockClient(BackupClient);
@@ -27,17 +24,7 @@ const NOW = new Date('2026-11-22T05:00:00Z');
 const RUN_TIME = '2026-11-22T05:00:00Z';
 
 function schedule() {
-  return parseRestoreTestSchedule({
-    version: '0',
-    id: 'sched-1',
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: BACKUP_ACCOUNT,
-    time: RUN_TIME,
-    region: DR_REGION,
-    resources: [],
-    detail: {},
-  });
+  return scheduledEvent(RUN_TIME, 'sched-1');
 }
 
 function point(table: string, day: number) {
@@ -52,26 +39,13 @@ function point(table: string, day: number) {
 }
 
 function deps(regionRole: 'primary' | 'recovery' = 'recovery') {
-  const client = new BackupClient({ region: DR_REGION });
   return {
-    backup: createBackupAdapter({ client, copyJobClient: client }),
-    records: memoryRecords(),
-    signals: recordingSignals(),
-    clock: () => NOW,
+    ...backupRestoreDeps({
+      now: NOW,
+      policy: { region: regionRole === 'recovery' ? DR_REGION : PRIMARY_REGION, regionRole },
+    }),
     random: () => 0,
-    dryRun: false,
     selection: { algorithm: 'latest' as const, windowDays: 7, maxPerRun: 20 },
-    policy: {
-      account: BACKUP_ACCOUNT,
-      region: regionRole === 'recovery' ? DR_REGION : PRIMARY_REGION,
-      primaryRegion: PRIMARY_REGION,
-      regionRole,
-      vaultName: DR_VAULT,
-      restoreRoleArn: RESTORE_ROLE_ARN,
-      settings: {},
-      defaultRpoSeconds: 3600,
-      defaultRtoSeconds: 14_400,
-    },
   };
 }
 

@@ -26,7 +26,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
-import { parseRestoreTestSchedule } from '../../../events/backup/restore-test-schedule.ts';
 import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import { createRestoredDynamoDbHandler } from '../../../src/adapters/restored-dynamodb.ts';
 import { createRestoredAuroraHandler, createRestoredRdsHandler } from '../../../src/adapters/restored-rds.ts';
@@ -42,7 +41,13 @@ import {
   DR_REGION,
   memoryRecords,
   PRIMARY_REGION,
+  RECOVERY_POINT_ARN,
+  RESTORE_JOB_ID,
+  RESTORED_NAME,
   recordingSignals,
+  restorePolicy,
+  restoreRecord,
+  scheduledEvent,
 } from '../../helpers/backup-fixtures.ts';
 import { loadSample } from '../../helpers/events.ts';
 
@@ -50,9 +55,9 @@ const backupMock = mockClient(BackupClient);
 const dynamoMock = mockClient(DynamoDBClient);
 const rdsMock = mockClient(RDSClient);
 
-const JOB_ID = 'AB123456-78C9-0123-456D-789012E34567';
-const POINT = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:recovery-point:rp-1`;
-const NAME = 'dr-autopilot-0123456789ab';
+const JOB_ID = RESTORE_JOB_ID;
+const POINT = RECOVERY_POINT_ARN;
+const NAME = RESTORED_NAME;
 const CREATED = new Date('2026-11-22T10:00:00Z');
 const COMPLETED = new Date('2026-11-22T10:20:00Z');
 const NOW = new Date('2026-11-22T10:25:00Z');
@@ -70,38 +75,18 @@ function restoreEvent(status: 'completed' | 'failed' = 'completed') {
 }
 
 function scheduleEvent() {
-  return parseRestoreTestSchedule({
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: BACKUP_ACCOUNT,
-    time: '2026-11-22T10:30:00Z',
-    region: DR_REGION,
-    resources: [],
-    detail: {},
-  });
+  return scheduledEvent('2026-11-22T10:30:00Z');
 }
 
 function record(overrides: Partial<RestoreRecord> = {}): RestoreRecord {
-  return {
-    restoreJobId: JOB_ID,
-    owner: 'dr-autopilot',
-    purpose: 'copy',
-    mode: 'test',
-    runId: 'evt-1',
-    recoveryPointArn: POINT,
-    resourceType: 'DynamoDB',
+  return restoreRecord({
     sourceResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
-    requestedName: NAME,
     workload: 'payments',
-    rtoSeconds: 14_400,
     rpoSeconds: 3600,
     startedAt: CREATED.toISOString(),
     phase: 'started',
-    correlationId: 'evt-1',
     ...overrides,
-  };
+  });
 }
 
 function job(overrides: Partial<DescribeRestoreJobCommandOutput> = {}) {
@@ -151,13 +136,7 @@ function deps(initial: RestoreRecord[] = [], overrides: Partial<RestoreValidatio
     clock: () => NOW,
     dryRun: false,
     policy: {
-      account: BACKUP_ACCOUNT,
-      region: DR_REGION,
-      primaryRegion: PRIMARY_REGION,
-      regionRole: 'recovery' as const,
-      settings: {},
-      defaultRpoSeconds: 3600,
-      defaultRtoSeconds: 14_400,
+      ...restorePolicy(),
       validationWindowSeconds: 3 * 3600,
       maxPerSweep: 25,
       ...overrides,

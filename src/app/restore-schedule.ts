@@ -1,0 +1,32 @@
+import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
+import { ForeignEventError } from '../domain/errors.ts';
+
+/** A scheduled run in the primary Region: refused at once (restore work runs in the recovery Region). */
+export interface NotRecoveryRegion {
+  action: 'skipped';
+  reason: 'not-recovery-region';
+  explanation: string;
+}
+
+/**
+ * The screen of a scheduled restore run (restore tests, the validation sweep): the schedule must be this
+ * deployment's own (account and Region), and the run happens only in the recovery Region.
+ * `work` completes the explanation: `<Region> is the primary Region: <work> in the recovery Region`.
+ */
+export function screenScheduledRun(
+  event: RestoreTestScheduleEvent,
+  policy: { account: string; region: string; regionRole: 'primary' | 'recovery' },
+  work: string,
+): NotRecoveryRegion | undefined {
+  if (event.account !== policy.account || event.region !== policy.region) {
+    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
+  }
+  if (policy.regionRole !== 'recovery') {
+    return {
+      action: 'skipped',
+      reason: 'not-recovery-region',
+      explanation: `${policy.region} is the primary Region: ${work} in the recovery Region`,
+    };
+  }
+  return undefined;
+}
