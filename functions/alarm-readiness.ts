@@ -32,6 +32,7 @@ const persistenceStore = createIdempotencyStore(config.idempotencyTableName, new
 export const handler = createEventHandler({
   logger,
   parse: alarmStateChange.parse,
+  origin: { region: config.region },
   idempotency: { persistenceStore },
   run: (event, context: Context) =>
     alarmToSignal(event, {

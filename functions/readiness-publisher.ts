@@ -47,6 +47,8 @@ const deps: ReadinessDeps = {
 const onSignal = createEventHandler({
   logger,
   parse: parseSignalEvent,
+  // Signals come from this deployment's detectors, on its own bus: anything else is rejected (rule 5).
+  origin: { region: config.region },
   idempotency: { persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb) },
   run: (event) => applySignal(event, deps),
 });

@@ -26,6 +26,7 @@ const persistenceStore = createIdempotencyStore(config.idempotencyTableName, new
 export const handler = createEventHandler({
   logger,
   parse: launchResult.parse,
+  origin: { region: config.region },
   idempotency: { persistenceStore },
   run: (event, context: Context) =>
     reverseReplicationAfterRecovery(event, {

@@ -4,11 +4,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { ForeignEventError } from '../domain/errors.ts';
 
 export interface EventHandlerOptions<Event, Outcome> {
   logger: Logger;
   /** The contract check: throws `InvalidEventError` naming the field; runs before anything else. */
   parse: (input: unknown) => Event;
+  /**
+   * Safety rule 5, before anything is written anywhere (the idempotency record included): which account and
+   * Regions this function accepts events from. Omit only for events that carry no account or Region.
+   */
+  origin?: { region: string; alsoFromRegions?: readonly string[] };
   /** The use case. It must return an outcome (never `undefined`: idempotency stores it). */
   run: (event: Event, context: Context) => Promise<Outcome>;
   /**
@@ -42,6 +48,7 @@ export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<
     if (id) logger.setCorrelationId(id);
     try {
       const event = parse(input);
+      if (options.origin) assertOrigin(event, context, options.origin);
       const outcome = await run(event, context);
       logger.info('outcome', { outcome: outcome as Record<string, unknown> });
       return outcome;
@@ -50,6 +57,25 @@ export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<
       throw error;
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/**
+ * Rejects an event from another account, or from a Region other than this one (and `alsoFromRegions`), with a
+ * {@link ForeignEventError}: it goes to the on-failure destination and nothing else happens.
+ */
+export function assertOrigin(
+  event: unknown,
+  context: Pick<Context, 'invokedFunctionArn'>,
+  origin: { region: string; alsoFromRegions?: readonly string[] },
+): void {
+  const { id, account, region } = (event ?? {}) as { id?: unknown; account?: unknown; region?: unknown };
+  const own = accountOf(context);
+  const regions = [origin.region, ...(origin.alsoFromRegions ?? [])];
+  if (account !== own || typeof region !== 'string' || !regions.includes(region)) {
+    throw new ForeignEventError(
+      `event ${String(id)} is from account ${String(account)} in ${String(region)}; this function accepts events only from ${own} in ${regions.join(' or ')}`,
+    );
+  }
 }
 
 /** The account this function runs in, from its invoked-function ARN (`arn:aws:lambda:region:ACCOUNT:function:name`). */

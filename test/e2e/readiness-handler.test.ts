@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
-import { InvalidEventError } from '../../src/domain/errors.ts';
+import { ForeignEventError, InvalidEventError } from '../../src/domain/errors.ts';
 import { lambdaContext } from '../helpers/context.ts';
 import { createIdempotencyTable, createReadinessTable, startDynalite } from '../helpers/dynalite.ts';
 import { baseEnv } from '../helpers/env.ts';
@@ -85,6 +85,29 @@ describe('readiness-publisher handler', () => {
       expect(
         (await scanAll(dynamo.client, 'readiness')).filter(
           (item) => item.pk?.S?.includes('rejected') || item.sk?.S === 'rejected',
+        ),
+      ).toEqual([]);
+      expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    },
+  );
+
+  it.each([
+    ['account', { account: '444455556666' }],
+    ['Region', { region: 'eu-west-1' }],
+  ])(
+    'rejects a signal from another %s before writing anything, idempotency record included',
+    async (_what, origin) => {
+      // Prepare
+      const event = { ...rawEvent(signalEvent({ workload: 'foreign', state: 'NOT_READY' })), ...origin };
+      const idempotencyItems = (await scanAll(dynamo.client, 'idempotency')).length;
+      // Act
+      const invocation = handler(event, context());
+      // Assess
+      await expect(invocation).rejects.toBeInstanceOf(ForeignEventError);
+      expect((await scanAll(dynamo.client, 'idempotency')).length).toBe(idempotencyItems);
+      expect(
+        (await scanAll(dynamo.client, 'readiness')).filter(
+          (item) => item.pk?.S?.includes('foreign') || item.sk?.S === 'foreign',
         ),
       ).toEqual([]);
       expect(sns).not.toHaveReceivedCommand(PublishCommand);
