@@ -7,6 +7,7 @@ import type {
   RecoverySnapshot,
   SourceServer,
 } from '@aws-sdk/client-drs';
+import { parseIsoDuration } from '../src/domain/duration.ts';
 import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
 import { type Fault, hex, type SimWorld } from './world.ts';
 
@@ -76,6 +77,11 @@ export class DrsSim {
   reversedServers: SourceServer[] = [];
   /** Recovery instances whose launch a scenario makes fail, by source server ID. */
   failLaunchOf = new Set<string>();
+  /**
+   * Source servers whose origin Region was lost, and when: their agent is gone, so DRS reports them
+   * DISCONNECTED, takes no more snapshots, and their lag grows from that moment.
+   */
+  lostSince = new Map<string, { at: Date; lagSeconds: number }>();
   /** Events caused by an API call, emitted once the call is answered. */
   private deferred: Parameters<EventSink>[0][] = [];
 
@@ -92,6 +98,7 @@ export class DrsSim {
     this.snapshotAges = new Map();
     this.reversedServers = [];
     this.failLaunchOf = new Set();
+    this.lostSince = new Map();
   }
 
   arn(kind: 'source-server' | 'recovery-instance' | 'job', id: string, region = this.world.region): string {
@@ -186,6 +193,41 @@ export class DrsSim {
     }
   }
 
+  /**
+   * The origin Region is lost: every failover-direction source server replicating from it loses its agent.
+   * DRS reports it DISCONNECTED (`AGENT_NOT_SEEN`), takes no more point-in-time snapshots, and its lag keeps
+   * growing from this moment (it never returns: after a real failover, only failback re-creates it).
+   * Returns the servers affected.
+   */
+  loseOriginRegion(region = this.world.primaryRegion): string[] {
+    const now = new Date();
+    const lost: string[] = [];
+    for (const server of this.sourceServers) {
+      const id = server.sourceServerID ?? '';
+      if (server.replicationDirection !== 'FAILOVER') continue;
+      if (server.sourceCloudProperties?.originRegion !== region || this.lostSince.has(id)) continue;
+      const info = server.dataReplicationInfo ?? {};
+      server.dataReplicationInfo = info;
+      info.dataReplicationState = 'DISCONNECTED';
+      info.dataReplicationError = { error: 'AGENT_NOT_SEEN', rawError: 'AGENT_NOT_SEEN' };
+      info.etaDateTime = undefined;
+      this.lostSince.set(id, { at: now, lagSeconds: parseIsoDuration(info.lagDuration) ?? 0 });
+      lost.push(id);
+    }
+    return lost;
+  }
+
+  /** A lost server's lag, as DRS would report it now: what it was when the origin was lost, plus the time since. */
+  private ageLostServers(): void {
+    const now = Date.now();
+    for (const server of this.sourceServers) {
+      const lost = this.lostSince.get(server.sourceServerID ?? '');
+      if (!lost || !server.dataReplicationInfo) continue;
+      const seconds = lost.lagSeconds + Math.max(0, Math.round((now - lost.at.getTime()) / 1000));
+      server.dataReplicationInfo.lagDuration = `PT${seconds}S`;
+    }
+  }
+
   /** Reversed replication of the recovery instances moves on (INITIAL_SYNC, CONTINUOUS…). */
   progressReversedReplication(state: RecoveryInstanceDataReplicationState, lagDuration = 'PT10S'): number {
     let changed = 0;
@@ -260,6 +302,7 @@ export class DrsSim {
 
   private readonly routes: Record<string, (input: Record<string, unknown>) => SimResponse> = {
     DescribeSourceServers: (input) => {
+      this.ageLostServers();
       const filters = (input.filters ?? {}) as { sourceServerIDs?: string[] };
       const ids = filters.sourceServerIDs ?? [];
       const items = this.sourceServers.filter(
@@ -481,10 +524,14 @@ export class DrsSim {
     }
   }
 
-  /** Point-in-time snapshots every 10 minutes for the last hour, the newest of the server's configured age. */
+  /**
+   * Point-in-time snapshots every 10 minutes for the last hour, the newest of the server's configured age; for a
+   * server whose origin was lost, the hour before the loss (no snapshot since).
+   */
   snapshotsOf(sourceServerId: string): Snapshot[] {
     const age = this.snapshotAges.get(sourceServerId);
-    return age === undefined ? [] : snapshotsFor(sourceServerId, new Date(), age);
+    const until = this.lostSince.get(sourceServerId)?.at ?? new Date();
+    return age === undefined ? [] : snapshotsFor(sourceServerId, until, age);
   }
 
   private requireServer(sourceServerId: string): SourceServer {

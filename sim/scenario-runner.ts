@@ -43,101 +43,6 @@ const replicationState = z.enum([
   'DISCONNECTED',
 ]);
 
-const stepSchema = z.union([
-  z.object({ say: z.string() }).strict(),
-  /** Time passes (ISO-8601 duration): the simulated clock moves forward. */
-  z.object({ wait: z.string().regex(/^P/) }).strict(),
-  z
-    .object({
-      drs: z.literal('startRecovery'),
-      sourceServers: serverList,
-      isDrill: z.boolean().default(false),
-    })
-    .strict(),
-  z
-    .object({
-      drs: z.literal('changeReplication'),
-      sourceServers: serverList,
-      state: replicationState.optional(),
-      lagDuration: z.string().optional(),
-      backloggedBytes: z.number().optional(),
-      snapshotAgeMinutes: z.number().optional(),
-      error: z.string().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      drs: z.literal('progressReversedReplication'),
-      state: z.enum([...replicationState.options, 'NOT_STARTED', 'REPLICATION_STATE_NOT_AVAILABLE']),
-    })
-    .strict(),
-  z
-    .object({
-      fault: z
-        .object({
-          service: z.enum(['drs', 'backup', 'eventbridge', 'sns']),
-          operation: z.string(),
-          error: z.string(),
-          times: z.number().int().min(1),
-          retryAfterSeconds: z.string().optional(),
-          message: z.string().optional(),
-        })
-        .strict(),
-    })
-    .strict(),
-  z
-    .object({
-      redeliver: z
-        .object({
-          detailType: z.string(),
-          /** `same-id`: EventBridge's at-least-once duplicate; `new-id`: the source emitted it twice. */
-          as: z.enum(['same-id', 'new-id']).default('same-id'),
-          times: z.number().int().min(1).default(1),
-        })
-        .strict(),
-    })
-    .strict(),
-  z
-    .object({
-      schedule: z.string(),
-      /** Only the scheduled rules whose constant input has these fields (e.g. `{"task": "sweep"}`). */
-      input: z.record(z.string(), z.unknown()).optional(),
-      times: z.number().int().min(1).default(1),
-    })
-    .strict(),
-  z
-    .object({
-      event: z
-        .object({
-          source: z.string(),
-          'detail-type': z.string(),
-          resources: z.array(z.string()).default([]),
-          detail: z.record(z.string(), z.unknown()),
-        })
-        .strict(),
-      bus: z.string().default('default'),
-    })
-    .strict(),
-  z
-    .object({
-      backup: z.literal('copyCompleted'),
-      recoveryPoint: z.string(),
-      /** Where the forwarded Copy Job event arrives (default: the deployment's own bus). */
-      bus: z.string().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      backup: z.literal('finishRestore'),
-      /** Which restore job: the n-th started (1-based), default all running ones. */
-      job: z.number().int().min(1).optional(),
-      status: z.enum(['COMPLETED', 'FAILED', 'ABORTED']).default('COMPLETED'),
-      statusMessage: z.string().optional(),
-    })
-    .strict(),
-]);
-export type Step = z.infer<typeof stepSchema>;
-
 const expectationSchema = z.union([
   z
     .object({
@@ -220,6 +125,110 @@ const expectationSchema = z.union([
     .strict(),
 ]);
 export type Expectation = z.infer<typeof expectationSchema>;
+
+const stepSchema = z.union([
+  z.object({ say: z.string() }).strict(),
+  /** Time passes (ISO-8601 duration): the simulated clock moves forward. */
+  z.object({ wait: z.string().regex(/^P/) }).strict(),
+  z
+    .object({
+      drs: z.literal('startRecovery'),
+      sourceServers: serverList,
+      isDrill: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      drs: z.literal('changeReplication'),
+      sourceServers: serverList,
+      state: replicationState.optional(),
+      lagDuration: z.string().optional(),
+      backloggedBytes: z.number().optional(),
+      snapshotAgeMinutes: z.number().optional(),
+      error: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /** The origin Region is lost: its source servers turn DISCONNECTED, their lag grows, no more snapshots. */
+      drs: z.literal('loseOriginRegion'),
+      region: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      drs: z.literal('progressReversedReplication'),
+      state: z.enum([...replicationState.options, 'NOT_STARTED', 'REPLICATION_STATE_NOT_AVAILABLE']),
+    })
+    .strict(),
+  z
+    .object({
+      fault: z
+        .object({
+          service: z.enum(['drs', 'backup', 'eventbridge', 'sns']),
+          operation: z.string(),
+          error: z.string(),
+          times: z.number().int().min(1),
+          retryAfterSeconds: z.string().optional(),
+          message: z.string().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      redeliver: z
+        .object({
+          detailType: z.string(),
+          /** `same-id`: EventBridge's at-least-once duplicate; `new-id`: the source emitted it twice. */
+          as: z.enum(['same-id', 'new-id']).default('same-id'),
+          times: z.number().int().min(1).default(1),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      schedule: z.string(),
+      /** Only the scheduled rules whose constant input has these fields (e.g. `{"task": "sweep"}`). */
+      input: z.record(z.string(), z.unknown()).optional(),
+      times: z.number().int().min(1).default(1),
+    })
+    .strict(),
+  z
+    .object({
+      event: z
+        .object({
+          source: z.string(),
+          'detail-type': z.string(),
+          resources: z.array(z.string()).default([]),
+          detail: z.record(z.string(), z.unknown()),
+        })
+        .strict(),
+      bus: z.string().default('default'),
+    })
+    .strict(),
+  /** An expectation checked at this point of the scenario (on what happened so far, and readiness now). */
+  z.object({ check: expectationSchema }).strict(),
+  z
+    .object({
+      backup: z.literal('copyCompleted'),
+      recoveryPoint: z.string(),
+      /** Where the forwarded Copy Job event arrives (default: the deployment's own bus). */
+      bus: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      backup: z.literal('finishRestore'),
+      /** Which restore job: the n-th started (1-based), default all running ones. */
+      job: z.number().int().min(1).optional(),
+      status: z.enum(['COMPLETED', 'FAILED', 'ABORTED']).default('COMPLETED'),
+      statusMessage: z.string().optional(),
+    })
+    .strict(),
+]);
+export type Step = z.infer<typeof stepSchema>;
 
 export const scenarioSchema = z
   .object({
@@ -347,8 +356,18 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
     region: sim.world.region,
     credentials: SIM_CREDENTIALS,
   });
+  const checkpoints: ExpectationResult[] = [];
   try {
-    for (const step of scenario.steps) {
+    for (const [index, step] of scenario.steps.entries()) {
+      if ('check' in step) {
+        const result = checkExpectation(sim, step.check, await readReadiness(sim));
+        checkpoints.push({ ...result, description: `after step ${index + 1}: ${result.description}` });
+        sim.world.record({
+          kind: 'note',
+          text: `${result.status === 'pass' ? '✔' : result.status === 'fail' ? '✘' : '·'} check: ${result.description}: ${result.detail}`,
+        });
+        continue;
+      }
       await playStep(sim, scenario, step, operator);
       await sim.drain();
     }
@@ -356,7 +375,11 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
     operator.destroy();
   }
   const readiness = await readReadiness(sim);
-  const expectations = scenario.expect.map((expectation) => checkExpectation(sim, expectation, readiness));
+  // The scenario's expectations (at its end) first, then the checks made along the way, in step order.
+  const expectations = [
+    ...scenario.expect.map((expectation) => checkExpectation(sim, expectation, readiness)),
+    ...checkpoints,
+  ];
   return {
     name: scenario.name,
     title: scenario.title,
@@ -425,6 +448,15 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
             .join(', ')}`,
         });
         for (const id of ids) sim.drs.changeReplication(id, change);
+        return;
+      }
+      case 'loseOriginRegion': {
+        const region = step.region ?? sim.world.primaryRegion;
+        const lost = sim.drs.loseOriginRegion(region);
+        sim.world.record({
+          kind: 'step',
+          text: `${region} is lost: the agents of ${lost.length ? lost.join(', ') : 'no source server'} are gone (DRS: DISCONNECTED, AGENT_NOT_SEEN; lag grows, no new snapshots)`,
+        });
         return;
       }
       case 'progressReversedReplication': {

@@ -16,10 +16,11 @@ import { dataReplicationStalledChange } from '../../events/drs/data-replication-
 import { formatSeconds } from '../domain/duration.ts';
 import { assertOwnEvent } from '../domain/reverse-replication.ts';
 import {
-  assessReplication,
-  type ReplicationDirection,
+  assessRecoveryInstance,
+  assessSourceServer,
   type RpoAssessment,
   type RpoPolicy,
+  reversalStarted,
 } from '../domain/rpo.ts';
 import {
   type CurrentFinding,
@@ -129,6 +130,7 @@ export type ReplicationMonitorOutcome =
 
 const RUNBOOK = {
   notReplicating: 'runbook-replication-not-replicating',
+  recoveredButUnprotected: 'runbook-recovered-but-unprotected',
   degraded: 'runbook-replication-degraded',
   overRpo: 'runbook-replication-over-rpo',
   unknown: 'runbook-replication-unknown',
@@ -178,7 +180,7 @@ async function sweepAll(
     findings = [
       drsServiceFinding(deps, true),
       ...listing.servers.map((server, index) =>
-        sourceServerFinding(server, listing.snapshots[index], deps, now),
+        sourceServerFinding(server, listing.snapshots[index], listing.allInstances, deps, now),
       ),
       ...listing.instances.map((instance) =>
         recoveryInstanceFinding(instance, serverById.get(instance.sourceServerId ?? ''), deps, now),
@@ -222,14 +224,21 @@ async function evaluateServer(
     deps.state.load(),
     uninitializedAsValue(async () => {
       const server = await deps.drs.describeSourceServer(sourceServerId);
-      const snapshot = server ? await deps.drs.newestRecoverySnapshot(sourceServerId) : undefined;
-      return { server, snapshot };
+      if (!server) return { server, snapshot: undefined, instances: [] };
+      // A server can only have failed over if it was launched: only then are its recovery instances read.
+      const [snapshot, instances] = await Promise.all([
+        deps.drs.newestRecoverySnapshot(sourceServerId),
+        mayHaveFailedOver(server) ? deps.drs.describeRecoveryInstancesOf(sourceServerId) : [],
+      ]);
+      return { server, snapshot, instances };
     }),
   ]);
 
   const findings: Finding[] = [];
   if (read === 'uninitialized') findings.push(drsServiceFinding(deps, false));
-  else if (read.server) findings.push(sourceServerFinding(read.server, read.snapshot, deps, now));
+  else if (read.server) {
+    findings.push(sourceServerFinding(read.server, read.snapshot, read.instances, deps, now));
+  }
   recordMetrics(findings, deps.metrics, false);
 
   const observedAt = now.toISOString();
@@ -280,7 +289,10 @@ function signalsOf(
 interface Listing {
   servers: DrsSourceServer[];
   snapshots: (DrsRecoverySnapshot | undefined)[];
+  /** Recovery instances whose replication was reversed: assessed on their own. */
   instances: DrsRecoveryInstance[];
+  /** Every recovery instance: tells which source servers failed over. */
+  allInstances: DrsRecoveryInstance[];
 }
 
 /** Lists every server and instance, then one snapshot query per server, `concurrency` at a time. */
@@ -293,14 +305,22 @@ async function readEverything(deps: ReplicationMonitorDeps): Promise<Listing | '
     const snapshots = await boundedMap(servers, deps.policy.concurrency, (server) =>
       deps.drs.newestRecoverySnapshot(server.sourceServerId),
     );
-    // Only recovery instances whose replication was reversed replicate; the others are not this monitor's
-    // concern (reverse-replication and the reconciler handle unprotected recovery instances).
-    const instances = allInstances.filter(
-      (instance) =>
-        instance.dataReplicationState !== undefined && instance.dataReplicationState !== 'NOT_STARTED',
-    );
-    return { servers, snapshots, instances };
+    // Only recovery instances whose replication was reversed replicate and are assessed on their own; every
+    // instance tells which source servers failed over (an unprotected one makes its server NOT_READY).
+    const instances = allInstances.filter(reversalStarted);
+    return { servers, snapshots, instances, allInstances };
   });
+}
+
+/**
+ * Whether a server could have failed over (and its recovery instances must be read to judge it): a
+ * failover-direction server that DRS associates with a recovery instance or that was ever launched.
+ */
+function mayHaveFailedOver(server: DrsSourceServer): boolean {
+  return (
+    server.replicationDirection === 'FAILOVER' &&
+    (server.recoveryInstanceId !== undefined || server.lastLaunchType !== undefined)
+  );
 }
 
 async function uninitializedAsValue<T>(read: () => Promise<T>): Promise<T | 'uninitialized'> {
@@ -318,27 +338,24 @@ async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
   return items;
 }
 
+/**
+ * A source server, judged by its own replication, or, once it failed over, by the reversed replication of its
+ * recovery instance (see `assessSourceServer`); its own replication then stays in the evidence.
+ */
 function sourceServerFinding(
   server: DrsSourceServer,
   snapshot: DrsRecoverySnapshot | undefined,
+  instances: readonly DrsRecoveryInstance[],
   deps: ReplicationMonitorDeps,
   now: Date,
 ): Finding {
-  const direction: ReplicationDirection =
-    server.replicationDirection === 'FAILBACK' ? 'failback' : 'failover';
-  const assessment = assessReplication(
-    {
-      tags: server.tags,
-      direction,
-      dataReplicationState: server.dataReplicationState,
-      lagDuration: server.lagDuration,
-      replicatedDisks: server.replicatedDisks,
-      dataReplicationError: server.dataReplicationError,
-      newestSnapshotAt: snapshot ? snapshot.timestamp || snapshot.expectedTimestamp : undefined,
-    },
+  const assessment = assessSourceServer(
+    { ...server, newestSnapshotAt: snapshot ? snapshot.timestamp || snapshot.expectedTimestamp : undefined },
+    instances,
     deps.policy,
     now,
   );
+  const failedOver = assessment.failedOver;
   return assessedFinding('drs-source-server', server.sourceServerId, server.arn, server.hostname, server, {
     assessment,
     workload: workloadFromTags(server.tags),
@@ -347,38 +364,32 @@ function sourceServerFinding(
       replicationDirection: server.replicationDirection ?? null,
       newestSnapshotId: snapshot?.snapshotId ?? null,
       stagingAccountId: server.stagingAccountId ?? null,
+      ...(failedOver
+        ? {
+            failedOverTo: failedOver.recoveryInstanceId,
+            reversedReplicationState: failedOver.reversedReplicationState ?? null,
+            reversedDirectionSourceServerArn: server.reversedDirectionSourceServerArn ?? null,
+            ownState: failedOver.own.state,
+            ownReasonCode: failedOver.own.reasonCode,
+            ownReason: failedOver.own.reason,
+            ownLagSeconds: failedOver.own.lagSeconds ?? null,
+            ownSnapshotAgeSeconds: failedOver.own.snapshotAgeSeconds ?? null,
+            ownExposureSeconds: failedOver.own.exposureSeconds ?? null,
+          }
+        : {}),
     },
   });
 }
 
-/**
- * A recovery instance replicates back towards the Region of its source server. When that source server is
- * itself a failback-direction server (this instance was launched for failback), the instance's replication
- * re-protects the origin: failover direction again. Otherwise it is the failback direction. Snapshots of a
- * reversed replication belong to the source server in the other Region, so exposure is its lag alone.
- */
+/** A recovery instance whose replication was reversed (see `assessRecoveryInstance` for its direction). */
 function recoveryInstanceFinding(
   instance: DrsRecoveryInstance,
   sourceServer: DrsSourceServer | undefined,
   deps: ReplicationMonitorDeps,
   now: Date,
 ): Finding {
-  const direction: ReplicationDirection =
-    sourceServer?.replicationDirection === 'FAILBACK' ? 'failover' : 'failback';
   const tags = { ...sourceServer?.tags, ...instance.tags };
-  const assessment = assessReplication(
-    {
-      tags,
-      direction,
-      dataReplicationState: instance.dataReplicationState,
-      lagDuration: instance.lagDuration,
-      replicatedDisks: instance.replicatedDisks,
-      dataReplicationError: instance.dataReplicationError,
-      newestSnapshotAt: undefined,
-    },
-    deps.policy,
-    now,
-  );
+  const assessment = assessRecoveryInstance(instance, sourceServer, deps.policy, now);
   return assessedFinding(
     'drs-recovery-instance',
     instance.recoveryInstanceId,
@@ -547,6 +558,30 @@ function nextStepOf(finding: Finding, region: string): { nextStep: string; runbo
   switch (finding.reasonCode) {
     case 'within-rpo':
       return { nextStep: 'Nothing: replication is continuous and within its RPO.' };
+    case 'failed-over-unprotected': {
+      const instance = finding.assessment?.failedOver?.recoveryInstanceId ?? 'its recovery instance';
+      return {
+        nextStep: `${finding.resourceId} failed over to ${instance}, which nothing replicates: start reversed replication of ${instance} (${where}, Recovery instances, Start reversed replication) once it can reach the origin Region.`,
+        runbook: RUNBOOK.recoveredButUnprotected,
+      };
+    }
+    case 'failed-over-reversed': {
+      const failedOver = finding.assessment?.failedOver;
+      const instance = failedOver?.recoveryInstanceId ?? 'its recovery instance';
+      if (finding.state === 'READY') {
+        return {
+          nextStep: `Nothing: ${finding.resourceId} failed over to ${instance}, whose reversed replication is continuous and within its RPO.`,
+        };
+      }
+      const forInstance = nextStepOf(
+        { ...finding, resourceId: instance, reasonCode: failedOver?.reversedReasonCode ?? 'degraded' },
+        region,
+      );
+      return {
+        ...forInstance,
+        nextStep: `${finding.resourceId} failed over to ${instance}; its reversed replication is what protects the workload. ${forInstance.nextStep}`,
+      };
+    }
     case 'drs-initialized':
       return { nextStep: 'Nothing: DRS answers in this Region.' };
     case 'drs-not-initialized':

@@ -19,6 +19,9 @@ import { formatSeconds, parseIsoDuration } from './duration.ts';
  * | INITIATING, INITIAL_SYNC | AT_RISK with a snapshot to recover to, else NOT_READY | nothing to recover to until the first sync completes |
  * | PAUSED, STALLED, DISCONNECTED, STOPPED, NOT_STARTED | NOT_READY | not replicating: exposure grows without bound |
  * | REPLICATION_STATE_NOT_AVAILABLE, absent, or a state this code does not know | UNKNOWN | DRS cannot tell |
+ *
+ * A failover-direction source server that **failed over** is not judged by its own replication: see
+ * {@link assessSourceServer}.
  */
 
 export const DEGRADED_STATES = ['BACKLOG', 'CREATING_SNAPSHOT', 'RESCAN'] as const;
@@ -72,7 +75,27 @@ export type RpoReasonCode =
   | 'initial-sync'
   | 'not-replicating'
   | 'state-unknown'
-  | 'exposure-unknown';
+  | 'exposure-unknown'
+  /** A failed-over source server whose recovery instance's reversed replication protects the workload. */
+  | 'failed-over-reversed'
+  /** A failed-over source server whose recovery instance has no reversed replication yet. */
+  | 'failed-over-unprotected';
+
+/** Why a failover-direction source server is judged by its recovery instance (see {@link assessSourceServer}). */
+export interface FailedOver {
+  recoveryInstanceId: string;
+  /** The recovery instance's `dataReplicationState`: `NOT_STARTED` or `undefined` while not reversed. */
+  reversedReplicationState: string | undefined;
+  /** Whether reversed replication of the recovery instance has started (it protects the workload). */
+  reversed: boolean;
+  /** The recovery instance's own reason code, when reversed (its own finding carries the same verdict). */
+  reversedReasonCode: RpoReasonCode | undefined;
+  /** The source server's own verdict (its replication from the lost origin): evidence only. */
+  own: Pick<
+    RpoAssessment,
+    'state' | 'reasonCode' | 'reason' | 'lagSeconds' | 'snapshotAgeSeconds' | 'exposureSeconds' | 'overRpo'
+  >;
+}
 
 export interface RpoAssessment {
   state: ReadinessState;
@@ -91,6 +114,8 @@ export interface RpoAssessment {
   direction: ReplicationDirection;
   /** Reversed direction, continuous, within its RPO: people may fail back. dr-autopilot never does. */
   readyToFailBack: boolean;
+  /** Set when a failover-direction source server failed over: its verdict is its recovery instance's. */
+  failedOver: FailedOver | undefined;
 }
 
 /** The RPO of a resource: its `dr-autopilot:rpo` tag when that is a positive ISO-8601 duration, else the default. */
@@ -150,6 +175,7 @@ export function assessReplication(facts: ReplicationFacts, policy: RpoPolicy, no
     overRpo,
     direction: facts.direction,
     readyToFailBack: facts.direction === 'failback' && readiness === 'READY',
+    failedOver: undefined,
   });
 
   if (state === 'CONTINUOUS') {
@@ -175,6 +201,188 @@ export function assessReplication(facts: ReplicationFacts, policy: RpoPolicy, no
     return verdict('NOT_READY', 'not-replicating', `replication ${state}${withError}, ${exposureText}`);
   }
   return verdict('UNKNOWN', 'state-unknown', `replication state ${state ?? 'not reported'}${withError}`);
+}
+
+/** What the failed-over decision reads of a source server (the DRS fields, verbatim). */
+export interface SourceServerReplicationFacts {
+  sourceServerId: string;
+  tags: Record<string, string>;
+  dataReplicationState?: string | undefined;
+  lagDuration?: string | undefined;
+  replicatedDisks: readonly { backloggedStorageBytes?: number | undefined }[];
+  dataReplicationError?: string | undefined;
+  /** When the newest point-in-time snapshot was taken (ISO-8601); `undefined` when there is none. */
+  newestSnapshotAt?: string | undefined;
+  /** `FAILOVER`, `FAILBACK`, or absent (not EC2-originated), as DRS reports it. */
+  replicationDirection?: string | undefined;
+  /** The recovery instance DRS associates with the server (the newest launch, drill or recovery). */
+  recoveryInstanceId?: string | undefined;
+}
+
+/** What the monitor reads of a recovery instance (the DRS fields, verbatim). */
+export interface RecoveryInstanceReplicationFacts {
+  recoveryInstanceId: string;
+  sourceServerId?: string | undefined;
+  isDrill?: boolean | undefined;
+  /** `PENDING|RUNNING|STOPPING|STOPPED|SHUTTING-DOWN|TERMINATED|NOT_FOUND`. */
+  ec2InstanceState?: string | undefined;
+  tags: Record<string, string>;
+  dataReplicationState?: string | undefined;
+  lagDuration?: string | undefined;
+  replicatedDisks: readonly { backloggedStorageBytes?: number | undefined }[];
+  dataReplicationError?: string | undefined;
+}
+
+/** Recovery instances whose EC2 instance is gone: they protect nothing and run nothing. */
+export const GONE_INSTANCE_STATES = ['TERMINATED', 'NOT_FOUND'] as const;
+
+/** Whether reversed replication of a recovery instance has started (it left `NOT_STARTED`). */
+export function reversalStarted(instance: Pick<RecoveryInstanceReplicationFacts, 'dataReplicationState'>) {
+  return instance.dataReplicationState !== undefined && instance.dataReplicationState !== 'NOT_STARTED';
+}
+
+/**
+ * A recovery instance replicates back towards the Region of its source server. When that source server is itself
+ * a failback-direction server (the instance was launched for failback), its replication re-protects the origin:
+ * failover direction again. Otherwise it is the failback direction. Its tags override its source server's. Its
+ * snapshots belong to the source server in the other Region, so exposure is its lag alone.
+ */
+export function assessRecoveryInstance(
+  instance: RecoveryInstanceReplicationFacts,
+  sourceServer: { replicationDirection?: string | undefined; tags: Record<string, string> } | undefined,
+  policy: RpoPolicy,
+  now: Date,
+): RpoAssessment {
+  return assessReplication(
+    {
+      tags: { ...sourceServer?.tags, ...instance.tags },
+      direction: sourceServer?.replicationDirection === 'FAILBACK' ? 'failover' : 'failback',
+      dataReplicationState: instance.dataReplicationState,
+      lagDuration: instance.lagDuration,
+      replicatedDisks: instance.replicatedDisks,
+      dataReplicationError: instance.dataReplicationError,
+      newestSnapshotAt: undefined,
+    },
+    policy,
+    now,
+  );
+}
+
+/**
+ * The recovery instance a source server failed over to, if it did: the server is failover-direction
+ * (`replicationDirection: FAILOVER`), and a recovery instance of it is a real recovery (`isDrill === false`: a
+ * drill, or an instance whose drill flag is not reported, does not fail anything over) whose EC2 instance is not
+ * gone (`ec2InstanceState` not TERMINATED/NOT_FOUND). It is the instance the server names
+ * (`recoveryInstanceId`), or else one whose `sourceServerId` is the server; among several, one whose reversed
+ * replication started first, then the lowest ID (stable from one sweep to the next).
+ */
+export function failedOverInstance<I extends RecoveryInstanceReplicationFacts>(
+  server: Pick<
+    SourceServerReplicationFacts,
+    'sourceServerId' | 'replicationDirection' | 'recoveryInstanceId'
+  >,
+  instances: readonly I[],
+): I | undefined {
+  if (server.replicationDirection !== 'FAILOVER') return undefined;
+  const candidates = instances
+    .filter(
+      (instance) =>
+        (instance.recoveryInstanceId === server.recoveryInstanceId ||
+          instance.sourceServerId === server.sourceServerId) &&
+        instance.isDrill === false &&
+        !includes(GONE_INSTANCE_STATES, instance.ec2InstanceState),
+    )
+    .sort(
+      (a, b) =>
+        rank(a, server.recoveryInstanceId) - rank(b, server.recoveryInstanceId) ||
+        a.recoveryInstanceId.localeCompare(b.recoveryInstanceId),
+    );
+  return candidates[0];
+}
+
+function rank(instance: RecoveryInstanceReplicationFacts, named: string | undefined): number {
+  return (instance.recoveryInstanceId === named ? 0 : 2) + (reversalStarted(instance) ? 0 : 1);
+}
+
+/**
+ * Assesses a source server. After a real failover, the workload runs on the recovery instance and the server's
+ * own replication (from the lost origin) is STALLED or DISCONNECTED for good: the workload's protection is then
+ * the recovery instance's reversed replication, so the server is judged by it.
+ *
+ * | the server | verdict | exposure (metric) |
+ * |---|---|---|
+ * | not failover-direction, or no real, running recovery instance ({@link failedOverInstance}) | its own replication ({@link assessReplication}) | its own |
+ * | failed over, reversed replication started | the recovery instance's verdict (same state), reason `failed over to i-…; protected by reversed replication (STATE)` | the recovery instance's |
+ * | failed over, reversed replication not started | NOT_READY, `failed over to i-…, not protected (reversed replication not started)` | its own: the newest point a recovery could use is still the server's own snapshot |
+ *
+ * The server's own verdict is kept as evidence (`failedOver.own`). A failed-over server is never "ready to fail
+ * back" itself: its recovery instance is (signalled once, for the instance).
+ */
+export function assessSourceServer(
+  server: SourceServerReplicationFacts,
+  instances: readonly RecoveryInstanceReplicationFacts[],
+  policy: RpoPolicy,
+  now: Date,
+): RpoAssessment {
+  const direction: ReplicationDirection =
+    server.replicationDirection === 'FAILBACK' ? 'failback' : 'failover';
+  const own = assessReplication(
+    {
+      tags: server.tags,
+      direction,
+      dataReplicationState: server.dataReplicationState,
+      lagDuration: server.lagDuration,
+      replicatedDisks: server.replicatedDisks,
+      dataReplicationError: server.dataReplicationError,
+      newestSnapshotAt: server.newestSnapshotAt,
+    },
+    policy,
+    now,
+  );
+  const instance = failedOverInstance(server, instances);
+  if (!instance) return own;
+  const ownEvidence: FailedOver['own'] = {
+    state: own.state,
+    reasonCode: own.reasonCode,
+    reason: own.reason,
+    lagSeconds: own.lagSeconds,
+    snapshotAgeSeconds: own.snapshotAgeSeconds,
+    exposureSeconds: own.exposureSeconds,
+    overRpo: own.overRpo,
+  };
+  const id = instance.recoveryInstanceId;
+  const reversedState = instance.dataReplicationState;
+  if (!reversalStarted(instance)) {
+    return {
+      ...own,
+      state: 'NOT_READY',
+      reasonCode: 'failed-over-unprotected',
+      reason: `failed over to ${id}, not protected (reversed replication not started)`,
+      readyToFailBack: false,
+      failedOver: {
+        recoveryInstanceId: id,
+        reversedReplicationState: reversedState,
+        reversed: false,
+        reversedReasonCode: undefined,
+        own: ownEvidence,
+      },
+    };
+  }
+  const reversal = assessRecoveryInstance(instance, server, policy, now);
+  return {
+    ...reversal,
+    reasonCode: 'failed-over-reversed',
+    reason: `failed over to ${id}; protected by reversed replication (${reversedState}): ${reversal.reason}`,
+    direction,
+    readyToFailBack: false,
+    failedOver: {
+      recoveryInstanceId: id,
+      reversedReplicationState: reversedState,
+      reversed: true,
+      reversedReasonCode: reversal.reasonCode,
+      own: ownEvidence,
+    },
+  };
 }
 
 function includes(states: readonly string[], state: string | undefined): state is string {

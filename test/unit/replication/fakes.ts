@@ -79,8 +79,12 @@ export class PagedFakeDrs implements DrsReader {
   async describeJob(): Promise<undefined> {
     throw new Error('not used by the replication monitor');
   }
-  async describeRecoveryInstancesOf(): Promise<DrsRecoveryInstance[]> {
-    throw new Error('not used by the replication monitor');
+  async describeRecoveryInstancesOf(id: string): Promise<DrsRecoveryInstance[]> {
+    this.calls.describeRecoveryInstances += 1;
+    this.check();
+    return this.instances
+      .filter((instance) => instance.sourceServerId === id)
+      .map((instance) => structuredClone(instance));
   }
   async describeSourceServer(id: string) {
     this.calls.describeSourceServers += 1;

@@ -537,3 +537,169 @@ describe('parseReplicationMonitorEvent', () => {
     expect(() => parseReplicationMonitorEvent(input)).toThrow(InvalidEventError);
   });
 });
+
+describe('runReplicationMonitor: a source server that failed over', () => {
+  const I1 = 'i-0a1b2c3d4e5f60001';
+  /** B1 after a real failover: its origin is lost, it names its recovery instance, which may be reversed. */
+  function failedOver(w: ReturnType<typeof world>, reversal: string, ec2InstanceState = 'RUNNING') {
+    w.drs.servers = [
+      sourceServer(1, {
+        dataReplicationState: 'DISCONNECTED',
+        dataReplicationError: 'AGENT_NOT_SEEN',
+        lagDuration: 'PT40M',
+        recoveryInstanceId: I1,
+        lastLaunchType: 'RECOVERY',
+        reversedDirectionSourceServerArn:
+          reversal === 'NOT_STARTED'
+            ? undefined
+            : `arn:aws:drs:us-east-1:${ACCOUNT}:source-server/${serverId(9)}`,
+      }),
+    ];
+    w.drs.snapshotAt(1, minutesBefore(40));
+    w.drs.instances = [reversedInstance(I1, { dataReplicationState: reversal, ec2InstanceState })];
+  }
+  const statusOf = (signals: Signal[], id: string) =>
+    signals.find(
+      (signal) => signal.type === 'Replication Status Changed' && signal.detail.resource.id === id,
+    );
+
+  it('is READY once the reversed replication of its recovery instance is continuous, its own state as evidence', async () => {
+    // Prepare
+    const w = world();
+    failedOver(w, 'CONTINUOUS');
+
+    // Act
+    const { signals, outcome } = await w.sweep();
+
+    // Assess
+    const b1 = statusOf(signals, serverId(1));
+    expect(b1?.detail).toMatchObject({
+      severity: 'info',
+      assessment: { state: 'READY' },
+      evidence: {
+        failedOverTo: I1,
+        reversedReplicationState: 'CONTINUOUS',
+        dataReplicationState: 'DISCONNECTED',
+        ownState: 'NOT_READY',
+        ownExposureSeconds: 2_400,
+        exposureSeconds: 60,
+        reasonCode: 'failed-over-reversed',
+      },
+    });
+    expect(b1?.detail.summary).toContain(
+      `failed over to ${I1}; protected by reversed replication (CONTINUOUS)`,
+    );
+    expect(statusOf(signals, I1)?.detail.assessment?.state).toBe('READY');
+    expect(outcome).toMatchObject({ byState: { READY: 2, NOT_READY: 0 }, readyToFailBack: 1 });
+    expect(
+      signals
+        .filter((signal) => signal.type === 'Ready To Fail Back')
+        .map((signal) => signal.detail.resource.id),
+    ).toEqual([I1]);
+  });
+
+  it('reports the recovery instance exposure as the server RpoExposureSeconds', async () => {
+    const w = world();
+    failedOver(w, 'CONTINUOUS');
+
+    await w.sweep();
+
+    expect(w.metrics.resources).toContainEqual({
+      resourceId: serverId(1),
+      workload: 'payments',
+      lagSeconds: 60,
+      exposureSeconds: 60,
+      backlogBytes: 0,
+    });
+    expect(w.metrics.deployment).toEqual({ worstExposureSeconds: 60, overRpoCount: 0, resourceCount: 2 });
+  });
+
+  it.each([
+    {
+      reversal: 'NOT_STARTED',
+      state: 'NOT_READY',
+      reason: `failed over to ${I1}, not protected (reversed replication not started)`,
+      runbook: 'runbook-recovered-but-unprotected',
+    },
+    {
+      reversal: 'INITIAL_SYNC',
+      state: 'NOT_READY',
+      reason: `failed over to ${I1}; protected by reversed replication (INITIAL_SYNC)`,
+      runbook: 'runbook-replication-not-replicating',
+    },
+    {
+      reversal: 'BACKLOG',
+      state: 'AT_RISK',
+      reason: `failed over to ${I1}; protected by reversed replication (BACKLOG)`,
+      runbook: 'runbook-replication-degraded',
+    },
+  ])(
+    'is $state while the reversal is $reversal, pointing at $runbook',
+    async ({ reversal, state, reason, runbook }) => {
+      const w = world();
+      failedOver(w, reversal);
+
+      const { signals } = await w.sweep();
+
+      const b1 = statusOf(signals, serverId(1));
+      expect(b1?.detail.assessment).toMatchObject({ state, runbook });
+      expect(b1?.detail.assessment?.nextStep).toContain(I1);
+      expect(b1?.detail.summary).toContain(reason);
+    },
+  );
+
+  it('is judged by its own replication again once the recovery instance is terminated', async () => {
+    const w = world();
+    failedOver(w, 'CONTINUOUS', 'TERMINATED');
+
+    const { signals } = await w.sweep();
+
+    expect(statusOf(signals, serverId(1))?.detail).toMatchObject({
+      assessment: { state: 'NOT_READY', runbook: 'runbook-replication-not-replicating' },
+      evidence: { reasonCode: 'not-replicating' },
+    });
+    expect(statusOf(signals, serverId(1))?.detail.evidence).not.toHaveProperty('failedOverTo');
+  });
+
+  it('signals the change when the reversal becomes continuous, and ready to fail back once, for the instance', async () => {
+    // Prepare
+    const w = world();
+    failedOver(w, 'INITIAL_SYNC');
+    await w.sweep();
+    const instance = w.drs.instances[0];
+    if (instance) instance.dataReplicationState = 'CONTINUOUS';
+
+    // Act
+    const continuous = await w.sweep(5);
+    const again = await w.sweep(10);
+
+    // Assess
+    expect(typesAndIds(continuous.signals)).toEqual([
+      ['Replication Status Changed', serverId(1), 'READY'],
+      ['Replication Status Changed', I1, 'READY'],
+      ['Ready To Fail Back', I1, 'READY'],
+    ]);
+    expect(continuous.signals[0]?.detail.evidence).toMatchObject({ previousState: 'NOT_READY' });
+    expect(again.signals).toEqual([]);
+  });
+
+  it('keeps the verdict on a stalled-change event: it reads the server recovery instances (one more call)', async () => {
+    // Prepare
+    const w = world();
+    failedOver(w, 'CONTINUOUS');
+    await w.sweep();
+    w.drs.calls = { describeSourceServers: 0, describeRecoveryInstances: 0, describeRecoverySnapshots: 0 };
+
+    // Act
+    const { outcome, signals } = await w.stalled(1, 1);
+
+    // Assess
+    expect(outcome).toMatchObject({ state: 'READY', signalsPublished: 0 });
+    expect(signals).toEqual([]);
+    expect(w.drs.calls).toEqual({
+      describeSourceServers: 1,
+      describeRecoveryInstances: 1,
+      describeRecoverySnapshots: 1,
+    });
+  });
+});

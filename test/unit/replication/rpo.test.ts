@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assessRecoveryInstance,
   assessReplication,
+  assessSourceServer,
   DATA_REPLICATION_STATES,
+  failedOverInstance,
+  type RecoveryInstanceReplicationFacts,
   type ReplicationFacts,
   type RpoPolicy,
   rpoOf,
+  type SourceServerReplicationFacts,
   snapshotAgeSeconds,
   totalBacklogBytes,
 } from '../../../src/domain/rpo.ts';
@@ -240,5 +245,310 @@ describe('helpers', () => {
       rpoSource: 'tag',
       invalidRpoTag: undefined,
     });
+  });
+});
+
+describe('assessSourceServer: a failed-over source server is judged by its reversed replication', () => {
+  const B1 = 's-0a1b2c3d4e5f60001';
+  const I1 = 'i-0a1b2c3d4e5f60001';
+
+  function server(overrides: Partial<SourceServerReplicationFacts> = {}): SourceServerReplicationFacts {
+    return {
+      sourceServerId: B1,
+      replicationDirection: 'FAILOVER',
+      recoveryInstanceId: I1,
+      tags: {},
+      // The origin Region is lost: A1's agent is gone.
+      dataReplicationState: 'DISCONNECTED',
+      dataReplicationError: 'AGENT_NOT_SEEN',
+      lagDuration: 'PT40M',
+      replicatedDisks: [{ backloggedStorageBytes: 0 }],
+      newestSnapshotAt: minutesAgo(40),
+      ...overrides,
+    };
+  }
+
+  function instance(
+    overrides: Partial<RecoveryInstanceReplicationFacts> = {},
+  ): RecoveryInstanceReplicationFacts {
+    return {
+      recoveryInstanceId: I1,
+      sourceServerId: B1,
+      isDrill: false,
+      ec2InstanceState: 'RUNNING',
+      tags: {},
+      dataReplicationState: 'CONTINUOUS',
+      lagDuration: 'PT1M',
+      replicatedDisks: [],
+      ...overrides,
+    };
+  }
+
+  it.each([
+    // case, server overrides, recovery instances, expected state, reason code, failed over to
+    ['failed over, reversal CONTINUOUS', {}, [instance()], 'READY', 'failed-over-reversed', I1],
+    [
+      'failed over, reversal not started',
+      {},
+      [instance({ dataReplicationState: 'NOT_STARTED' })],
+      'NOT_READY',
+      'failed-over-unprotected',
+      I1,
+    ],
+    [
+      'failed over, reversal state not reported',
+      {},
+      [instance({ dataReplicationState: undefined })],
+      'NOT_READY',
+      'failed-over-unprotected',
+      I1,
+    ],
+    [
+      'failed over, reversal BACKLOG',
+      {},
+      [instance({ dataReplicationState: 'BACKLOG' })],
+      'AT_RISK',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, reversal CONTINUOUS over its RPO',
+      {},
+      [instance({ lagDuration: 'PT20M' })],
+      'AT_RISK',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, reversal INITIAL_SYNC (nothing to fail back to yet)',
+      {},
+      [instance({ dataReplicationState: 'INITIAL_SYNC' })],
+      'NOT_READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, reversal STALLED',
+      {},
+      [instance({ dataReplicationState: 'STALLED' })],
+      'NOT_READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, reversal state not available',
+      {},
+      [instance({ dataReplicationState: 'REPLICATION_STATE_NOT_AVAILABLE' })],
+      'UNKNOWN',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, the recovery instance stopped (not gone)',
+      {},
+      [instance({ ec2InstanceState: 'STOPPED', dataReplicationState: 'DISCONNECTED' })],
+      'NOT_READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, server names no recovery instance, one of its instances is real',
+      { recoveryInstanceId: undefined },
+      [instance()],
+      'READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, the named instance does not report its source server',
+      {},
+      [instance({ sourceServerId: undefined })],
+      'READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'drill instance present, server DISCONNECTED: its own state',
+      {},
+      [instance({ isDrill: true })],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    [
+      'drill instance present, server CONTINUOUS: its own state',
+      {
+        dataReplicationState: 'CONTINUOUS',
+        dataReplicationError: undefined,
+        lagDuration: 'P0D',
+        newestSnapshotAt: minutesAgo(5),
+      },
+      [instance({ isDrill: true, dataReplicationState: 'STALLED' })],
+      'READY',
+      'within-rpo',
+      undefined,
+    ],
+    [
+      'drill flag not reported: does not count',
+      {},
+      [instance({ isDrill: undefined })],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    [
+      'recovery instance TERMINATED: its own state',
+      {},
+      [instance({ ec2InstanceState: 'TERMINATED' })],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    [
+      'recovery instance NOT_FOUND: its own state',
+      {},
+      [instance({ ec2InstanceState: 'NOT_FOUND' })],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    [
+      'a recovery instance of another server: its own state',
+      { recoveryInstanceId: undefined },
+      [instance({ recoveryInstanceId: 'i-0000000000000000b', sourceServerId: 's-0a1b2c3d4e5f60002' })],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    ['no recovery instance: its own state', {}, [], 'NOT_READY', 'not-replicating', undefined],
+    [
+      'a failback-direction server: its own state',
+      { replicationDirection: 'FAILBACK' },
+      [instance()],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+    [
+      'no replication direction (not EC2-originated): its own state',
+      { replicationDirection: undefined },
+      [instance()],
+      'NOT_READY',
+      'not-replicating',
+      undefined,
+    ],
+  ] as const)('%s: %s (%s)', (_, overrides, instances, state, reasonCode, failedOverTo) => {
+    // Act
+    const assessment = assessSourceServer(server({ ...overrides }), instances, POLICY, NOW);
+
+    // Assess
+    expect(assessment.state).toBe(state);
+    expect(assessment.reasonCode).toBe(reasonCode);
+    expect(assessment.failedOver?.recoveryInstanceId).toBe(failedOverTo);
+    expect(assessment.readyToFailBack).toBe(false);
+  });
+
+  it('mirrors the recovery instance finding exactly: state, exposure and RPO are the reversal', () => {
+    // Prepare
+    const reversing = instance({ dataReplicationState: 'BACKLOG', lagDuration: 'PT3M' });
+    const tagged = server({ tags: { 'dr-autopilot:rpo': 'PT30M' } });
+
+    // Act
+    const assessment = assessSourceServer(tagged, [reversing], POLICY, NOW);
+    const ofInstance = assessRecoveryInstance(reversing, tagged, POLICY, NOW);
+
+    // Assess
+    expect(assessment).toMatchObject({
+      state: ofInstance.state,
+      lagSeconds: 180,
+      exposureSeconds: 180,
+      snapshotAgeSeconds: undefined,
+      rpoSeconds: 1_800,
+      overRpo: false,
+      direction: 'failover',
+    });
+    expect(ofInstance).toMatchObject({ state: 'AT_RISK', exposureSeconds: 180, direction: 'failback' });
+    expect(assessment.reason).toMatch(
+      new RegExp(
+        `^failed over to ${I1}; protected by reversed replication \\(BACKLOG\\): replication BACKLOG`,
+      ),
+    );
+  });
+
+  it('keeps the server own verdict as evidence only', () => {
+    const assessment = assessSourceServer(server(), [instance()], POLICY, NOW);
+
+    expect(assessment.state).toBe('READY');
+    expect(assessment.failedOver).toEqual({
+      recoveryInstanceId: I1,
+      reversedReplicationState: 'CONTINUOUS',
+      reversed: true,
+      reversedReasonCode: 'within-rpo',
+      own: {
+        state: 'NOT_READY',
+        reasonCode: 'not-replicating',
+        reason: 'replication DISCONNECTED (AGENT_NOT_SEEN), exposure 40m > RPO 15m',
+        lagSeconds: 2_400,
+        snapshotAgeSeconds: 2_400,
+        exposureSeconds: 2_400,
+        overRpo: true,
+      },
+    });
+  });
+
+  it('says an unprotected failed-over server is not protected, with its own (growing) exposure', () => {
+    const assessment = assessSourceServer(
+      server(),
+      [instance({ dataReplicationState: 'NOT_STARTED', lagDuration: undefined })],
+      POLICY,
+      NOW,
+    );
+
+    expect(assessment).toMatchObject({
+      state: 'NOT_READY',
+      reason: `failed over to ${I1}, not protected (reversed replication not started)`,
+      exposureSeconds: 2_400,
+      overRpo: true,
+      failedOver: { reversed: false, reversedReplicationState: 'NOT_STARTED', reversedReasonCode: undefined },
+    });
+  });
+});
+
+describe('failedOverInstance: which recovery instance a server failed over to', () => {
+  const B1 = 's-0a1b2c3d4e5f60001';
+  const real = (id: string, overrides: Partial<RecoveryInstanceReplicationFacts> = {}) => ({
+    recoveryInstanceId: id,
+    sourceServerId: B1,
+    isDrill: false,
+    tags: {},
+    replicatedDisks: [],
+    dataReplicationState: 'NOT_STARTED',
+    ...overrides,
+  });
+
+  it.each([
+    [
+      'the one the server names',
+      'i-0000000000000000b',
+      ['i-0000000000000000a', 'i-0000000000000000b'],
+      'i-0000000000000000b',
+    ],
+    ['else the lowest ID', undefined, ['i-0000000000000000b', 'i-0000000000000000a'], 'i-0000000000000000a'],
+  ] as const)('picks %s', (_, named, ids, picked) => {
+    const chosen = failedOverInstance(
+      { sourceServerId: B1, replicationDirection: 'FAILOVER', recoveryInstanceId: named },
+      ids.map((id) => real(id)),
+    );
+
+    expect(chosen?.recoveryInstanceId).toBe(picked);
+  });
+
+  it('prefers an instance whose reversed replication started', () => {
+    const chosen = failedOverInstance({ sourceServerId: B1, replicationDirection: 'FAILOVER' }, [
+      real('i-0000000000000000a'),
+      real('i-0000000000000000b', { dataReplicationState: 'INITIAL_SYNC' }),
+    ]);
+
+    expect(chosen?.recoveryInstanceId).toBe('i-0000000000000000b');
   });
 });
