@@ -359,10 +359,11 @@ function startedSignal(
     workload: workloadFromTags(server?.tags),
     severity: 'warning',
     summary: `reversed replication started for ${recoveryInstanceId} (${decision.direction} of ${facts.sourceServerId}) towards ${server?.originRegion ?? 'the origin Region'}`,
+    // Not protected yet: there is no recovery point until the initial sync completes (the monitor agrees).
     assessment: {
-      state: 'AT_RISK',
-      reason: `reversed replication of ${recoveryInstanceId} starting`,
-      nextStep: `Nothing yet: protected once initial sync reaches CONTINUOUS. The instance must reach the DRS endpoint of ${server?.originRegion ?? 'the origin Region'} on TCP 443.`,
+      state: 'NOT_READY',
+      reason: `reversed replication of ${recoveryInstanceId} started, not protected until initial sync`,
+      nextStep: `Nothing to do yet: protected once the initial sync completes; the monitor reports progress. The instance must reach the DRS endpoint of ${server?.originRegion ?? 'the origin Region'} on TCP 443.`,
       runbook: RUNBOOK.reversing,
     },
     evidence: {

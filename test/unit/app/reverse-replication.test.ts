@@ -69,7 +69,7 @@ describe('reverseReplicationAfterRecovery', () => {
         region: 'us-west-2',
         account: '111122223333',
       },
-      assessment: { state: 'AT_RISK' },
+      assessment: { state: 'NOT_READY', reason: expect.stringContaining('not protected until initial sync') },
       dryRun: false,
       correlationId: '9da9af57-9253-4406-87cb-7cc400e43465',
       observedAt: '2016-08-22T20:12:19Z',
