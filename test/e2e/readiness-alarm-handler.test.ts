@@ -92,6 +92,30 @@ describe('alarm-readiness handler', () => {
     });
   });
 
+  it('puts one signal for an alarm event delivered twice', async () => {
+    // Prepare
+    const event = alarmEvent('alarm-state-change.single-metric', 'alarm-duplicate-1');
+    // Act
+    const first = await handler(event, context());
+    const second = await handler(structuredClone(event), context());
+    // Assess
+    expect(second).toEqual(first);
+    expect(putEvents).toHaveLength(1);
+  });
+
+  it.each([
+    ['account', { account: '444455556666' }],
+    ['Region', { region: 'eu-west-1' }],
+  ])('rejects an alarm event from another %s and puts nothing', async (_what, origin) => {
+    // Prepare
+    const event = { ...alarmEvent('alarm-state-change.single-metric', `alarm-foreign-${_what}`), ...origin };
+    // Act
+    const invocation = handler(event, context());
+    // Assess
+    await expect(invocation).rejects.toThrow(/accepts events only from/);
+    expect(putEvents).toEqual([]);
+  });
+
   it('puts nothing for an alarm outside the prefix', async () => {
     // Act
     const outcome = await handler(

@@ -184,13 +184,16 @@ describe('alarmToSignal with the AWS sample alarm events', () => {
     expect(signals.published).toEqual([]);
   });
 
-  it('rejects an alarm from another account', async () => {
+  it.each([
+    ['account', { account: '999999999999' }],
+    ['Region', { region: 'eu-north-1' }],
+  ])('rejects an alarm from another %s', async (_what, change) => {
     // Prepare
     const signals = recordingPublisher();
     // Act
     const outcome = alarmToSignal(sample('alarm-state-change.single-metric'), {
       signals,
-      policy: { ...policy, account: '999999999999' },
+      policy: { ...policy, ...change },
     });
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(ForeignEventError);

@@ -410,6 +410,7 @@ describe('runReplicationMonitor: sweeps', () => {
       { ...w.deps(), dryRun: true },
     );
 
+    expect(w.signals.published.length).toBeGreaterThan(0);
     expect(w.signals.published.every((signal) => signal.detail.dryRun)).toBe(true);
   });
 });
