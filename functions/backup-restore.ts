@@ -30,6 +30,8 @@ function parse(input: unknown): BackupEvent {
 export const handler = createEventHandler({
   logger,
   parse,
+  // Copy events are forwarded from the primary Region; the app then admits Backup Job events from this Region only.
+  origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
   idempotency: { persistenceStore },
   run: (event, context: Context) => {
     const deps = {

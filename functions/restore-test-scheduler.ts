@@ -13,6 +13,7 @@ const { config, logger, backup, records, signals, clock, persistenceStore, baseP
 export const handler = createEventHandler({
   logger,
   parse: parseRestoreTestSchedule,
+  origin: { region: config.region },
   idempotency: { persistenceStore },
   run: (event, context: Context) =>
     runScheduledRestoreTests(event, {
@@ -20,7 +21,6 @@ export const handler = createEventHandler({
       records,
       signals,
       clock,
-      random: Math.random,
       dryRun: config.dryRun,
       selection: {
         algorithm: config.extra.RESTORE_TEST_SELECTION,

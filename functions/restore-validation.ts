@@ -18,16 +18,16 @@ import { createEventHandler } from '../src/runtime/handler.ts';
 /** Wiring only: *Restore Job State Change* events, and the sweep schedule that moves open restores forward. */
 const wiring = createRestoreWiring('restore-validation', restoreValidationEnv);
 const { config, logger, dynamodb, persistenceStore, basePolicy } = wiring;
+const clients = {
+  dynamodb,
+  rds: new RDSClient({}),
+  ec2: new EC2Client({}),
+  efs: new EFSClient({}),
+  s3: new S3Client({}),
+};
 const deps = {
   backup: wiring.backup,
   records: wiring.records,
-  handlers: createRestoredResourceHandlers({
-    dynamodb,
-    rds: new RDSClient({}),
-    ec2: new EC2Client({}),
-    efs: new EFSClient({}),
-    s3: new S3Client({}),
-  }),
   signals: wiring.signals,
   clock: wiring.clock,
   dryRun: config.dryRun,
@@ -37,20 +37,22 @@ type Input =
   | { kind: 'restore'; event: ReturnType<typeof restoreJobStateChange.parse> }
   | { kind: 'sweep'; event: ReturnType<typeof parseRestoreTestSchedule> };
 
-function parse(input: unknown): Input & { id: string } {
+/** The parsed event, with the id (idempotency key), account and Region (origin check) of the envelope. */
+function parse(input: unknown): Input & { id: string; account: string; region: string } {
   const source =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>).source : undefined;
   if (source === 'aws.events') {
     const event = parseRestoreTestSchedule(input);
-    return { kind: 'sweep', event, id: event.id };
+    return { kind: 'sweep', event, id: event.id, account: event.account, region: event.region };
   }
   const event = restoreJobStateChange.parse(input);
-  return { kind: 'restore', event, id: event.id };
+  return { kind: 'restore', event, id: event.id, account: event.account, region: event.region };
 }
 
 export const handler = createEventHandler({
   logger,
   parse,
+  origin: { region: config.region },
   idempotency: { persistenceStore },
   run: (input, context: Context): Promise<ValidationOutcome | SweepOutcome> => {
     const policy = {
@@ -58,8 +60,10 @@ export const handler = createEventHandler({
       validationWindowSeconds: config.extra.RESTORE_VALIDATION_WINDOW,
       maxPerSweep: config.extra.RESTORE_SWEEP_MAX,
     };
+    // S3 calls name the bucket owner: this invocation's account.
+    const handlers = createRestoredResourceHandlers(clients, { account: policy.account });
     return input.kind === 'sweep'
-      ? sweepOpenRestores(input.event, { ...deps, policy })
-      : validateRestoreJob(input.event, { ...deps, policy });
+      ? sweepOpenRestores(input.event, { ...deps, handlers, policy })
+      : validateRestoreJob(input.event, { ...deps, handlers, policy });
   },
 });

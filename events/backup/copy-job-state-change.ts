@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { BACKUP_VAULT_ARN } from './arn.ts';
 import pattern from './copy-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -13,18 +14,30 @@ export const copyJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Copy Job State Change',
   pattern,
-  detail: z.object({
-    copyJobId: z.string().min(1).optional(),
-    state: z.string().min(1),
-    statusMessage: z.string().optional(),
-    sourceBackupVaultArn: z.string().optional(),
-    destinationBackupVaultArn: z.string().optional(),
-    destinationRecoveryPointArn: z.union([z.string(), z.object({})]).optional(),
-    resourceArn: z.string().optional(),
-    resourceType: z.string().optional(),
-    creationDate: z.string().optional(),
-    completionDate: z.string().optional(),
-  }),
+  detail: z
+    .object({
+      copyJobId: z.string().min(1).optional(),
+      state: z.string().min(1),
+      statusMessage: z.string().optional(),
+      sourceBackupVaultArn: z.string().optional(),
+      destinationBackupVaultArn: z.string().optional(),
+      destinationRecoveryPointArn: z.union([z.string(), z.object({})]).optional(),
+      resourceArn: z.string().optional(),
+      resourceType: z.string().optional(),
+      creationDate: z.string().optional(),
+      completionDate: z.string().optional(),
+    })
+    // A COMPLETED copy names where it went: without a vault ARN it is bad input (dead-letter queue), not a
+    // copy "into another vault" to skip silently. Unfinished copies may carry `{}` there (AWS's samples).
+    .superRefine((detail, context) => {
+      if (detail.state === 'COMPLETED' && !BACKUP_VAULT_ARN.test(detail.destinationBackupVaultArn ?? '')) {
+        context.addIssue({
+          code: 'custom',
+          path: ['destinationBackupVaultArn'],
+          message: 'a COMPLETED copy must name its destination vault (a backup-vault ARN)',
+        });
+      }
+    }),
 });
 
 export type CopyJobStateChangeEvent = ReturnType<typeof copyJobStateChange.parse>;

@@ -10,14 +10,17 @@ import { createRestoredEfsHandler } from './restored-efs.ts';
 import { createRestoredAuroraHandler, createRestoredRdsHandler } from './restored-rds.ts';
 import { createRestoredS3Handler } from './restored-s3.ts';
 
-/** One handler per restorable type, over the SDK clients of this Region. */
-export function createRestoredResourceHandlers(clients: {
-  dynamodb: DynamoDBClient;
-  rds: RDSClient;
-  ec2: EC2Client;
-  efs: EFSClient;
-  s3: S3Client;
-}): RestoredResourceHandlers {
+/** One handler per restorable type, over the SDK clients of this Region, for this account. */
+export function createRestoredResourceHandlers(
+  clients: {
+    dynamodb: DynamoDBClient;
+    rds: RDSClient;
+    ec2: EC2Client;
+    efs: EFSClient;
+    s3: S3Client;
+  },
+  options: { account: string },
+): RestoredResourceHandlers {
   return {
     DynamoDB: createRestoredDynamoDbHandler(clients.dynamodb),
     RDS: createRestoredRdsHandler(clients.rds),
@@ -25,6 +28,6 @@ export function createRestoredResourceHandlers(clients: {
     EBS: createRestoredEbsHandler(clients.ec2),
     EC2: createRestoredEc2Handler(clients.ec2),
     EFS: createRestoredEfsHandler(clients.efs),
-    S3: createRestoredS3Handler(clients.s3),
+    S3: createRestoredS3Handler(clients.s3, { expectedBucketOwner: options.account }),
   };
 }

@@ -27,24 +27,35 @@ function bucketOf(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1).split('/')[0] ?? '';
 }
 
-/** A restored S3 bucket: it exists and holds objects. */
-export function createRestoredS3Handler(client: S3Client): RestoredResourceHandler {
+/**
+ * A restored S3 bucket: it exists and holds objects. Every call names the expected bucket owner (this account):
+ * bucket names are global, and a bucket of another account is never read, tagged or emptied.
+ */
+export function createRestoredS3Handler(
+  client: S3Client,
+  options: { expectedBucketOwner: string },
+): RestoredResourceHandler {
+  const ExpectedBucketOwner = options.expectedBucketOwner;
   return {
     async inspect(arn) {
       const bucket = bucketOf(arn);
       const base = absentResource('S3', arn, bucket);
       const head = await unlessNotFound(
-        () => client.send(new HeadBucketCommand({ Bucket: bucket })),
+        () => client.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner })),
         NOT_FOUND,
       );
       if (!head) return base;
       let tags: Record<string, string> = {};
       try {
-        tags = tagMap((await client.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet);
+        tags = tagMap(
+          (await client.send(new GetBucketTaggingCommand({ Bucket: bucket, ExpectedBucketOwner }))).TagSet,
+        );
       } catch (error) {
         if (!isNotFound(error, ['NoSuchTagSet'])) throw error;
       }
-      const { KeyCount } = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: SAMPLE }));
+      const { KeyCount } = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, MaxKeys: SAMPLE, ExpectedBucketOwner }),
+      );
       return {
         ...base,
         exists: true,
@@ -59,6 +70,7 @@ export function createRestoredS3Handler(client: S3Client): RestoredResourceHandl
       await client.send(
         new PutBucketTaggingCommand({
           Bucket: resource.id,
+          ExpectedBucketOwner,
           Tagging: { TagSet: tagList({ ...resource.tags, ...tags }) },
         }),
       );
@@ -68,17 +80,21 @@ export function createRestoredS3Handler(client: S3Client): RestoredResourceHandl
         async () => {
           for (let page = 0; page < PAGES_PER_CALL; page++) {
             const listing = await client.send(
-              new ListObjectVersionsCommand({ Bucket: step.id, MaxKeys: 1000 }),
+              new ListObjectVersionsCommand({ Bucket: step.id, MaxKeys: 1000, ExpectedBucketOwner }),
             );
             const objects = [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])].flatMap((item) =>
               item.Key ? [{ Key: item.Key, VersionId: item.VersionId }] : [],
             );
             if (objects.length === 0) {
-              await client.send(new DeleteBucketCommand({ Bucket: step.id }));
+              await client.send(new DeleteBucketCommand({ Bucket: step.id, ExpectedBucketOwner }));
               return 'done';
             }
             const { Errors = [] } = await client.send(
-              new DeleteObjectsCommand({ Bucket: step.id, Delete: { Objects: objects, Quiet: true } }),
+              new DeleteObjectsCommand({
+                Bucket: step.id,
+                ExpectedBucketOwner,
+                Delete: { Objects: objects, Quiet: true },
+              }),
             );
             if (Errors.length > 0) {
               throw new Error(

@@ -13,7 +13,7 @@ import { ForeignEventError, RetryableDependencyError } from '../domain/errors.ts
 import { buildRestoreMetadata, restoreNameFor, restoreTokenFor } from '../domain/restore-metadata.ts';
 import { isRestorableType, type RestoreSettings, restoreModeFor } from '../domain/restore-settings.ts';
 import type { BackupReader, BackupRestoreControl, RecoveryPoint } from '../ports/backup.ts';
-import type { RestoreRecords } from '../ports/backup-restore-records.ts';
+import type { RestoreRecords, RestoreTokenClaim } from '../ports/backup-restore-records.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
 import { backupResource, RESTORE_RUNBOOK, restoreSignalFactory } from './backup-restore-signals.ts';
 
@@ -77,17 +77,20 @@ function skipped(reason: RestoreSkipReason, explanation: string, recoveryPointAr
   return { action: 'skipped', reason, explanation, ...(recoveryPointArn ? { recoveryPointArn } : {}) };
 }
 
-/** Rule 5: our account, and a Region of our pair (a copy event is forwarded from the primary Region). */
+/**
+ * Rule 5: our account, and the Region a job event of its kind can come from: a copy event from this Region or
+ * forwarded from the primary Region (a cross-Region copy job's events are emitted in its source Region); a
+ * backup job event only from this Region (it backs up into this Region's DR vault).
+ */
 function screen(
   event: { id: string; account: string; region: string },
+  kind: 'copy' | 'backup',
   policy: BackupRestorePolicy,
 ): RestoreOutcome | undefined {
-  if (
-    event.account !== policy.account ||
-    (event.region !== policy.region && event.region !== policy.primaryRegion)
-  ) {
+  const regions = kind === 'copy' ? [policy.region, policy.primaryRegion] : [policy.region];
+  if (event.account !== policy.account || !regions.includes(event.region)) {
     throw new ForeignEventError(
-      `event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only for ${policy.account} in ${policy.primaryRegion}/${policy.region}`,
+      `${kind} job event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only on those of ${policy.account} in ${regions.join(' or ')}`,
     );
   }
   if (policy.regionRole !== 'recovery') {
@@ -114,7 +117,7 @@ function admitJob(
   job: { kind: 'copy' | 'backup'; state: string; vaultArn: string | undefined },
   policy: BackupRestorePolicy,
 ): RestoreOutcome | undefined {
-  const refused = screen(event, policy);
+  const refused = screen(event, job.kind, policy);
   if (refused) return refused;
   if (job.state !== 'COMPLETED') return skipped('not-completed', `${job.kind} job state is ${job.state}`);
   const notDr = inDrVault(job.vaultArn, policy);
@@ -192,7 +195,9 @@ async function describePoint(recoveryPointArn: string, deps: BackupRestoreDeps):
 
 /**
  * Starts one DR restore of a recovery point in the DR vault (also used by the restore-test scheduler).
- * Idempotent: the token depends only on the recovery point and the purpose (and run, for scheduled tests).
+ * Idempotent: the token depends only on the recovery point and the purpose (for scheduled tests: the protected
+ * resource and the run), and is claimed in the records before StartRestoreJob: a token whose restore started
+ * and was signalled answers with that restore, without calling AWS again.
  */
 export async function startDrRestore(
   point: RecoveryPoint,
@@ -251,8 +256,12 @@ export async function startDrRestore(
     return skipped('restore-off', explanation, point.recoveryPointArn);
   }
 
-  const purposeKey = request.purpose === 'copy' ? 'copy' : `scheduled-test:${request.runId}`;
-  const token = restoreTokenFor(point.recoveryPointArn, purposeKey);
+  // A copy: one restore per recovery point. A scheduled test: one restore per protected resource and run,
+  // whichever of its points the run chooses (a retried run must not start a second one for that resource).
+  const token =
+    request.purpose === 'copy'
+      ? restoreTokenFor(point.recoveryPointArn, 'copy')
+      : restoreTokenFor(point.resourceArn ?? point.recoveryPointArn, `scheduled-test:${request.runId}`);
   const inferred = await deps.backup.inferredRestoreMetadata(policy.vaultName, point.recoveryPointArn);
   const decision = buildRestoreMetadata({
     resourceType: type,
@@ -308,14 +317,38 @@ export async function startDrRestore(
     };
   }
 
-  const { restoreJobId } = await deps.backup.startRestoreJob({
+  // AWS Backup's own token may stop deduplicating after a while (an older API text: one hour), so the token is
+  // claimed in our table first: a token that already started a restore never starts another.
+  const claim: RestoreTokenClaim = {
+    token,
     recoveryPointArn: point.recoveryPointArn,
-    resourceType: type,
-    metadata: decision.metadata,
-    iamRoleArn: policy.restoreRoleArn,
-    idempotencyToken: token,
-  });
-  await deps.records.put({
+    runId: request.runId,
+  };
+  const claimed = await deps.records.claimToken(claim);
+  if (claimed?.restoreJobId && claimed.signalled) {
+    return {
+      action: 'restore-started',
+      restoreJobId: claimed.restoreJobId,
+      recoveryPointArn: point.recoveryPointArn,
+      resourceType: type,
+      mode: claimed.mode ?? mode,
+    };
+  }
+  const restoreJobId =
+    claimed?.restoreJobId ??
+    (
+      await deps.backup.startRestoreJob({
+        recoveryPointArn: point.recoveryPointArn,
+        resourceType: type,
+        metadata: decision.metadata,
+        iamRoleArn: policy.restoreRoleArn,
+        idempotencyToken: token,
+      })
+    ).restoreJobId;
+  const started: RestoreTokenClaim = { ...claim, restoreJobId, mode };
+  if (!claimed?.restoreJobId) await deps.records.updateTokenClaim(started);
+  // Created once: a retry (after a failure below) keeps the record, which validation may have moved on.
+  await deps.records.create({
     restoreJobId,
     owner: 'dr-autopilot',
     purpose: request.purpose,
@@ -343,6 +376,7 @@ export async function startDrRestore(
       evidence: { ...evidence, restoreJobId, mode, runId: request.runId },
     }),
   ]);
+  await deps.records.updateTokenClaim({ ...started, signalled: true });
   return {
     action: 'restore-started',
     restoreJobId,

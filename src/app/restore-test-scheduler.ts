@@ -1,6 +1,10 @@
 import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
 import { DrAutopilotError } from '../domain/errors.ts';
-import { type SelectionAlgorithm, selectRecoveryPointsToTest } from '../domain/restore-selection.ts';
+import {
+  type SelectionAlgorithm,
+  seededRandom,
+  selectRecoveryPointsToTest,
+} from '../domain/restore-selection.ts';
 import type { RecoveryPoint } from '../ports/backup.ts';
 import { type BackupRestoreDeps, type RestoreOutcome, startDrRestore } from './backup-restore.ts';
 import { type NotRecoveryRegion, screenScheduledRun } from './restore-schedule.ts';
@@ -11,7 +15,9 @@ import { type NotRecoveryRegion, screenScheduledRun } from './restore-schedule.t
  * Steps: refuse outside the recovery Region → list the DR vault's recovery points within the selection
  * window → choose one per protected resource (newest, or random) → start a test restore of each (purpose
  * `scheduled-test`: always deleted after validation) → report. One failing restore does not stop the others;
- * the run then fails as a whole, naming them, and a retry starts nothing twice (same tokens).
+ * the run then fails as a whole, naming them, and a retry starts nothing twice: the run's choice depends only
+ * on the event (the window ends at the event's time, `random` is seeded by the run), and each restore's token
+ * on the run and the protected resource.
  */
 export type RestoreTestRunOutcome =
   | {
@@ -26,7 +32,6 @@ export type RestoreTestRunOutcome =
 
 export interface RestoreTestSchedulerDeps extends BackupRestoreDeps {
   selection: { algorithm: SelectionAlgorithm; windowDays: number; maxPerRun: number };
-  random: () => number;
 }
 
 export class RestoreTestRunError extends DrAutopilotError {}
@@ -39,15 +44,19 @@ export async function runScheduledRestoreTests(
   const refused = screenScheduledRun(event, policy, 'restore tests run');
   if (refused) return refused;
   const runId = `scheduled-${event.time}`;
-  const since = new Date(deps.clock().getTime() - deps.selection.windowDays * 86_400_000);
+  // The window is the run's own (event time), not the clock's: a retry later must see the same points.
+  const until = Date.parse(event.time);
+  const since = new Date(until - deps.selection.windowDays * 86_400_000);
   const points: RecoveryPoint[] = [];
-  for await (const page of deps.backup.listRecoveryPoints(policy.vaultName, since)) points.push(...page);
+  for await (const page of deps.backup.listRecoveryPoints(policy.vaultName, since)) {
+    points.push(...page.filter((point) => (point.creationDate?.getTime() ?? Number.NaN) <= until));
+  }
   const selection = selectRecoveryPointsToTest({
     points,
     settings: policy.settings,
     algorithm: deps.selection.algorithm,
     maxPerRun: deps.selection.maxPerRun,
-    random: deps.random,
+    random: seededRandom(runId),
   });
 
   const started: string[] = [];

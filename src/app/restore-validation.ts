@@ -222,7 +222,7 @@ async function progress(
     };
   }
 
-  if (record.phase === 'cleaning') return continueCleanup(record, job, ownership, deps);
+  if (record.phase === 'cleaning') return continueCleanup(record, job, ownership, deps, signal, resource);
   const validating: RestoreRecord =
     record.phase === 'validating'
       ? record
@@ -346,53 +346,21 @@ async function validate(
     rtoSeconds: record.rtoSeconds,
     rpoSeconds: record.rpoSeconds,
   });
-  const assessment = assessRestoreResult(verdict, measurements, record.purpose === 'copy');
-  const cleanup = resource
-    ? await runCleanup(record, job, ownership, resource, deps)
-    : { status: 'none' as const, deleted: [], refused: [] };
-  const checks = judgement.checks.join('; ');
-  await deps.signals.publish([
-    signal({
-      type: SIGNAL_TYPES.restoreTestResult,
-      resource: subject,
-      workload: record.workload,
-      severity: assessment.severity,
-      summary: `DR restore test ${verdict} for ${subject.id} (${type}): restored in ${formatSeconds(measurements.measuredRtoSeconds ?? Number.NaN)} (RTO ${formatSeconds(record.rtoSeconds)}), data ${formatSeconds(measurements.recoveryPointAgeSeconds ?? Number.NaN)} old (RPO ${formatSeconds(record.rpoSeconds)}); ${checks}`,
-      assessment: {
-        state: assessment.state,
-        reason: assessment.reason,
-        ...(assessment.state === 'READY'
-          ? {}
-          : {
-              nextStep:
-                verdict === 'passed'
-                  ? 'Restores from the DR vault are slower or older than the objectives: review the RTO/RPO tags, the backup and copy frequency, or the restore size.'
-                  : `The restored ${type} did not pass validation (${checks}): fix the DR settings or the backup, then let the next test run confirm.`,
-              runbook: verdict === 'passed' ? RESTORE_RUNBOOK.slow : RESTORE_RUNBOOK.failed,
-            }),
-      },
-      evidence: {
-        restoreJobId,
-        verdict,
-        checks: checks.slice(0, 1000),
-        owner: ownership,
-        mode: record.mode,
-        purpose: record.purpose,
-        createdResourceArn: job.createdResourceArn ?? null,
-        recoveryPointArn: job.recoveryPointArn ?? null,
-        cleanup: cleanup.status,
-        deleted: cleanup.deleted.join(','),
-        ...measurements,
-      },
-    }),
-  ]);
-  const reported = await reportValidation(record, job, ownership, verdict, checks, cleanup.status, deps);
-  await deps.records.put({
+  // The verdict is kept before anything is deleted: a retry after a failure past this point (the result
+  // signal, the report) signals this verdict, and never re-validates (nor re-prepares) a deleted resource.
+  const decided: RestoreRecord = {
     ...record,
     verdict,
-    validationReported: reported,
-    phase: cleanup.status === 'in-progress' ? 'cleaning' : 'done',
-  });
+    checks: judgement.checks.join('; '),
+    measurements,
+    phase: 'cleaning',
+    resultSignalled: false,
+  };
+  await deps.records.put(decided);
+  const cleanup = resource
+    ? await runCleanup(decided, job, ownership, resource, deps)
+    : { status: 'none' as const, deleted: [], refused: [] };
+  await finish(decided, job, ownership, cleanup, deps, signal, subject);
   return {
     action: 'validated',
     restoreJobId,
@@ -403,35 +371,112 @@ async function validate(
   };
 }
 
-async function continueCleanup(
-  record: RestoreRecord,
+/**
+ * After a verdict and a cleanup round: the `Restore Test Result` signal (once, with the verdict as it was
+ * decided), PutRestoreValidationResult (once, restore-testing plans), and the record (`done`, or `cleaning`
+ * while cleanup must wait).
+ */
+async function finish(
+  decided: RestoreRecord,
   job: RestoreJob,
   ownership: Exclude<Ownership, 'foreign'>,
+  cleanup: { status: CleanupStatus; deleted: string[] },
   deps: RestoreValidationDeps,
-): Promise<ValidationOutcome> {
-  const type = job.resourceType ?? record.resourceType;
-  const handler = isRestorableType(type) ? deps.handlers[type] : undefined;
-  if (!handler || !job.createdResourceArn) {
-    await deps.records.put({ ...record, phase: 'done' });
-    return { action: 'cleanup-progress', restoreJobId: record.restoreJobId, cleanup: 'none', deleted: [] };
-  }
-  const resource = await handler.inspect(job.createdResourceArn);
-  const cleanup = await runCleanup(record, job, ownership, resource, deps);
+  signal: ReturnType<typeof restoreSignalFactory>,
+  subject: ReturnType<typeof backupResource>,
+): Promise<void> {
+  let record = decided;
   const verdict = (record.verdict ?? 'failed') as FinalVerdict;
-  const reported = await reportValidation(
-    record,
-    job,
-    ownership,
-    verdict,
-    `verdict ${verdict}`,
-    cleanup.status,
-    deps,
-  );
+  const checks = record.checks ?? `verdict ${verdict}`;
+  if (record.resultSignalled === false) {
+    await deps.signals.publish([
+      resultSignal(record, job, ownership, verdict, checks, cleanup, deps, signal, subject),
+    ]);
+    record = { ...record, resultSignalled: true };
+    await deps.records.put(record);
+  }
+  const reported = await reportValidation(record, job, ownership, verdict, checks, cleanup.status, deps);
   await deps.records.put({
     ...record,
     validationReported: reported,
     phase: cleanup.status === 'in-progress' ? 'cleaning' : 'done',
   });
+}
+
+function resultSignal(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  verdict: FinalVerdict,
+  checks: string,
+  cleanup: { status: CleanupStatus; deleted: string[] },
+  deps: RestoreValidationDeps,
+  signal: ReturnType<typeof restoreSignalFactory>,
+  subject: ReturnType<typeof backupResource>,
+) {
+  const restoreJobId = record.restoreJobId;
+  const type = job.resourceType ?? record.resourceType;
+  const measurements =
+    record.measurements ??
+    measureRestore({
+      jobCreation: job.creationDate,
+      jobCompletion: job.completionDate,
+      recoveryPointCreation: job.recoveryPointCreationDate,
+      validatedAt: deps.clock(),
+      rtoSeconds: record.rtoSeconds,
+      rpoSeconds: record.rpoSeconds,
+    });
+  const assessment = assessRestoreResult(verdict, measurements, record.purpose === 'copy');
+  return signal({
+    type: SIGNAL_TYPES.restoreTestResult,
+    resource: subject,
+    workload: record.workload,
+    severity: assessment.severity,
+    summary: `DR restore test ${verdict} for ${subject.id} (${type}): restored in ${formatSeconds(measurements.measuredRtoSeconds ?? Number.NaN)} (RTO ${formatSeconds(record.rtoSeconds)}), data ${formatSeconds(measurements.recoveryPointAgeSeconds ?? Number.NaN)} old (RPO ${formatSeconds(record.rpoSeconds)}); ${checks}`,
+    assessment: {
+      state: assessment.state,
+      reason: assessment.reason,
+      ...(assessment.state === 'READY'
+        ? {}
+        : {
+            nextStep:
+              verdict === 'passed'
+                ? 'Restores from the DR vault are slower or older than the objectives: review the RTO/RPO tags, the backup and copy frequency, or the restore size.'
+                : `The restored ${type} did not pass validation (${checks}): fix the DR settings or the backup, then let the next test run confirm.`,
+            runbook: verdict === 'passed' ? RESTORE_RUNBOOK.slow : RESTORE_RUNBOOK.failed,
+          }),
+    },
+    evidence: {
+      restoreJobId,
+      verdict,
+      checks: checks.slice(0, 1000),
+      owner: ownership,
+      mode: record.mode,
+      purpose: record.purpose,
+      createdResourceArn: job.createdResourceArn ?? null,
+      recoveryPointArn: job.recoveryPointArn ?? null,
+      cleanup: cleanup.status,
+      deleted: cleanup.deleted.join(','),
+      ...measurements,
+    },
+  });
+}
+
+async function continueCleanup(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  deps: RestoreValidationDeps,
+  signal: ReturnType<typeof restoreSignalFactory>,
+  subject: ReturnType<typeof backupResource>,
+): Promise<ValidationOutcome> {
+  const type = job.resourceType ?? record.resourceType;
+  const handler = isRestorableType(type) ? deps.handlers[type] : undefined;
+  const cleanup =
+    handler && job.createdResourceArn
+      ? await runCleanup(record, job, ownership, await handler.inspect(job.createdResourceArn), deps)
+      : { status: 'none' as const, deleted: [], refused: [] };
+  await finish(record, job, ownership, cleanup, deps, signal, subject);
   return {
     action: 'cleanup-progress',
     restoreJobId: record.restoreJobId,

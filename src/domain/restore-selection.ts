@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RecoveryPoint } from '../ports/backup.ts';
 import { isRestorableType, type RestoreSettings } from './restore-settings.ts';
 
@@ -46,4 +47,19 @@ export function selectRecoveryPointsToTest(input: {
     if (point) chosen.push(point);
   }
   return { chosen: chosen.slice(0, input.maxPerRun), deferred: Math.max(0, chosen.length - input.maxPerRun) };
+}
+
+/**
+ * A deterministic pseudo-random sequence in [0, 1) seeded by a string (mulberry32 over the seed's SHA-256):
+ * the `random` selection of a scheduled run is seeded by the run, so a retry of the run chooses the same points.
+ */
+export function seededRandom(seed: string): () => number {
+  let state = createHash('sha256').update(seed).digest().readUInt32BE(0);
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }

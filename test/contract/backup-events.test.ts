@@ -109,6 +109,24 @@ describe('AWS Backup event contracts', () => {
     ).toBe('arn:aws:ec2:us-west-2::snapshot/snap-0726fe70935586180');
   });
 
+  it.each([
+    ['without it', undefined],
+    ['with `{}` there', {}],
+    ['with something that is not a vault ARN', 'dr-vault'],
+  ])('rejects a COMPLETED copy event %s, naming detail.destinationBackupVaultArn', (_name, value) => {
+    const event = loadSample<Sample>('backup', 'copy-job-state-change.completed');
+    if (value === undefined) delete event.detail.destinationBackupVaultArn;
+    else event.detail.destinationBackupVaultArn = value;
+    expect(() => copyJobStateChange.parse(event)).toThrow(InvalidEventError);
+    expect(() => copyJobStateChange.parse(event)).toThrow(/detail\.destinationBackupVaultArn/);
+  });
+
+  it('accepts an unfinished copy event without a destination vault ARN', () => {
+    const event = loadSample<Sample>('backup', 'copy-job-state-change.running');
+    delete event.detail.destinationBackupVaultArn;
+    expect(() => copyJobStateChange.parse(event)).not.toThrow();
+  });
+
   it('rejects a restore event without a job id, naming the field', () => {
     const event = loadSample<Sample>('backup', 'restore-job-state-change.completed');
     delete event.detail.restoreJobId;

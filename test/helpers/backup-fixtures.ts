@@ -3,7 +3,11 @@ import { parseRestoreTestSchedule } from '../../events/backup/restore-test-sched
 import type { Signal } from '../../events/dr-autopilot/signal.ts';
 import { createBackupAdapter } from '../../src/adapters/backup.ts';
 import type { BackupRestorePolicy } from '../../src/app/backup-restore.ts';
-import type { RestoreRecord, RestoreRecords } from '../../src/ports/backup-restore-records.ts';
+import type {
+  RestoreRecord,
+  RestoreRecords,
+  RestoreTokenClaim,
+} from '../../src/ports/backup-restore-records.ts';
 import type { SignalPublisher } from '../../src/ports/signals.ts';
 
 /** A signal publisher that keeps what it was asked to publish. */
@@ -17,13 +21,45 @@ export function recordingSignals(): SignalPublisher & { published: Signal[] } {
   };
 }
 
-/** Restore records in memory (the DynamoDB adapter has its own dynalite test). */
+/** A signal publisher whose first `failures` publishes fail (a transient PutEvents failure), then records. */
+export function flakySignals(failures: number): SignalPublisher & { published: Signal[] } {
+  const signals = recordingSignals();
+  let left = failures;
+  return {
+    published: signals.published,
+    async publish(batch) {
+      if (left-- > 0) throw new Error('PutEvents: ServiceUnavailable');
+      await signals.publish(batch);
+    },
+  };
+}
+
+/**
+ * Restore records in memory, with the DynamoDB adapter's semantics (conditional create and token claims; the
+ * adapter has its own dynalite test).
+ */
 export function memoryRecords(
   initial: RestoreRecord[] = [],
-): RestoreRecords & { all: Map<string, RestoreRecord> } {
+): RestoreRecords & { all: Map<string, RestoreRecord>; claims: Map<string, RestoreTokenClaim> } {
   const all = new Map(initial.map((record) => [record.restoreJobId, structuredClone(record)]));
+  const claims = new Map<string, RestoreTokenClaim>();
   return {
     all,
+    claims,
+    async create(record) {
+      if (all.has(record.restoreJobId)) return false;
+      all.set(record.restoreJobId, structuredClone(record));
+      return true;
+    },
+    async claimToken(claim) {
+      const existing = claims.get(claim.token);
+      if (existing) return structuredClone(existing);
+      claims.set(claim.token, structuredClone(claim));
+      return undefined;
+    },
+    async updateTokenClaim(claim) {
+      claims.set(claim.token, structuredClone(claim));
+    },
     async get(id) {
       const record = all.get(id);
       return record ? structuredClone(record) : undefined;

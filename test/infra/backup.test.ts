@@ -141,6 +141,30 @@ describe('backup restore infrastructure', () => {
     }
   });
 
+  it('scopes restore-validation’s RDS tagging, validation instances and deletes to the names dr-autopilot uses', () => {
+    const rds = statements(template, 'RestoreValidationRole').filter((statement) =>
+      actions(statement).some((action) =>
+        /^rds:(AddTagsToResource|CreateDBInstance|Modify|Delete)/.test(action),
+      ),
+    );
+    expect(rds.map((statement) => statement.Sid).sort()).toEqual([
+      'AuroraValidationInstance',
+      'RdsDelete',
+      'RdsTag',
+    ]);
+    const allowedDbOrCluster =
+      /:(db:dr-autopilot-\*|db:dr-autopilot-\*-validate|db:awsbackup-restore-test\*-validate|cluster:dr-autopilot-\*|cluster:awsbackup-restore-test\*|subgrp:\*|pg:\*|og:\*)$/;
+    for (const statement of rds) {
+      const resources = (statement.Resource as { 'Fn::Sub': string }[]).map(
+        (resource) => resource['Fn::Sub'],
+      );
+      for (const resource of resources) expect(resource, statement.Sid).toMatch(allowedDbOrCluster);
+    }
+    const create = rds.find((statement) => statement.Sid === 'AuroraValidationInstance');
+    expect(text(create?.Resource)).not.toMatch(/cluster:\*"/);
+    expect(text(rds.find((statement) => statement.Sid === 'RdsTag')?.Resource)).not.toContain('awsbackup');
+  });
+
   it.each(ROLES)('%s reaches the readiness table only under the detector’s own partition', (role) => {
     const table = statements(template, role).filter((statement) =>
       text(statement.Resource).includes('ReadinessTable'),

@@ -19,6 +19,7 @@ import {
 } from '../../../src/app/backup-restore.ts';
 import { ForeignEventError } from '../../../src/domain/errors.ts';
 import { restoreTokenFor } from '../../../src/domain/restore-metadata.ts';
+import type { RestoreRecord } from '../../../src/ports/backup-restore-records.ts';
 import { createEventHandler } from '../../../src/runtime/handler.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
 import {
@@ -27,6 +28,7 @@ import {
   DR_REGION,
   DR_VAULT,
   DR_VAULT_ARN,
+  flakySignals,
   PRIMARY_REGION,
   RESTORE_ROLE_ARN,
 } from '../../helpers/backup-fixtures.ts';
@@ -176,6 +178,19 @@ describe('restoreAfterCopy', () => {
     expect(backupMock).not.toHaveReceivedAnyCommand();
   });
 
+  it('rejects a copy event from a third Region (neither this one nor the primary)', async () => {
+    const event = copyEvent();
+    event.region = 'eu-west-1';
+    await expect(restoreAfterCopy(event, deps())).rejects.toBeInstanceOf(ForeignEventError);
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('accepts a copy event emitted in this Region', async () => {
+    const event = copyEvent();
+    event.region = DR_REGION;
+    expect(await restoreAfterCopy(event, deps())).toMatchObject({ action: 'restore-started' });
+  });
+
   it('skips an unsupported type with an evidence signal', async () => {
     recoveryPoint(SNAPSHOT, 'FSx', 'arn:aws:fsx:us-east-1:111122223333:file-system/fs-1');
     const context = deps();
@@ -248,6 +263,28 @@ describe('restoreAfterCopy', () => {
 describe('restoreAfterBackup', () => {
   beforeEach(() => backupMock.reset());
 
+  function backupEvent(change: { account?: string; region?: string } = {}) {
+    const sample = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
+      'backup',
+      'backup-job-state-change.completed',
+    );
+    sample.account = BACKUP_ACCOUNT;
+    sample.region = DR_REGION;
+    sample.resources = [NATIVE_POINT];
+    sample.detail.backupVaultArn = DR_VAULT_ARN;
+    Object.assign(sample, change);
+    return backupJobStateChange.parse(sample);
+  }
+
+  it.each([
+    ['the primary Region (backup job events are never forwarded)', { region: PRIMARY_REGION }],
+    ['a third Region', { region: 'eu-west-1' }],
+    ['another account', { account: '999999999999' }],
+  ])('rejects a Backup Job event from %s and calls nothing', async (_name, change) => {
+    await expect(restoreAfterBackup(backupEvent(change), deps())).rejects.toBeInstanceOf(ForeignEventError);
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
   it('restores a backup made directly into the DR vault (the recovery point is resources[0])', async () => {
     // Prepare
     const sample = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
@@ -286,7 +323,7 @@ describe('the same copy event twice (idempotency)', () => {
     backupMock.on(StartRestoreJobCommand).resolves({ RestoreJobId: 'restore-1' });
   });
 
-  it('starts one restore; a redelivery under another id reuses the same IdempotencyToken', async () => {
+  it('starts one restore; a redelivery under another id answers with that restore, without a second StartRestoreJob', async () => {
     // Prepare
     const context = deps();
     const handler = createEventHandler({
@@ -312,10 +349,57 @@ describe('the same copy event twice (idempotency)', () => {
     // Assess
     expect(second).toEqual(first);
     const calls = backupMock.commandCalls(StartRestoreJobCommand);
-    expect(calls).toHaveLength(2);
+    // One call: the redelivery finds the token claimed by the restore it started (AWS's own token may have
+    // timed out by then), and answers with it.
+    expect(calls).toHaveLength(1);
     expect(new Set(calls.map((call) => call.args[0].input.IdempotencyToken))).toEqual(
       new Set([restoreTokenFor(SNAPSHOT, 'copy')]),
     );
     expect(redelivered).toEqual(first);
+  });
+});
+
+describe('a retried or late copy event (records and token claims)', () => {
+  beforeEach(() => {
+    backupMock.reset();
+    recoveryPoint(SNAPSHOT, 'EBS', 'arn:aws:ec2:us-east-1:111122223333:volume/vol-1');
+    backupMock.on(GetRestoreTestingInferredMetadataCommand).resolves({ InferredMetadata: {} });
+  });
+
+  it('a retry after the signal failed keeps the record validation has moved on, and signals once', async () => {
+    // Prepare
+    backupMock.on(StartRestoreJobCommand).resolves({ RestoreJobId: 'restore-1' });
+    const context = { ...deps(), signals: flakySignals(1) };
+    // Act
+    await expect(restoreAfterCopy(copyEvent(), context)).rejects.toThrow(/ServiceUnavailable/);
+    const moved = { ...context.records.all.get('restore-1'), phase: 'validating', startedAt: 'earlier' };
+    context.records.all.set('restore-1', moved as RestoreRecord);
+    const retry = await restoreAfterCopy(copyEvent(), context);
+    // Assess
+    expect(retry).toMatchObject({ action: 'restore-started', restoreJobId: 'restore-1' });
+    expect(context.records.all.get('restore-1')).toMatchObject({ phase: 'validating', startedAt: 'earlier' });
+    expect(backupMock).toHaveReceivedCommandTimes(StartRestoreJobCommand, 1);
+    expect(context.signals.published.map((signal) => signal.type)).toEqual(['Restore Started']);
+  });
+
+  it('a copy event redelivered under a new id after AWS forgot the token starts no second restore', async () => {
+    // Prepare: AWS Backup no longer deduplicates the token, and would start a new job.
+    backupMock
+      .on(StartRestoreJobCommand)
+      .resolvesOnce({ RestoreJobId: 'restore-1' })
+      .resolves({ RestoreJobId: 'restore-2' });
+    const context = deps();
+    // Act
+    const first = await restoreAfterCopy(copyEvent(), context);
+    const late = await restoreAfterCopy({ ...copyEvent(), id: crypto.randomUUID() }, context);
+    // Assess
+    expect(first).toMatchObject({ action: 'restore-started', restoreJobId: 'restore-1' });
+    expect(late).toEqual(first);
+    expect(backupMock).toHaveReceivedCommandTimes(StartRestoreJobCommand, 1);
+    expect([...context.records.all.keys()]).toEqual(['restore-1']);
+    expect(context.records.claims.get(restoreTokenFor(SNAPSHOT, 'copy'))).toMatchObject({
+      restoreJobId: 'restore-1',
+      signalled: true,
+    });
   });
 });

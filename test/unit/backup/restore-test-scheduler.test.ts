@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runScheduledRestoreTests } from '../../../src/app/restore-test-scheduler.ts';
+import { ForeignEventError } from '../../../src/domain/errors.ts';
 import { restoreTokenFor } from '../../../src/domain/restore-metadata.ts';
 import {
   BACKUP_ACCOUNT,
@@ -38,16 +39,49 @@ function point(table: string, day: number) {
   };
 }
 
-function deps(regionRole: 'primary' | 'recovery' = 'recovery') {
+function deps(
+  regionRole: 'primary' | 'recovery' = 'recovery',
+  options: { algorithm?: 'latest' | 'random'; now?: () => Date; dryRun?: boolean } = {},
+) {
+  const context = backupRestoreDeps({
+    now: NOW,
+    dryRun: options.dryRun,
+    policy: { region: regionRole === 'recovery' ? DR_REGION : PRIMARY_REGION, regionRole },
+  });
   return {
-    ...backupRestoreDeps({
-      now: NOW,
-      policy: { region: regionRole === 'recovery' ? DR_REGION : PRIMARY_REGION, regionRole },
-    }),
-    random: () => 0,
-    selection: { algorithm: 'latest' as const, windowDays: 7, maxPerRun: 20 },
+    ...context,
+    clock: options.now ?? context.clock,
+    selection: { algorithm: options.algorithm ?? ('latest' as const), windowDays: 7, maxPerRun: 20 },
   };
 }
+
+/** The scheduled-test token of a protected resource in a run (one restore per resource and run). */
+function tokenOf(table: string, runTime = RUN_TIME) {
+  return restoreTokenFor(point(table, 1).ResourceArn, `scheduled-test:scheduled-${runTime}`);
+}
+
+/**
+ * StartRestoreJob answers with a job id per recovery point, as AWS would for distinct restores; the first call
+ * that `failOnce` picks fails (`error`).
+ */
+function jobIdsPerPoint(
+  failOnce: (input: { RecoveryPointArn?: string; IdempotencyToken?: string }) => boolean = () => false,
+  error: Error = new Error('unused'),
+) {
+  let failed = false;
+  backupMock
+    .on(StartRestoreJobCommand)
+    .callsFake(async (input: { RecoveryPointArn?: string; IdempotencyToken?: string }) => {
+      if (!failed && failOnce(input)) {
+        failed = true;
+        throw error;
+      }
+      return { RestoreJobId: `job-${input.RecoveryPointArn?.split(':').pop()}` };
+    });
+}
+
+const startedPoints = () =>
+  backupMock.commandCalls(StartRestoreJobCommand).map((call) => call.args[0].input.RecoveryPointArn);
 
 describe('runScheduledRestoreTests', () => {
   beforeEach(() => {
@@ -62,13 +96,14 @@ describe('runScheduledRestoreTests', () => {
 
   it('restores the newest point of each protected resource in the DR vault as a test, with a per-run token', async () => {
     // Prepare
+    jobIdsPerPoint();
     const context = deps();
     // Act
     const outcome = await runScheduledRestoreTests(schedule(), context);
     // Assess
     expect(outcome).toMatchObject({
       action: 'restore-tests-started',
-      started: ['r', 'r'],
+      started: ['job-orders-21', 'job-users-19'],
       deferred: 0,
       inScope: 2,
     });
@@ -79,19 +114,100 @@ describe('runScheduledRestoreTests', () => {
     const tokens = backupMock
       .commandCalls(StartRestoreJobCommand)
       .map((call) => call.args[0].input.IdempotencyToken);
-    expect(tokens).toEqual([
-      restoreTokenFor(point('orders', 21).RecoveryPointArn, `scheduled-test:scheduled-${RUN_TIME}`),
-      restoreTokenFor(point('users', 19).RecoveryPointArn, `scheduled-test:scheduled-${RUN_TIME}`),
+    expect(tokens).toEqual([tokenOf('orders'), tokenOf('users')]);
+    expect(new Set(tokens).size).toBe(2);
+    expect([...context.records.all.values()]).toEqual([
+      expect.objectContaining({
+        restoreJobId: 'job-orders-21',
+        recoveryPointArn: point('orders', 21).RecoveryPointArn,
+        purpose: 'scheduled-test',
+        mode: 'test',
+      }),
+      expect.objectContaining({
+        restoreJobId: 'job-users-19',
+        recoveryPointArn: point('users', 19).RecoveryPointArn,
+        purpose: 'scheduled-test',
+        mode: 'test',
+      }),
     ]);
-    expect([...context.records.all.values()][0]).toMatchObject({ purpose: 'scheduled-test', mode: 'test' });
   });
 
-  it('starts the other restores when one fails, then fails the run naming it', async () => {
-    backupMock
-      .on(StartRestoreJobCommand, { RecoveryPointArn: point('orders', 21).RecoveryPointArn })
-      .rejects(Object.assign(new Error('bad metadata'), { name: 'InvalidParameterValueException' }));
-    await expect(runScheduledRestoreTests(schedule(), deps())).rejects.toThrow(/orders-21: bad metadata/);
-    expect(backupMock).toHaveReceivedCommandTimes(StartRestoreJobCommand, 2);
+  it('starts the other restores when one fails, then fails the run naming it; the retry starts only the failed one', async () => {
+    // Prepare
+    jobIdsPerPoint(
+      (input) => input.RecoveryPointArn === point('orders', 21).RecoveryPointArn,
+      Object.assign(new Error('bad metadata'), { name: 'InvalidParameterValueException' }),
+    );
+    const context = deps();
+    // Act
+    await expect(runScheduledRestoreTests(schedule(), context)).rejects.toThrow(/orders-21: bad metadata/);
+    const failedRun = backupMock.commandCalls(StartRestoreJobCommand).length;
+    const retry = await runScheduledRestoreTests(schedule(), context);
+    // Assess
+    expect(failedRun).toBe(2);
+    expect(startedPoints()).toEqual([
+      point('orders', 21).RecoveryPointArn,
+      point('users', 19).RecoveryPointArn,
+      point('orders', 21).RecoveryPointArn,
+    ]);
+    const tokens = backupMock
+      .commandCalls(StartRestoreJobCommand)
+      .map((call) => call.args[0].input.IdempotencyToken);
+    expect(tokens).toEqual([tokenOf('orders'), tokenOf('users'), tokenOf('orders')]);
+    expect(retry).toMatchObject({ started: ['job-orders-21', 'job-users-19'] });
+    expect(context.records.all.size).toBe(2);
+    expect(context.signals.published.filter((signal) => signal.type === 'Restore Started')).toHaveLength(2);
+  });
+
+  it.each(['latest', 'random'] as const)(
+    'a retry of a run (%s) later, with newer recovery points, restores the same points with the same tokens',
+    async (algorithm) => {
+      // Prepare
+      jobIdsPerPoint(() => true, Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+      const points = Array.from({ length: 6 }, (_, index) => point('orders', 16 + index));
+      backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: points });
+      let now = NOW;
+      const context = deps('recovery', { algorithm, now: () => now });
+      // Act
+      await expect(runScheduledRestoreTests(schedule(), context)).rejects.toThrow(/throttled/);
+      now = new Date('2026-11-24T05:00:00Z');
+      backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({
+        RecoveryPoints: [...points, point('orders', 23), point('orders', 24)],
+      });
+      await runScheduledRestoreTests(schedule(), context);
+      // Assess
+      const calls = backupMock.commandCalls(StartRestoreJobCommand).map((call) => call.args[0].input);
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.RecoveryPointArn).toBe(calls[0]?.RecoveryPointArn);
+      expect(calls.map((input) => input.IdempotencyToken)).toEqual([tokenOf('orders'), tokenOf('orders')]);
+      expect(backupMock).toHaveReceivedNthCommandWith(ListRecoveryPointsByBackupVaultCommand, 2, {
+        ByCreatedAfter: new Date('2026-11-15T05:00:00Z'),
+      });
+      expect(context.records.all.size).toBe(1);
+    },
+  );
+
+  it.each([
+    ['another Region', { region: PRIMARY_REGION }],
+    ['another account', { account: '999999999999' }],
+  ])('rejects a schedule from %s and starts nothing', async (_name, change) => {
+    const event = Object.assign(schedule(), change);
+    await expect(runScheduledRestoreTests(event, deps())).rejects.toBeInstanceOf(ForeignEventError);
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('in dry-run mode starts no restore and says what it would restore', async () => {
+    // Prepare
+    jobIdsPerPoint();
+    const context = deps('recovery', { dryRun: true });
+    // Act
+    const outcome = await runScheduledRestoreTests(schedule(), context);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'restore-tests-started', started: [], skipped: 2 });
+    expect(backupMock).not.toHaveReceivedCommand(StartRestoreJobCommand);
+    expect(context.records.all.size).toBe(0);
+    expect(context.records.claims.size).toBe(0);
+    expect(context.signals.published.map((signal) => signal.detail.dryRun)).toEqual([true, true]);
   });
 
   it('does nothing in the primary Region', async () => {

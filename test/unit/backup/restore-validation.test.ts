@@ -34,11 +34,13 @@ import {
   sweepOpenRestores,
   validateRestoreJob,
 } from '../../../src/app/restore-validation.ts';
+import { ForeignEventError } from '../../../src/domain/errors.ts';
 import { ourTags } from '../../../src/domain/restore-ownership.ts';
 import type { RestoreRecord } from '../../../src/ports/backup-restore-records.ts';
 import {
   BACKUP_ACCOUNT,
   DR_REGION,
+  flakySignals,
   memoryRecords,
   PRIMARY_REGION,
   RECOVERY_POINT_ARN,
@@ -314,6 +316,25 @@ describe('validateRestoreJob', () => {
     expect(backupMock).not.toHaveReceivedAnyCommand();
   });
 
+  it.each([
+    ['the primary Region', { region: PRIMARY_REGION }],
+    ['a third Region', { region: 'eu-west-1' }],
+    ['another account', { account: '999999999999' }],
+  ])('rejects a restore event from %s and calls nothing', async (_name, change) => {
+    const event = Object.assign(restoreEvent(), change);
+    await expect(validateRestoreJob(event, deps([record()]))).rejects.toBeInstanceOf(ForeignEventError);
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['another Region', { region: PRIMARY_REGION }],
+    ['another account', { account: '999999999999' }],
+  ])('rejects a sweep schedule from %s and touches no open restore', async (_name, change) => {
+    const event = Object.assign(scheduleEvent(), change);
+    await expect(sweepOpenRestores(event, deps([record()]))).rejects.toBeInstanceOf(ForeignEventError);
+    expect(backupMock).not.toHaveReceivedAnyCommand();
+  });
+
   it('times out a validation still pending when its window has closed', async () => {
     job();
     dynamoMock
@@ -407,5 +428,156 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
     expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
     expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
     expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual(['passed']);
+  });
+});
+
+describe('a retry after a failure past the verdict (the result signal)', () => {
+  beforeEach(() => {
+    backupMock.reset();
+    dynamoMock.reset();
+    rdsMock.reset();
+    dynamoMock.on(TagResourceCommand).resolves({});
+    dynamoMock.on(DeleteTableCommand).resolves({});
+  });
+
+  it('keeps the verdict of a passed test whose table is already deleted, and signals it once', async () => {
+    // Prepare
+    job();
+    table(NAME, [{}, OUR_TAGS]);
+    const context = { ...deps([record()]), signals: flakySignals(1) };
+    // Act
+    await expect(validateRestoreJob(restoreEvent(), context)).rejects.toThrow(/ServiceUnavailable/);
+    dynamoMock
+      .on(DescribeTableCommand)
+      .rejects(Object.assign(new Error('gone'), { name: 'ResourceNotFoundException' }));
+    const retry = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(retry).toMatchObject({ action: 'cleanup-progress', restoreJobId: JOB_ID });
+    expect(dynamoMock).toHaveReceivedCommandTimes(DeleteTableCommand, 1);
+    expect(context.signals.published).toHaveLength(1);
+    expect(context.signals.published[0]?.detail).toMatchObject({
+      severity: 'info',
+      assessment: { state: 'READY' },
+      evidence: { verdict: 'passed', restoreSeconds: 1200, rtoMet: true },
+    });
+    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
+  });
+
+  it('reports a restore-testing-plan Aurora test once, with its verdict, and creates no second DB instance', async () => {
+    // Prepare
+    const planCluster = 'awsbackup-restore-test-1';
+    const clusterArn = `arn:aws:rds:${DR_REGION}:${BACKUP_ACCOUNT}:cluster:${planCluster}`;
+    job({
+      ResourceType: 'Aurora',
+      CreatedResourceArn: clusterArn,
+      CreatedBy: { RestoreTestingPlanArn: PLAN },
+    });
+    backupMock.on(ListTagsCommand).resolves({ Tags: {} });
+    backupMock.on(PutRestoreValidationResultCommand).resolves({});
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: planCluster,
+          DBClusterArn: clusterArn,
+          Status: 'available',
+          Engine: 'aurora-postgresql',
+          ClusterCreateTime: COMPLETED,
+          TagList: [{ Key: 'awsbackup-restore-test', Value: '' }],
+        },
+      ],
+    });
+    const validationInstance = {
+      DBInstanceIdentifier: `${planCluster}-validate`,
+      DBInstanceStatus: 'available',
+      TagList: Object.entries(OUR_TAGS).map(([Key, Value]) => ({ Key, Value })),
+    };
+    // Inspect (none yet), inspect (available), the delete's own look, then gone.
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .resolvesOnce({ DBInstances: [] })
+      .resolvesOnce({ DBInstances: [validationInstance] })
+      .resolvesOnce({ DBInstances: [validationInstance] })
+      .resolves({ DBInstances: [] });
+    rdsMock.on(CreateDBInstanceCommand).resolves({});
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+    const context = { ...deps([]), signals: flakySignals(1) };
+    // Act
+    const first = await validateRestoreJob(restoreEvent(), context);
+    await expect(sweepOpenRestores(scheduleEvent(), context)).rejects.toThrow(/ServiceUnavailable/);
+    const retry = await sweepOpenRestores(scheduleEvent(), context);
+    // Assess
+    expect(first).toMatchObject({ action: 'validation-pending' });
+    expect(retry).toEqual({
+      action: 'swept',
+      processed: [{ restoreJobId: JOB_ID, action: 'cleanup-progress' }],
+    });
+    expect(rdsMock).toHaveReceivedCommandTimes(CreateDBInstanceCommand, 1);
+    expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBInstanceCommand, 1);
+    expect(backupMock).toHaveReceivedCommandTimes(PutRestoreValidationResultCommand, 1);
+    expect(backupMock).toHaveReceivedCommandWith(PutRestoreValidationResultCommand, {
+      RestoreJobId: JOB_ID,
+      ValidationStatus: 'SUCCESSFUL',
+    });
+    expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual(['passed']);
+    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
+  });
+});
+
+describe('dry-run (rule 7): validates read-only', () => {
+  beforeEach(() => {
+    backupMock.reset();
+    dynamoMock.reset();
+    rdsMock.reset();
+  });
+
+  const sent = (mock: { calls(): { args: unknown[] }[] }) =>
+    mock.calls().map((call) => (call.args[0] as object).constructor.name);
+
+  it.each([
+    ['our DynamoDB test restore', 'dr-autopilot'],
+    ['a restore-testing-plan DynamoDB restore', 'plan'],
+  ] as const)('%s: tags, deletes and reports nothing', async (_name, owner) => {
+    // Prepare
+    job(owner === 'plan' ? { CreatedBy: { RestoreTestingPlanArn: PLAN } } : {});
+    table(NAME, [{}]);
+    backupMock.on(ListTagsCommand).resolves({ Tags: {} });
+    const context = { ...deps(owner === 'plan' ? [] : [record()]), dryRun: true };
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'validated' });
+    expect(sent(dynamoMock)).not.toContain('TagResourceCommand');
+    expect(sent(dynamoMock)).not.toContain('DeleteTableCommand');
+    expect(backupMock).not.toHaveReceivedCommand(PutRestoreValidationResultCommand);
+    expect(context.signals.published[0]?.detail).toMatchObject({ dryRun: true });
+  });
+
+  it('an Aurora restore: creates no validation instance, tags and deletes nothing', async () => {
+    // Prepare
+    const clusterArn = `arn:aws:rds:${DR_REGION}:${BACKUP_ACCOUNT}:cluster:${NAME}`;
+    job({ ResourceType: 'Aurora', CreatedResourceArn: clusterArn });
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: NAME,
+          DBClusterArn: clusterArn,
+          Status: 'available',
+          Engine: 'aurora-postgresql',
+          ClusterCreateTime: COMPLETED,
+        },
+      ],
+    });
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    const context = { ...deps([record({ resourceType: 'Aurora' })]), dryRun: true };
+    // Act
+    const event = await validateRestoreJob(restoreEvent(), context);
+    const sweep = await sweepOpenRestores(scheduleEvent(), context);
+    // Assess
+    expect(event).toMatchObject({ action: 'validation-pending' });
+    expect(sweep).toEqual({
+      action: 'swept',
+      processed: [{ restoreJobId: JOB_ID, action: 'validation-pending' }],
+    });
+    expect(sent(rdsMock).filter((name) => !name.startsWith('Describe'))).toEqual([]);
   });
 });

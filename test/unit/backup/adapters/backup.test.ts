@@ -135,4 +135,29 @@ describe('createRestoreRecords (dynalite)', () => {
     expect(await records.get('done-1')).toMatchObject({ phase: 'done', resourceType: 'EBS' });
     expect(await records.get('missing')).toBeUndefined();
   });
+
+  it('creates a record once (a second create keeps the first) and claims a token once', async () => {
+    // Prepare
+    const records = createRestoreRecords({
+      client: DynamoDBDocumentClient.from(db.client),
+      tableName: 'readiness',
+      clock: () => new Date('2026-11-22T10:00:00Z'),
+    });
+    const claim = { token: 'tok-1', recoveryPointArn: 'arn:rp', runId: 'evt' };
+    // Act
+    const created = await records.create(record('create-1', 'started'));
+    await records.put({ ...record('create-1', 'validating'), startedAt: 'moved-on' });
+    const again = await records.create(record('create-1', 'started'));
+    const firstClaim = await records.claimToken(claim);
+    await records.updateTokenClaim({ ...claim, restoreJobId: 'job-1', mode: 'test', signalled: true });
+    const secondClaim = await records.claimToken({ ...claim, runId: 'evt-2' });
+    const open: RestoreRecord[] = [];
+    for await (const page of records.listOpen()) open.push(...page);
+    // Assess
+    expect([created, again]).toEqual([true, false]);
+    expect(await records.get('create-1')).toMatchObject({ phase: 'validating', startedAt: 'moved-on' });
+    expect(firstClaim).toBeUndefined();
+    expect(secondClaim).toEqual({ ...claim, restoreJobId: 'job-1', mode: 'test', signalled: true });
+    expect(open.map((item) => item.restoreJobId)).not.toContain(undefined);
+  });
 });

@@ -42,7 +42,8 @@ const s3Mock = mockClient(S3Client);
 const ebs = createRestoredEbsHandler(new EC2Client({ region: 'us-west-2' }));
 const ec2 = createRestoredEc2Handler(new EC2Client({ region: 'us-west-2' }));
 const efs = createRestoredEfsHandler(new EFSClient({ region: 'us-west-2' }));
-const s3 = createRestoredS3Handler(new S3Client({ region: 'us-west-2' }));
+const OWNER = '111122223333';
+const s3 = createRestoredS3Handler(new S3Client({ region: 'us-west-2' }), { expectedBucketOwner: OWNER });
 const CREATED = new Date('2026-11-22T10:05:00Z');
 
 function stub(overrides: Partial<RestoredResource>): RestoredResource {
@@ -312,5 +313,29 @@ describe('restored S3 bucket', () => {
     });
     expect(s3Mock).toHaveReceivedCommandWith(DeleteBucketCommand, { Bucket: 'dr-autopilot-0123456789ab' });
     expect(result).toBe('done');
+  });
+
+  it('names this account as the expected bucket owner on every call', async () => {
+    // Prepare
+    s3Mock.on(HeadBucketCommand).resolves({});
+    s3Mock.on(GetBucketTaggingCommand).resolves({ TagSet: [] });
+    s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 1 });
+    s3Mock.on(PutBucketTaggingCommand).resolves({});
+    s3Mock
+      .on(ListObjectVersionsCommand)
+      .resolvesOnce({ Versions: [{ Key: 'a', VersionId: '1' }] })
+      .resolves({});
+    s3Mock.on(DeleteObjectsCommand).resolves({});
+    s3Mock.on(DeleteBucketCommand).resolves({});
+    // Act
+    const bucket = await s3.inspect('arn:aws:s3:::dr-autopilot-0123456789ab');
+    await s3.tag(bucket, [], { a: 'b' });
+    await s3.delete({ type: 'S3', kind: 'main', id: 'dr-autopilot-0123456789ab' }, bucket);
+    // Assess
+    const calls = s3Mock.calls();
+    expect(calls).toHaveLength(8);
+    for (const call of calls) {
+      expect(call.args[0].input, call.args[0].constructor.name).toMatchObject({ ExpectedBucketOwner: OWNER });
+    }
   });
 });
