@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { parseRestoreTestSchedule } from '../events/backup/restore-test-schedule.ts';
+import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createRestoreWiring, restoreTestSchedulerEnv } from '../src/app/backup-restore-config.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
@@ -12,7 +12,7 @@ const { config, logger, backup, records, signals, clock, persistenceStore, baseP
 
 export const handler = createEventHandler({
   logger,
-  parse: parseRestoreTestSchedule,
+  parse: parseScheduledEvent,
   origin: { region: config.region },
   idempotency: { persistenceStore },
   run: (event, context: Context) =>

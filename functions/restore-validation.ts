@@ -3,8 +3,8 @@ import { EFSClient } from '@aws-sdk/client-efs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
+import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { restoreJobStateChange } from '../events/backup/restore-job-state-change.ts';
-import { parseRestoreTestSchedule } from '../events/backup/restore-test-schedule.ts';
 import { createRestoredResourceHandlers } from '../src/adapters/restored-resources.ts';
 import { createRestoreWiring, restoreValidationEnv } from '../src/app/backup-restore-config.ts';
 import {
@@ -35,14 +35,14 @@ const deps = {
 
 type Input =
   | { kind: 'restore'; event: ReturnType<typeof restoreJobStateChange.parse> }
-  | { kind: 'sweep'; event: ReturnType<typeof parseRestoreTestSchedule> };
+  | { kind: 'sweep'; event: ReturnType<typeof parseScheduledEvent> };
 
 /** The parsed event, with the id (idempotency key), account and Region (origin check) of the envelope. */
 function parse(input: unknown): Input & { id: string; account: string; region: string } {
   const source =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>).source : undefined;
   if (source === 'aws.events') {
-    const event = parseRestoreTestSchedule(input);
+    const event = parseScheduledEvent(input);
     return { kind: 'sweep', event, id: event.id, account: event.account, region: event.region };
   }
   const event = restoreJobStateChange.parse(input);

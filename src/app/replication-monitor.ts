@@ -1,6 +1,4 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
-import { parseWith } from '../../events/contract.ts';
+import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import {
   createSignal,
   DEFAULT_WORKLOAD,
@@ -58,11 +56,6 @@ export type ReplicationMonitorTrigger =
       stalledState: 'STALLED' | 'NOT_STALLED';
     };
 
-const scheduledEventSchema = EventBridgeSchema.extend({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
-});
-
 /** The two triggers: the schedule rule's event, or DRS's stalled-change event (its own contract). */
 export function parseReplicationMonitorEvent(input: unknown): ReplicationMonitorTrigger {
   const source =
@@ -78,7 +71,7 @@ export function parseReplicationMonitorEvent(input: unknown): ReplicationMonitor
       stalledState: event.detail.state,
     };
   }
-  const event = parseWith(scheduledEventSchema, input, 'replication-monitor schedule event');
+  const event = parseScheduledEvent(input);
   return { kind: 'schedule', id: event.id, account: event.account, region: event.region };
 }
 

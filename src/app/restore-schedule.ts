@@ -1,4 +1,4 @@
-import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
+import type { ScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import { ForeignEventError } from '../domain/errors.ts';
 
 /** A scheduled run in the primary Region: refused at once (restore work runs in the recovery Region). */
@@ -14,7 +14,7 @@ export interface NotRecoveryRegion {
  * `work` completes the explanation: `<Region> is the primary Region: <work> in the recovery Region`.
  */
 export function screenScheduledRun(
-  event: RestoreTestScheduleEvent,
+  event: ScheduledEvent,
   policy: { account: string; region: string; regionRole: 'primary' | 'recovery' },
   work: string,
 ): NotRecoveryRegion | undefined {

@@ -1,4 +1,4 @@
-import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
+import type { ScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import { DrAutopilotError } from '../domain/errors.ts';
 import {
   type SelectionAlgorithm,
@@ -37,7 +37,7 @@ export interface RestoreTestSchedulerDeps extends BackupRestoreDeps {
 export class RestoreTestRunError extends DrAutopilotError {}
 
 export async function runScheduledRestoreTests(
-  event: RestoreTestScheduleEvent,
+  event: ScheduledEvent,
   deps: RestoreTestSchedulerDeps,
 ): Promise<RestoreTestRunOutcome> {
   const { policy } = deps;

@@ -1,8 +1,8 @@
+import type { ScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import {
   type RestoreJobStateChangeEvent,
   restoreStatusOf,
 } from '../../events/backup/restore-job-state-change.ts';
-import type { RestoreTestScheduleEvent } from '../../events/backup/restore-test-schedule.ts';
 import { RPO_TAG, RTO_TAG, SIGNAL_TYPES, workloadFromTags } from '../../events/dr-autopilot/signal.ts';
 import { formatSeconds, parseIsoDuration } from '../domain/duration.ts';
 import { DrAutopilotError, ForeignEventError, RetryableDependencyError } from '../domain/errors.ts';
@@ -118,7 +118,7 @@ export async function validateRestoreJob(
 
 /** The sweep: every open restore, oldest first, at most `maxPerSweep`; failures are named after all ran. */
 export async function sweepOpenRestores(
-  event: RestoreTestScheduleEvent,
+  event: ScheduledEvent,
   deps: RestoreValidationDeps,
 ): Promise<SweepOutcome> {
   const { policy } = deps;

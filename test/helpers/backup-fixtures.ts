@@ -1,5 +1,5 @@
 import { BackupClient } from '@aws-sdk/client-backup';
-import { parseRestoreTestSchedule } from '../../events/backup/restore-test-schedule.ts';
+import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import type { Signal } from '../../events/dr-autopilot/signal.ts';
 import { createBackupAdapter } from '../../src/adapters/backup.ts';
 import type { BackupRestorePolicy } from '../../src/app/backup-restore.ts';
@@ -150,7 +150,7 @@ export function backupRestoreDeps(options: {
 
 /** The scheduled event (EventBridge Scheduler / a schedule rule) of our account in the DR Region. */
 export function scheduledEvent(time: string, id: string = crypto.randomUUID()) {
-  return parseRestoreTestSchedule({
+  return parseScheduledEvent({
     version: '0',
     id,
     'detail-type': 'Scheduled Event',

@@ -1,0 +1,17 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { parseWith } from '../contract.ts';
+
+/**
+ * The EventBridge *Scheduled Event* a schedule rule sends (replication-monitor sweeps, restore-test runs,
+ * restore-validation sweeps). Its `id` and `time` name the run: the same delivery twice is one run.
+ */
+export const scheduledEventSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
+export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
+
+export function parseScheduledEvent(input: unknown): ScheduledEvent {
+  return parseWith(scheduledEventSchema, input, 'aws.events "Scheduled Event"');
+}
