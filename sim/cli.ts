@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { renderReport } from './render.ts';
 import { canRun, listScenarios, runScenario, type ScenarioReport } from './scenario-runner.ts';
-import { Simulator } from './simulator.ts';
+import { Simulator, statusCommand } from './simulator.ts';
 
 /**
  * `npm start`: a DR rehearsal on the embedded simulated AWS.
@@ -10,10 +10,11 @@ import { Simulator } from './simulator.ts';
  *   npm start -- --list               the scenarios
  *   npm start -- --json               the reports as JSON (for scripts)
  *   npm start -- --verbose            also show events no rule matched
+ *   npm start -- --keep               keep the simulated DynamoDB up afterwards, for `npm run status`
  * Exits 1 when an expectation fails. No network, no credentials: every AWS endpoint is local.
  */
 
-const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose]`;
+const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose] [--keep]`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
       list: { type: 'boolean', short: 'l' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
+      keep: { type: 'boolean', short: 'k' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -104,10 +106,19 @@ async function main(): Promise<number> {
         `${failed.length === 0 ? 'REHEARSAL PASSED' : 'REHEARSAL FAILED'}: ${reports.length - failed.length} of ${reports.length} scenario(s) passed${failed.length ? ` (failed: ${failed.map((report) => report.name).join(', ')})` : ''}`,
       );
     }
+    if (values.keep && !values.json) await keepForStatus(sim);
     return failed.length === 0 ? 0 : 1;
   } finally {
     await sim.close();
   }
+}
+
+/** Leaves the simulated DynamoDB up and says how to read its readiness table with `npm run status`. */
+async function keepForStatus(sim: Simulator): Promise<void> {
+  console.log(
+    `\nThe simulated AWS stays up (Ctrl-C to stop). The readiness table, as on-call would read it:\n  ${statusCommand(sim)}`,
+  );
+  await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
 }
 
 main().then(

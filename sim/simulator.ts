@@ -31,6 +31,26 @@ import { SimWorld } from './world.ts';
 
 export const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED000001', secretAccessKey: 'simulated-secret' };
 
+/** The environment `npm run status` needs to read this simulator's readiness table. */
+export function statusEnvironment(sim: Simulator): Record<string, string> {
+  const tableName = sim.deployment.functions[0]?.environment.READINESS_TABLE_NAME;
+  if (!tableName) throw new Error('the simulated deployment has no READINESS_TABLE_NAME');
+  return {
+    READINESS_TABLE_NAME: tableName,
+    AWS_REGION: sim.world.region,
+    AWS_ENDPOINT_URL_DYNAMODB: sim.endpoints.dynamodb,
+    AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** The shell command that runs `npm run status` against this simulator. */
+export function statusCommand(sim: Simulator): string {
+  return `${Object.entries(statusEnvironment(sim))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ')} npm run status`;
+}
+
 export interface SimulatorOptions {
   /** A packaged template to use (e.g. the test suite's); default: package into a folder under the OS temp directory. */
   templatePath?: string | undefined;

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canRun,
@@ -6,7 +8,7 @@ import {
   type Scenario,
   type ScenarioReport,
 } from '../../sim/scenario-runner.ts';
-import { Simulator } from '../../sim/simulator.ts';
+import { Simulator, statusEnvironment } from '../../sim/simulator.ts';
 import { loadDeployment, readTemplate } from '../../sim/template.ts';
 import { TEMPLATE_PATH } from '../helpers/package.ts';
 
@@ -45,6 +47,26 @@ describe('simulated DR scenarios', () => {
     expect(failures(report)).toBe('');
     expect(report.passed).toBe(true);
     expect(report.expectations.filter((result) => result.status === 'pass').length).toBeGreaterThan(0);
+  });
+
+  it('npm run status reads the readiness table the rehearsal left', async () => {
+    // Prepare: a rehearsal that leaves state behind
+    const failover = scenarios.find((scenario) => scenario.name === 'failover') as Scenario;
+    await runScenario(sim, failover);
+    const root = new URL('../../', import.meta.url).pathname;
+
+    // Act: the real status script, as a user runs it, pointed at the simulator's DynamoDB
+    const { stdout } = await promisify(execFile)(
+      `${root}node_modules/.bin/tsx`,
+      ['scripts/status.ts', '--json'],
+      { cwd: root, env: { ...process.env, ...statusEnvironment(sim) } },
+    );
+
+    // Assess
+    const status = JSON.parse(stdout) as { workloads: { workload: string; state: string }[] };
+    expect(status.workloads).toEqual(
+      expect.arrayContaining([expect.objectContaining({ workload: 'payments', state: 'READY' })]),
+    );
   });
 
   it('fails a scenario whose expectation the run contradicts', async () => {
