@@ -10,7 +10,7 @@ import { createEmfReplicationMetrics, METRICS_NAMESPACE } from '../src/adapters/
 import { createDynamoDbMonitorStateStore } from '../src/adapters/monitor-state-dynamodb.ts';
 import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/replication-monitor.ts';
 import { monitorRefreshAfterSchema } from '../src/app/replication-monitor-config.ts';
-import { loadConfig } from '../src/runtime/config.ts';
+import { envFlag, loadConfig } from '../src/runtime/config.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
@@ -26,10 +26,7 @@ const config = loadConfig(
     /** Backlog a CONTINUOUS server may carry before it counts as degraded. */
     BACKLOG_TOLERANCE_BYTES: z.coerce.number().int().min(0).default(0),
     /** Per-resource metrics (one CloudWatch custom metric per server and metric name). */
-    PER_RESOURCE_METRICS: z
-      .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
-      .default('true')
-      .transform((value) => value.toLowerCase() === 'true'),
+    PER_RESOURCE_METRICS: envFlag(true),
     /**
      * An unchanged finding is signalled again once its last signal is this old (ISO-8601 duration). Keep it,
      * plus the schedule's interval, below the readiness publisher's READINESS_STALE_AFTER.

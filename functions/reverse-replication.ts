@@ -13,7 +13,7 @@ import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /** Wiring only: configuration and clients once per container, then the use case per event. */
-const config = loadConfig(process.env, z.object({ REVERSE_FAILBACK_INSTANCES: envFlag }));
+const config = loadConfig(process.env, z.object({ REVERSE_FAILBACK_INSTANCES: envFlag(false) }));
 const logger = createLogger('reverse-replication');
 // Retries honour DRS's Retry-After (the pinned SDK ignores it: see src/adapters/drs-client.ts).
 const drs = createDrsAdapter(await createRetryAfterDrsClient());

@@ -90,8 +90,10 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
   };
 }
 
-/** A boolean environment flag (`true`/`false`, any case), for function-specific options. */
-export const envFlag = z
-  .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
-  .default('false')
-  .transform((value) => value.toLowerCase() === 'true');
+/** A boolean environment flag (`true`/`false`, any case), for function-specific options; unset means `fallback`. */
+export function envFlag(fallback: boolean) {
+  return z
+    .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value.toLowerCase() === 'true');
+}

@@ -148,14 +148,17 @@ function deps(initial: RestoreRecord[] = [], overrides: Partial<RestoreValidatio
 
 const OUR_TAGS = ourTags({ restoreJobId: JOB_ID, runId: 'evt-1', mode: 'test' });
 
+/** Fresh mocks, with DynamoDB tagging and deletion answering as AWS does. */
+function resetMocksForDynamoDbRestores(): void {
+  backupMock.reset();
+  dynamoMock.reset();
+  rdsMock.reset();
+  dynamoMock.on(TagResourceCommand).resolves({});
+  dynamoMock.on(DeleteTableCommand).resolves({});
+}
+
 describe('validateRestoreJob', () => {
-  beforeEach(() => {
-    backupMock.reset();
-    dynamoMock.reset();
-    rdsMock.reset();
-    dynamoMock.on(TagResourceCommand).resolves({});
-    dynamoMock.on(DeleteTableCommand).resolves({});
-  });
+  beforeEach(resetMocksForDynamoDbRestores);
 
   it('validates our test restore for real, measures it, tags it and deletes it', async () => {
     // Prepare
@@ -432,13 +435,7 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
 });
 
 describe('a retry after a failure past the verdict (the result signal)', () => {
-  beforeEach(() => {
-    backupMock.reset();
-    dynamoMock.reset();
-    rdsMock.reset();
-    dynamoMock.on(TagResourceCommand).resolves({});
-    dynamoMock.on(DeleteTableCommand).resolves({});
-  });
+  beforeEach(resetMocksForDynamoDbRestores);
 
   it('keeps the verdict of a passed test whose table is already deleted, and signals it once', async () => {
     // Prepare

@@ -64,7 +64,7 @@ describe('loadConfig', () => {
   });
 
   it('validates a function’s own variables too', () => {
-    const extra = z.object({ REVERSE_FAILBACK_INSTANCES: envFlag });
+    const extra = z.object({ REVERSE_FAILBACK_INSTANCES: envFlag(false) });
 
     expect(
       loadConfig(baseEnv({ REVERSE_FAILBACK_INSTANCES: 'TRUE' }), extra).extra.REVERSE_FAILBACK_INSTANCES,
@@ -73,5 +73,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(baseEnv({ REVERSE_FAILBACK_INSTANCES: 'yes' }), extra)).toThrow(
       /REVERSE_FAILBACK_INSTANCES/,
     );
+  });
+
+  it('reads an unset flag as its default', () => {
+    const extra = z.object({ ON_BY_DEFAULT: envFlag(true), OFF_BY_DEFAULT: envFlag(false) });
+
+    expect(loadConfig(baseEnv(), extra).extra).toEqual({ ON_BY_DEFAULT: true, OFF_BY_DEFAULT: false });
+    expect(loadConfig(baseEnv({ ON_BY_DEFAULT: 'False' }), extra).extra.ON_BY_DEFAULT).toBe(false);
   });
 });
