@@ -10,6 +10,7 @@ import {
   ReverseReplicationCommand,
   type SourceServer,
 } from '@aws-sdk/client-drs';
+import { ConflictError } from '../domain/errors.ts';
 import type {
   DrsJob,
   DrsReader,
@@ -90,6 +91,12 @@ function toJob(job: Job): DrsJob {
   };
 }
 
+/** DRS's ConflictException (HTTP 409) becomes a {@link ConflictError}; anything else is rethrown as it is. */
+export function asConflict(error: unknown, call: string): unknown {
+  if ((error as { name?: unknown } | undefined)?.name !== 'ConflictException') return error;
+  return new ConflictError(`${call}: ${(error as Error).message}`, { cause: error });
+}
+
 /** DRS through the AWS SDK v3 client: Region and endpoint come from the SDK's standard configuration. */
 export function createDrsAdapter(client: DrsClient): DrsReader & DrsReplicationControl {
   return {
@@ -149,10 +156,14 @@ export function createDrsAdapter(client: DrsClient): DrsReader & DrsReplicationC
         : undefined;
     },
     async reverseReplication(recoveryInstanceId) {
-      const { reversedDirectionSourceServerArn } = await client.send(
-        new ReverseReplicationCommand({ recoveryInstanceID: recoveryInstanceId }),
-      );
-      return { reversedDirectionSourceServerArn };
+      try {
+        const { reversedDirectionSourceServerArn } = await client.send(
+          new ReverseReplicationCommand({ recoveryInstanceID: recoveryInstanceId }),
+        );
+        return { reversedDirectionSourceServerArn };
+      } catch (error) {
+        throw asConflict(error, `ReverseReplication(${recoveryInstanceId})`);
+      }
     },
   };
 }

@@ -5,7 +5,9 @@ import {
   type SignalInput,
   workloadFromTags,
 } from '../../events/dr-autopilot/signal.ts';
-import { type LaunchResultEvent, sourceServerIdOf } from '../../events/drs/launch-result.ts';
+import { type LaunchResultEvent, launchResult, sourceServerIdOf } from '../../events/drs/launch-result.ts';
+import { formatSeconds } from '../domain/duration.ts';
+import { ConflictError } from '../domain/errors.ts';
 import {
   assertOwnEvent,
   decideReverseReplication,
@@ -15,18 +17,24 @@ import {
   type ReverseReplicationFacts,
   type ReverseReplicationPolicy,
   readDrillFlag,
+  reversalPending,
   type SkipReason,
   screenLaunchEvent,
 } from '../domain/reverse-replication.ts';
 import type { DrsReader, DrsRecoveryInstance, DrsReplicationControl, DrsSourceServer } from '../ports/drs.ts';
+import type { FailbackDeclarations, PendingReversal, PendingReversals } from '../ports/failback.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
 
 /**
  * Reverse replication after a real cross-Region recovery.
  * Input: a *DRS Source Server Launch Result* event (already schema-checked).
  * Steps: reject foreign events → screen the event (failed launch, drill, unknown flag: no API call) → read the
- * job, source server and its recovery instances → decide → reverse each pending instance (unless dry-run) →
- * publish one signal per outcome.
+ * job, source server and its recovery instances (and, for a failback launch, the workload's declaration) →
+ * decide → reverse each pending instance (unless dry-run) → publish one signal per outcome.
+ * A ConflictException from ReverseReplication is answered by a fresh read of the instance: replicating now
+ * means the reversal started (signalled as such); still not replicating means its agent is still starting,
+ * so the reversal is recorded as pending and {@link retryPendingReversals} tries again on a schedule, minutes
+ * apart, telling on-call only if it is still refused after `retryForSeconds`.
  * Output: the outcome (also stored by idempotency, so a redelivery returns it without acting again).
  */
 export type ReverseReplicationOutcome =
@@ -37,6 +45,14 @@ export type ReverseReplicationOutcome =
       reversedDirectionSourceServerArns: string[];
     }
   | { action: 'dry-run'; sourceServerId: string; wouldReverse: string[] }
+  | {
+      action: 'reversal-deferred';
+      sourceServerId: string;
+      /** Reversals that started (or were found started) in this attempt. */
+      recoveryInstanceIds: string[];
+      /** Reversals DRS refused with ConflictException while the instance was not yet replicating. */
+      deferredRecoveryInstanceIds: string[];
+    }
   | { action: 'launch-failure-signalled'; sourceServerId: string; jobId: string }
   | { action: 'skipped'; sourceServerId: string; reason: SkipReason; explanation: string };
 
@@ -46,13 +62,20 @@ export interface ReverseReplicationDeps {
   clock: Clock;
   policy: ReverseReplicationPolicy;
   dryRun: boolean;
+  declarations: FailbackDeclarations;
+  pending: PendingReversals;
+  /** How long a reversal refused with ConflictException is retried before on-call is told (default 1 hour). */
+  retryForSeconds?: number | undefined;
 }
+
+export const DEFAULT_REVERSAL_RETRY_SECONDS = 3_600;
 
 const RUNBOOK = {
   launchFailed: 'runbook-recovery-launch-failed',
   unprotected: 'runbook-recovered-but-unprotected',
   unconfirmed: 'runbook-recovery-unconfirmed',
   reversing: 'runbook-reversed-replication',
+  failedBack: 'runbook-failed-back-not-re-protected',
 } as const;
 
 export function toLaunchEventFacts(event: LaunchResultEvent): LaunchEventFacts {
@@ -99,7 +122,7 @@ export async function reverseReplicationAfterRecovery(
     }
   }
 
-  const gathered = await gatherFacts(facts, deps.drs);
+  const gathered = await gatherFacts(facts, deps);
   const decision = decideReverseReplication(gathered, deps.policy);
   const server = gathered.sourceServer as DrsSourceServer | undefined;
   const launched = launchSucceededSignals(signal, facts, server);
@@ -124,37 +147,146 @@ export async function reverseReplicationAfterRecovery(
   // One instance at a time: a failure propagates, and the retry's state check skips what already started.
   const arns: string[] = [];
   const started: Signal[] = [];
+  const startedIds: string[] = [];
+  const deferred: string[] = [];
   for (const recoveryInstanceId of decision.recoveryInstanceIds) {
-    const { reversedDirectionSourceServerArn } = await deps.drs.reverseReplication(recoveryInstanceId);
-    if (reversedDirectionSourceServerArn) arns.push(reversedDirectionSourceServerArn);
-    started.push(
-      startedSignal(
-        signal,
-        facts,
-        decision,
-        server,
-        instances,
-        recoveryInstanceId,
-        reversedDirectionSourceServerArn,
-      ),
+    const start = (reversedArn: string | undefined, confirmedBy: string) => {
+      if (reversedArn) arns.push(reversedArn);
+      startedIds.push(recoveryInstanceId);
+      started.push(
+        startedSignal(
+          signal,
+          facts,
+          decision,
+          server,
+          instances,
+          recoveryInstanceId,
+          reversedArn,
+          confirmedBy,
+        ),
+      );
+    };
+    try {
+      const { reversedDirectionSourceServerArn } = await deps.drs.reverseReplication(recoveryInstanceId);
+      start(reversedDirectionSourceServerArn, 'ReverseReplication answer');
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Refused because of the instance's state: a fresh read says which state.
+      const now = (await deps.drs.describeRecoveryInstancesOf(sourceServerId)).find(
+        (instance) => instance.recoveryInstanceId === recoveryInstanceId,
+      );
+      if (now && !reversalPending(now))
+        start(undefined, `re-read after ConflictException (${now.dataReplicationState})`);
+      else deferred.push(recoveryInstanceId);
+    }
+  }
+  if (deferred.length > 0) {
+    const now = deps.clock();
+    const retryUntil = new Date(
+      now.getTime() + (deps.retryForSeconds ?? DEFAULT_REVERSAL_RETRY_SECONDS) * 1000,
     );
+    for (const recoveryInstanceId of deferred) {
+      await deps.pending.record({
+        recoveryInstanceId,
+        event,
+        firstConflictAt: now.toISOString(),
+        retryUntil: retryUntil.toISOString(),
+        attempts: 1,
+      });
+    }
+    await deps.signals.publish([
+      ...launched,
+      ...started,
+      ...deferred.map((id) => deferredSignal(signal, facts, server, instances, id)),
+    ]);
+    return {
+      action: 'reversal-deferred',
+      sourceServerId,
+      recoveryInstanceIds: startedIds,
+      deferredRecoveryInstanceIds: deferred,
+    };
   }
   await deps.signals.publish([...launched, ...started]);
   return {
     action: 'reverse-replication-started',
     sourceServerId,
-    recoveryInstanceIds: decision.recoveryInstanceIds,
+    recoveryInstanceIds: startedIds,
     reversedDirectionSourceServerArns: arns,
   };
 }
 
-async function gatherFacts(event: LaunchEventFacts, drs: DrsReader): Promise<ReverseReplicationFacts> {
+export type PendingReversalOutcome =
+  | { recoveryInstanceId: string; action: 'retried'; outcome: ReverseReplicationOutcome['action'] }
+  | { recoveryInstanceId: string; action: 'still-deferred'; retryUntil: string }
+  | { recoveryInstanceId: string; action: 'gave-up'; firstConflictAt: string };
+
+/**
+ * The scheduled retry of reversals DRS refused with ConflictException. Each pending reversal is re-decided
+ * from its launch event and fresh API facts, by the same use case (so every safety rule applies again). A
+ * reversal still refused after its deadline is given up: on-call gets one critical signal naming the
+ * instance, and the record is removed. One failing item does not stop the others; the run then fails.
+ */
+export async function retryPendingReversals(
+  deps: ReverseReplicationDeps,
+): Promise<{ action: 'pending-reversals-retried'; results: PendingReversalOutcome[] }> {
+  const results: PendingReversalOutcome[] = [];
+  const failures: unknown[] = [];
+  for (const pending of await deps.pending.list()) {
+    try {
+      results.push(await retryOne(pending, deps));
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `${failures.length} pending reversal(s) could not be retried`);
+  }
+  return { action: 'pending-reversals-retried', results };
+}
+
+async function retryOne(
+  pending: PendingReversal,
+  deps: ReverseReplicationDeps,
+): Promise<PendingReversalOutcome> {
+  const { recoveryInstanceId } = pending;
+  const event = launchResult.parse(pending.event);
+  const outcome = await reverseReplicationAfterRecovery(event, deps);
+  const stillDeferred =
+    outcome.action === 'reversal-deferred' &&
+    outcome.deferredRecoveryInstanceIds.includes(recoveryInstanceId);
+  if (!stillDeferred) {
+    await deps.pending.remove(recoveryInstanceId);
+    return { recoveryInstanceId, action: 'retried', outcome: outcome.action };
+  }
+  if (deps.clock().getTime() < Date.parse(pending.retryUntil)) {
+    return { recoveryInstanceId, action: 'still-deferred', retryUntil: pending.retryUntil };
+  }
+  const facts = toLaunchEventFacts(event);
+  const server = await deps.drs.describeSourceServer(facts.sourceServerId);
+  const since = formatSeconds((deps.clock().getTime() - Date.parse(pending.firstConflictAt)) / 1000);
+  await deps.signals.publish([
+    gaveUpSignal(signalFactory(event, facts, deps), facts, server, recoveryInstanceId, since),
+  ]);
+  await deps.pending.remove(recoveryInstanceId);
+  return { recoveryInstanceId, action: 'gave-up', firstConflictAt: pending.firstConflictAt };
+}
+
+async function gatherFacts(
+  event: LaunchEventFacts,
+  deps: Pick<ReverseReplicationDeps, 'drs' | 'declarations' | 'policy' | 'clock'>,
+): Promise<ReverseReplicationFacts> {
+  const { drs } = deps;
   const [job, sourceServer, recoveryInstances] = await Promise.all([
     drs.describeJob(event.jobId),
     drs.describeSourceServer(event.sourceServerId),
     drs.describeRecoveryInstancesOf(event.sourceServerId),
   ]);
-  return { event, job, sourceServer, recoveryInstances };
+  // Only a failback launch that may be re-protected needs a person's declaration.
+  const declaration =
+    sourceServer?.replicationDirection === 'FAILBACK' && deps.policy.reverseFailbackInstances
+      ? await deps.declarations.get(workloadFromTags(sourceServer.tags))
+      : undefined;
+  return { event, job, sourceServer, recoveryInstances, declaration, now: deps.clock() };
 }
 
 type SignalFactory = (input: Omit<SignalInput, 'observedAt' | 'correlationId' | 'dryRun'>) => Signal;
@@ -265,6 +397,7 @@ const UNCONFIRMED: ReadonlySet<SkipReason> = new Set([
 ]);
 const RECOVERED_UNPROTECTED: ReadonlySet<SkipReason> = new Set([
   'failback-launch',
+  'failback-undeclared',
   'on-premises-origin',
   'not-cross-region',
 ]);
@@ -302,9 +435,11 @@ function skipSignal(
     const nextStep =
       decision.reason === 'failback-launch'
         ? 'Failback launched: once it is confirmed, re-protect the failback instance (Start reversed replication), or set reverseFailbackInstances.'
-        : decision.reason === 'on-premises-origin'
-          ? 'Recovered from on-premises: protect it with the DRS Failback Client when the origin is back.'
-          : 'Recovered within its own Region: protect the recovery instance by hand (reversed replication needs another Region).';
+        : decision.reason === 'failback-undeclared'
+          ? 'Failback drill or undeclared failback: step 3 (re-protection) not done. A drill: terminate its instance. A real failback: start reversed replication of the failback instance by hand, and declare the next one first (npm run failback -- declare).'
+          : decision.reason === 'on-premises-origin'
+            ? 'Recovered from on-premises: protect it with the DRS Failback Client when the origin is back.'
+            : 'Recovered within its own Region: protect the recovery instance by hand (reversed replication needs another Region).';
     return signal({
       ...base,
       severity: 'warning',
@@ -312,7 +447,7 @@ function skipSignal(
         state: 'NOT_READY',
         reason: `${facts.sourceServerId} recovered but not protected`,
         nextStep,
-        runbook: RUNBOOK.unprotected,
+        runbook: decision.reason === 'failback-undeclared' ? RUNBOOK.failedBack : RUNBOOK.unprotected,
       },
     });
   }
@@ -352,6 +487,7 @@ function startedSignal(
   instances: DrsRecoveryInstance[],
   recoveryInstanceId: string,
   reversedArn: string | undefined,
+  confirmedBy: string,
 ): Signal {
   return signal({
     type: SIGNAL_TYPES.reversedReplicationStarted,
@@ -370,7 +506,51 @@ function startedSignal(
       direction: decision.direction,
       recoveryInstanceId,
       reversedDirectionSourceServerArn: reversedArn ?? null,
+      // AWS keeps this pairing across cycles: evidence of the previous cycle, never a decision input.
+      pairedServerArnBefore: server?.reversedDirectionSourceServerArn ?? null,
       originRegion: server?.originRegion ?? null,
+      confirmedBy,
     },
+  });
+}
+
+/** Evidence only: DRS refused the reversal while the instance's agent starts; a retry is scheduled. */
+function deferredSignal(
+  signal: SignalFactory,
+  facts: LaunchEventFacts,
+  server: DrsSourceServer | undefined,
+  instances: DrsRecoveryInstance[],
+  recoveryInstanceId: string,
+): Signal {
+  return signal({
+    type: SIGNAL_TYPES.reverseReplicationSkipped,
+    resource: instanceResource(facts, instances, recoveryInstanceId),
+    workload: workloadFromTags(server?.tags),
+    severity: 'info',
+    summary: `reversed replication of ${recoveryInstanceId} refused for now (ConflictException, instance not replicating yet): retried on schedule`,
+    evidence: { reason: 'reversal-deferred', recoveryInstanceId },
+  });
+}
+
+function gaveUpSignal(
+  signal: SignalFactory,
+  facts: LaunchEventFacts,
+  server: DrsSourceServer | undefined,
+  recoveryInstanceId: string,
+  since: string,
+): Signal {
+  return signal({
+    type: SIGNAL_TYPES.reverseReplicationSkipped,
+    resource: instanceResource(facts, [], recoveryInstanceId),
+    workload: workloadFromTags(server?.tags),
+    severity: 'critical',
+    summary: `reversed replication of ${recoveryInstanceId} still refused (ConflictException) after ${since}: recovered but not protected`,
+    assessment: {
+      state: 'NOT_READY',
+      reason: `${recoveryInstanceId} recovered, not protected: reversal refused for ${since}`,
+      nextStep: `Check that the DRS agent on ${recoveryInstanceId} runs and reaches the DRS endpoint of ${server?.originRegion ?? 'the origin Region'} on TCP 443, then start reversed replication of it by hand.`,
+      runbook: RUNBOOK.unprotected,
+    },
+    evidence: { reason: 'reversal-gave-up', recoveryInstanceId, refusedFor: since },
   });
 }

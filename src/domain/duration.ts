@@ -21,6 +21,26 @@ export function parseIsoDuration(text: string | undefined | null): number | unde
   return seconds;
 }
 
+/**
+ * The DRS model types `lagDuration` differently on the two sides of a replication: a source server's is an
+ * ISO-8601 *duration* (`ISO8601DurationString`, `PT5S`), a recovery instance's an ISO-8601 *date-time*
+ * (`RecoveryInstanceDataReplicationInfo.lagDuration`: `ISO8601DatetimeString`, `YYYY-MM-DDThh:mm:ss(.s)Z`).
+ * The documentation calls both "lag". Either form is read: a date-time is the instant up to which data has
+ * been replicated, so the lag is `now` minus that instant (never negative: clocks differ).
+ * Returns `undefined` for anything else, so an unreadable lag stays unknown rather than guessed.
+ */
+export function parseLag(text: string | undefined | null, now: Date): number | undefined {
+  const asDuration = parseIsoDuration(text);
+  if (asDuration !== undefined) return asDuration;
+  if (typeof text !== 'string' || !DATE_TIME.test(text.trim())) return undefined;
+  const at = Date.parse(text.trim());
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.round((now.getTime() - at) / 1000));
+}
+
+/** The model's ISO8601DatetimeString pattern (`Z` required, optional fractional seconds); offsets tolerated. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 /** A compact human form for messages: `45s`, `15m`, `4h`, `1d2h`, `2h30m`. */
 export function formatSeconds(totalSeconds: number): string {
   if (!Number.isFinite(totalSeconds)) return 'unknown';

@@ -32,3 +32,10 @@ export class ConfigError extends InvalidInputError {}
 
 /** A dependency failed in a way a retry may fix (throttling, 5xx, a partial PutEvents failure). */
 export class RetryableDependencyError extends DrAutopilotError {}
+
+/**
+ * The service refused a change because of the resource's current state (DRS `ConflictException`): e.g.
+ * ReverseReplication while the recovery instance's agent is still starting, or on an instance that already
+ * replicates. The caller re-reads the state to tell which.
+ */
+export class ConflictError extends DrAutopilotError {}

@@ -29,6 +29,10 @@ export interface JobFacts {
 export interface SourceServerFacts {
   replicationDirection?: string | undefined;
   originRegion?: string | undefined;
+  /**
+   * The pairing with the server of the opposite direction. AWS keeps it across failover/failback cycles (and
+   * after a failback drill), so it is evidence only: it never says whether *this* launch is protected.
+   */
   reversedDirectionSourceServerArn?: string | undefined;
 }
 
@@ -38,6 +42,8 @@ export interface RecoveryInstanceFacts {
   isDrill?: boolean | undefined;
   originEnvironment?: string | undefined;
   dataReplicationState?: string | undefined;
+  /** `failback.state`: FAILBACK_IN_PROGRESS / READY_FOR_LAUNCH also mean its reversal has started. */
+  failbackState?: string | undefined;
 }
 
 export interface ReverseReplicationFacts {
@@ -48,6 +54,10 @@ export interface ReverseReplicationFacts {
   sourceServer: SourceServerFacts | undefined;
   /** The source server's recovery instances (all of them; the decision matches them on the job). */
   recoveryInstances: RecoveryInstanceFacts[];
+  /** The failback declaration of the server's workload, if any (read only for a failback launch). */
+  declaration?: FailbackDeclaration | undefined;
+  /** When the facts were read: a declaration counts only until it expires. */
+  now: Date;
 }
 
 export interface ReverseReplicationPolicy {
@@ -56,6 +66,18 @@ export interface ReverseReplicationPolicy {
   region: string;
   /** Re-protect *failback* instances (step 3 of the failback procedure). Off unless configured (rule 2). */
   reverseFailbackInstances: boolean;
+}
+
+/**
+ * A person's declaration that a failback is real (rule 2): DRS data cannot tell a failback drill from a real
+ * failback, so re-protection needs it. Recorded by `npm run failback -- declare`.
+ */
+export interface FailbackDeclaration {
+  workload: string;
+  declaredBy: string;
+  declaredAt: string;
+  expiresAt: string;
+  note?: string | undefined;
 }
 
 export type SkipReason =
@@ -73,6 +95,8 @@ export type SkipReason =
   | 'source-server-not-found'
   /** A failback launch (the source server replicates in the FAILBACK direction) and re-protection is off. */
   | 'failback-launch'
+  /** A failback launch, re-protection on, but no person declared this failback real (or it expired). */
+  | 'failback-undeclared'
   /** The server did not originate in EC2 (on-premises): reversed replication does not apply. */
   | 'on-premises-origin'
   /** The origin Region is missing or is this Region: not a cross-Region failover. */
@@ -93,6 +117,33 @@ export type ReverseReplicationDecision =
 
 /** Reversal has started (or is under way) once the instance's replication has left NOT_STARTED. */
 const NOT_REPLICATING = new Set([undefined, 'NOT_STARTED']);
+/** Failback states that say reversed replication of the instance has started, whatever its replication says. */
+const REVERSAL_UNDER_WAY = new Set([
+  'FAILBACK_IN_PROGRESS',
+  'FAILBACK_READY_FOR_LAUNCH',
+  'FAILBACK_COMPLETED',
+]);
+
+/**
+ * Whether reversed replication of *this* recovery instance is still to start: its replication has not left
+ * NOT_STARTED and its failback state does not say a reversal is under way. This is the only "already
+ * reversed" test: the forward server's pairing ARN survives every cycle and says nothing about this launch.
+ */
+export function reversalPending(
+  instance: Pick<RecoveryInstanceFacts, 'dataReplicationState' | 'failbackState'>,
+) {
+  return (
+    NOT_REPLICATING.has(instance.dataReplicationState) &&
+    !REVERSAL_UNDER_WAY.has(instance.failbackState ?? '')
+  );
+}
+
+/** Whether a declaration covers a failback at `now`. */
+export function declarationValid(declaration: FailbackDeclaration | undefined, now: Date): boolean {
+  if (!declaration) return false;
+  const expires = Date.parse(declaration.expiresAt);
+  return !Number.isNaN(expires) && expires > now.getTime();
+}
 
 /**
  * Rule 5: an event from another account or Region is rejected (thrown), before any API call.
@@ -208,6 +259,14 @@ export function decideReverseReplication(
         `source server ${event.sourceServerId} replicates in the FAILBACK direction: this is a failback launch`,
       );
     }
+    if (!declarationValid(facts.declaration, facts.now)) {
+      return skip(
+        'failback-undeclared',
+        facts.declaration
+          ? `the failback declaration by ${facts.declaration.declaredBy} expired at ${facts.declaration.expiresAt}: a failback drill and a real failback look the same to DRS`
+          : `no one declared this failback real: a failback drill and a real failback look the same to DRS`,
+      );
+    }
     direction = 'failback';
   } else {
     return skip(
@@ -222,20 +281,13 @@ export function decideReverseReplication(
     );
   }
 
-  if (sourceServer.reversedDirectionSourceServerArn) {
-    return skip(
-      'already-reversed',
-      `source server ${event.sourceServerId} already has reversed-direction server ${sourceServer.reversedDirectionSourceServerArn}`,
-    );
-  }
-  const pending = launched.filter((instance) => NOT_REPLICATING.has(instance.dataReplicationState));
-  const alreadyReplicating = launched.filter(
-    (instance) => !NOT_REPLICATING.has(instance.dataReplicationState),
-  );
+  // "Already reversed" is a fact about this launch's recovery instances, never about the server's pairing ARN.
+  const pending = launched.filter(reversalPending);
+  const alreadyReplicating = launched.filter((instance) => !reversalPending(instance));
   if (pending.length === 0) {
     return skip(
       'already-reversed',
-      `recovery instance(s) ${alreadyReplicating.map((i) => `${i.recoveryInstanceId} (${i.dataReplicationState})`).join(', ')} already replicate`,
+      `recovery instance(s) ${alreadyReplicating.map((i) => `${i.recoveryInstanceId} (${i.dataReplicationState ?? 'state unset'}, ${i.failbackState ?? 'failback state unset'})`).join(', ')} already replicate`,
     );
   }
   return {

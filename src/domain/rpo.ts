@@ -1,5 +1,5 @@
 import { type ReadinessState, RPO_TAG } from '../../events/dr-autopilot/signal.ts';
-import { formatSeconds, parseIsoDuration } from './duration.ts';
+import { formatSeconds, parseIsoDuration, parseLag } from './duration.ts';
 
 /**
  * The RPO decision for one replicating DRS resource (a source server, or a recovery instance whose replication
@@ -149,7 +149,7 @@ export function snapshotAgeSeconds(timestamp: string | undefined, now: Date): nu
 /** Assesses one resource's replication against its RPO (see the table above). */
 export function assessReplication(facts: ReplicationFacts, policy: RpoPolicy, now: Date): RpoAssessment {
   const rpo = rpoOf(facts.tags, policy.defaultRpoSeconds);
-  const lagSeconds = parseIsoDuration(facts.lagDuration);
+  const lagSeconds = parseLag(facts.lagDuration, now);
   const snapshotAge = snapshotAgeSeconds(facts.newestSnapshotAt, now);
   const backlogBytes = totalBacklogBytes(facts.replicatedDisks);
   const known = [lagSeconds, snapshotAge].filter((value): value is number => value !== undefined);

@@ -1,3 +1,4 @@
+import { ConflictError } from '../../src/domain/errors.ts';
 import type {
   DrsJob,
   DrsReader,
@@ -70,6 +71,11 @@ export class FakeDrs implements DrsReader, DrsReplicationControl {
   recoveryInstances: DrsRecoveryInstance[] = [];
   snapshots = new Map<string, DrsRecoverySnapshot>();
   readonly reverseCalls: string[] = [];
+  /**
+   * ReverseReplication answers ConflictException this many times while the instance is not replicating (its
+   * DRS agent is still starting), applying nothing, as DRS plausibly does right after a launch.
+   */
+  conflictsWhileStarting = 0;
   readonly readCalls: string[] = [];
   private failures: { operation: string; error: Error }[] = [];
 
@@ -115,6 +121,13 @@ export class FakeDrs implements DrsReader, DrsReplicationControl {
       (candidate) => candidate.recoveryInstanceId === recoveryInstanceId,
     );
     if (!instance) throw new Error(`ResourceNotFoundException: ${recoveryInstanceId}`);
+    if (instance.dataReplicationState !== 'NOT_STARTED' && instance.dataReplicationState !== undefined) {
+      throw new ConflictError(`ReverseReplication(${recoveryInstanceId}): already replicating`);
+    }
+    if (this.conflictsWhileStarting > 0) {
+      this.conflictsWhileStarting -= 1;
+      throw new ConflictError(`ReverseReplication(${recoveryInstanceId}): agent not ready`);
+    }
     instance.dataReplicationState = 'INITIATING';
     const reversedArn = 'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde';
     const server = this.sourceServers.find(

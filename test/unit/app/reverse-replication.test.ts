@@ -3,9 +3,10 @@ import { SIGNAL_TYPES } from '../../../events/dr-autopilot/signal.ts';
 import { launchResult } from '../../../events/drs/launch-result.ts';
 import {
   type ReverseReplicationDeps,
+  retryPendingReversals,
   reverseReplicationAfterRecovery,
 } from '../../../src/app/reverse-replication.ts';
-import { ForeignEventError } from '../../../src/domain/errors.ts';
+import { ConflictError, ForeignEventError } from '../../../src/domain/errors.ts';
 import {
   FakeDrs,
   failoverSourceServer,
@@ -13,6 +14,7 @@ import {
   recoveryInstance,
   recoveryJob,
 } from '../../fakes/drs.ts';
+import { FakeDeclarations, FakePendingReversals } from '../../fakes/failback.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
 import { loadSample, type SampleEvent } from '../../helpers/events.ts';
 
@@ -30,6 +32,9 @@ describe('reverseReplicationAfterRecovery', () => {
   let drs: FakeDrs;
   let signals: CapturingSignalPublisher;
   let deps: ReverseReplicationDeps;
+  let declarations: FakeDeclarations;
+  let pending: FakePendingReversals;
+  let now: Date;
   /** The published signals of one type, in order. */
   const published = (type: string) => signals.published.filter((candidate) => candidate.type === type);
 
@@ -39,12 +44,18 @@ describe('reverseReplicationAfterRecovery', () => {
     drs.sourceServers = [failoverSourceServer()];
     drs.recoveryInstances = [recoveryInstance()];
     signals = new CapturingSignalPublisher();
+    declarations = new FakeDeclarations();
+    pending = new FakePendingReversals();
+    now = new Date('2026-11-22T10:00:00Z');
     deps = {
       drs,
       signals,
-      clock: () => new Date('2026-11-22T10:00:00Z'),
+      clock: () => now,
       dryRun: false,
       policy: { account: '111122223333', region: 'us-west-2', reverseFailbackInstances: false },
+      declarations,
+      pending,
+      retryForSeconds: 3_600,
     };
   });
 
@@ -134,20 +145,171 @@ describe('reverseReplicationAfterRecovery', () => {
     expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail.assessment?.state).toBe('UNKNOWN');
   });
 
-  it('never reverses a failback launch unless configured', async () => {
+  it('re-protects a failback launch only when configured and declared by a person (rule 2)', async () => {
     drs.sourceServers = [failoverSourceServer({ replicationDirection: 'FAILBACK' })];
+    const configured = { ...deps, policy: { ...deps.policy, reverseFailbackInstances: true } };
 
     const refused = await reverseReplicationAfterRecovery(launchEvent(), deps);
     expect(refused).toMatchObject({ action: 'skipped', reason: 'failback-launch' });
-    expect(drs.reverseCalls).toEqual([]);
-    expect(published(SIGNAL_TYPES.reverseReplicationSkipped)[0]?.detail.assessment?.state).toBe('NOT_READY');
+    expect(declarations.reads).toBe(0);
 
-    const configured = await reverseReplicationAfterRecovery(launchEvent(), {
+    const undeclared = await reverseReplicationAfterRecovery(launchEvent(), configured);
+    expect(undeclared).toMatchObject({ action: 'skipped', reason: 'failback-undeclared' });
+    expect(drs.reverseCalls).toEqual([]);
+    const skip = published(SIGNAL_TYPES.reverseReplicationSkipped).at(-1);
+    expect(skip?.detail.assessment).toMatchObject({
+      state: 'NOT_READY',
+      runbook: 'runbook-failed-back-not-re-protected',
+    });
+    expect(skip?.detail.assessment?.nextStep).toMatch(/step 3 \(re-protection\) not done/);
+
+    declarations.declare({
+      workload: 'payments',
+      declaredBy: 'arn:aws:sts::111122223333:assumed-role/oncall/alice',
+      declaredAt: '2026-11-22T09:30:00Z',
+      expiresAt: '2026-11-22T12:00:00Z',
+    });
+    const declared = await reverseReplicationAfterRecovery(launchEvent(), configured);
+    expect(declared).toMatchObject({ action: 'reverse-replication-started' });
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)[0]?.detail.evidence.direction).toBe('failback');
+  });
+
+  it('a declaration that expired before the launch is no declaration', async () => {
+    drs.sourceServers = [failoverSourceServer({ replicationDirection: 'FAILBACK' })];
+    declarations.declare({
+      workload: 'payments',
+      declaredBy: 'alice',
+      declaredAt: '2026-11-21T09:30:00Z',
+      expiresAt: '2026-11-21T21:30:00Z',
+    });
+
+    const outcome = await reverseReplicationAfterRecovery(launchEvent(), {
       ...deps,
       policy: { ...deps.policy, reverseFailbackInstances: true },
     });
-    expect(configured).toMatchObject({ action: 'reverse-replication-started' });
-    expect(published(SIGNAL_TYPES.reversedReplicationStarted)[0]?.detail.evidence.direction).toBe('failback');
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'failback-undeclared' });
+    expect(drs.reverseCalls).toEqual([]);
+  });
+
+  it('a second failover of the same server is reversed although AWS kept the pairing ARN', async () => {
+    // The first cycle: reversed, then (after failback and cleanup) the pairing ARN stays on the server.
+    await reverseReplicationAfterRecovery(launchEvent(), deps);
+    expect(drs.sourceServers[0]?.reversedDirectionSourceServerArn).toBeDefined();
+    const secondJob = 'drsjob-0aaaaaaaaaaaaaaaa';
+    const secondInstance = 'i-0bbbbbbbbbbbbbbbb';
+    drs.jobs.push(
+      recoveryJob({
+        jobId: secondJob,
+        participatingServers: [
+          { sourceServerId: drs.sourceServers[0]?.sourceServerId, recoveryInstanceId: secondInstance },
+        ],
+      }),
+    );
+    drs.recoveryInstances.push(recoveryInstance({ recoveryInstanceId: secondInstance, jobId: secondJob }));
+
+    const second = await reverseReplicationAfterRecovery(
+      launchEvent((event) => {
+        event.id = 'second-failover';
+        event.detail['job-id'] = secondJob;
+      }),
+      deps,
+    );
+
+    expect(second).toMatchObject({
+      action: 'reverse-replication-started',
+      recoveryInstanceIds: [secondInstance],
+    });
+    expect(drs.reverseCalls).toEqual([RECOVERY_INSTANCE_ID, secondInstance]);
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)[1]?.detail.evidence.pairedServerArnBefore).toBe(
+      'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde',
+    );
+  });
+
+  it('a ConflictException while the agent starts defers the reversal; the scheduled retry starts it', async () => {
+    drs.conflictsWhileStarting = 1;
+
+    const first = await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    expect(first).toMatchObject({
+      action: 'reversal-deferred',
+      deferredRecoveryInstanceIds: [RECOVERY_INSTANCE_ID],
+      recoveryInstanceIds: [],
+    });
+    expect(pending.items.get(RECOVERY_INSTANCE_ID)).toMatchObject({
+      firstConflictAt: '2026-11-22T10:00:00.000Z',
+      retryUntil: '2026-11-22T11:00:00.000Z',
+    });
+    // No page for a conflict that a retry will likely clear: evidence only.
+    const deferral = published(SIGNAL_TYPES.reverseReplicationSkipped).at(-1);
+    expect(deferral?.detail).toMatchObject({ severity: 'info', evidence: { reason: 'reversal-deferred' } });
+    expect(deferral?.detail.assessment).toBeUndefined();
+
+    now = new Date('2026-11-22T10:10:00Z');
+    const retried = await retryPendingReversals(deps);
+
+    expect(retried.results).toEqual([
+      { recoveryInstanceId: RECOVERY_INSTANCE_ID, action: 'retried', outcome: 'reverse-replication-started' },
+    ]);
+    expect(pending.items.size).toBe(0);
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)).toHaveLength(1);
+  });
+
+  it('a ConflictException because the reversal already started is confirmed by a re-read, not deferred', async () => {
+    // Another attempt (or a person) started it between our read and our call.
+    drs.failNext('reverseReplication', Object.assign(new ConflictError('already replicating'), {}));
+    const instance = drs.recoveryInstances[0];
+    const original = drs.describeRecoveryInstancesOf.bind(drs);
+    let reads = 0;
+    drs.describeRecoveryInstancesOf = async (id: string) => {
+      reads += 1;
+      if (reads === 2 && instance) instance.dataReplicationState = 'INITIATING';
+      return original(id);
+    };
+
+    const outcome = await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    expect(outcome).toMatchObject({
+      action: 'reverse-replication-started',
+      recoveryInstanceIds: [RECOVERY_INSTANCE_ID],
+    });
+    expect(pending.items.size).toBe(0);
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)[0]?.detail.evidence.confirmedBy).toMatch(
+      /re-read after ConflictException/,
+    );
+  });
+
+  it('a reversal still refused past its deadline is given up with one critical signal', async () => {
+    drs.conflictsWhileStarting = 100;
+    await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    now = new Date('2026-11-22T10:30:00Z');
+    const within = await retryPendingReversals(deps);
+    expect(within.results[0]).toMatchObject({ action: 'still-deferred' });
+    expect(pending.items.get(RECOVERY_INSTANCE_ID)?.attempts).toBe(2);
+    expect(signals.published.filter((signal) => signal.detail.severity === 'critical')).toEqual([]);
+
+    now = new Date('2026-11-22T11:05:00Z');
+    const past = await retryPendingReversals(deps);
+
+    expect(past.results[0]).toMatchObject({ action: 'gave-up' });
+    expect(pending.items.size).toBe(0);
+    const critical = signals.published.filter((signal) => signal.detail.severity === 'critical');
+    expect(critical).toHaveLength(1);
+    expect(critical[0]?.detail.assessment).toMatchObject({ state: 'NOT_READY' });
+    expect(critical[0]?.detail.summary).toMatch(/still refused \(ConflictException\) after 1h5m/);
+  });
+
+  it('a retry of a deferred reversal of a drill (by API, discovered later) still never reverses', async () => {
+    drs.conflictsWhileStarting = 1;
+    await reverseReplicationAfterRecovery(launchEvent(), deps);
+    const instance = drs.recoveryInstances[0];
+    if (instance) instance.isDrill = true;
+
+    const retried = await retryPendingReversals(deps);
+
+    expect(retried.results[0]).toMatchObject({ action: 'retried', outcome: 'skipped' });
+    expect(drs.reverseCalls).toEqual([RECOVERY_INSTANCE_ID]); // only the refused first call
   });
 
   it('signals a failed launch as critical NOT_READY of the launch resource, with the workload from the tags', async () => {

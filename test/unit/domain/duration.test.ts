@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeconds, parseIsoDuration } from '../../../src/domain/duration.ts';
+import { formatSeconds, parseIsoDuration, parseLag } from '../../../src/domain/duration.ts';
 
 describe('parseIsoDuration', () => {
   it.each([
@@ -40,6 +40,38 @@ describe('parseIsoDuration', () => {
   it('returns undefined for a missing value', () => {
     expect(parseIsoDuration(undefined)).toBeUndefined();
     expect(parseIsoDuration(null)).toBeUndefined();
+  });
+});
+
+describe('parseLag: both forms the DRS model uses for lagDuration', () => {
+  const NOW = new Date('2026-11-22T12:00:00Z');
+
+  it.each([
+    // the source server's form: an ISO-8601 duration
+    ['PT5S', 5],
+    ['P0D', 0],
+    ['PT20M', 1_200],
+    // the recovery instance's form (ISO8601DatetimeString): replicated up to that instant
+    ['2026-11-22T11:40:00Z', 1_200],
+    ['2026-11-22T11:59:59.5Z', 1],
+    ['2026-11-22T12:00:00Z', 0],
+    // a clock ahead of ours is no negative lag
+    ['2026-11-22T12:05:00Z', 0],
+    ['2026-11-22T13:00:00+01:00', 0],
+  ])('%j is %d seconds of lag', (text, seconds) => {
+    expect(parseLag(text, NOW)).toBe(seconds);
+  });
+
+  it.each([
+    [undefined],
+    [null],
+    [''],
+    ['yesterday'],
+    ['2026-11-22'],
+    ['2026-13-45T99:00:00Z'],
+    ['11:40:00Z'],
+  ])('%j is unknown, never guessed', (text) => {
+    expect(parseLag(text, NOW)).toBeUndefined();
   });
 });
 

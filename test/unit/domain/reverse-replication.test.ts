@@ -38,8 +38,19 @@ function realRecovery(): ReverseReplicationFacts {
     job: recoveryJob(),
     sourceServer: failoverSourceServer(),
     recoveryInstances: [recoveryInstance()],
+    now: NOW,
   };
 }
+
+const NOW = new Date('2026-11-22T10:00:00Z');
+/** The forward server's pairing with its FAILBACK-direction twin: AWS keeps it across cycles. */
+const STALE_PAIRING = 'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde';
+const declaredUntil = (expiresAt: string) => ({
+  workload: 'payments',
+  declaredBy: 'arn:aws:sts::111122223333:assumed-role/oncall/alice',
+  declaredAt: '2026-11-22T09:00:00Z',
+  expiresAt,
+});
 
 type Case = [
   string,
@@ -161,12 +172,53 @@ const cases: Case[] = [
     'failback-launch',
   ],
   [
-    'failback launch, re-protection configured',
+    'failback launch, re-protection configured, declared by a person',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.declaration = declaredUntil('2026-11-22T18:00:00Z');
+    },
+    { reverseFailbackInstances: true },
+    'reverse',
+  ],
+  [
+    'failback launch, re-protection configured, not declared (a failback drill looks the same)',
     (f) => {
       f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
     },
     { reverseFailbackInstances: true },
-    'reverse',
+    'skip',
+    'failback-undeclared',
+  ],
+  [
+    'failback launch, re-protection configured, declaration expired',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.declaration = declaredUntil('2026-11-22T09:59:59Z');
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'failback-undeclared',
+  ],
+  [
+    'failback launch, declared, but re-protection not configured',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.declaration = declaredUntil('2026-11-22T18:00:00Z');
+    },
+    {},
+    'skip',
+    'failback-launch',
+  ],
+  [
+    'failback drill by API, declared, re-protection configured: never in a drill',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.recoveryInstances[0] = recoveryInstance({ isDrill: true });
+      f.declaration = declaredUntil('2026-11-22T18:00:00Z');
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'drill-by-api',
   ],
   [
     'failback drill by event, re-protection configured: never in a drill',
@@ -234,16 +286,76 @@ const cases: Case[] = [
     'source-server-not-found',
   ],
   [
-    'already reversed: reversed-direction server present',
+    // AWS keeps the pairing across cycles: it says nothing about this launch's recovery instance.
+    'second failover after a completed cycle: stale pairing ARN, this launch not yet reversed',
     (f) => {
-      f.sourceServer = failoverSourceServer({
-        reversedDirectionSourceServerArn:
-          'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde',
+      f.sourceServer = failoverSourceServer({ reversedDirectionSourceServerArn: STALE_PAIRING });
+      // the first cycle's recovery instance, terminated at cleanup, may still be listed
+      f.recoveryInstances.push(
+        recoveryInstance({
+          recoveryInstanceId: OTHER_INSTANCE,
+          jobId: 'drsjob-aaaaaaaaaaaaaaaaa',
+          ec2InstanceState: 'TERMINATED',
+          dataReplicationState: 'DISCONNECTED',
+          failbackState: 'FAILBACK_READY_FOR_LAUNCH',
+        }),
+      );
+    },
+    {},
+    'reverse',
+  ],
+  [
+    'real failover after a failback drill: stale pairing ARN, the drill pair still replicating',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ reversedDirectionSourceServerArn: STALE_PAIRING });
+      f.recoveryInstances.push(
+        recoveryInstance({
+          recoveryInstanceId: OTHER_INSTANCE,
+          jobId: 'drsjob-ccccccccccccccccc',
+          dataReplicationState: 'CONTINUOUS',
+          failbackState: 'FAILBACK_READY_FOR_LAUNCH',
+        }),
+      );
+    },
+    {},
+    'reverse',
+  ],
+  [
+    'third failover: stale pairing ARN, two earlier instances',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ reversedDirectionSourceServerArn: STALE_PAIRING });
+      for (const [index, job] of ['drsjob-ddddddddddddddddd', 'drsjob-eeeeeeeeeeeeeeeee'].entries()) {
+        f.recoveryInstances.push(
+          recoveryInstance({
+            recoveryInstanceId: `i-0${index}ffffffffffffff`,
+            jobId: job,
+            dataReplicationState: 'DISCONNECTED',
+          }),
+        );
+      }
+    },
+    {},
+    'reverse',
+  ],
+  [
+    'already reversed: this launch’s instance is in failback (replication state not yet updated)',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({
+        dataReplicationState: 'NOT_STARTED',
+        failbackState: 'FAILBACK_IN_PROGRESS',
       });
     },
     {},
     'skip',
     'already-reversed',
+  ],
+  [
+    'not yet reversed: failback state FAILBACK_NOT_STARTED',
+    (f) => {
+      f.recoveryInstances[0] = recoveryInstance({ failbackState: 'FAILBACK_NOT_STARTED' });
+    },
+    {},
+    'reverse',
   ],
   [
     'already reversed: the instance already replicates',

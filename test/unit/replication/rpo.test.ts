@@ -288,6 +288,23 @@ describe('assessSourceServer: a failed-over source server is judged by its rever
     // case, server overrides, recovery instances, expected state, reason code, failed over to
     ['failed over, reversal CONTINUOUS', {}, [instance()], 'READY', 'failed-over-reversed', I1],
     [
+      // The DRS model types a recovery instance's lagDuration as a date-time: replicated up to that instant.
+      'failed over, reversal CONTINUOUS, lag as a date-time 1 minute ago',
+      {},
+      [instance({ lagDuration: minutesAgo(1) })],
+      'READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
+      'failed over, reversal CONTINUOUS, lag as a date-time 20 minutes ago (over RPO)',
+      {},
+      [instance({ lagDuration: minutesAgo(20) })],
+      'AT_RISK',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
       'failed over, reversal not started',
       {},
       [instance({ dataReplicationState: 'NOT_STARTED' })],
