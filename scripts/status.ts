@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
+import { loadLifecycleStatus, renderLifecycle } from '../src/app/lifecycle-status.ts';
 import { loadReadinessStatus, renderReadinessTable } from '../src/app/readiness-status.ts';
 
 /**
- * `npm run status [-- --json] [-- --workload <name>]`: the readiness table, for on-call.
+ * `npm run status [-- --json] [-- --workload <name>]`: the readiness table, for on-call, then the DR cycle of
+ * every protected server (its failover/failback stage, cleanup plan, drill instances left running), which the
+ * recovery Region's deployment tracks.
  * Reads READINESS_TABLE_NAME with the standard SDK settings (credentials, AWS_REGION, and AWS_ENDPOINT_URL or
  * AWS_ENDPOINT_URL_DYNAMODB for a local DynamoDB such as dynalite).
  */
@@ -28,7 +32,14 @@ async function main(): Promise<number> {
       historyRetentionSeconds: 0,
     });
     const status = await loadReadinessStatus(store, { workload: values.workload });
-    process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderReadinessTable(status));
+    const lifecycle = await loadLifecycleStatus(createDynamoDbLifecycleStore({ client, tableName }), {
+      workload: values.workload,
+    });
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ ...status, lifecycle }, null, 2)}\n`
+        : `${renderReadinessTable(status)}\n${renderLifecycle(lifecycle)}`,
+    );
     return 0;
   } finally {
     client.destroy();

@@ -28,6 +28,10 @@ export const SIGNAL_TYPES = {
   restoreSkipped: 'Restore Skipped',
   restoreTestResult: 'Restore Test Result',
   alarmStateChanged: 'Alarm State Changed',
+  /** A protected server moved to another stage of its failover/failback cycle (failback-lifecycle). */
+  lifecycleStageChanged: 'Failback Lifecycle Changed',
+  /** A drill recovery instance still running past the drill age, or gone again (failback-lifecycle). */
+  drillInstanceChanged: 'Drill Instance Changed',
 } as const;
 export type SignalType = (typeof SIGNAL_TYPES)[keyof typeof SIGNAL_TYPES];
 
@@ -44,6 +48,10 @@ export const RESOURCE_TYPES = [
   'drs-recovery-launch',
   'backup-resource',
   'alarm',
+  /** A protected server's failover/failback cycle, across both Regions (keyed by the forward source server). */
+  'drs-failback-lifecycle',
+  /** A drill recovery instance left running (drill hygiene). */
+  'drs-drill-instance',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 

@@ -1,18 +1,26 @@
 import {
+  DeleteSourceServerCommand,
   DescribeJobsCommand,
   DescribeRecoverySnapshotsCommand,
   DescribeSourceServersCommand,
+  DisconnectSourceServerCommand,
   type DrsClient,
   type Job,
+  paginateDescribeJobs,
   paginateDescribeRecoveryInstances,
   paginateDescribeSourceServers,
   type RecoveryInstance,
   ReverseReplicationCommand,
   type SourceServer,
+  StopReplicationCommand,
+  TagResourceCommand,
+  TerminateRecoveryInstancesCommand,
 } from '@aws-sdk/client-drs';
 import { ConflictError } from '../domain/errors.ts';
 import type {
+  DrsCleanupControl,
   DrsJob,
+  DrsLookup,
   DrsReader,
   DrsRecoveryInstance,
   DrsReplicatedDisk,
@@ -51,7 +59,9 @@ export function toSourceServer(server: SourceServer): DrsSourceServer {
     hostname: server.sourceProperties?.identificationHints?.hostname,
     lastLaunchType: server.lifeCycle?.lastLaunch?.initiated?.type,
     lastLaunchJobId: server.lifeCycle?.lastLaunch?.initiated?.jobID,
+    lastLaunchStatus: server.lifeCycle?.lastLaunch?.status,
     stagingAccountId: server.stagingArea?.stagingAccountID,
+    awsInstanceId: server.sourceProperties?.identificationHints?.awsInstanceID,
   };
 }
 
@@ -73,10 +83,11 @@ export function toRecoveryInstance(instance: RecoveryInstance): DrsRecoveryInsta
     dataReplicationError: replication?.dataReplicationError?.error,
     failbackState: instance.failback?.state,
     pointInTimeSnapshotDateTime: instance.pointInTimeSnapshotDateTime,
+    ec2InstanceId: instance.ec2InstanceID,
   };
 }
 
-function toJob(job: Job): DrsJob {
+export function toJob(job: Job): DrsJob {
   return {
     jobId: job.jobID ?? '',
     type: job.type,
@@ -165,5 +176,81 @@ export function createDrsAdapter(client: DrsClient): DrsReader & DrsReplicationC
         throw asConflict(error, `ReverseReplication(${recoveryInstanceId})`);
       }
     },
+  };
+}
+
+/** DescribeRecoveryInstances takes at most 200 IDs a call, DescribeJobs 1,000 (service model 2020-02-26). */
+const INSTANCE_IDS_PER_CALL = 200;
+const JOB_IDS_PER_CALL = 1_000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+/**
+ * The lifecycle's DRS calls in one Region: lookups by ID for fresh re-reads, and the cleanup / drill-hygiene
+ * changes. A ConflictException (the resource is not in the state the call needs) becomes a ConflictError.
+ */
+export function createDrsLifecycleAdapter(client: DrsClient): DrsReader & DrsLookup & DrsCleanupControl {
+  const reader = createDrsAdapter(client);
+  const change = async (call: string, send: () => Promise<unknown>) => {
+    try {
+      await send();
+    } catch (error) {
+      throw asConflict(error, call);
+    }
+  };
+  return {
+    ...reader,
+    async describeRecoveryInstances(recoveryInstanceIds) {
+      const found: DrsRecoveryInstance[] = [];
+      for (const ids of chunks([...new Set(recoveryInstanceIds)], INSTANCE_IDS_PER_CALL)) {
+        for await (const page of paginateDescribeRecoveryInstances(
+          { client, pageSize: PAGE_SIZE },
+          { filters: { recoveryInstanceIDs: ids } },
+        )) {
+          found.push(...(page.items ?? []).map(toRecoveryInstance));
+        }
+      }
+      return found;
+    },
+    async describeJobs(jobIds) {
+      const found: DrsJob[] = [];
+      for (const ids of chunks([...new Set(jobIds)], JOB_IDS_PER_CALL)) {
+        for await (const page of paginateDescribeJobs(
+          { client, pageSize: PAGE_SIZE },
+          { filters: { jobIDs: ids } },
+        )) {
+          found.push(...(page.items ?? []).map(toJob));
+        }
+      }
+      return found;
+    },
+    stopReplication: (sourceServerId) =>
+      change(`StopReplication(${sourceServerId})`, () =>
+        client.send(new StopReplicationCommand({ sourceServerID: sourceServerId })),
+      ),
+    disconnectSourceServer: (sourceServerId) =>
+      change(`DisconnectSourceServer(${sourceServerId})`, () =>
+        client.send(new DisconnectSourceServerCommand({ sourceServerID: sourceServerId })),
+      ),
+    deleteSourceServer: (sourceServerId) =>
+      change(`DeleteSourceServer(${sourceServerId})`, () =>
+        client.send(new DeleteSourceServerCommand({ sourceServerID: sourceServerId })),
+      ),
+    async terminateRecoveryInstances(recoveryInstanceIds) {
+      try {
+        const { job } = await client.send(
+          new TerminateRecoveryInstancesCommand({ recoveryInstanceIDs: [...recoveryInstanceIds] }),
+        );
+        return { jobId: job?.jobID };
+      } catch (error) {
+        throw asConflict(error, `TerminateRecoveryInstances(${recoveryInstanceIds.join(', ')})`);
+      }
+    },
+    tagRecoveryInstance: (arn, tags) =>
+      change(`TagResource(${arn})`, () => client.send(new TagResourceCommand({ resourceArn: arn, tags }))),
   };
 }

@@ -59,6 +59,9 @@ export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
     alarm: null,
     // One-shot evidence: a launch result stands until the next launch replaces it.
     'drs-recovery-launch': null,
+    // Signalled on every change of stage (and when a drill instance appears or goes), never refreshed.
+    'drs-failback-lifecycle': null,
+    'drs-drill-instance': null,
     // Restore tests run weekly (restoreTestSchedule): the schedule plus a day.
     'backup-resource': 8 * 86_400,
   },

@@ -36,7 +36,14 @@ export interface DrsSourceServer {
   hostname?: string | undefined;
   lastLaunchType?: string | undefined;
   lastLaunchJobId?: string | undefined;
+  /** `lifeCycle.lastLaunch.status`: PENDING, IN_PROGRESS, LAUNCHED, FAILED, TERMINATED. */
+  lastLaunchStatus?: string | undefined;
   stagingAccountId?: string | undefined;
+  /**
+   * `sourceProperties.identificationHints.awsInstanceID`: the EC2 instance the server replicates. After
+   * re-protection (step 3 of a failback) the forward server protects the failback instance instead.
+   */
+  awsInstanceId?: string | undefined;
 }
 
 export interface DrsRecoveryInstance {
@@ -55,6 +62,7 @@ export interface DrsRecoveryInstance {
   dataReplicationError?: string | undefined;
   failbackState?: string | undefined;
   pointInTimeSnapshotDateTime?: string | undefined;
+  ec2InstanceId?: string | undefined;
 }
 
 export interface DrsRecoverySnapshot {
@@ -76,9 +84,29 @@ export interface DrsReader {
   newestRecoverySnapshot(sourceServerId: string): Promise<DrsRecoverySnapshot | undefined>;
 }
 
-/** The one changing DRS call dr-autopilot makes. */
+/** Recovery instances of one Region by ID, and jobs by ID (for the lifecycle's fresh re-reads). */
+export interface DrsLookup {
+  describeRecoveryInstances(recoveryInstanceIds: readonly string[]): Promise<DrsRecoveryInstance[]>;
+  /** At most 1,000 IDs a call (DescribeJobs' `jobIDs` filter); paged. */
+  describeJobs(jobIds: readonly string[]): Promise<DrsJob[]>;
+}
+
+/** The one changing DRS call dr-autopilot makes on its own after a failover. */
 export interface DrsReplicationControl {
   reverseReplication(
     recoveryInstanceId: string,
   ): Promise<{ reversedDirectionSourceServerArn?: string | undefined }>;
+}
+
+/**
+ * The DRS calls of failback cleanup and drill hygiene: each applied only after a fresh re-read proves its
+ * precondition (lifecycle use cases), never on a guess.
+ */
+export interface DrsCleanupControl {
+  stopReplication(sourceServerId: string): Promise<void>;
+  disconnectSourceServer(sourceServerId: string): Promise<void>;
+  deleteSourceServer(sourceServerId: string): Promise<void>;
+  /** Terminates the EC2 instances and deletes the recovery instances (a TERMINATE job); returns its ID. */
+  terminateRecoveryInstances(recoveryInstanceIds: readonly string[]): Promise<{ jobId?: string | undefined }>;
+  tagRecoveryInstance(arn: string, tags: Record<string, string>): Promise<void>;
 }

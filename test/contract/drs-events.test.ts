@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataReplicationStalledChange } from '../../events/drs/data-replication-stalled-change.ts';
 import { launchResult } from '../../events/drs/launch-result.ts';
+import { lifecycleTrigger } from '../../events/drs/lifecycle-trigger.ts';
 import { pitSnapshotTaken } from '../../events/drs/pit-snapshot-taken.ts';
 import { recoveryInstanceFailbackStateChange } from '../../events/drs/recovery-instance-failback-state-change.ts';
 import { matchesPattern } from '../../sim/event-pattern.ts';
@@ -122,5 +123,40 @@ describe('the packaged reverse-replication rule', () => {
       'source-server-launch-result.recovery-launch-failed',
       'source-server-launch-result.recovery-launch-succeeded',
     ]);
+  });
+});
+
+describe('the failback-lifecycle trigger', () => {
+  const triggering = [
+    'recovery-instance-failback-state-change.failback-completed',
+    'recovery-instance-failback-state-change.failback-error',
+    'recovery-instance-failback-state-change.failback-in-progress',
+    'source-server-launch-result.recovery-launch-failed',
+    'source-server-launch-result.recovery-launch-succeeded',
+  ];
+
+  it('matches exactly the launch-result and failback-state samples, and parses each', () => {
+    const matched = allSamples().filter((sample) => matchesPattern(lifecycleTrigger.pattern, sample.event));
+    expect(matched.map((sample) => sample.name).sort()).toEqual(triggering);
+    for (const sample of matched) expect(() => lifecycleTrigger.parse(sample.event)).not.toThrow();
+  });
+
+  it('checks the envelope only: a detail it does not read never fails it, a wrong source does', () => {
+    const event = loadSample<SampleEvent>('drs', 'source-server-launch-result.recovery-launch-succeeded');
+    event.detail['job-id'] = 'not-a-job';
+    expect(() => lifecycleTrigger.parse(event)).not.toThrow();
+    expect(() => lifecycleTrigger.parse({ ...event, source: 'aws.backup' })).toThrow(InvalidEventError);
+    expect(() => lifecycleTrigger.parse({ ...event, 'detail-type': 'DRS Snapshot Taken' })).toThrow(
+      /detail-type/,
+    );
+  });
+
+  it('is the pattern of the lifecycle’s rules on the default bus and on its own bus (forwarded events)', () => {
+    const rules = rulesTargeting(loadPackagedTemplate(), 'FailbackLifecycleLambdaFunction').filter(
+      (candidate) => candidate.pattern,
+    );
+    expect(rules).toHaveLength(2);
+    for (const rule of rules) expect(rule.pattern).toEqual(lifecycleTrigger.pattern);
+    expect(rules.filter((rule) => rule.eventBusName === undefined)).toHaveLength(1);
   });
 });

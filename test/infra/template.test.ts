@@ -37,6 +37,8 @@ function allPolicyStatements(): [string, Statement][] {
   return [...fromRoles, ...fromOthers];
 }
 
+const DRILL_TERMINATION_POLICY = 'FailbackLifecycleDrillTerminationPolicy';
+
 const actionsOf = (statement: Statement) =>
   Array.isArray(statement.Action) ? statement.Action : [statement.Action];
 
@@ -97,12 +99,56 @@ describe('the packaged CloudFormation template', () => {
       'drs:DeleteRecoveryInstance',
       'drs:DeleteSourceServer',
     ]);
-    const granted = roleStatements().filter(
-      ([, statement]) =>
-        statement.Effect === 'Allow' && actionsOf(statement).some((action) => forbidden.has(action)),
+    // Roles' own policies and every standalone policy; the one exception (drill termination) is checked below.
+    const granted = allPolicyStatements().filter(
+      ([id, statement]) =>
+        id !== DRILL_TERMINATION_POLICY &&
+        statement.Effect === 'Allow' &&
+        actionsOf(statement).some((action) => forbidden.has(action)),
     );
     expect(granted).toEqual([]);
     expect(roleStatements().length).toBeGreaterThan(0);
+  });
+
+  it('lets only the failback lifecycle terminate, only tagged drill instances, only when opted in (rule 4)', () => {
+    const policy = template.Resources[DRILL_TERMINATION_POLICY];
+    // A separate policy that exists only when terminateDrillInstances is true (false in this package).
+    expect(policy?.Type).toBe('AWS::IAM::Policy');
+    expect((policy as { Condition?: unknown }).Condition).toBe('TerminateDrillInstancesEnabled');
+    expect(
+      (template as { Conditions?: Record<string, unknown> }).Conditions?.TerminateDrillInstancesEnabled,
+    ).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(policy?.Properties?.Roles).toEqual([{ Ref: 'FailbackLifecycleRole' }]);
+    const statements =
+      (policy?.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [];
+    const withAction = (action: string) =>
+      statements.filter((statement) => actionsOf(statement).includes(action));
+
+    const [terminate, ...moreTerminate] = withAction('drs:TerminateRecoveryInstances');
+    expect(moreTerminate).toEqual([]);
+    expect(terminate?.Condition).toEqual({ Null: { 'aws:ResourceTag/dr-autopilot:drill-cleanup': 'false' } });
+    expect(JSON.stringify(terminate?.Resource)).toMatch(/recovery-instance\/\*/);
+    // The tag that unlocks termination is the only tag the function may add.
+    expect(withAction('drs:TagResource')[0]?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['dr-autopilot:drill-cleanup'] },
+    });
+    // The EC2 side only on what DRS launched.
+    for (const statement of [...withAction('ec2:TerminateInstances'), ...withAction('ec2:DeleteVolume')]) {
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'ec2:ResourceTag/AWSElasticDisasterRecoveryManaged': 'drs.amazonaws.com' },
+      });
+    }
+    // Elsewhere, only restore-validation ends EC2 instances: the ones a restore test created, by our tag.
+    const ec2Terminate = allPolicyStatements().filter(
+      ([id, statement]) =>
+        id !== DRILL_TERMINATION_POLICY && actionsOf(statement).includes('ec2:TerminateInstances'),
+    );
+    expect(ec2Terminate.map(([id, statement]) => [id, statement.Condition])).toEqual([
+      [
+        'RestoreValidationRole',
+        { StringEquals: { 'aws:ResourceTag/dr-autopilot:managed-by': 'dr-autopilot' } },
+      ],
+    ]);
   });
 
   it('gives every function its own role', () => {
@@ -242,5 +288,74 @@ describe('the reverse-replication function', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub string, not a template literal
       ':drs:${AWS::Region}:${AWS::AccountId}:recovery-instance/*',
     );
+  });
+});
+
+describe('the failback-lifecycle function', () => {
+  /** The Region pair the template was packaged for, as its functions see it. */
+  const pair = () => {
+    const environment = template.Resources.FailbackLifecycleLambdaFunction?.Properties?.Environment as
+      | { Variables: Record<string, string> }
+      | undefined;
+    return {
+      primary: environment?.Variables.PRIMARY_REGION,
+      recovery: environment?.Variables.RECOVERY_REGION,
+    };
+  };
+
+  const statementsOf = (roleId: string) =>
+    roleStatements()
+      .filter(([id]) => id === roleId)
+      .map(([, statement]) => statement);
+
+  it('reads DRS in the two Regions of the pair only, and writes only its own partition and signals', () => {
+    const statements = statementsOf('FailbackLifecycleRole');
+    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(
+      [
+        'drs:DescribeJobs',
+        'drs:DescribeRecoveryInstances',
+        'drs:DescribeSourceServers',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:Query',
+        'ec2:DescribeInstances',
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    const reads = statements.find((statement) => actionsOf(statement).includes('drs:DescribeJobs'));
+    expect(reads?.Condition).toEqual({
+      StringEquals: { 'aws:RequestedRegion': [pair().primary, pair().recovery] },
+    });
+    const state = statements.find((statement) => actionsOf(statement).includes('dynamodb:BatchWriteItem'));
+    expect(state?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['detector#failback-lifecycle'] },
+    });
+  });
+
+  it('runs one sweep at a time', () => {
+    expect(template.Resources.FailbackLifecycleLambdaFunction?.Properties?.ReservedConcurrentExecutions).toBe(
+      1,
+    );
+  });
+
+  it('has the primary Region forward DRS launch and failback events to the recovery Region bus', () => {
+    const rule = template.Resources.DrsLifecycleForwardingRule as unknown as {
+      Condition?: string;
+      Properties: {
+        EventPattern: unknown;
+        Targets: { Arn: unknown; RetryPolicy?: unknown; DeadLetterConfig?: unknown }[];
+      };
+    };
+    expect(rule.Condition).toBe('IsPrimaryRegionForDrs');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.drs'],
+      'detail-type': ['DRS Source Server Launch Result', 'DRS Recovery Instance Failback State Change'],
+    });
+    expect(JSON.stringify(rule.Properties.Targets[0]?.Arn)).toContain(`events:${pair().recovery}`);
+    expect(rule.Properties.Targets[0]?.DeadLetterConfig).toBeDefined();
   });
 });

@@ -1,0 +1,29 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { parseWith } from '../contract.ts';
+import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
+
+/**
+ * The DRS events that make the failback lifecycle sweep now rather than at its next schedule: *Launch Result*
+ * (a failover, a failback launch, a drill) and *Recovery Instance Failback State Change*, from either Region of
+ * the pair (the primary Region's are forwarded to the recovery Region's bus). The lifecycle re-reads every
+ * fact from the APIs, so only the envelope is checked (source, detail-type, account and Region): the detail
+ * is not read, and a detail this contract does not know changes nothing.
+ */
+export const LIFECYCLE_TRIGGER_TYPES = [
+  'DRS Source Server Launch Result',
+  'DRS Recovery Instance Failback State Change',
+] as const;
+
+export const lifecycleTriggerSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.drs'),
+  'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type LifecycleTriggerEvent = z.infer<typeof lifecycleTriggerSchema>;
+
+export const lifecycleTrigger = {
+  pattern,
+  parse: (input: unknown): LifecycleTriggerEvent =>
+    parseWith(lifecycleTriggerSchema, input, 'aws.drs failback-lifecycle trigger event'),
+};

@@ -1,0 +1,93 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { parseWith } from '../events/contract.ts';
+import { lifecycleTrigger } from '../events/drs/lifecycle-trigger.ts';
+import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
+import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
+import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
+import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
+import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
+import { parseIsoDuration } from '../src/domain/duration.ts';
+import { envFlag, loadConfig } from '../src/runtime/config.ts';
+import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
+import { createLogger } from '../src/runtime/logger.ts';
+
+/**
+ * Wiring only. The failback lifecycle tracker sweeps DRS in both Regions of the pair and runs in the recovery
+ * Region's deployment (the primary Region's copy answers `skipped`). Inputs: its schedule (constant input
+ * `{"task":"lifecycle"}`), and DRS *Launch Result* / *Recovery Instance Failback State Change* events of its
+ * own Region or forwarded from the primary Region, which make a sweep worth running at once.
+ */
+const positiveDuration = (example: string) =>
+  z
+    .string()
+    .refine(
+      (value) => (parseIsoDuration(value) ?? 0) > 0,
+      `must be a positive ISO-8601 duration such as ${example}`,
+    );
+const config = loadConfig(
+  process.env,
+  z.object({
+    LIFECYCLE_UNPROTECTED_ALERT_AFTER: positiveDuration('PT1H').default('PT1H'),
+    DRILL_MAX_AGE: positiveDuration('PT24H').default('PT24H'),
+    TERMINATE_DRILL_INSTANCES: envFlag(false),
+  }),
+);
+const logger = createLogger('failback-lifecycle');
+const otherRegion = config.regionRole === 'recovery' ? config.primaryRegion : config.recoveryRegion;
+const own = createDrsLifecycleAdapter(await createRetryAfterDrsClient({}));
+// The other Region may be the one that is down: few attempts, so the sweep goes on from this Region alone.
+const other = createDrsLifecycleAdapter(
+  await createRetryAfterDrsClient({ region: otherRegion, maxAttempts: 2 }),
+);
+const signals = createEventBridgeSignalPublisher({
+  client: new EventBridgeClient({}),
+  eventBusName: config.eventBusName,
+});
+const store = createDynamoDbLifecycleStore({
+  client: new DynamoDBClient({}),
+  tableName: config.readinessTableName,
+});
+
+const depsFor = (context: Context): LifecycleDeps => ({
+  primary: config.regionRole === 'primary' ? own : other,
+  recovery: config.regionRole === 'recovery' ? own : other,
+  store,
+  signals,
+  clock: () => new Date(),
+  dryRun: config.dryRun,
+  regionRole: config.regionRole,
+  policy: {
+    primaryRegion: config.primaryRegion,
+    recoveryRegion: config.recoveryRegion,
+    account: accountOf(context),
+    unprotectedAlertAfterSeconds: parseIsoDuration(config.extra.LIFECYCLE_UNPROTECTED_ALERT_AFTER) ?? 3_600,
+    drillMaxAgeSeconds: parseIsoDuration(config.extra.DRILL_MAX_AGE) ?? 86_400,
+    terminateDrillInstances: config.extra.TERMINATE_DRILL_INSTANCES,
+  },
+});
+
+const lifecycleTask = z.object({ task: z.literal('lifecycle') }).strict();
+const onTask = createEventHandler({
+  logger,
+  parse: (input) => parseWith(lifecycleTask, input, 'failback-lifecycle task'),
+  // A sweep compares with what it stored: a repeated run changes nothing and signals nothing new.
+  run: (_task, context: Context) =>
+    sweepLifecycle(depsFor(context), `lifecycle-sweep-${new Date().toISOString()}`),
+});
+
+/** A DRS event is only a reason to sweep now: its contents are re-read from the APIs. */
+const onEvent = createEventHandler({
+  logger,
+  parse: lifecycleTrigger.parse,
+  // Its own Region's events, and the primary Region's forwarded to this Region's bus (rule 5).
+  origin: { region: config.region, alsoFromRegions: [otherRegion] },
+  run: (event, context: Context) => sweepLifecycle(depsFor(context), event.id),
+});
+
+export const handler = (input: unknown, context: Context) =>
+  typeof input === 'object' && input !== null && 'task' in input && !('detail' in input)
+    ? onTask(input, context)
+    : onEvent(input, context);
