@@ -36,7 +36,9 @@ export const processIo: Io = {
 };
 
 /** A usage error: exit code 2, the message names what is missing or wrong. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 /** Runs a tool as a process: exit code 0 ok, 1 failure, 2 usage. */
 export function runAsProcess(name: string, run: (argv: string[], env: Env, io: Io) => Promise<number>): void {
@@ -45,9 +47,13 @@ export function runAsProcess(name: string, run: (argv: string[], env: Env, io: I
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(
-        `${name} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
-      );
+      const text =
+        error instanceof UsageError
+          ? `${error.message} (try --help)`
+          : error instanceof Error
+            ? `${error.name}: ${error.message}`
+            : String(error);
+      process.stderr.write(`${name} failed: ${text}\n`);
       process.exitCode = error instanceof UsageError ? 2 : 1;
     },
   );
