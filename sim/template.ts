@@ -124,13 +124,16 @@ function inputsDigest(): string {
 
 /**
  * Runs the real `osls package` (offline, no credentials: no telemetry, no notifications, no AWS profile) for a
- * stage deployed in `recoveryRegion`, into `packageDir`. The simulator and the tests' global setup both use it.
+ * stage deployed in `region` (default the recovery Region) of the pair, into `packageDir`. The simulator and the
+ * tests' global setup both use it. Two runs must not overlap: the packager works in the service folder
+ * (`.serverless/`, `.esbuild/`).
  */
 export async function oslsPackage(options: {
   stage: string;
   primaryRegion: string;
   recoveryRegion: string;
   packageDir: string;
+  region?: string | undefined;
 }): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -145,7 +148,7 @@ export async function oslsPackage(options: {
       '--stage',
       options.stage,
       '--region',
-      options.recoveryRegion,
+      options.region ?? options.recoveryRegion,
       '--package',
       options.packageDir,
       `--param=primaryRegion=${options.primaryRegion}`,
@@ -155,27 +158,47 @@ export async function oslsPackage(options: {
   );
 }
 
+/** The template of one Region's simulated deployment: `<SIM_PACKAGE_DIR>/<region>/`. */
+export function simPackageDir(region: string): string {
+  return join(SIM_PACKAGE_DIR, region);
+}
+
 /**
- * Packages the service for the simulated recovery-Region deployment into a folder under the OS temp directory (reused while
- * serverless.yml, infra/ and the rule patterns are unchanged) and returns the template's path.
+ * Packages the service for one Region's simulated deployment (default the recovery Region) into a folder under
+ * the OS temp directory (reused while serverless.yml, infra/ and the rule patterns are unchanged) and returns
+ * the template's path.
  */
-export async function packageForSimulator(options: { force?: boolean; log?: (line: string) => void } = {}) {
-  const templatePath = join(SIM_PACKAGE_DIR, 'cloudformation-template-update-stack.json');
-  const stampPath = join(SIM_PACKAGE_DIR, 'inputs.sha256');
+export async function packageForSimulator(
+  options: { force?: boolean; log?: (line: string) => void; region?: string } = {},
+): Promise<string> {
+  const region = options.region ?? SIM_RECOVERY_REGION;
+  const dir = simPackageDir(region);
+  const templatePath = join(dir, 'cloudformation-template-update-stack.json');
+  const stampPath = join(dir, 'inputs.sha256');
   const digest = inputsDigest();
   if (!options.force && existsSync(templatePath) && existsSync(stampPath)) {
     if (readFileSync(stampPath, 'utf8').trim() === digest) return templatePath;
   }
-  options.log?.('packaging serverless.yml with osls (offline) for the simulated deployment…');
-  mkdirSync(SIM_PACKAGE_DIR, { recursive: true });
+  options.log?.(`packaging serverless.yml with osls (offline) for the simulated deployment in ${region}…`);
+  mkdirSync(dir, { recursive: true });
   await oslsPackage({
     stage: SIM_STAGE,
     primaryRegion: SIM_PRIMARY_REGION,
     recoveryRegion: SIM_RECOVERY_REGION,
-    packageDir: SIM_PACKAGE_DIR,
+    packageDir: dir,
+    region,
   });
   writeFileSync(stampPath, `${digest}\n`);
   return templatePath;
+}
+
+/** Both deployments of the pair, packaged one after the other (see {@link oslsPackage}); their template paths. */
+export async function packagePairForSimulator(
+  options: { force?: boolean; log?: (line: string) => void } = {},
+): Promise<{ primary: string; recovery: string }> {
+  const recovery = await packageForSimulator({ ...options, region: SIM_RECOVERY_REGION });
+  const primary = await packageForSimulator({ ...options, region: SIM_PRIMARY_REGION });
+  return { primary, recovery };
 }
 
 export function readTemplate(path: string): CfnTemplate {

@@ -2,18 +2,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oslsPackage, ROOT } from '../../sim/template.ts';
 
-/** Where `osls package` writes for tests (kept apart from a developer's own `.serverless`). */
-export const PACKAGE_DIR = join(ROOT, '.serverless-test');
-export const TEMPLATE_PATH = join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+export const PRIMARY_REGION = 'us-east-1';
+export const RECOVERY_REGION = 'us-west-2';
 
-/** Runs the real `osls package` (offline, no credentials) for a stage in the recovery Region. */
+/** Where `osls package` writes the recovery Region's deployment for tests (apart from a developer's `.serverless`). */
+export const PACKAGE_DIR = join(ROOT, '.serverless-test');
+/** The recovery Region's (us-west-2) template: what contract, infra and e2e tests read. */
+export const TEMPLATE_PATH = join(PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+/**
+ * The primary Region's (us-east-1) deployment, for the simulated Region pair. Inside PACKAGE_DIR (ignored by git
+ * and Biome), so it must be packaged after the recovery Region's: packaging replaces its folder.
+ */
+export const PRIMARY_PACKAGE_DIR = join(PACKAGE_DIR, `primary-${PRIMARY_REGION}`);
+export const PRIMARY_TEMPLATE_PATH = join(PRIMARY_PACKAGE_DIR, 'cloudformation-template-update-stack.json');
+
+/**
+ * Runs the real `osls package` (offline, no credentials) for the stage in each Region of the pair: the recovery
+ * Region, then the primary Region (one after the other: the packager works in the service folder).
+ */
 export async function packageService(): Promise<void> {
-  await oslsPackage({
-    stage: 'test',
-    primaryRegion: 'us-east-1',
-    recoveryRegion: 'us-west-2',
-    packageDir: PACKAGE_DIR,
-  });
+  const pair = { stage: 'test', primaryRegion: PRIMARY_REGION, recoveryRegion: RECOVERY_REGION };
+  await oslsPackage({ ...pair, packageDir: PACKAGE_DIR, region: RECOVERY_REGION });
+  await oslsPackage({ ...pair, packageDir: PRIMARY_PACKAGE_DIR, region: PRIMARY_REGION });
 }
 
 export interface CfnResource {
