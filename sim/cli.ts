@@ -4,13 +4,15 @@ import { canRun, listScenarios, runScenario, type ScenarioReport } from './scena
 import { Simulator, statusCommand } from './simulator.ts';
 
 /**
- * `npm start`: a DR rehearsal on the embedded simulated AWS.
+ * `npm start`: a DR rehearsal on the embedded simulated AWS (a Region pair: primary us-east-1, recovery
+ * us-west-2, the deployment running in both).
  *   npm start                         the default rehearsal (every scenario the deployment can run)
  *   npm start -- --scenario failover  one scenario
  *   npm start -- --list               the scenarios
  *   npm start -- --json               the reports as JSON (for scripts)
  *   npm start -- --verbose            also show events no rule matched
- *   npm start -- --keep               keep the simulated DynamoDB up afterwards, for `npm run status`
+ *   npm start -- --keep               keep the simulated AWS up afterwards, for `npm run status` (it reads the
+ *                                     recovery Region's readiness table)
  * Exits 1 when an expectation fails. No network, no credentials: every AWS endpoint is local.
  */
 
@@ -72,9 +74,17 @@ async function main(): Promise<number> {
     const skipped = wanted.length > 0 ? [] : scenarios.filter((scenario) => !canRun(scenario, sim));
     if (!values.json) {
       console.log(
-        `dr-autopilot DR rehearsal — simulated AWS account ${sim.world.account}, recovery Region ${sim.world.region} (primary ${sim.world.primaryRegion})`,
+        `dr-autopilot DR rehearsal — simulated account ${sim.world.account}, primary ${sim.world.primaryRegion}, recovery ${sim.world.recoveryRegion}`,
       );
-      console.log(`deployed functions: ${sim.deployment.functions.map((fn) => fn.shortName).join(', ')}`);
+      const deployed = [...sim.regions.values()].map(
+        (region) => [region.name, region.deployment.functions.map((fn) => fn.shortName).join(', ')] as const,
+      );
+      if (deployed.every(([, functions]) => functions === deployed[0]?.[1])) {
+        console.log(`deployed functions (both Regions): ${deployed[0]?.[1] ?? ''}`);
+      } else {
+        for (const [region, functions] of deployed)
+          console.log(`deployed functions in ${region}: ${functions}`);
+      }
     }
     const reports: ScenarioReport[] = [];
     for (const scenario of selected) {
@@ -113,10 +123,10 @@ async function main(): Promise<number> {
   }
 }
 
-/** Leaves the simulated DynamoDB up and says how to read its readiness table with `npm run status`. */
+/** Leaves the simulated AWS up and says how to read the recovery Region's readiness table with `npm run status`. */
 async function keepForStatus(sim: Simulator): Promise<void> {
   console.log(
-    `\nThe simulated AWS stays up (Ctrl-C to stop). The readiness table, as on-call would read it:\n  ${statusCommand(sim)}`,
+    `\nThe simulated AWS stays up (Ctrl-C to stop). The recovery Region's readiness table, as on-call would read it:\n  ${statusCommand(sim)}`,
   );
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
 }

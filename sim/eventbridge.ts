@@ -6,22 +6,37 @@ import type { Deployment, SimRule, SimRuleTarget } from './template.ts';
 import { eventTime, type SimWorld, type TimelineEntry } from './world.ts';
 
 /**
- * Amazon EventBridge, simulated: `PutEvents` (awsJson 1.1, `X-Amz-Target: AWSEvents.PutEvents`) on the default
- * bus and the deployment's own buses, routed by the rules of the packaged template (their `EventPattern`s are
- * the very files serverless.yml deploys, matched with sim/event-pattern.ts), and scheduled rules fired on
- * demand. Targets are invoked with Lambda's asynchronous semantics: a function error is retried up to the
- * function's `MaximumRetryAttempts` (EventInvokeConfig), then recorded in its on-failure destination; an event
- * EventBridge cannot deliver at all goes to the target's dead-letter queue.
+ * Amazon EventBridge of one Region, simulated: `PutEvents` (awsJson 1.1, `X-Amz-Target: AWSEvents.PutEvents`) on
+ * the default bus and the deployment's own buses, routed by the rules of that Region's packaged template (their
+ * `EventPattern`s are the very files serverless.yml deploys, matched with sim/event-pattern.ts), and scheduled
+ * rules fired on demand. Targets are invoked with Lambda's asynchronous semantics: a function error is retried
+ * up to the function's `MaximumRetryAttempts` (EventInvokeConfig), then recorded in its on-failure destination;
+ * an event EventBridge cannot deliver at all goes to the target's dead-letter queue. A rule whose target is an
+ * event bus of the other Region of the pair forwards the event there (cross-Region event routing).
  *
- * Deliveries wait in a queue and {@link EventBridgeSim.drain} runs them one at a time, in order (a retry goes
- * to the back, as Lambda's retries come minutes later), so a run is deterministic.
+ * Deliveries wait in a queue, shared by the Regions of the pair, and {@link EventBridgeSim.drain} runs them one
+ * at a time, in order (a retry goes to the back, as Lambda's retries come minutes later), so a run is
+ * deterministic.
  */
 
 interface Delivery {
+  bridge: EventBridgeSim;
   rule: SimRule;
   target: SimRuleTarget;
   event: AwsEvent;
   attempt: number;
+}
+
+/** The deliveries waiting, for every Region of the pair. */
+export class DeliveryQueue {
+  items: Delivery[] = [];
+}
+
+export interface EventBridgeOptions {
+  /** Shared with the other Region's EventBridge, so deliveries run in the order they were queued. */
+  queue?: DeliveryQueue | undefined;
+  /** Delivers an event to a bus of another Region (by the bus ARN); false if no such bus is simulated. */
+  forward?: ((busArn: string, event: AwsEvent) => boolean) | undefined;
 }
 
 export interface Invocation {
@@ -44,25 +59,37 @@ export interface DeadLetter {
 }
 
 export class EventBridgeSim {
+  readonly region: string;
   events: { bus: string; event: AwsEvent }[] = [];
   invocations: Invocation[] = [];
   deadLetters: DeadLetter[] = [];
-  private queue: Delivery[] = [];
+  private readonly queue: DeliveryQueue;
+  private readonly forward: EventBridgeOptions['forward'];
   private readonly busNames: Set<string>;
 
   constructor(
     private readonly world: SimWorld,
     private readonly deployment: Deployment,
     private readonly lambda: LambdaSim,
+    options: EventBridgeOptions = {},
   ) {
+    this.region = deployment.region;
+    this.queue = options.queue ?? new DeliveryQueue();
+    this.forward = options.forward;
     this.busNames = new Set(['default', ...deployment.buses.map((bus) => bus.name)]);
   }
 
+  /** Forgets this Region's events, invocations and dead letters, and its waiting deliveries. */
   reset(): void {
     this.events = [];
     this.invocations = [];
     this.deadLetters = [];
-    this.queue = [];
+    this.queue.items = this.queue.items.filter((delivery) => delivery.bridge !== this);
+  }
+
+  /** Whether this Region has the bus (`default` or one of the deployment's). */
+  hasBus(name: string): boolean {
+    return this.busNames.has(name);
   }
 
   async handle(request: SimRequest): Promise<SimResponse> {
@@ -72,10 +99,17 @@ export class EventBridgeSim {
     }
     const input = JSON.parse(request.body || '{}') as { Entries?: Record<string, unknown>[] };
     const entries = input.Entries ?? [];
-    const fault = this.world.takeFault('eventbridge', 'PutEvents');
+    const fault = this.world.takeFault('eventbridge', 'PutEvents', this.region);
     if (fault && fault.error !== 'PartialFailure') {
       this.world.recordCall(
-        { service: 'eventbridge', operation: 'PutEvents', result: fault.error, mutating: true, input },
+        {
+          service: 'eventbridge',
+          operation: 'PutEvents',
+          result: fault.error,
+          mutating: true,
+          input,
+          region: this.region,
+        },
         `PutEvents(${entries.length} entries)`,
       );
       return awsJsonError(400, fault.error, fault.message ?? `simulated ${fault.error}`);
@@ -96,6 +130,7 @@ export class EventBridgeSim {
         result: failed === 0 ? 'ok' : `${failed} failed entries`,
         mutating: false,
         input,
+        region: this.region,
       },
       `PutEvents(${entries.length} entries)`,
     );
@@ -130,7 +165,7 @@ export class EventBridgeSim {
       source: Source,
       'detail-type': DetailType,
       account: this.world.account,
-      region: this.world.region,
+      region: this.region,
       resources: Array.isArray(entry.Resources) ? (entry.Resources as string[]) : [],
       detail: detail as Record<string, unknown>,
       time: eventTime(time),
@@ -171,7 +206,7 @@ export class EventBridgeSim {
     const targets: string[] = [];
     for (const rule of matched) {
       for (const target of rule.targets) {
-        this.queue.push({ rule, target, event, attempt: 1 });
+        this.queue.items.push({ bridge: this, rule, target, event, attempt: 1 });
         targets.push(
           target.kind === 'event-bus'
             ? `bus ${target.eventBusArn?.slice(target.eventBusArn.lastIndexOf('/') + 1)}`
@@ -187,6 +222,7 @@ export class EventBridgeSim {
       id: event.id,
       summary: summarizeEvent(event),
       targets,
+      region: this.region,
     });
   }
 
@@ -214,13 +250,13 @@ export class EventBridgeSim {
         source: 'aws.events',
         account: this.world.account,
         time: eventTime(new Date()),
-        region: this.world.region,
-        resources: [`arn:aws:events:${this.world.region}:${this.world.account}:rule/${rule.name}`],
+        region: this.region,
+        resources: [`arn:aws:events:${this.region}:${this.world.account}:rule/${rule.name}`],
         detail: {},
       };
       this.events.push({ bus: 'default', event });
       const targets = rule.targets.filter(wanted);
-      for (const target of targets) this.queue.push({ rule, target, event, attempt: 1 });
+      for (const target of targets) this.queue.items.push({ bridge: this, rule, target, event, attempt: 1 });
       this.world.record({
         kind: 'event',
         bus: 'default',
@@ -231,6 +267,7 @@ export class EventBridgeSim {
         targets: targets.map(
           (target) => this.lambda.find(target.functionLogicalId)?.shortName ?? target.functionLogicalId,
         ),
+        region: this.region,
       });
     }
     return rules.length;
@@ -241,18 +278,21 @@ export class EventBridgeSim {
     return logicalId === name || fn?.shortName === name || fn?.functionName === name;
   }
 
-  /** Runs queued deliveries (and the deliveries they cause) until none is left. */
+  /**
+   * Runs queued deliveries (and the deliveries they cause) until none is left: those of every Region sharing
+   * this queue.
+   */
   async drain(limit = 500): Promise<void> {
     let steps = 0;
-    for (let delivery = this.queue.shift(); delivery; delivery = this.queue.shift()) {
+    for (let delivery = this.queue.items.shift(); delivery; delivery = this.queue.items.shift()) {
       steps += 1;
       if (steps > limit) throw new Error(`more than ${limit} deliveries: an event loop between functions?`);
-      await this.run(delivery);
+      await delivery.bridge.run(delivery);
     }
   }
 
   get pending(): number {
-    return this.queue.length;
+    return this.queue.items.length;
   }
 
   private async run(delivery: Delivery): Promise<void> {
@@ -261,11 +301,13 @@ export class EventBridgeSim {
       const arn = target.eventBusArn ?? '';
       const [, , , region] = arn.split(':');
       const bus = arn.slice(arn.lastIndexOf('/') + 1);
-      if (region === this.world.region && this.busNames.has(bus)) this.deliver(bus, event);
+      if (region === this.region && this.busNames.has(bus)) this.deliver(bus, event);
+      else if (region !== this.region && this.forward?.(arn, event)) return;
       else
         this.world.record({
           kind: 'note',
           text: `rule ${rule.name} forwards the event to ${arn} (outside the simulation)`,
+          region: this.region,
         });
       return;
     }
@@ -293,6 +335,7 @@ export class EventBridgeSim {
       attempt,
       result: 'ok',
       summary: '(running)',
+      region: this.region,
     });
     this.world.inInvocation = true;
     const result = await this.lambda.invoke(fn.logicalId, payload).finally(() => {
@@ -316,7 +359,7 @@ export class EventBridgeSim {
     entry.outcome = result.ok ? result.outcome : result.error;
     if (result.ok) return;
     if (attempt <= fn.maximumRetryAttempts) {
-      this.queue.push({ ...delivery, attempt: attempt + 1 });
+      this.queue.items.push({ ...delivery, attempt: attempt + 1 });
       return;
     }
     this.deadLetter(fn.onFailureDestination, 'lambda-on-failure-destination', {
@@ -324,7 +367,7 @@ export class EventBridgeSim {
       timestamp: new Date().toISOString(),
       requestContext: {
         requestId: crypto.randomUUID(),
-        functionArn: `arn:aws:lambda:${this.world.region}:${this.world.account}:function:${fn.functionName}:$LATEST`,
+        functionArn: `arn:aws:lambda:${this.region}:${this.world.account}:function:${fn.functionName}:$LATEST`,
         condition: 'RetriesExhausted',
         approximateInvokeCount: attempt,
       },
@@ -343,7 +386,12 @@ export class EventBridgeSim {
     if (queue) this.deadLetters.push({ queue, kind, record });
     const error =
       (record.responsePayload as { errorMessage?: string } | undefined)?.errorMessage ?? record.error;
-    this.world.record({ kind: 'dead-letter', queue: name, summary: `${kind}: ${String(error)}` });
+    this.world.record({
+      kind: 'dead-letter',
+      queue: name,
+      summary: `${kind}: ${String(error)}`,
+      region: this.region,
+    });
   }
 }
 

@@ -14,6 +14,8 @@ export interface SimResponse {
   status: number;
   headers?: Record<string, string>;
   body?: string;
+  /** Answer nothing: the connection is dropped (the SDK sees a network error, as from an unreachable Region). */
+  dropConnection?: boolean | undefined;
 }
 
 export type SimHandler = (request: SimRequest) => Promise<SimResponse> | SimResponse;
@@ -46,11 +48,21 @@ export async function startHttpServer(handler: SimHandler): Promise<SimServer> {
         .then(() => handler(request))
         .then(
           (response) => {
-            outgoing.writeHead(response.status, response.headers ?? {});
+            if (response.dropConnection) {
+              incoming.socket.destroy();
+              return;
+            }
+            // The simulated clock's time: Node's own Date header is real time, and the SDK corrects its clock
+            // (and retries an error once) when the server's time differs from its own by minutes.
+            outgoing.writeHead(response.status, {
+              date: new Date().toUTCString(),
+              ...(response.headers ?? {}),
+            });
             outgoing.end(response.body ?? '');
           },
           (error: unknown) => {
             outgoing.writeHead(500, {
+              date: new Date().toUTCString(),
               'content-type': 'application/json',
               'x-amzn-errortype': 'InternalServerException',
             });

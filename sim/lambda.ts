@@ -1,18 +1,26 @@
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { type NamespacedUnregister, register } from 'tsx/esm/api';
 import type { SimFunction } from './template.ts';
 import type { SimWorld } from './world.ts';
 
 /**
- * The Lambda runtime, simulated in this process: each function of the packaged template is imported from
- * its `Handler` (`functions/<file>.handler`), with the environment Lambda would give it (the template's
- * variables, resolved, plus `AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`, credentials, and the simulator's
- * `AWS_ENDPOINT_URL_<SERVICE>`), and invoked one invocation at a time.
+ * The Lambda runtime of one Region, simulated in this process: each function of that Region's packaged
+ * template is imported from its `Handler` (`functions/<file>.handler`), with the environment Lambda would give
+ * it (the template's variables, resolved for the Region, plus `AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`,
+ * credentials, and the simulator's `AWS_ENDPOINT_URL_<SERVICE>`), and invoked one invocation at a time.
  *
- * One process simulates one deployment (one Region): every function module is imported once, after its
- * environment is in place, because functions read their configuration at cold start. During an invocation
- * `process.env` is exactly that function's environment (invocations never overlap, so this is safe), and it is
- * restored afterwards. Function logs (Powertools JSON lines on stdout) are captured per invocation.
+ * Every function module is imported once, after its environment is in place, because functions read their
+ * configuration and make their clients at cold start. Node caches ES modules by URL, so the two Regions of the
+ * pair must not import the same module URLs: each runtime imports through its own tsx namespace (`tsx/esm/api`
+ * `register({ namespace })`), which marks the URL of the function module and of every project module it
+ * imports (`?tsx-namespace=…`). Each Region thus has its own instances of `functions/` and `src/` (configuration,
+ * clients, any module state), as separate Lambda containers would; dependencies in node_modules are shared
+ * (they hold no deployment state). This works alike under tsx (`npm start`) and under vitest.
+ *
+ * During an invocation `process.env` is exactly that function's environment (invocations never overlap, in
+ * either Region, so this is safe), and it is restored afterwards. Function logs (Powertools JSON lines on
+ * stdout) are captured per invocation.
  */
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -25,25 +33,37 @@ export interface InvocationResult {
   logs: Record<string, unknown>[];
 }
 
+/** Invocations of every Region's runtime: one at a time in the whole process (they share `process.env`). */
+let busy = false;
+let runtimes = 0;
+
 export class LambdaSim {
+  readonly region: string;
   private readonly handlers = new Map<string, LambdaHandler>();
   private readonly initErrors = new Map<string, Error>();
-  private busy = false;
+  private namespace: NamespacedUnregister | undefined;
+  private readonly namespaceName: string;
 
   constructor(
     private readonly world: SimWorld,
     readonly functions: SimFunction[],
     /** What every function's environment adds to the template's variables (endpoints, credentials). */
     private readonly runtimeEnv: Record<string, string>,
-  ) {}
+    options: { region?: string } = {},
+  ) {
+    this.region = options.region ?? world.region;
+    runtimes += 1;
+    // Unique per runtime: a second simulator in the same process must not reuse the first one's modules.
+    this.namespaceName = `dr-autopilot-sim-${this.region}-${process.pid}-${runtimes}`;
+  }
 
   /** The full environment of a function, as Lambda would set it. */
   environmentOf(fn: SimFunction): Record<string, string> {
     return {
       ...baseProcessEnv(),
       ...this.runtimeEnv,
-      AWS_REGION: this.world.region,
-      AWS_DEFAULT_REGION: this.world.region,
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
       AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
@@ -55,10 +75,15 @@ export class LambdaSim {
 
   /** Cold starts: imports every function module under its own environment. An init error is kept, like Lambda's. */
   async load(): Promise<void> {
+    this.namespace ??= register({ namespace: this.namespaceName });
+    const scoped = this.namespace;
     for (const fn of this.functions) {
       if (this.handlers.has(fn.logicalId) || this.initErrors.has(fn.logicalId)) continue;
       try {
-        const loaded = await this.withEnvironment(fn, () => import(pathToFileURL(fn.modulePath).href));
+        const loaded = await this.withEnvironment(
+          fn,
+          () => scoped.import(pathToFileURL(fn.modulePath).href, import.meta.url) as Promise<unknown>,
+        );
         if (loaded.error !== undefined) throw loaded.error;
         const module = loaded.value as Record<string, unknown>;
         const handler = module[fn.exportName];
@@ -71,6 +96,13 @@ export class LambdaSim {
     }
   }
 
+  /** Stops resolving this runtime's namespace (the modules it loaded stay in Node's cache, unused). */
+  async unload(): Promise<void> {
+    const namespace = this.namespace;
+    this.namespace = undefined;
+    await namespace?.unregister();
+  }
+
   find(logicalId: string): SimFunction | undefined {
     return this.functions.find((fn) => fn.logicalId === logicalId);
   }
@@ -79,23 +111,23 @@ export class LambdaSim {
   async invoke(logicalId: string, event: unknown): Promise<InvocationResult> {
     const fn = this.find(logicalId);
     if (!fn) throw new Error(`no function ${logicalId} in the simulated deployment`);
-    if (this.busy) throw new Error('the simulated Lambda runs one invocation at a time');
+    if (busy) throw new Error('the simulated Lambda runs one invocation at a time');
     const initError = this.initErrors.get(logicalId);
     if (initError) {
       return { ok: false, error: toError(initError, 'Runtime.ImportModuleError'), logs: [] };
     }
     const handler = this.handlers.get(logicalId);
     if (!handler) throw new Error(`function ${logicalId} was not loaded`);
-    this.busy = true;
+    busy = true;
     try {
-      const context = contextFor(fn, this.world);
+      const context = contextFor(fn, this.world, this.region);
       const { value, error, logs } = await this.withEnvironment(fn, () =>
         withTimeout(handler(structuredClone(event), context), fn.timeoutSeconds),
       );
       if (error) return { ok: false, error: toError(error), logs };
       return { ok: true, outcome: value, logs };
     } finally {
-      this.busy = false;
+      busy = false;
     }
   }
 
@@ -175,13 +207,13 @@ function parseLogLine(line: string): Record<string, unknown> {
   }
 }
 
-function contextFor(fn: SimFunction, world: SimWorld): Context {
+function contextFor(fn: SimFunction, world: SimWorld, region: string): Context {
   const started = Date.now();
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: fn.functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${world.region}:${world.account}:function:${fn.functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${world.account}:function:${fn.functionName}`,
     memoryLimitInMB: String(fn.memoryMb),
     awsRequestId: crypto.randomUUID(),
     logGroupName: `/aws/lambda/${fn.functionName}`,

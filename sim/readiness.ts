@@ -2,8 +2,9 @@ import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts
 import type { Simulator } from './simulator.ts';
 
 /**
- * The readiness table after a scenario, read through the readiness publisher's own store adapter (the one
- * writer of that table owns its layout): one row per workload, then one per resource.
+ * A Region's readiness table after a scenario (default the recovery Region's), read through the readiness
+ * publisher's own store adapter (the one writer of that table owns its layout): one row per workload, then one
+ * per resource.
  */
 export interface ReadinessRow {
   kind: 'workload' | 'resource';
@@ -15,11 +16,12 @@ export interface ReadinessRow {
   reason: string;
 }
 
-export async function readReadiness(sim: Simulator): Promise<ReadinessRow[]> {
-  const tableName = sim.tableNamed('ReadinessTable');
+export async function readReadiness(sim: Simulator, region?: string): Promise<ReadinessRow[]> {
+  const where = region === undefined ? sim.recovery : sim.region(region);
+  const tableName = where.tableNamed('ReadinessTable');
   if (!tableName) return [];
   const store = createDynamoDbReadinessStore({
-    client: sim.dynamodb,
+    client: where.dynamodb,
     tableName,
     clock: () => new Date(),
     historyRetentionSeconds: 86_400,

@@ -3,7 +3,11 @@ import type { ScenarioReport } from './scenario-runner.ts';
 import { renderMessage } from './sns.ts';
 import type { TimelineEntry } from './world.ts';
 
-/** The human-readable report of a scenario run: timeline, what on-call received, readiness, verdicts. */
+/**
+ * The human-readable report of a scenario run: timeline, what on-call received, readiness, verdicts. The
+ * recovery Region is the default: what happens in the primary Region is marked `[us-east-1]`, and its SNS
+ * messages and readiness table are shown when it has any.
+ */
 
 const MARK = { pass: '✔', fail: '✘', 'not-checked': '·' } as const;
 
@@ -11,12 +15,23 @@ export function renderReport(report: ScenarioReport, options: { verbose?: boolea
   const lines: string[] = [];
   lines.push('', `━━ ${report.title}  (${report.name})`, wrap(report.description, '   '), '');
   lines.push('Timeline', ...renderTimeline(report, options), '');
-  lines.push(`On-call received ${report.snsMessages.length} SNS message(s)`);
+  const primary = Object.entries(report.regions ?? {}).find(([, region]) => region.role === 'primary');
+  const primaryMessages = primary?.[1].snsMessages.length ?? 0;
+  lines.push(
+    `On-call received ${report.snsMessages.length} SNS message(s)${primaryMessages ? ` in the recovery Region, ${primaryMessages} in the primary Region (${primary?.[0]})` : ''}`,
+  );
   if (report.snsMessages.length === 0 && !report.deployedFunctions.includes('readinessPublisher')) {
     lines.push('   (no readiness publisher is deployed yet: nothing talks to on-call)');
   }
   lines.push('');
   lines.push('Readiness', ...renderReadiness(report.readiness), '');
+  if (primary && primary[1].readiness.length > 0) {
+    lines.push(
+      `Readiness in the primary Region (${primary[0]})`,
+      ...renderReadiness(primary[1].readiness),
+      '',
+    );
+  }
   lines.push('Expectations');
   for (const result of report.expectations) {
     lines.push(`  ${MARK[result.status]} ${result.description}: ${result.detail}`);
@@ -45,7 +60,16 @@ function renderEntry(
   options: { verbose?: boolean },
 ): string | undefined {
   const line = renderItem(entry, report, options);
-  return line === undefined ? undefined : indentLines(line, '    '.repeat(entry.depth ?? 0));
+  if (line === undefined) return undefined;
+  const marked = entry.region !== undefined && report.regions?.[entry.region]?.role === 'primary';
+  return indentLines(marked ? markRegion(line, entry.region ?? '') : line, '    '.repeat(entry.depth ?? 0));
+}
+
+/** `[us-east-1] ` after the line's indentation and symbol (first line of a multi-line entry). */
+function markRegion(text: string, region: string): string {
+  const [first = '', ...rest] = text.split('\n');
+  const lead = /^\s*(?:[▶⚡λ☁☠✘✔·]\s|┌─\s)?/u.exec(first)?.[0] ?? '';
+  return [`${lead}[${region}] ${first.slice(lead.length)}`, ...rest].join('\n');
 }
 
 function indentLines(text: string, indent: string): string {
@@ -84,7 +108,11 @@ function renderItem(
     case 'call':
       return `      ☁ ${entry.service} ${entry.summary}: ${entry.result}`;
     case 'sns': {
-      const message = report.snsMessages[entry.messageIndex];
+      const messages =
+        entry.region === undefined
+          ? report.snsMessages
+          : (report.regions?.[entry.region]?.snsMessages ?? report.snsMessages);
+      const message = messages[entry.messageIndex];
       return message ? renderMessage(message, '      ', { full: options.verbose ?? false }) : undefined;
     }
     case 'dead-letter':

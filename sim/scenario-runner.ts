@@ -1,22 +1,43 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DrsClient, StartRecoveryCommand } from '@aws-sdk/client-drs';
+import {
+  DeleteRecoveryInstanceCommand,
+  DeleteSourceServerCommand,
+  DisconnectRecoveryInstanceCommand,
+  DisconnectSourceServerCommand,
+  DrsClient,
+  ReverseReplicationCommand,
+  StartRecoveryCommand,
+  StopReplicationCommand,
+  TerminateRecoveryInstancesCommand,
+} from '@aws-sdk/client-drs';
 import { z } from 'zod';
 import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
 import { backupSeedSchema } from './backup.ts';
 import { advanceClock } from './clock.ts';
-import type { AwsEvent } from './drs.ts';
+import type { AwsEvent, DrsSim } from './drs.ts';
+import type { Invocation } from './eventbridge.ts';
 import { type ReadinessRow, readReadiness } from './readiness.ts';
-import { SIM_CREDENTIALS, type Simulator } from './simulator.ts';
+import { SIM_CREDENTIALS, type SimRegion, type Simulator } from './simulator.ts';
 import type { SnsMessage } from './sns.ts';
-import type { TimelineEntry } from './world.ts';
+import { SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, type TimelineEntry } from './world.ts';
 
 /**
- * Scenarios are data (sim/scenarios/*.json): the world to start from, the steps that happen (an operator's
- * StartRecovery, replication weather, injected faults, duplicate deliveries, scheduled sweeps, backup jobs),
- * and the outcomes to expect. The runner plays the steps on the simulator — after each one, every event is
- * delivered and every function invocation (with Lambda's retries) runs to the end — then checks each
- * expectation and reports.
+ * Scenarios are data (sim/scenarios/*.json): the world to start from, the steps that happen (an operator's DRS
+ * actions, replication weather, a lost Region, injected faults, duplicate deliveries, scheduled sweeps, backup
+ * jobs), and the outcomes to expect. The runner plays the steps on the simulated Region pair — after each one,
+ * every event is delivered and every function invocation (with Lambda's retries) runs to the end, in both
+ * Regions — then checks each expectation and reports.
+ *
+ * Regions: wherever a step or an expectation takes `region`, it is `"primary"`, `"recovery"` or a Region name of
+ * the pair (`"us-east-1"`, `"us-west-2"`). Unless said otherwise a step acts in, and an expectation reads, the
+ * recovery Region, as before the simulator had two Regions; `call` expectations count calls to either Region
+ * unless `region` narrows them; `schedule` fires the recovery Region's rules unless `region` says `"primary"` or
+ * `"both"`.
+ *
+ * Source server lists (`sourceServers`): `"all"` = every FAILOVER-direction source server in the step's Region
+ * (the ones a scenario seeds), `"failback"` = every FAILBACK-direction one there (the A2s that reversing created
+ * in the primary Region), or a list of IDs.
  */
 
 export const SCENARIO_DIR = new URL('./scenarios/', import.meta.url).pathname;
@@ -27,8 +48,16 @@ const count = {
   max: z.number().int().min(0).optional(),
 };
 const requires = { requires: z.array(z.string()).optional(), because: z.string().optional() };
-const serverList = z.union([z.literal('all'), z.array(z.string()).min(1)]);
+const serverList = z.union([z.literal('all'), z.literal('failback'), z.array(z.string()).min(1)]);
 const textMatch = z.string().describe('a regular expression');
+/** A Region of the pair: `primary`, `recovery`, or its name. */
+const regionRef = z.enum(['primary', 'recovery', SIM_PRIMARY_REGION, SIM_RECOVERY_REGION]);
+type RegionRef = z.infer<typeof regionRef>;
+/** Where an expectation looks: one Region, or `any` (both). */
+const expectationRegion = {
+  region: z.enum([...regionRef.options, 'any']).optional(),
+};
+const isoDuration = z.string().regex(/^P/, 'an ISO-8601 duration (PT20M)');
 
 const replicationState = z.enum([
   'STOPPED',
@@ -44,10 +73,12 @@ const replicationState = z.enum([
 ]);
 
 const expectationSchema = z.union([
+  /** DRS, Backup, EventBridge, SNS… calls (`service:Operation`) answered `result`; any Region unless `region`. */
   z
     .object({
       call: z.string().regex(/^[a-z0-9]+:[A-Za-z]+$/),
       result: z.string().default('ok'),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
@@ -55,6 +86,7 @@ const expectationSchema = z.union([
   z
     .object({
       outcome: z.record(z.string(), z.unknown()).and(z.object({ function: z.string() })),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
@@ -62,6 +94,7 @@ const expectationSchema = z.union([
   z
     .object({
       invocationError: z.object({ function: z.string(), errorType: z.string().optional() }).strict(),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
@@ -71,6 +104,7 @@ const expectationSchema = z.union([
       signal: z
         .object({ detailType: z.string(), state: z.string().optional(), summary: textMatch.optional() })
         .strict(),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
@@ -84,6 +118,7 @@ const expectationSchema = z.union([
           attributes: z.record(z.string(), z.string()).optional(),
         })
         .strict(),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
@@ -93,10 +128,12 @@ const expectationSchema = z.union([
       deadLetters: z
         .object({ kind: z.enum(['rule-dead-letter-queue', 'lambda-on-failure-destination']).optional() })
         .strict(),
+      ...expectationRegion,
       ...count,
       ...requires,
     })
     .strict(),
+  /** Counts of one Region's DRS state (default the recovery Region's); see {@link drsCounts}. */
   z
     .object({
       drsState: z
@@ -104,11 +141,19 @@ const expectationSchema = z.union([
           reversedServers: z.number().int().optional(),
           recoveryInstances: z.number().int().optional(),
           drillInstances: z.number().int().optional(),
+          terminatingInstances: z.number().int().optional(),
+          sourceServers: z.number().int().optional(),
+          failoverServers: z.number().int().optional(),
+          failbackServers: z.number().int().optional(),
+          launchJobs: z.number().int().optional(),
+          terminateJobs: z.number().int().optional(),
         })
         .strict(),
+      region: regionRef.optional(),
       ...requires,
     })
     .strict(),
+  /** Rows of one Region's readiness table (default the recovery Region's). */
   z
     .object({
       readiness: z
@@ -119,6 +164,7 @@ const expectationSchema = z.union([
           state: z.enum(['READY', 'AT_RISK', 'NOT_READY', 'UNKNOWN']),
         })
         .strict(),
+      region: regionRef.optional(),
       ...count,
       ...requires,
     })
@@ -126,21 +172,37 @@ const expectationSchema = z.union([
 ]);
 export type Expectation = z.infer<typeof expectationSchema>;
 
+/** Recovery instances an operator step acts on, in the step's Region. */
+const instanceSelection = {
+  region: regionRef.optional(),
+  /** Every drill instance in the Region (not already terminating). */
+  drills: z.literal(true).optional(),
+  /** The recovery instances launched from these source servers (not already terminating). */
+  sourceServers: serverList.optional(),
+};
+
 const stepSchema = z.union([
   z.object({ say: z.string() }).strict(),
   /** Time passes (ISO-8601 duration): the simulated clock moves forward. */
-  z.object({ wait: z.string().regex(/^P/) }).strict(),
+  z.object({ wait: isoDuration }).strict(),
+  /**
+   * Operator: StartRecovery in `region` (default recovery) of the listed source servers; `"failback"` there is
+   * a launch for failback (in the primary Region, of the A2s). A drill when `isDrill`.
+   */
   z
     .object({
       drs: z.literal('startRecovery'),
       sourceServers: serverList,
       isDrill: z.boolean().default(false),
+      region: regionRef.optional(),
     })
     .strict(),
+  /** Replication weather of source servers in `region` (default recovery). */
   z
     .object({
       drs: z.literal('changeReplication'),
       sourceServers: serverList,
+      region: regionRef.optional(),
       state: replicationState.optional(),
       lagDuration: z.string().optional(),
       backloggedBytes: z.number().optional(),
@@ -150,15 +212,64 @@ const stepSchema = z.union([
     .strict(),
   z
     .object({
-      /** The origin Region is lost: its source servers turn DISCONNECTED, their lag grows, no more snapshots. */
+      /**
+       * `region` (default primary) is lost: the other Region's source servers replicating from it turn
+       * DISCONNECTED, their lag grows and no more snapshots are taken; requests signed for it fail (connection
+       * error) and its scheduled rules do not fire.
+       */
       drs: z.literal('loseOriginRegion'),
-      region: z.string().optional(),
+      region: regionRef.optional(),
     })
     .strict(),
   z
     .object({
+      /**
+       * `region` (default primary) is back: its APIs answer again. Failed-over servers stay as they are until
+       * failback; the others reconnect (RESCAN).
+       */
+      drs: z.literal('restoreOriginRegion'),
+      region: regionRef.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      /**
+       * The reversed replications of `region`'s recovery instances (default recovery: B2s and their A2s; in the
+       * primary Region, re-protections: A3s and B1) reach `state`. `lagDuration` (default PT10S) is reported on
+       * CONTINUOUS; the recovery instance writes it as a duration or, `lagForm: "datetime"`, as a date-time.
+       */
       drs: z.literal('progressReversedReplication'),
       state: z.enum([...replicationState.options, 'NOT_STARTED', 'REPLICATION_STATE_NOT_AVAILABLE']),
+      region: regionRef.optional(),
+      lagDuration: isoDuration.optional(),
+      lagForm: z.enum(['duration', 'datetime']).optional(),
+    })
+    .strict(),
+  /** Operator: ReverseReplication of the recovery instances launched from `sourceServers` in `region`. */
+  z
+    .object({
+      drs: z.literal('reverseReplication'),
+      region: regionRef.optional(),
+      sourceServers: serverList,
+      /** Only drill (true) or only non-drill (false) instances; default both. */
+      isDrill: z.boolean().optional(),
+    })
+    .strict(),
+  /** Operator: TerminateRecoveryInstances (one call) of the selected instances (`drills` or `sourceServers`). */
+  z.object({ drs: z.literal('terminateRecoveryInstances'), ...instanceSelection }).strict(),
+  /** Operator: DisconnectRecoveryInstance / DeleteRecoveryInstance of each selected instance. */
+  z
+    .object({
+      drs: z.enum(['disconnectRecoveryInstance', 'deleteRecoveryInstance']),
+      ...instanceSelection,
+    })
+    .strict(),
+  /** Operator: StopReplication / DisconnectSourceServer / DeleteSourceServer of each listed source server. */
+  z
+    .object({
+      drs: z.enum(['stopReplication', 'disconnectSourceServer', 'deleteSourceServer']),
+      region: regionRef.optional(),
+      sourceServers: serverList,
     })
     .strict(),
   z
@@ -171,6 +282,8 @@ const stepSchema = z.union([
           times: z.number().int().min(1),
           retryAfterSeconds: z.string().optional(),
           message: z.string().optional(),
+          /** Only calls to this Region fail (default: either Region's). */
+          region: regionRef.optional(),
         })
         .strict(),
     })
@@ -185,6 +298,8 @@ const stepSchema = z.union([
           times: z.number().int().min(1).default(1),
         })
         .strict(),
+      /** The Region whose last such event is delivered again (default recovery). */
+      region: regionRef.optional(),
     })
     .strict(),
   z
@@ -193,6 +308,8 @@ const stepSchema = z.union([
       /** Only the scheduled rules whose constant input has these fields (e.g. `{"task": "sweep"}`). */
       input: z.record(z.string(), z.unknown()).optional(),
       times: z.number().int().min(1).default(1),
+      /** Whose scheduled rules fire: one Region (default recovery) or `both` (primary first). */
+      region: z.enum([...regionRef.options, 'both']).optional(),
     })
     .strict(),
   z
@@ -206,6 +323,8 @@ const stepSchema = z.union([
         })
         .strict(),
       bus: z.string().default('default'),
+      /** The Region whose bus it arrives on (default recovery); the event's `region` field says it. */
+      region: regionRef.optional(),
     })
     .strict(),
   /** An expectation checked at this point of the scenario (on what happened so far, and readiness now). */
@@ -214,7 +333,11 @@ const stepSchema = z.union([
     .object({
       backup: z.literal('copyCompleted'),
       recoveryPoint: z.string(),
-      /** Where the forwarded Copy Job event arrives (default: the deployment's own bus). */
+      /**
+       * Where the Copy Job event arrives. Default: it is emitted in the primary Region (the copy's source),
+       * whose forwarding rule sends it to the recovery Region's dr-autopilot bus. A bus name puts it directly on
+       * that bus of the recovery Region.
+       */
       bus: z.string().optional(),
     })
     .strict(),
@@ -242,8 +365,18 @@ export const scenarioSchema = z
       .object({
         drs: z
           .object({
+            /** DRS initialised in the recovery Region (false: every call there is UninitializedAccount). */
             initialized: z.boolean().default(true),
             failLaunchOf: z.array(z.string()).default([]),
+            /**
+             * ReverseReplication of every recovery instance launched (either Region) answers ConflictException
+             * until this much simulated time after its launch (its agent is starting).
+             */
+            reversalConflictFor: isoDuration.optional(),
+            /** … and/or for its first N calls. */
+            reversalConflictCalls: z.number().int().min(1).optional(),
+            /** How long a terminated recovery instance stays SHUTTING-DOWN before it is gone (default PT5M). */
+            terminationTakes: isoDuration.optional(),
             sourceServers: z
               .array(
                 z
@@ -251,6 +384,9 @@ export const scenarioSchema = z
                     id: z.string(),
                     hostname: z.string(),
                     tags: z.record(z.string(), z.string()).optional(),
+                    /** The Region whose DRS it is in (default recovery). */
+                    region: regionRef.optional(),
+                    /** Where it replicates from (default the other Region of the pair). */
                     originRegion: z.string().optional(),
                     originEnvironment: z.enum(['AWS', 'ON_PREMISES']).optional(),
                     state: replicationState.optional(),
@@ -280,6 +416,13 @@ export interface ExpectationResult {
   detail: string;
 }
 
+/** What one Region left at the end of a scenario. */
+export interface RegionReport {
+  role: 'primary' | 'recovery';
+  snsMessages: SnsMessage[];
+  readiness: ReadinessRow[];
+}
+
 export interface ScenarioReport {
   name: string;
   title: string;
@@ -289,8 +432,12 @@ export interface ScenarioReport {
   missingFunctions: string[];
   expectations: ExpectationResult[];
   timeline: TimelineEntry[];
+  /** The recovery Region's SNS messages (on-call's). */
   snsMessages: SnsMessage[];
+  /** The recovery Region's readiness table. */
   readiness: ReadinessRow[];
+  /** Each Region's SNS messages and readiness table, by Region name (timeline `sns` entries index these). */
+  regions: Record<string, RegionReport>;
   deployedFunctions: string[];
   durationMs: number;
 }
@@ -303,15 +450,20 @@ export function listScenarios(dir = SCENARIO_DIR): Scenario[] {
 }
 
 export function loadScenario(path: string): Scenario {
-  const parsed = scenarioSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  return parseScenario(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/** A scenario from its JSON form (checked against the schema); `origin` names it in errors. */
+export function parseScenario(json: unknown, origin = 'scenario'): Scenario {
+  const parsed = scenarioSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`scenario ${path} is invalid: ${problems.join('; ')}`);
+    throw new Error(`scenario ${origin} is invalid: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
 
-/** Functions a scenario (or one of its expectations) needs that the deployment lacks. */
+/** Functions a scenario (or one of its expectations) needs that the (recovery Region's) deployment lacks. */
 export function missingFunctionsOf(scenario: Scenario, sim: Simulator): string[] {
   const needed = new Set([
     ...scenario.requires,
@@ -323,6 +475,44 @@ export function missingFunctionsOf(scenario: Scenario, sim: Simulator): string[]
 /** Whether the deployment has every function the scenario itself requires. */
 export function canRun(scenario: Scenario, sim: Simulator): boolean {
   return scenario.requires.every((name) => sim.functionNamed(name));
+}
+
+/** Readiness rows of each Region, by Region name. */
+export type ReadinessByRegion = ReadonlyMap<string, ReadinessRow[]>;
+
+async function readAllReadiness(sim: Simulator): Promise<Map<string, ReadinessRow[]>> {
+  const rows = new Map<string, ReadinessRow[]>();
+  for (const region of sim.regions.keys()) rows.set(region, await readReadiness(sim, region));
+  return rows;
+}
+
+function regionReports(sim: Simulator, readiness: ReadinessByRegion): Record<string, RegionReport> {
+  return Object.fromEntries(
+    [...sim.regions.values()].map((region) => [
+      region.name,
+      { role: region.role, snsMessages: region.sns.messages, readiness: readiness.get(region.name) ?? [] },
+    ]),
+  );
+}
+
+/** The operator's DRS clients, one per Region (each signs for its Region, so the endpoint routes there). */
+class Operator {
+  private readonly clients = new Map<string, DrsClient>();
+
+  constructor(private readonly sim: Simulator) {}
+
+  client(region: string): DrsClient {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new DrsClient({ endpoint: this.sim.endpoints.drs, region, credentials: SIM_CREDENTIALS });
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+
+  destroy(): void {
+    for (const client of this.clients.values()) client.destroy();
+  }
 }
 
 export async function runScenario(sim: Simulator, scenario: Scenario): Promise<ScenarioReport> {
@@ -347,20 +537,17 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
       timeline: [],
       snsMessages: [],
       readiness: [],
+      regions: {},
       deployedFunctions: sim.deployment.functions.map((fn) => fn.shortName),
       durationMs: performance.now() - started,
     };
   }
-  const operator = new DrsClient({
-    endpoint: sim.endpoints.drs,
-    region: sim.world.region,
-    credentials: SIM_CREDENTIALS,
-  });
+  const operator = new Operator(sim);
   const checkpoints: ExpectationResult[] = [];
   try {
     for (const [index, step] of scenario.steps.entries()) {
       if ('check' in step) {
-        const result = checkExpectation(sim, step.check, await readReadiness(sim));
+        const result = checkExpectation(sim, step.check, await readAllReadiness(sim));
         checkpoints.push({ ...result, description: `after step ${index + 1}: ${result.description}` });
         sim.world.record({
           kind: 'note',
@@ -374,7 +561,7 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
   } finally {
     operator.destroy();
   }
-  const readiness = await readReadiness(sim);
+  const readiness = await readAllReadiness(sim);
   // The scenario's expectations (at its end) first, then the checks made along the way, in step order.
   const expectations = [
     ...scenario.expect.map((expectation) => checkExpectation(sim, expectation, readiness)),
@@ -389,7 +576,8 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
     expectations,
     timeline: sim.world.timeline,
     snsMessages: sim.sns.messages,
-    readiness,
+    readiness: readiness.get(sim.world.recoveryRegion) ?? [],
+    regions: regionReports(sim, readiness),
     deployedFunctions: sim.deployment.functions.map((fn) => fn.shortName),
     durationMs: performance.now() - started,
   };
@@ -399,17 +587,199 @@ function seedWorld(sim: Simulator, scenario: Scenario): void {
   const drs = scenario.world.drs;
   if (drs) {
     sim.drs.initialized = drs.initialized;
-    for (const server of drs.sourceServers) sim.drs.addSourceServer(server);
-    for (const id of drs.failLaunchOf) sim.drs.failLaunchOf.add(id);
+    for (const { region, ...server } of drs.sourceServers)
+      sim.region(region ?? 'recovery').drs.addSourceServer(server);
+    const conflict =
+      drs.reversalConflictFor !== undefined || drs.reversalConflictCalls !== undefined
+        ? { seconds: durationSeconds(drs.reversalConflictFor), calls: drs.reversalConflictCalls }
+        : undefined;
+    for (const region of sim.regions.values()) {
+      for (const id of drs.failLaunchOf) region.drs.failLaunchOf.add(id);
+      region.drs.reversalConflict = conflict;
+      if (drs.terminationTakes !== undefined)
+        region.drs.terminationSeconds = durationSeconds(drs.terminationTakes) ?? 300;
+    }
   }
   if (scenario.world.backup) sim.backup.seed(scenario.world.backup);
 }
 
-function serverIds(sim: Simulator, list: 'all' | string[]): string[] {
-  return list === 'all' ? sim.drs.sourceServers.map((server) => server.sourceServerID ?? '') : list;
+function durationSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseIsoDuration(text);
+  if (seconds === undefined) throw new Error(`"${text}" is not an ISO-8601 duration`);
+  return seconds;
 }
 
-async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator: DrsClient): Promise<void> {
+/** The source servers a step names, in one Region (see the module comment for `all` and `failback`). */
+function serverIds(drs: DrsSim, list: 'all' | 'failback' | string[]): string[] {
+  if (Array.isArray(list)) return list;
+  const direction = list === 'all' ? 'FAILOVER' : 'FAILBACK';
+  return drs.sourceServers
+    .filter((server) => server.replicationDirection === direction)
+    .map((server) => server.sourceServerID ?? '');
+}
+
+/** The recovery instances an operator step selects (never those already terminating). */
+function instanceIds(
+  drs: DrsSim,
+  selection: { drills?: true | undefined; sourceServers?: 'all' | 'failback' | string[] | undefined },
+  isDrill?: boolean,
+): string[] {
+  if ((selection.drills === undefined) === (selection.sourceServers === undefined)) {
+    throw new Error('select recovery instances with either "drills": true or "sourceServers"');
+  }
+  drs.settle();
+  const servers = selection.sourceServers === undefined ? undefined : serverIds(drs, selection.sourceServers);
+  return drs.recoveryInstances
+    .filter((instance) => !drs.isTerminating(instance.recoveryInstanceID ?? ''))
+    .filter((instance) => (selection.drills ? instance.isDrill === true : true))
+    .filter((instance) => servers === undefined || servers.includes(instance.sourceServerID ?? ''))
+    .filter((instance) => isDrill === undefined || (instance.isDrill === true) === isDrill)
+    .map((instance) => instance.recoveryInstanceID ?? '');
+}
+
+/** One operator call: its failure is recorded on the timeline (and in the calls), not thrown. */
+async function operatorCall(
+  sim: Simulator,
+  region: string,
+  description: string,
+  call: () => Promise<unknown>,
+) {
+  try {
+    await call();
+  } catch (error) {
+    const { name, message } = error as Error;
+    sim.world.record({ kind: 'note', text: `operator's ${description} failed: ${name}: ${message}`, region });
+  }
+}
+
+const OPERATOR_SERVER_CALLS = {
+  stopReplication: { label: 'StopReplication', command: StopReplicationCommand },
+  disconnectSourceServer: { label: 'DisconnectSourceServer', command: DisconnectSourceServerCommand },
+  deleteSourceServer: { label: 'DeleteSourceServer', command: DeleteSourceServerCommand },
+} as const;
+
+const OPERATOR_INSTANCE_CALLS = {
+  disconnectRecoveryInstance: {
+    label: 'DisconnectRecoveryInstance',
+    command: DisconnectRecoveryInstanceCommand,
+  },
+  deleteRecoveryInstance: { label: 'DeleteRecoveryInstance', command: DeleteRecoveryInstanceCommand },
+} as const;
+
+async function playDrsStep(
+  sim: Simulator,
+  step: Extract<Step, { drs: string }>,
+  operator: Operator,
+): Promise<void> {
+  const defaultRegion: RegionRef =
+    step.drs === 'loseOriginRegion' || step.drs === 'restoreOriginRegion' ? 'primary' : 'recovery';
+  const where = sim.region(step.region ?? defaultRegion);
+  const region = where.name;
+  const say = (text: string) => sim.world.record({ kind: 'step', text, region });
+  switch (step.drs) {
+    case 'startRecovery': {
+      const ids = serverIds(where.drs, step.sourceServers);
+      say(
+        `operator: StartRecovery${step.isDrill ? ' (drill)' : ''} of ${ids.join(', ') || 'no source server'}`,
+      );
+      if (ids.length === 0) return;
+      await operatorCall(sim, region, 'StartRecovery', () =>
+        operator.client(region).send(
+          new StartRecoveryCommand({
+            sourceServers: ids.map((sourceServerID) => ({ sourceServerID })),
+            isDrill: step.isDrill,
+          }),
+        ),
+      );
+      return;
+    }
+    case 'changeReplication': {
+      const { drs: _, sourceServers, region: __, ...change } = step;
+      const ids = serverIds(where.drs, sourceServers);
+      say(
+        `replication of ${ids.join(', ')}: ${Object.entries(change)
+          .map(([key, value]) => `${key} ${String(value)}`)
+          .join(', ')}`,
+      );
+      for (const id of ids) where.drs.changeReplication(id, change);
+      return;
+    }
+    case 'loseOriginRegion': {
+      const lost = sim.loseRegion(region);
+      say(
+        `${region} is lost: the agents of ${lost.length ? lost.join(', ') : 'no source server'} are gone (DRS: DISCONNECTED, AGENT_NOT_SEEN; lag grows, no new snapshots); ${region}'s APIs do not answer`,
+      );
+      return;
+    }
+    case 'restoreOriginRegion': {
+      const { reconnected, failedOver } = sim.restoreRegion(region);
+      say(
+        `${region} is back: its APIs answer again${reconnected.length ? `; the agents of ${reconnected.join(', ')} reconnect (RESCAN)` : ''}${failedOver.length ? `; ${failedOver.join(', ')} stay failed over until failback` : ''}`,
+      );
+      return;
+    }
+    case 'progressReversedReplication': {
+      const changed = where.drs.progressReversedReplication(step.state, step.lagDuration, {
+        lagForm: step.lagForm,
+      });
+      say(`reversed replication of ${changed} recovery instance(s) reaches ${step.state}`);
+      return;
+    }
+    case 'reverseReplication': {
+      where.drs.settle();
+      const servers = serverIds(where.drs, step.sourceServers);
+      const ids = where.drs.recoveryInstances
+        .filter((instance) => servers.includes(instance.sourceServerID ?? ''))
+        .filter((instance) => !where.drs.isTerminating(instance.recoveryInstanceID ?? ''))
+        .filter((instance) => step.isDrill === undefined || (instance.isDrill === true) === step.isDrill)
+        .map((instance) => instance.recoveryInstanceID ?? '');
+      say(`operator: ReverseReplication of ${ids.join(', ') || 'no recovery instance'}`);
+      for (const recoveryInstanceID of ids) {
+        await operatorCall(sim, region, `ReverseReplication(${recoveryInstanceID})`, () =>
+          operator.client(region).send(new ReverseReplicationCommand({ recoveryInstanceID })),
+        );
+      }
+      return;
+    }
+    case 'terminateRecoveryInstances': {
+      const ids = instanceIds(where.drs, step);
+      say(`operator: TerminateRecoveryInstances of ${ids.join(', ') || 'no recovery instance'}`);
+      if (ids.length === 0) return;
+      await operatorCall(sim, region, 'TerminateRecoveryInstances', () =>
+        operator.client(region).send(new TerminateRecoveryInstancesCommand({ recoveryInstanceIDs: ids })),
+      );
+      return;
+    }
+    case 'disconnectRecoveryInstance':
+    case 'deleteRecoveryInstance': {
+      const { label, command: Command } = OPERATOR_INSTANCE_CALLS[step.drs];
+      const ids = instanceIds(where.drs, step);
+      say(`operator: ${label} of ${ids.join(', ') || 'no recovery instance'}`);
+      for (const recoveryInstanceID of ids) {
+        await operatorCall(sim, region, `${label}(${recoveryInstanceID})`, () =>
+          operator.client(region).send(new Command({ recoveryInstanceID })),
+        );
+      }
+      return;
+    }
+    case 'stopReplication':
+    case 'disconnectSourceServer':
+    case 'deleteSourceServer': {
+      const { label, command: Command } = OPERATOR_SERVER_CALLS[step.drs];
+      const ids = serverIds(where.drs, step.sourceServers);
+      say(`operator: ${label} of ${ids.join(', ') || 'no source server'}`);
+      for (const sourceServerID of ids) {
+        await operatorCall(sim, region, `${label}(${sourceServerID})`, () =>
+          operator.client(region).send(new Command({ sourceServerID })),
+        );
+      }
+      return;
+    }
+  }
+}
+
+async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator: Operator): Promise<void> {
   if ('say' in step) {
     sim.world.record({ kind: 'step', text: step.say });
     return;
@@ -419,70 +789,33 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     if (seconds === undefined)
       throw new Error(`scenario ${scenario.name}: "${step.wait}" is not an ISO-8601 duration`);
     advanceClock(seconds * 1000);
+    sim.drsService.settle();
     sim.world.record({ kind: 'step', text: `⏱ ${formatSeconds(seconds)} pass` });
     return;
   }
   if ('drs' in step) {
-    switch (step.drs) {
-      case 'startRecovery': {
-        const ids = serverIds(sim, step.sourceServers);
-        sim.world.record({
-          kind: 'step',
-          text: `operator: StartRecovery${step.isDrill ? ' (drill)' : ''} of ${ids.join(', ')}`,
-        });
-        await operator.send(
-          new StartRecoveryCommand({
-            sourceServers: ids.map((sourceServerID) => ({ sourceServerID })),
-            isDrill: step.isDrill,
-          }),
-        );
-        return;
-      }
-      case 'changeReplication': {
-        const { drs: _, sourceServers, ...change } = step;
-        const ids = serverIds(sim, sourceServers);
-        sim.world.record({
-          kind: 'step',
-          text: `replication of ${ids.join(', ')}: ${Object.entries(change)
-            .map(([key, value]) => `${key} ${String(value)}`)
-            .join(', ')}`,
-        });
-        for (const id of ids) sim.drs.changeReplication(id, change);
-        return;
-      }
-      case 'loseOriginRegion': {
-        const region = step.region ?? sim.world.primaryRegion;
-        const lost = sim.drs.loseOriginRegion(region);
-        sim.world.record({
-          kind: 'step',
-          text: `${region} is lost: the agents of ${lost.length ? lost.join(', ') : 'no source server'} are gone (DRS: DISCONNECTED, AGENT_NOT_SEEN; lag grows, no new snapshots)`,
-        });
-        return;
-      }
-      case 'progressReversedReplication': {
-        const changed = sim.drs.progressReversedReplication(step.state);
-        sim.world.record({
-          kind: 'step',
-          text: `reversed replication of ${changed} recovery instance(s) reaches ${step.state}`,
-        });
-        return;
-      }
-    }
+    await playDrsStep(sim, step, operator);
+    return;
   }
   if ('fault' in step) {
-    sim.world.faults.push({ ...step.fault });
+    const { region, ...fault } = step.fault;
+    const name = region === undefined ? undefined : sim.region(region).name;
+    sim.world.faults.push({ ...fault, region: name });
     sim.world.record({
       kind: 'step',
-      text: `fault injected: the next ${step.fault.times} ${step.fault.service}:${step.fault.operation} call(s) fail with ${step.fault.error}${step.fault.retryAfterSeconds ? ` (Retry-After ${step.fault.retryAfterSeconds}s)` : ''}`,
+      text: `fault injected: the next ${fault.times} ${fault.service}:${fault.operation} call(s)${name ? ` in ${name}` : ''} fail with ${fault.error}${fault.retryAfterSeconds ? ` (Retry-After ${fault.retryAfterSeconds}s)` : ''}`,
     });
     return;
   }
   if ('redeliver' in step) {
-    const original = [...sim.eventBridge.events]
+    const where = sim.region(step.region ?? 'recovery');
+    const original = [...where.eventBridge.events]
       .reverse()
       .find(({ event }) => event['detail-type'] === step.redeliver.detailType);
     if (!original)
-      throw new Error(`scenario ${scenario.name}: no "${step.redeliver.detailType}" event to redeliver`);
+      throw new Error(
+        `scenario ${scenario.name}: no "${step.redeliver.detailType}" event to redeliver in ${where.name}`,
+      );
     for (let index = 0; index < step.redeliver.times; index++) {
       sim.world.record({
         kind: 'step',
@@ -490,37 +823,33 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
           step.redeliver.as === 'same-id'
             ? `EventBridge delivers event ${original.event.id} again (at-least-once delivery)`
             : `the source emits "${step.redeliver.detailType}" again, as a new event`,
+        region: where.name,
       });
-      if (step.redeliver.as === 'same-id') sim.eventBridge.deliver(original.bus, original.event);
+      if (step.redeliver.as === 'same-id') where.eventBridge.deliver(original.bus, original.event);
       else {
         const { id: _, time: __, version: ___, ...rest } = original.event;
-        sim.eventBridge.put(original.bus, rest);
+        where.eventBridge.put(original.bus, rest);
       }
     }
     return;
   }
   if ('schedule' in step) {
-    if (!sim.functionNamed(step.schedule)) {
-      sim.world.record({
-        kind: 'note',
-        text: `(${step.schedule} is not deployed: its scheduled run is skipped)`,
-      });
-      return;
-    }
-    for (let index = 0; index < step.times; index++) {
-      const fired = sim.eventBridge.fireSchedule(step.schedule, step.input);
-      if (fired === 0)
-        throw new Error(`scenario ${scenario.name}: no scheduled rule targets ${step.schedule}`);
-      await sim.drain();
-    }
+    const targets =
+      step.region === 'both' ? [sim.primary, sim.recovery] : [sim.region(step.region ?? 'recovery')];
+    for (const where of targets) await fireSchedule(sim, scenario, step, where);
     return;
   }
   if ('event' in step) {
-    sim.world.record({ kind: 'step', text: `an event arrives on ${step.bus}: ${step.event['detail-type']}` });
-    sim.eventBridge.put(step.bus, {
+    const where = sim.region(step.region ?? 'recovery');
+    sim.world.record({
+      kind: 'step',
+      text: `an event arrives on ${step.bus}: ${step.event['detail-type']}`,
+      region: where.name,
+    });
+    where.eventBridge.put(step.bus, {
       ...step.event,
       account: sim.world.account,
-      region: sim.world.region,
+      region: where.name,
     } as Omit<AwsEvent, 'id' | 'time' | 'version'>);
     return;
   }
@@ -536,6 +865,38 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     return;
   }
   throw new Error(`scenario ${scenario.name}: unknown step ${JSON.stringify(step)}`);
+}
+
+async function fireSchedule(
+  sim: Simulator,
+  scenario: Scenario,
+  step: Extract<Step, { schedule: string }>,
+  where: SimRegion,
+): Promise<void> {
+  if (!where.functionNamed(step.schedule)) {
+    sim.world.record({
+      kind: 'note',
+      text: `(${step.schedule} is not deployed: its scheduled run is skipped)`,
+      region: where.name,
+    });
+    return;
+  }
+  if (sim.world.isLost(where.name)) {
+    sim.world.record({
+      kind: 'note',
+      text: `(${where.name} is lost: the scheduled run of ${step.schedule} does not happen)`,
+      region: where.name,
+    });
+    return;
+  }
+  for (let index = 0; index < step.times; index++) {
+    const fired = where.eventBridge.fireSchedule(step.schedule, step.input);
+    if (fired === 0)
+      throw new Error(
+        `scenario ${scenario.name}: no scheduled rule targets ${step.schedule} in ${where.name}`,
+      );
+    await sim.drain();
+  }
 }
 
 function inRange(
@@ -579,10 +940,42 @@ function contains(actual: unknown, expected: unknown): boolean {
   );
 }
 
+/** The Regions an expectation reads: its `region`, or `fallback` when it has none. */
+function regionsOf(sim: Simulator, ref: string | undefined, fallback: 'recovery' | 'any'): SimRegion[] {
+  const wanted = ref ?? fallback;
+  return wanted === 'any' ? [...sim.regions.values()] : [sim.region(wanted)];
+}
+
+/**
+ * The counts a `drsState` expectation compares, for one Region's DRS: `recoveryInstances` (as
+ * DescribeRecoveryInstances lists them, including those still shutting down), `drillInstances`,
+ * `terminatingInstances` (SHUTTING-DOWN), `sourceServers` (all), `failoverServers`, `failbackServers` (the A2s,
+ * in the primary Region), `reversedServers` (FAILBACK servers in the *other* Region that reversing this Region's
+ * recovery instances created), `launchJobs` and `terminateJobs`.
+ */
+export function drsCounts(drs: DrsSim): Record<string, number> {
+  drs.settle();
+  const direction = (wanted: string) =>
+    drs.sourceServers.filter((server) => server.replicationDirection === wanted).length;
+  return {
+    reversedServers: drs.reversedServers.length,
+    recoveryInstances: drs.recoveryInstances.length,
+    drillInstances: drs.recoveryInstances.filter((instance) => instance.isDrill).length,
+    terminatingInstances: drs.recoveryInstances.filter((instance) =>
+      drs.isTerminating(instance.recoveryInstanceID ?? ''),
+    ).length,
+    sourceServers: drs.sourceServers.length,
+    failoverServers: direction('FAILOVER'),
+    failbackServers: direction('FAILBACK'),
+    launchJobs: drs.jobs.filter((job) => job.type === 'LAUNCH').length,
+    terminateJobs: drs.jobs.filter((job) => job.type === 'TERMINATE').length,
+  };
+}
+
 export function checkExpectation(
   sim: Simulator,
   expectation: Expectation,
-  readiness: ReadinessRow[],
+  readiness: ReadinessByRegion,
 ): ExpectationResult {
   const missing = (expectation.requires ?? []).filter((name) => !sim.functionNamed(name));
   const describe = describeExpectation(expectation);
@@ -595,21 +988,28 @@ export function checkExpectation(
   }
   if ('call' in expectation) {
     const [service, operation] = expectation.call.split(':') as [string, string];
+    const regions = new Set(regionsOf(sim, expectation.region, 'any').map((region) => region.name));
+    const anyRegion = expectation.region === undefined || expectation.region === 'any';
     const calls = sim.world.calls.filter(
       (call) =>
-        call.service === service && call.operation === operation && call.result === expectation.result,
+        call.service === service &&
+        call.operation === operation &&
+        call.result === expectation.result &&
+        (anyRegion || regions.has(call.region ?? '')),
     );
     return counted(describe, calls.length, expectation);
   }
+  const regions = regionsOf(sim, expectation.region, 'recovery');
+  const invocations = (): Invocation[] => regions.flatMap((region) => region.eventBridge.invocations);
   if ('outcome' in expectation) {
     const { function: fn, ...fields } = expectation.outcome;
-    const matching = sim.eventBridge.invocations.filter(
+    const matching = invocations().filter(
       (invocation) => invocation.functionName === fn && invocation.ok && contains(invocation.outcome, fields),
     );
     return counted(describe, matching.length, expectation);
   }
   if ('invocationError' in expectation) {
-    const matching = sim.eventBridge.invocations.filter(
+    const matching = invocations().filter(
       (invocation) =>
         invocation.functionName === expectation.invocationError.function &&
         !invocation.ok &&
@@ -620,56 +1020,57 @@ export function checkExpectation(
   }
   if ('signal' in expectation) {
     const { detailType, state, summary } = expectation.signal;
-    const matching = sim.eventBridge.events.filter(({ event }) => {
-      if (event.source !== 'dr-autopilot' || event['detail-type'] !== detailType) return false;
-      const detail = event.detail as { assessment?: { state?: string }; summary?: string };
-      if (state !== undefined && detail.assessment?.state !== state) return false;
-      return summary === undefined || new RegExp(summary).test(detail.summary ?? '');
-    });
+    const matching = regions
+      .flatMap((region) => region.eventBridge.events)
+      .filter(({ event }) => {
+        if (event.source !== 'dr-autopilot' || event['detail-type'] !== detailType) return false;
+        const detail = event.detail as { assessment?: { state?: string }; summary?: string };
+        if (state !== undefined && detail.assessment?.state !== state) return false;
+        return summary === undefined || new RegExp(summary).test(detail.summary ?? '');
+      });
     return counted(describe, matching.length, expectation);
   }
   if ('sns' in expectation) {
     const { subject, body, attributes } = expectation.sns;
-    const matching = sim.sns.messages.filter(
+    const messages = regions.flatMap((region) => region.sns.messages);
+    const matching = messages.filter(
       (message) =>
         (subject === undefined || new RegExp(subject).test(message.subject ?? '')) &&
         (body === undefined || new RegExp(body).test(message.message)) &&
         Object.entries(attributes ?? {}).every(([name, value]) => message.attributes[name]?.value === value),
     );
-    return counted(describe, matching.length, expectation, `${sim.sns.messages.length} message(s) in all`);
+    return counted(describe, matching.length, expectation, `${messages.length} message(s) in all`);
   }
   if ('deadLetters' in expectation) {
-    const matching = sim.eventBridge.deadLetters.filter(
-      (letter) => expectation.deadLetters.kind === undefined || letter.kind === expectation.deadLetters.kind,
-    );
+    const matching = regions
+      .flatMap((region) => region.eventBridge.deadLetters)
+      .filter(
+        (letter) =>
+          expectation.deadLetters.kind === undefined || letter.kind === expectation.deadLetters.kind,
+      );
     return counted(describe, matching.length, expectation);
   }
   if ('drsState' in expectation) {
-    const actual = {
-      reversedServers: sim.drs.reversedServers.length,
-      recoveryInstances: sim.drs.recoveryInstances.length,
-      drillInstances: sim.drs.recoveryInstances.filter((instance) => instance.isDrill).length,
-    };
-    const wrong = Object.entries(expectation.drsState).filter(
-      ([key, value]) => actual[key as keyof typeof actual] !== value,
-    );
+    const actual = drsCounts(sim.region(expectation.region ?? 'recovery').drs);
+    const wrong = Object.entries(expectation.drsState).filter(([key, value]) => actual[key] !== value);
     return {
       description: describe,
       status: wrong.length === 0 ? 'pass' : 'fail',
       detail: Object.entries(expectation.drsState)
-        .map(([key, value]) => `${key} ${actual[key as keyof typeof actual]} (expected ${value})`)
+        .map(([key, value]) => `${key} ${actual[key]} (expected ${value})`)
         .join(', '),
     };
   }
   const { kind, resource, workload, state } = expectation.readiness;
-  const matching = readiness.filter(
+  const rows = readiness.get(sim.region(expectation.region ?? 'recovery').name) ?? [];
+  const matching = rows.filter(
     (row) =>
       row.state === state &&
       (kind === undefined || row.kind === kind) &&
       (resource === undefined || new RegExp(resource).test(row.resource)) &&
       (workload === undefined || row.workload === workload),
   );
-  return counted(describe, matching.length, expectation, `${readiness.length} readiness row(s) in all`);
+  return counted(describe, matching.length, expectation, `${rows.length} readiness row(s) in all`);
 }
 
 function describeExpectation(expectation: Expectation): string {
@@ -685,24 +1086,26 @@ function describeExpectation(expectation: Expectation): string {
             .join(' and ')
         : 'at least 1';
   const why = expectation.because ? ` — ${expectation.because}` : '';
+  const where =
+    expectation.region === undefined || expectation.region === 'any' ? '' : ` in ${expectation.region}`;
   if ('call' in expectation)
-    return `${amount} ${expectation.call} call(s) answered ${expectation.result}${why}`;
+    return `${amount} ${expectation.call} call(s)${where} answered ${expectation.result}${why}`;
   if ('outcome' in expectation) {
     const { function: fn, ...fields } = expectation.outcome;
-    return `${amount} ${fn} outcome(s) ${JSON.stringify(fields)}${why}`;
+    return `${amount} ${fn} outcome(s)${where} ${JSON.stringify(fields)}${why}`;
   }
   if ('invocationError' in expectation) {
-    return `${amount} failed ${expectation.invocationError.function} invocation(s)${expectation.invocationError.errorType ? ` (${expectation.invocationError.errorType})` : ''}${why}`;
+    return `${amount} failed ${expectation.invocationError.function} invocation(s)${where}${expectation.invocationError.errorType ? ` (${expectation.invocationError.errorType})` : ''}${why}`;
   }
   if ('signal' in expectation) {
     const { detailType, state, summary } = expectation.signal;
-    return `${amount} "${detailType}" signal(s)${state ? ` assessing ${state}` : ''}${summary ? ` /${summary}/` : ''}${why}`;
+    return `${amount} "${detailType}" signal(s)${where}${state ? ` assessing ${state}` : ''}${summary ? ` /${summary}/` : ''}${why}`;
   }
   if ('sns' in expectation)
-    return `${amount} SNS message(s) matching ${JSON.stringify(expectation.sns)}${why}`;
+    return `${amount} SNS message(s)${where} matching ${JSON.stringify(expectation.sns)}${why}`;
   if ('deadLetters' in expectation) {
-    return `${amount} dead letter(s)${expectation.deadLetters.kind ? ` in the ${expectation.deadLetters.kind}` : ''}${why}`;
+    return `${amount} dead letter(s)${where}${expectation.deadLetters.kind ? ` in the ${expectation.deadLetters.kind}` : ''}${why}`;
   }
-  if ('drsState' in expectation) return `DRS state ${JSON.stringify(expectation.drsState)}${why}`;
-  return `${amount} readiness row(s) ${JSON.stringify(expectation.readiness)}${why}`;
+  if ('drsState' in expectation) return `DRS state${where} ${JSON.stringify(expectation.drsState)}${why}`;
+  return `${amount} readiness row(s)${where} ${JSON.stringify(expectation.readiness)}${why}`;
 }

@@ -11,27 +11,48 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { BackupSim, type RestoreMaterializer } from './backup.ts';
 import { installSimClock, resetClock } from './clock.ts';
-import { DrsSim } from './drs.ts';
+import { type AwsEvent, DrsService, type DrsSim } from './drs.ts';
 import { startDynaliteServer } from './dynamo.ts';
-import { EventBridgeSim } from './eventbridge.ts';
-import { type SimHandler, type SimServer, startHttpServer } from './http.ts';
+import { DeliveryQueue, EventBridgeSim } from './eventbridge.ts';
+import { type SimHandler, type SimRequest, type SimServer, startHttpServer } from './http.ts';
 import { LambdaSim } from './lambda.ts';
+import { routeByRegion, signingScopeOf } from './sigv4.ts';
 import { SnsSim } from './sns.ts';
 import { handleSts, handleUnsimulated } from './sts.ts';
-import { type Deployment, loadDeployment, packageForSimulator, readTemplate } from './template.ts';
+import {
+  type Deployment,
+  loadDeployment,
+  packagePairForSimulator,
+  readTemplate,
+  type SimFunction,
+} from './template.ts';
 import { SimWorld } from './world.ts';
 
 /**
- * The simulated AWS of one Region (the recovery Region of the pair), with the dr-autopilot deployment of the
- * packaged template running in it: DRS, AWS Backup, EventBridge, SNS and STS on loopback HTTP endpoints,
- * DynamoDB as dynalite, and the functions in the simulated Lambda runtime, which reach every service through
- * the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` settings. Start it once per process; {@link Simulator.reset}
- * returns it to an empty world between scenarios.
+ * The simulated AWS of a Region pair — the primary Region (us-east-1) and the recovery Region (us-west-2) — with
+ * the dr-autopilot deployment of the packaged template running in each, as `osls deploy` would put it in both.
+ * Each Region has its own deployment (template loaded for that Region), EventBridge (default bus and the
+ * deployment's bus, that template's rules), SNS, Lambda runtime (its functions see that Region's environment and
+ * have their own module instances) and DynamoDB (dynalite: both stacks use the same table names). DRS is one
+ * service with state per Region, on one endpoint that routes each request to the Region it was signed for
+ * (SigV4 credential scope), as are EventBridge and SNS; AWS Backup serves the recovery Region (the DR vault);
+ * STS answers for the account. Functions reach every service through the SDK's standard
+ * `AWS_ENDPOINT_URL_<SERVICE>` settings.
+ *
+ * The accessors of one Region (`deployment`, `drs`, `eventBridge`, `sns`, `lambda`, `dynamodb`, `endpoints`,
+ * `functionNamed`, `tableNamed`) mean the recovery Region, as they did when the simulator was that Region
+ * alone; `primary`, `recovery` and `region(name)` are the views of each Region. Start it once per process;
+ * {@link Simulator.reset} returns it to an empty world between scenarios.
  */
 
 export const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED000001', secretAccessKey: 'simulated-secret' };
 
-/** The environment `npm run status` needs to read this simulator's readiness table. */
+export type Endpoints = Record<
+  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'other',
+  string
+>;
+
+/** The environment `npm run status` needs to read this simulator's readiness table (the recovery Region's). */
 export function statusEnvironment(sim: Simulator): Record<string, string> {
   const tableName = sim.deployment.functions[0]?.environment.READINESS_TABLE_NAME;
   if (!tableName) throw new Error('the simulated deployment has no READINESS_TABLE_NAME');
@@ -52,128 +73,50 @@ export function statusCommand(sim: Simulator): string {
 }
 
 export interface SimulatorOptions {
-  /** A packaged template to use (e.g. the test suite's); default: package into a folder under the OS temp directory. */
+  /**
+   * The recovery Region's packaged template (e.g. the test suite's); default: package both Regions into
+   * folders under the OS temp directory.
+   */
   templatePath?: string | undefined;
+  /**
+   * The primary Region's packaged template. Default: packaged with the recovery Region's when neither path is
+   * given, else `templatePath` (the template is Region-independent: Region-specific values are intrinsics,
+   * resolved here for each Region).
+   */
+  primaryTemplatePath?: string | undefined;
   log?: ((line: string) => void) | undefined;
 }
 
-export class Simulator {
-  private constructor(
-    readonly world: SimWorld,
+/** One Region of the simulated pair: its deployment and services. */
+export class SimRegion {
+  constructor(
+    /** The Region's name (`us-east-1`). */
+    readonly name: string,
+    readonly role: 'primary' | 'recovery',
     readonly deployment: Deployment,
+    /** This Region's DRS state (served by the shared endpoint to requests signed for this Region). */
     readonly drs: DrsSim,
-    readonly backup: BackupSim,
     readonly eventBridge: EventBridgeSim,
     readonly sns: SnsSim,
     readonly lambda: LambdaSim,
+    /** A client of this Region's DynamoDB (dynalite). */
     readonly dynamodb: DynamoDBClient,
-    readonly endpoints: Record<
-      'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'other',
-      string
-    >,
-    private readonly closers: (() => Promise<void>)[],
+    /** The endpoints this Region's functions use (shared ones, and this Region's DynamoDB). */
+    readonly endpoints: Endpoints,
   ) {}
 
-  static async start(options: SimulatorOptions = {}): Promise<Simulator> {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    installSimClock();
-    const templatePath = options.templatePath ?? (await packageForSimulator({ log: options.log }));
-    const world = new SimWorld();
-    const deployment = loadDeployment(readTemplate(templatePath), {
-      region: world.region,
-      account: world.account,
-    });
-    const closers: (() => Promise<void>)[] = [];
-    const serve = async (handler: SimHandler): Promise<SimServer> => {
-      const server = await startHttpServer(handler);
-      closers.push(server.close);
-      return server;
-    };
-
-    // eventBridge needs the Lambda runtime, which needs every endpoint: late-bound through this holder.
-    const holder: { eventBridge?: EventBridgeSim } = {};
-    const emitAws = (event: Parameters<EventBridgeSim['put']>[1]) => {
-      if (!holder.eventBridge) throw new Error('EventBridge is not running yet');
-      holder.eventBridge.put('default', event);
-    };
-    const drs = new DrsSim(world, emitAws);
-    // A Copy Job event is emitted in the copy's source Region; a rule there forwards it to this Region's
-    // dr-autopilot bus (DESIGN.md §1), so it arrives here on the deployment's own bus.
-    const ownBus = deployment.buses[0]?.name ?? 'default';
-    const backup = new BackupSim(world, emitAws, (bus, event) => {
-      if (!holder.eventBridge) throw new Error('EventBridge is not running yet');
-      holder.eventBridge.put(bus === 'forwarded' ? ownBus : bus, event);
-    });
-    const sns = new SnsSim(world, new Set(deployment.topics.map((topic) => topic.arn)));
-
-    const database = await startDynaliteServer();
-    closers.push(database.close);
-    const dynamodbUrl = database.endpoint;
-
-    const endpoints = {
-      drs: (await serve((request) => drs.handle(request))).url,
-      backup: (await serve((request) => backup.handle(request))).url,
-      eventbridge: (
-        await serve((request) => {
-          if (!holder.eventBridge) throw new Error('EventBridge is not running yet');
-          return holder.eventBridge.handle(request);
-        })
-      ).url,
-      sns: (await serve((request) => sns.handle(request))).url,
-      sts: (await serve((request) => handleSts(world, request))).url,
-      other: (await serve((request) => handleUnsimulated(world, request))).url,
-      dynamodb: dynamodbUrl,
-    };
-
-    const lambda = new LambdaSim(world, deployment.functions, {
-      AWS_ENDPOINT_URL: endpoints.other,
-      AWS_ENDPOINT_URL_DRS: endpoints.drs,
-      AWS_ENDPOINT_URL_BACKUP: endpoints.backup,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
-      AWS_ENDPOINT_URL_SNS: endpoints.sns,
-      AWS_ENDPOINT_URL_STS: endpoints.sts,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
-      AWS_SESSION_TOKEN: 'simulated-session-token',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
-    const eventBridge = new EventBridgeSim(world, deployment, lambda);
-    holder.eventBridge = eventBridge;
-
-    const dynamodb = new DynamoDBClient({
-      endpoint: dynamodbUrl,
-      region: world.region,
-      credentials: SIM_CREDENTIALS,
-    });
-    closers.push(async () => dynamodb.destroy());
-    const simulator = new Simulator(
-      world,
-      deployment,
-      drs,
-      backup,
-      eventBridge,
-      sns,
-      lambda,
-      dynamodb,
-      endpoints,
-      closers,
-    );
-    backup.materialize = (job, point) => materializeRestore(dynamodb, world, job, point);
-    await simulator.reset();
-    await lambda.load();
-    return simulator;
+  /** A function of this Region's deployment, by short name (`reverseReplication`) or logical id. */
+  functionNamed(shortName: string): SimFunction | undefined {
+    return this.deployment.functions.find((fn) => fn.shortName === shortName || fn.logicalId === shortName);
   }
 
-  /** An empty world: no servers, jobs, messages or records; fresh, empty tables. */
-  async reset(): Promise<void> {
-    resetClock();
-    this.world.reset();
-    this.drs.reset();
-    this.backup.reset();
-    this.eventBridge.reset();
-    this.sns.reset();
+  /** A table name of this Region's deployment, by logical id (`ReadinessTable`). */
+  tableNamed(logicalId: string): string | undefined {
+    return this.deployment.tables.find((table) => table.logicalId === logicalId)?.tableName;
+  }
+
+  /** Fresh, empty tables of this Region's deployment. */
+  async resetTables(): Promise<void> {
     const { TableNames = [] } = await this.dynamodb.send(new ListTablesCommand({}));
     for (const name of TableNames) await this.dynamodb.send(new DeleteTableCommand({ TableName: name }));
     for (const table of this.deployment.tables) {
@@ -195,23 +138,329 @@ export class Simulator {
       );
     }
   }
+}
 
-  /** Runs every queued delivery (and what they cause) to the end. */
+export class Simulator {
+  private constructor(
+    readonly world: SimWorld,
+    /** Every Region of the pair, by name. */
+    readonly regions: ReadonlyMap<string, SimRegion>,
+    /** DRS of the pair behind its one endpoint (`drsService.region(name)` is a Region's DRS). */
+    readonly drsService: DrsService,
+    /** AWS Backup of the recovery Region (the DR vault). */
+    readonly backup: BackupSim,
+    private readonly closers: (() => Promise<void>)[],
+  ) {}
+
+  static async start(options: SimulatorOptions = {}): Promise<Simulator> {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    installSimClock();
+    const world = new SimWorld();
+    const templates =
+      options.templatePath === undefined && options.primaryTemplatePath === undefined
+        ? await packagePairForSimulator({ log: options.log })
+        : {
+            recovery: options.templatePath ?? (options.primaryTemplatePath as string),
+            primary: options.primaryTemplatePath ?? (options.templatePath as string),
+          };
+    const deployments = new Map<string, Deployment>(
+      [world.primaryRegion, world.recoveryRegion].map((region) => [
+        region,
+        loadDeployment(
+          readTemplate(region === world.primaryRegion ? templates.primary : templates.recovery),
+          { region, account: world.account },
+        ),
+      ]),
+    );
+    const deploymentIn = (region: string) => deployments.get(region) as Deployment;
+    const closers: (() => Promise<void>)[] = [];
+    const serve = async (handler: SimHandler): Promise<SimServer> => {
+      const server = await startHttpServer(handler);
+      closers.push(server.close);
+      return server;
+    };
+
+    // Each Region's EventBridge needs its Lambda runtime, which needs every endpoint: late-bound.
+    const bridges = new Map<string, EventBridgeSim>();
+    const bridgeIn = (region: string): EventBridgeSim => {
+      const bridge = bridges.get(region);
+      if (!bridge) throw new Error(`EventBridge of ${region} is not running yet`);
+      return bridge;
+    };
+    const drsService = new DrsService(world, (region) => (event) => bridgeIn(region).put('default', event));
+    // A Copy Job event is emitted in the copy's source Region (the primary Region); the forwarding rule of the
+    // primary Region's deployment sends it to the recovery Region's dr-autopilot bus (DESIGN.md §1).
+    const backup = new BackupSim(
+      world,
+      (event) => bridgeIn(world.recoveryRegion).put('default', event),
+      (bus, event) =>
+        bus === 'forwarded'
+          ? bridgeIn(world.primaryRegion).put('default', event)
+          : bridgeIn(world.recoveryRegion).put(bus, event),
+    );
+    const snsIn = new Map(
+      world.regions.map((region) => [
+        region,
+        new SnsSim(world, new Set(deploymentIn(region).topics.map((topic) => topic.arn)), region),
+      ]),
+    );
+
+    const databases = new Map<string, string>();
+    for (const region of world.regions) {
+      const database = await startDynaliteServer();
+      closers.push(database.close);
+      databases.set(region, database.endpoint);
+    }
+
+    /** Services that answer every Region alike still record which Region a call was signed for. */
+    const signedRegion = (request: SimRequest) => {
+      const scope = signingScopeOf(request);
+      return typeof scope === 'object' ? scope.region : undefined;
+    };
+    const shared = {
+      drs: (await serve((request) => drsService.handle(request))).url,
+      backup: (await serve((request) => world.inRegion(signedRegion(request), () => backup.handle(request))))
+        .url,
+      eventbridge: (
+        await serve((request) => {
+          const route = routeByRegion(world, request, 'events', 'aws-json');
+          if (route.ok) return bridgeIn(route.region).handle(request);
+          const operation = String(request.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
+          world.recordCall(
+            {
+              service: 'eventbridge',
+              operation,
+              result: route.code,
+              mutating: true,
+              input: {},
+              region: route.region,
+            },
+            `${operation} (${route.code})`,
+          );
+          return route.response;
+        })
+      ).url,
+      sns: (
+        await serve((request) => {
+          const route = routeByRegion(world, request, 'sns', 'query');
+          if (route.ok) return (snsIn.get(route.region) as SnsSim).handle(request);
+          const operation = new URLSearchParams(request.body).get('Action') ?? '?';
+          world.recordCall(
+            {
+              service: 'sns',
+              operation,
+              result: route.code,
+              mutating: true,
+              input: {},
+              region: route.region,
+            },
+            `${operation} (${route.code})`,
+          );
+          return route.response;
+        })
+      ).url,
+      sts: (await serve((request) => world.inRegion(signedRegion(request), () => handleSts(world, request))))
+        .url,
+      other: (
+        await serve((request) =>
+          world.inRegion(signedRegion(request), () => handleUnsimulated(world, request)),
+        )
+      ).url,
+    };
+
+    const queue = new DeliveryQueue();
+    const regions = new Map<string, SimRegion>();
+    for (const region of world.regions) {
+      const deployment = deploymentIn(region);
+      const endpoints: Endpoints = { ...shared, dynamodb: databases.get(region) as string };
+      const lambda = new LambdaSim(
+        world,
+        deployment.functions,
+        {
+          AWS_ENDPOINT_URL: endpoints.other,
+          AWS_ENDPOINT_URL_DRS: endpoints.drs,
+          AWS_ENDPOINT_URL_BACKUP: endpoints.backup,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge,
+          AWS_ENDPOINT_URL_SNS: endpoints.sns,
+          AWS_ENDPOINT_URL_STS: endpoints.sts,
+          AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+          AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
+          AWS_SESSION_TOKEN: 'simulated-session-token',
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        { region },
+      );
+      closers.push(() => lambda.unload());
+      const eventBridge = new EventBridgeSim(world, deployment, lambda, {
+        queue,
+        forward: (busArn, event) => forwardAcrossRegions(world, bridges, busArn, event),
+      });
+      bridges.set(region, eventBridge);
+      const dynamodb = new DynamoDBClient({
+        endpoint: endpoints.dynamodb,
+        region,
+        credentials: SIM_CREDENTIALS,
+      });
+      closers.push(async () => dynamodb.destroy());
+      regions.set(
+        region,
+        new SimRegion(
+          region,
+          region === world.primaryRegion ? 'primary' : 'recovery',
+          deployment,
+          drsService.region(region),
+          eventBridge,
+          snsIn.get(region) as SnsSim,
+          lambda,
+          dynamodb,
+          endpoints,
+        ),
+      );
+    }
+    const simulator = new Simulator(world, regions, drsService, backup, closers);
+    backup.materialize = (job, point) => materializeRestore(simulator.dynamodb, world, job, point);
+    await simulator.reset();
+    for (const region of regions.values()) await region.lambda.load();
+    return simulator;
+  }
+
+  /** The view of one Region: `primary`, `recovery`, or a Region name of the pair. */
+  region(name: string): SimRegion {
+    const region = this.regions.get(this.world.regionNamed(name));
+    if (!region) throw new Error(`no simulated Region ${name}`);
+    return region;
+  }
+
+  /** The primary Region (us-east-1): where the workloads run until a failover, and fail back to. */
+  get primary(): SimRegion {
+    return this.region(this.world.primaryRegion);
+  }
+
+  /** The recovery Region (us-west-2): where DRS replicates to and failover launches. */
+  get recovery(): SimRegion {
+    return this.region(this.world.recoveryRegion);
+  }
+
+  /** The recovery Region's deployment. */
+  get deployment(): Deployment {
+    return this.recovery.deployment;
+  }
+
+  /** The recovery Region's DRS. */
+  get drs(): DrsSim {
+    return this.recovery.drs;
+  }
+
+  /** The recovery Region's EventBridge. */
+  get eventBridge(): EventBridgeSim {
+    return this.recovery.eventBridge;
+  }
+
+  /** The recovery Region's SNS. */
+  get sns(): SnsSim {
+    return this.recovery.sns;
+  }
+
+  /** The recovery Region's Lambda runtime. */
+  get lambda(): LambdaSim {
+    return this.recovery.lambda;
+  }
+
+  /** A client of the recovery Region's DynamoDB. */
+  get dynamodb(): DynamoDBClient {
+    return this.recovery.dynamodb;
+  }
+
+  /** The endpoints, with the recovery Region's DynamoDB. */
+  get endpoints(): Endpoints {
+    return this.recovery.endpoints;
+  }
+
+  /**
+   * A Region is lost (an outage): its APIs stop answering (requests signed for it fail like a network error),
+   * its scheduled rules do not fire, and the other Region's source servers replicating from it lose their agent
+   * (see `DrsSim.loseOriginRegion`). Returns the source servers affected.
+   */
+  loseRegion(region: string): string[] {
+    const name = this.world.regionNamed(region);
+    this.world.lostRegions.add(name);
+    return [...this.regions.values()]
+      .filter((other) => other.name !== name)
+      .flatMap((other) => other.drs.loseOriginRegion(name));
+  }
+
+  /**
+   * A lost Region is back: its APIs answer again. Failed-over source servers stay as they are until failback;
+   * the others reconnect (see `DrsSim.restoreOriginRegion`).
+   */
+  restoreRegion(region: string): { reconnected: string[]; failedOver: string[] } {
+    const name = this.world.regionNamed(region);
+    this.world.lostRegions.delete(name);
+    const results = [...this.regions.values()]
+      .filter((other) => other.name !== name)
+      .map((other) => other.drs.restoreOriginRegion(name));
+    return {
+      reconnected: results.flatMap((result) => result.reconnected),
+      failedOver: results.flatMap((result) => result.failedOver),
+    };
+  }
+
+  /** An empty world in both Regions: no servers, jobs, messages or records; fresh, empty tables. */
+  async reset(): Promise<void> {
+    resetClock();
+    this.world.reset();
+    this.drsService.reset();
+    this.backup.reset();
+    for (const region of this.regions.values()) {
+      region.eventBridge.reset();
+      region.sns.reset();
+      await region.resetTables();
+    }
+  }
+
+  /** Runs every queued delivery, in either Region (and what they cause), to the end. */
   async drain(): Promise<void> {
-    await this.eventBridge.drain();
+    await this.recovery.eventBridge.drain();
   }
 
-  functionNamed(shortName: string) {
-    return this.deployment.functions.find((fn) => fn.shortName === shortName || fn.logicalId === shortName);
+  /** A function of the recovery Region's deployment (`region(name).functionNamed` for another Region's). */
+  functionNamed(shortName: string): SimFunction | undefined {
+    return this.recovery.functionNamed(shortName);
   }
 
+  /** A table name of the recovery Region's deployment. */
   tableNamed(logicalId: string): string | undefined {
-    return this.deployment.tables.find((table) => table.logicalId === logicalId)?.tableName;
+    return this.recovery.tableNamed(logicalId);
   }
 
   async close(): Promise<void> {
     for (const close of this.closers.reverse()) await close();
   }
+}
+
+/** A rule's event-bus target in another Region of the pair: the event arrives on that bus, as it was. */
+function forwardAcrossRegions(
+  world: SimWorld,
+  bridges: ReadonlyMap<string, EventBridgeSim>,
+  busArn: string,
+  event: AwsEvent,
+): boolean {
+  const [, , , region] = busArn.split(':');
+  const bus = busArn.slice(busArn.lastIndexOf('/') + 1);
+  const target = region === undefined ? undefined : bridges.get(region);
+  if (!target?.hasBus(bus)) return false;
+  if (world.isLost(target.region)) {
+    world.record({
+      kind: 'note',
+      text: `the event cannot reach ${busArn}: ${target.region} is lost`,
+      region: target.region,
+    });
+    return true;
+  }
+  target.deliver(bus, event);
+  return true;
 }
 
 /**
@@ -248,5 +497,5 @@ async function materializeRestore(
     }));
     await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }));
   }
-  return `arn:aws:dynamodb:${world.region}:${world.account}:table/${tableName}`;
+  return `arn:aws:dynamodb:${world.recoveryRegion}:${world.account}:table/${tableName}`;
 }

@@ -2,7 +2,7 @@ import { queryError, type SimRequest, type SimResponse, xmlEscape } from './http
 import type { SimWorld } from './world.ts';
 
 /**
- * Amazon SNS, simulated: `Publish` and `PublishBatch` (query protocol: a form-encoded POST, an XML answer) on
+ * Amazon SNS of one Region, simulated: `Publish` and `PublishBatch` (query protocol: a form-encoded POST, an XML answer) on
  * the deployment's topics, with the checks SNS makes (topic exists, subject under 100 characters without line
  * breaks, 256 KiB limit on body plus attributes, `MessageStructure=json` needs a `default` key, attribute data
  * types). Every accepted message is kept, and {@link renderMessage} shows it the way on-call reads it.
@@ -22,11 +22,15 @@ const DATA_TYPES = /^(String|String\.Array|Number|Binary)(\..+)?$/;
 
 export class SnsSim {
   messages: SnsMessage[] = [];
+  readonly region: string;
 
   constructor(
     private readonly world: SimWorld,
     private readonly topics: Set<string>,
-  ) {}
+    region?: string,
+  ) {
+    this.region = region ?? world.region;
+  }
 
   reset(): void {
     this.messages = [];
@@ -35,7 +39,7 @@ export class SnsSim {
   handle(request: SimRequest): SimResponse {
     const form = new URLSearchParams(request.body);
     const action = form.get('Action');
-    const fault = action ? this.world.takeFault('sns', action) : undefined;
+    const fault = action ? this.world.takeFault('sns', action, this.region) : undefined;
     if (fault) {
       this.world.recordCall(
         {
@@ -44,6 +48,7 @@ export class SnsSim {
           result: fault.error,
           mutating: true,
           input: Object.fromEntries(form),
+          region: this.region,
         },
         `${action}(${form.get('TopicArn') ?? ''})`,
       );
@@ -74,6 +79,7 @@ export class SnsSim {
           result: parsed.error.code,
           mutating: true,
           input: Object.fromEntries(form),
+          region: this.region,
         },
         summary,
       );
@@ -81,7 +87,14 @@ export class SnsSim {
     }
     this.accept(parsed.message);
     this.world.recordCall(
-      { service: 'sns', operation: 'Publish', result: 'ok', mutating: true, input: Object.fromEntries(form) },
+      {
+        service: 'sns',
+        operation: 'Publish',
+        result: 'ok',
+        mutating: true,
+        input: Object.fromEntries(form),
+        region: this.region,
+      },
       summary,
     );
     return xml('Publish', `<MessageId>${parsed.message.messageId}</MessageId>`);
@@ -113,6 +126,7 @@ export class SnsSim {
         result: failed.length === 0 ? 'ok' : `${failed.length} failed`,
         mutating: true,
         input: Object.fromEntries(form),
+        region: this.region,
       },
       `PublishBatch(${successful.length + failed.length} messages)`,
     );
@@ -128,6 +142,7 @@ export class SnsSim {
       kind: 'sns',
       messageIndex: this.messages.length - 1,
       subject: message.subject ?? '(no subject)',
+      region: this.region,
     });
   }
 

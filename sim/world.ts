@@ -1,6 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * What every simulated service shares: the account and Region pair, the record of what happened (the
- * timeline the CLI prints and the scenarios check), and the faults a scenario injects.
+ * timeline the CLI prints and the scenarios check), the faults a scenario injects, and which Regions are lost
+ * (an outage: requests signed for a lost Region fail like a network failure).
  */
 
 export const SIM_ACCOUNT = '111122223333';
@@ -11,6 +14,8 @@ export const SIM_STAGE = 'sim';
 export type TimelineEntry = TimelineItem & {
   /** 0 for what happens in the world; 1 for what a function does during an invocation. */
   depth?: number;
+  /** The Region it happened in (absent: not Region-specific, e.g. a scenario's narration). */
+  region?: string | undefined;
 };
 
 type TimelineItem =
@@ -48,6 +53,8 @@ export interface CallRecord {
   /** Calls that change something (not Describe/List/Get). */
   mutating: boolean;
   input: unknown;
+  /** The Region the request was signed for (the Region whose service answered it). */
+  region?: string | undefined;
 }
 
 export interface Fault {
@@ -59,17 +66,25 @@ export interface Fault {
   times: number;
   retryAfterSeconds?: string | undefined;
   message?: string | undefined;
+  /** Only calls to this Region's service fail (absent: either Region's). */
+  region?: string | undefined;
 }
+
+/** The Region a request being answered was signed for, for services that serve every Region alike. */
+const requestRegion = new AsyncLocalStorage<string>();
 
 export class SimWorld {
   readonly account = SIM_ACCOUNT;
   readonly primaryRegion = SIM_PRIMARY_REGION;
   readonly recoveryRegion = SIM_RECOVERY_REGION;
-  /** The Region the simulated deployment (and every simulated endpoint) serves. */
+  /** The recovery Region: what `Simulator.deployment`, `.drs`, `.eventBridge`… (the default Region) serve. */
   readonly region = SIM_RECOVERY_REGION;
+  readonly regions: readonly string[] = [SIM_PRIMARY_REGION, SIM_RECOVERY_REGION];
   timeline: TimelineEntry[] = [];
   calls: CallRecord[] = [];
   faults: Fault[] = [];
+  /** Regions in an outage: their APIs do not answer (see `loseOriginRegion`). */
+  lostRegions = new Set<string>();
   /** Set while a function runs: what happens meanwhile is nested under its invocation. */
   inInvocation = false;
 
@@ -77,17 +92,40 @@ export class SimWorld {
     this.timeline = [];
     this.calls = [];
     this.faults = [];
+    this.lostRegions = new Set();
+  }
+
+  /** `primary` / `recovery` or a Region name of the pair, as a Region name. */
+  regionNamed(ref: string): string {
+    if (ref === 'primary') return this.primaryRegion;
+    if (ref === 'recovery') return this.recoveryRegion;
+    if (this.regions.includes(ref)) return ref;
+    throw new Error(
+      `"${ref}" is not a Region of the simulated pair (primary ${this.primaryRegion}, recovery ${this.recoveryRegion})`,
+    );
+  }
+
+  isLost(region: string): boolean {
+    return this.lostRegions.has(region);
+  }
+
+  /** Runs `body` as the answer to a request signed for `region`: calls recorded meanwhile carry that Region. */
+  inRegion<T>(region: string | undefined, body: () => T): T {
+    return region === undefined ? body() : requestRegion.run(region, body);
   }
 
   record<T extends TimelineEntry>(entry: T): T {
     const recorded = { ...entry, depth: this.inInvocation ? 1 : 0 };
+    if (recorded.region === undefined) delete recorded.region;
     this.timeline.push(recorded);
     return recorded;
   }
 
   /** Records an API call; mutating calls also go on the timeline. */
   recordCall(call: CallRecord, summary: string): void {
-    this.calls.push(call);
+    const region = call.region ?? requestRegion.getStore();
+    const recorded = region === undefined ? call : { ...call, region };
+    this.calls.push(recorded);
     if (call.mutating) {
       this.record({
         kind: 'call',
@@ -95,15 +133,20 @@ export class SimWorld {
         operation: call.operation,
         summary,
         result: call.result,
+        region,
       });
     }
   }
 
   /** The injected fault for this call, if any is left (each use counts down). */
-  takeFault(service: string, operation: string): Fault | undefined {
+  takeFault(service: string, operation: string, region?: string): Fault | undefined {
+    const where = region ?? requestRegion.getStore();
     const fault = this.faults.find(
       (candidate) =>
-        candidate.service === service && candidate.operation === operation && candidate.times > 0,
+        candidate.service === service &&
+        candidate.operation === operation &&
+        candidate.times > 0 &&
+        (candidate.region === undefined || where === undefined || candidate.region === where),
     );
     if (fault) fault.times -= 1;
     return fault;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BackupSim } from '../../sim/backup.ts';
-import { DrsSim } from '../../sim/drs.ts';
+import { DrsService } from '../../sim/drs.ts';
 import type { SimRequest, SimResponse } from '../../sim/http.ts';
 import {
   errorStatus,
@@ -55,9 +55,11 @@ function expectDeclaredError(model: ServiceModel, name: string, response: SimRes
   expect(validateBody(model, type, parse(response))).toEqual([]);
 }
 
+/** The DRS of the Region pair; tests talk to the recovery Region's (requests already routed to it). */
 function drsWorld() {
   const world = new SimWorld();
-  const drs = new DrsSim(world, () => undefined);
+  const service = new DrsService(world, () => () => undefined);
+  const drs = service.recovery;
   drs.addSourceServer({
     id: 's-0a1b2c3d4e5f60001',
     hostname: 'web-1',
@@ -69,7 +71,7 @@ function drsWorld() {
     state: 'STALLED',
     lagDuration: 'PT40M',
   });
-  return { world, drs };
+  return { world, drs, service };
 }
 
 const drsPath = (name: string) => requestPath(drsModel.operations[name] as never);
@@ -175,6 +177,130 @@ describe('simulated DRS conforms to the DRS service model', () => {
 
     // Assess
     expectDeclaredError(drsModel, 'ReverseReplication', response, 'ConflictException');
+  });
+
+  it('serves the failback and cleanup operations with their output shapes', async () => {
+    // Prepare: a failover in the recovery Region, reversed into the primary Region
+    const { drs, service } = drsWorld();
+    await drs.handle(
+      request('POST', drsPath('StartRecovery'), {
+        sourceServers: [{ sourceServerID: 's-0a1b2c3d4e5f60001' }],
+      }),
+    );
+    const b2 = drs.recoveryInstances[0]?.recoveryInstanceID ?? '';
+    await drs.handle(request('POST', drsPath('ReverseReplication'), { recoveryInstanceID: b2 }));
+    drs.progressReversedReplication('CONTINUOUS', 'PT10S', { lagForm: 'datetime' });
+    const primary = service.primary;
+    const a2 = primary.sourceServers[0]?.sourceServerID ?? '';
+
+    // Act: failback launch and re-protection in the primary Region, then cleanup
+    const failback = await primary.handle(
+      request('POST', drsPath('StartRecovery'), { sourceServers: [{ sourceServerID: a2 }] }),
+    );
+    const a3 = primary.recoveryInstances[0]?.recoveryInstanceID ?? '';
+    const reprotected = await primary.handle(
+      request('POST', drsPath('ReverseReplication'), { recoveryInstanceID: a3 }),
+    );
+    const stopped = await primary.handle(request('POST', drsPath('StopReplication'), { sourceServerID: a2 }));
+    const terminated = await drs.handle(
+      request('POST', drsPath('TerminateRecoveryInstances'), { recoveryInstanceIDs: [b2] }),
+    );
+    const instanceDisconnected = await primary.handle(
+      request('POST', drsPath('DisconnectRecoveryInstance'), { recoveryInstanceID: a3 }),
+    );
+    const instanceDeleted = await primary.handle(
+      request('POST', drsPath('DeleteRecoveryInstance'), { recoveryInstanceID: a3 }),
+    );
+    const disconnected = await primary.handle(
+      request('POST', drsPath('DisconnectSourceServer'), { sourceServerID: a2 }),
+    );
+    const deleted = await primary.handle(
+      request('POST', drsPath('DeleteSourceServer'), { sourceServerID: a2 }),
+    );
+
+    // Assess
+    expectConforming(drsModel, 'StartRecovery', failback);
+    expect(
+      expectConforming(drsModel, 'ReverseReplication', reprotected).reversedDirectionSourceServerArn,
+    ).toMatch(/^arn:aws:drs:us-west-2:/);
+    expectConforming(drsModel, 'StopReplication', stopped);
+    expect(expectConforming(drsModel, 'TerminateRecoveryInstances', terminated).job).toMatchObject({
+      type: 'TERMINATE',
+      initiatedBy: 'TERMINATE_RECOVERY_INSTANCES',
+    });
+    expectConforming(drsModel, 'DisconnectRecoveryInstance', instanceDisconnected);
+    expectConforming(drsModel, 'DeleteRecoveryInstance', instanceDeleted);
+    expectConforming(drsModel, 'DisconnectSourceServer', disconnected);
+    expectConforming(drsModel, 'DeleteSourceServer', deleted);
+    for (const name of ['DescribeSourceServers', 'DescribeRecoveryInstances', 'DescribeJobs']) {
+      for (const region of [drs, primary]) {
+        expectConforming(drsModel, name, await region.handle(request('POST', drsPath(name), {})));
+      }
+    }
+  });
+
+  it.each([
+    ['DeleteSourceServer', 'a connected source server', { sourceServerID: 's-0a1b2c3d4e5f60002' }],
+    [
+      'DisconnectSourceServer',
+      'a source server with a recovery instance',
+      { sourceServerID: 's-0a1b2c3d4e5f60001' },
+    ],
+    ['DeleteRecoveryInstance', 'a connected recovery instance', { recoveryInstanceID: 'LAUNCHED' }],
+    [
+      'TerminateRecoveryInstances',
+      'an instance already terminating',
+      { recoveryInstanceIDs: ['TERMINATING'] },
+    ],
+    ['ReverseReplication', 'an instance whose agent is starting', { recoveryInstanceID: 'HELD' }],
+  ])('%s answers ConflictException for %s, as the model declares it', async (name, _, input) => {
+    // Prepare: a launched instance, one terminating, one whose agent is starting
+    const { drs } = drsWorld();
+    drs.reversalConflict = { calls: 1 };
+    await drs.handle(
+      request('POST', drsPath('StartRecovery'), {
+        sourceServers: [{ sourceServerID: 's-0a1b2c3d4e5f60001' }],
+      }),
+    );
+    const launched = drs.recoveryInstances[0]?.recoveryInstanceID ?? '';
+    if (name === 'TerminateRecoveryInstances') {
+      await drs.handle(request('POST', drsPath(name), { recoveryInstanceIDs: [launched] }));
+    }
+    const body = JSON.parse(
+      JSON.stringify(input).replace(/"(LAUNCHED|TERMINATING|HELD)"/g, JSON.stringify(launched)),
+    ) as Record<string, unknown>;
+
+    // Act
+    const response = await drs.handle(request('POST', drsPath(name), body));
+
+    // Assess
+    expectDeclaredError(drsModel, name, response, 'ConflictException');
+  });
+
+  it("types a recovery instance's lag as the model does only in the date-time form", async () => {
+    // Prepare: a reversal, continuous
+    const { drs } = drsWorld();
+    await drs.handle(
+      request('POST', drsPath('StartRecovery'), {
+        sourceServers: [{ sourceServerID: 's-0a1b2c3d4e5f60001' }],
+      }),
+    );
+    const id = drs.recoveryInstances[0]?.recoveryInstanceID ?? '';
+    await drs.handle(request('POST', drsPath('ReverseReplication'), { recoveryInstanceID: id }));
+    const describe = async () =>
+      parse(await drs.handle(request('POST', drsPath('DescribeRecoveryInstances'), {})));
+
+    // Act
+    drs.progressReversedReplication('CONTINUOUS', 'PT10S', { lagForm: 'datetime' });
+    const asDateTime = await describe();
+    drs.progressReversedReplication('CONTINUOUS', 'PT10S');
+    const asDuration = await describe();
+
+    // Assess: the duration form (the default) is the one the model's type does not allow
+    expect(validateBody(drsModel, 'DescribeRecoveryInstancesResponse', asDateTime)).toEqual([]);
+    expect(validateBody(drsModel, 'DescribeRecoveryInstancesResponse', asDuration).join('\n')).toMatch(
+      /"PT10S" does not match .*ISO8601DatetimeString/,
+    );
   });
 
   it('answers every operation with UninitializedAccountException where DRS is not initialised', async () => {

@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canRun,
   listScenarios,
+  parseScenario,
   runScenario,
   type Scenario,
   type ScenarioReport,
 } from '../../sim/scenario-runner.ts';
 import { Simulator, statusEnvironment } from '../../sim/simulator.ts';
 import { loadDeployment, readTemplate } from '../../sim/template.ts';
-import { TEMPLATE_PATH } from '../helpers/package.ts';
+import { PRIMARY_TEMPLATE_PATH, TEMPLATE_PATH } from '../helpers/package.ts';
 
 /**
  * Every scenario in sim/scenarios runs end to end on the simulated AWS: the production handlers, wired by the
@@ -32,7 +33,7 @@ describe('simulated DR scenarios', () => {
   let sim: Simulator;
 
   beforeAll(async () => {
-    sim = await Simulator.start({ templatePath: TEMPLATE_PATH });
+    sim = await Simulator.start({ templatePath: TEMPLATE_PATH, primaryTemplatePath: PRIMARY_TEMPLATE_PATH });
   });
 
   afterAll(async () => {
@@ -104,6 +105,70 @@ describe('simulated DR scenarios', () => {
     expect(
       report.timeline.some((entry) => entry.kind === 'call' && entry.operation === 'ReverseReplication'),
     ).toBe(false);
+  });
+
+  it("runs each Region's functions with that Region's configuration, tables and topic", async () => {
+    // Prepare: an alarm of dr-autopilot's in each Region, for a workload of its own
+    const alarm = (region: string, workload: string) => ({
+      event: {
+        source: 'aws.cloudwatch',
+        'detail-type': 'CloudWatch Alarm State Change',
+        resources: [`arn:aws:cloudwatch:${region}:111122223333:alarm:dr-autopilot:${workload}:latency`],
+        detail: {
+          alarmName: `dr-autopilot:${workload}:latency`,
+          configuration: { description: `${workload} unprotected [NOT_READY]`, metrics: [] },
+          previousState: { value: 'OK', reason: 'x', timestamp: '2026-11-22T04:00:00.000+0000' },
+          state: { value: 'ALARM', reason: 'y', timestamp: '2026-11-22T04:05:00.000+0000' },
+        },
+      },
+      region,
+    });
+    const scenario = parseScenario({
+      name: 'two-regions',
+      title: 'An alarm in each Region',
+      description:
+        'Each Region turns its own alarm into readiness in its own table, told through its own topic.',
+      requires: ['alarmReadiness', 'readinessPublisher'],
+      steps: [alarm('us-east-1', 'east-app'), alarm('us-west-2', 'west-app')],
+      expect: [
+        {
+          readiness: { kind: 'workload', workload: 'east-app', state: 'NOT_READY' },
+          region: 'primary',
+          count: 1,
+        },
+        {
+          readiness: { kind: 'workload', workload: 'west-app', state: 'NOT_READY' },
+          region: 'primary',
+          count: 0,
+        },
+        { readiness: { kind: 'workload', workload: 'west-app', state: 'NOT_READY' }, count: 1 },
+        { readiness: { kind: 'workload', workload: 'east-app', state: 'NOT_READY' }, count: 0 },
+        { signal: { detailType: 'Alarm State Changed' }, region: 'primary', count: 1 },
+        { signal: { detailType: 'Alarm State Changed' }, region: 'any', count: 2 },
+        { sns: { subject: 'east-app' }, region: 'primary', min: 1 },
+        { sns: { subject: 'east-app' }, count: 0 },
+        { call: 'sns:Publish', region: 'us-east-1', min: 1 },
+        { invocationError: { function: 'alarmReadiness' }, region: 'any', count: 0 },
+      ],
+    });
+
+    // Act
+    const report = await runScenario(sim, scenario);
+
+    // Assess: the scenario's expectations, and each Region's function configuration as its cold start read it
+    expect(failures(report)).toBe('');
+    const topics = (region: string) =>
+      new Set((report.regions[region]?.snsMessages ?? []).map((message) => message.topicArn));
+    expect([...topics('us-east-1')]).toEqual([sim.primary.deployment.topics[0]?.arn]);
+    expect([...topics('us-west-2')]).toEqual([sim.recovery.deployment.topics[0]?.arn]);
+    expect(sim.primary.deployment.topics[0]?.arn).toMatch(/^arn:aws:sns:us-east-1:/);
+    expect(sim.primary.tableNamed('ReadinessTable')).toBe(sim.recovery.tableNamed('ReadinessTable'));
+    expect(sim.primary.endpoints.dynamodb).not.toBe(sim.recovery.endpoints.dynamodb);
+    const publisher = sim.primary.functionNamed('readinessPublisher');
+    expect(publisher && sim.primary.lambda.environmentOf(publisher).AWS_REGION).toBe('us-east-1');
+    expect(report.timeline.some((entry) => entry.kind === 'invoke' && entry.region === 'us-east-1')).toBe(
+      true,
+    );
   });
 
   it('runs only scenarios whose functions are deployed', () => {
