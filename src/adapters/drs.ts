@@ -1,4 +1,5 @@
 import {
+  DeleteRecoveryInstanceCommand,
   DeleteSourceServerCommand,
   DescribeJobsCommand,
   DescribeRecoverySnapshotsCommand,
@@ -250,6 +251,10 @@ export function createDrsLifecycleAdapter(client: DrsClient): DrsReader & DrsLoo
         throw asConflict(error, `TerminateRecoveryInstances(${recoveryInstanceIds.join(', ')})`);
       }
     },
+    deleteRecoveryInstance: (recoveryInstanceId) =>
+      change(`DeleteRecoveryInstance(${recoveryInstanceId})`, () =>
+        client.send(new DeleteRecoveryInstanceCommand({ recoveryInstanceID: recoveryInstanceId })),
+      ),
     tagRecoveryInstance: (arn, tags) =>
       change(`TagResource(${arn})`, () => client.send(new TagResourceCommand({ resourceArn: arn, tags }))),
   };

@@ -1,3 +1,4 @@
+import { ConflictError } from '../domain/errors.ts';
 import {
   type CleanupItem,
   deriveLifecycle,
@@ -34,8 +35,11 @@ export interface CleanupPlan {
   servers: ServerLifecycle[];
 }
 
-/** The stages whose leftovers may be cleaned up; anything else is not over. */
-const CLEANABLE = new Set(['cleanup-pending', 'failback-drill-running']);
+/**
+ * The stages whose leftovers may be cleaned up: the cycle is over (`cleanup-pending`, or `protected` with an
+ * optional tidy-up left), or a failback drill's instance. Anything else is not over.
+ */
+const CLEANABLE = new Set(['cleanup-pending', 'protected', 'failback-drill-running']);
 
 export async function planCleanup(deps: CleanupDeps, workload: string | undefined): Promise<CleanupPlan> {
   const [recovery, primary] = await Promise.all([
@@ -97,8 +101,20 @@ export async function applyCleanup(deps: CleanupDeps, plan: CleanupPlan): Promis
           break;
         }
       }
-      const detail = await applyItem(deps, item);
-      results.push({ serverId: planned.serverId, item, result: 'applied', detail });
+      try {
+        const detail = await applyItem(deps, item);
+        results.push({ serverId: planned.serverId, item, result: 'applied', detail });
+      } catch (error) {
+        // DRS refused because of the resource's state (documented for several of these calls): said, not retried.
+        if (!(error instanceof ConflictError)) throw error;
+        results.push({
+          serverId: planned.serverId,
+          item,
+          result: 'stopped',
+          detail: `DRS refused: ${error.message}`,
+        });
+        break;
+      }
       record = toRecord(fresh);
     }
   }
@@ -116,6 +132,9 @@ async function applyItem(deps: CleanupDeps, item: CleanupItem): Promise<string |
       return undefined;
     case 'delete-source-server':
       await drs.deleteSourceServer(item.id);
+      return undefined;
+    case 'delete-recovery-instance-record':
+      await drs.deleteRecoveryInstance(item.id);
       return undefined;
     case 'terminate-recovery-instance': {
       const { jobId } = await drs.terminateRecoveryInstances([item.id]);

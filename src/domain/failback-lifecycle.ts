@@ -187,6 +187,8 @@ export const LIFECYCLE_RUNBOOK: Record<LifecycleStage, string> = {
 export const DRILL_RUNBOOK = 'runbook-drill-instance-running';
 
 const SYNCED = new Set(['CONTINUOUS']);
+/** Leftovers that keep costing (EC2 hours, replication): a cycle is not over while one remains. */
+const COSTLY = new Set<CleanupAction>(['stop-replication', 'terminate-recovery-instance']);
 const LAUNCH_IN_PROGRESS = new Set(['PENDING', 'IN_PROGRESS']);
 
 const gone = (instance: Pick<DrsRecoveryInstance, 'ec2InstanceState'>) =>
@@ -225,7 +227,6 @@ function deriveServer(
   now: Date,
 ): ServerLifecycle {
   const { primary, recovery } = facts;
-  const remembered = before?.ids ?? {};
   const byId = (list: DrsRecoveryInstance[], id: string | undefined) =>
     id ? list.find((instance) => instance.recoveryInstanceId === id) : undefined;
 
@@ -234,6 +235,10 @@ function deriveServer(
     (instance) =>
       instance.sourceServerId === b1.sourceServerId && instance.isDrill === false && !gone(instance),
   );
+  // A real recovery instance that is not this cycle's B2 is a new failover: a new cycle, whose A1 is what B1
+  // protects now (after a completed cycle, the previous failback instance).
+  const newFailover = before?.ids.b2 !== undefined && !byId(realOfB1, before.ids.b2) && realOfB1.length > 0;
+  const remembered: CycleIds = newFailover ? { a1: b1.awsInstanceId } : (before?.ids ?? {});
   const b2 =
     byId(realOfB1, remembered.b2) ??
     byId(realOfB1, b1.recoveryInstanceId) ??
@@ -273,11 +278,12 @@ function deriveServer(
       remembered.a3,
     );
 
+  // Re-protected: B1 protects the failback instance A4 (its awsInstanceID only becomes A4 through ReverseReplication
+  // of A3), seen now on A3, or remembered once A3's record is gone.
   const reprotected =
-    a3Known !== undefined &&
-    started(a3Known) &&
     b1.awsInstanceId !== undefined &&
-    b1.awsInstanceId === a3Known.ec2InstanceId;
+    ((a3Known !== undefined && started(a3Known) && b1.awsInstanceId === a3Known.ec2InstanceId) ||
+      b1.awsInstanceId === remembered.a4);
 
   const ids: CycleIds = {
     // A1 is what B1 protected before the cycle: remembered from the first sweep, never taken from a re-protected B1.
@@ -344,7 +350,7 @@ function deriveServer(
     );
   }
 
-  if (reprotected && a3Known) {
+  if (reprotected) {
     const plan = cleanupPlan(b1, ids, { a2, b2, a3: a3Known }, jobs, policy, now);
     if (!SYNCED.has(b1.dataReplicationState ?? '')) {
       return make(
@@ -356,6 +362,25 @@ function deriveServer(
           nextStep: `Nothing to do yet: ${id} replicates ${ids.a4} again once its sync completes; then clean up (npm run cleanup -- --workload ${base.workload}).`,
         },
         { cleanup: plan },
+      );
+    }
+    // What still costs money or still replicates: the old recovery instance (B2/B3) and A2's replication.
+    const costly = plan.filter((item) => COSTLY.has(item.action));
+    if (costly.length === 0) {
+      // The cycle is over. What is left (a stopped A2 the API will not disconnect while A3's record exists,
+      // the A3 record, A1) costs nothing: kept as an optional tidy-up, counted once as a completed cycle.
+      const completed = before !== undefined && before.stage !== 'protected';
+      return make(
+        'protected',
+        {
+          state: 'READY',
+          severity: 'info',
+          reason: `${id} failed back, re-protected and cleaned up${plan.length > 0 ? `; optional tidy-up: ${plan.map((item) => `${item.role} ${item.id}`).join(', ')}` : ''}`,
+          ...(plan.length > 0
+            ? { nextStep: `Optional: npm run cleanup -- --workload ${base.workload} lists the rest.` }
+            : {}),
+        },
+        { cleanup: plan, cycles: base.cycles + (completed ? 1 : 0) },
       );
     }
     const hours = plan.reduce((sum, item) => sum + (item.instanceHours ?? 0), 0);
@@ -471,8 +496,15 @@ function deriveServer(
 }
 
 /**
- * The leftovers of a real failback, in the guide's order: A2 stopped, disconnected and deleted (A); B2
- * terminated, which terminates B3 (B); A1 terminated and the A3 record removed by a person.
+ * The leftovers of a real failback, in an order every step of which the DRS API accepts:
+ * 1. stop A2's replication (it still replicates the old recovery instance B3: cost, and it is not needed);
+ * 2. terminate B2, which terminates B3 (EC2 hours);
+ * 3. delete the A3 *record* (the DRS guide: "simply delete" it; it never touches A4, which is production). The
+ *    API says a recovery instance must be disconnected first, and disconnecting A3 would stop the
+ *    re-protection: so it is attempted as it is, and a refusal leaves it, costing nothing;
+ * 4. disconnect and 5. delete A2 (the API: a source server cannot be disconnected while it has a recovery
+ *    instance, so only after 3);
+ * 6. the original instance A1, by a person (EC2: dr-autopilot never ends an instance DRS did not launch).
  */
 function cleanupPlan(
   b1: DrsSourceServer,
@@ -490,41 +522,21 @@ function cleanupPlan(
   const B = policy.recoveryRegion;
   const items: Omit<CleanupItem, 'order'>[] = [];
   const { a2, b2, a3 } = present;
-  if (a2) {
-    const state = a2.dataReplicationState ?? '';
-    if (state !== 'STOPPED' && state !== 'DISCONNECTED') {
-      items.push({
-        region: A,
-        action: 'stop-replication',
-        id: a2.sourceServerId,
-        role: 'A2 (failback-direction server)',
-        why: `it still replicates the old recovery instance ${ids.b3 ?? ''} back to ${A}`.trim(),
-        command: `aws drs stop-replication --source-server-id ${a2.sourceServerId} --region ${A}`,
-        automatic: true,
-      });
-    }
-    if (state !== 'DISCONNECTED') {
-      items.push({
-        region: A,
-        action: 'disconnect-source-server',
-        id: a2.sourceServerId,
-        role: 'A2 (failback-direction server)',
-        why: 'a stopped server must be disconnected before it can be deleted',
-        command: `aws drs disconnect-source-server --source-server-id ${a2.sourceServerId} --region ${A}`,
-        automatic: true,
-      });
-    }
+  const a2Role = 'A2 (failback-direction server)';
+  const a2State = a2?.dataReplicationState ?? '';
+  if (a2 && a2State !== 'STOPPED' && a2State !== 'DISCONNECTED') {
     items.push({
       region: A,
-      action: 'delete-source-server',
+      action: 'stop-replication',
       id: a2.sourceServerId,
-      role: 'A2 (failback-direction server)',
-      why: 'the failback is done: nothing replicates towards it any more',
-      command: `aws drs delete-source-server --source-server-id ${a2.sourceServerId} --region ${A}`,
+      role: a2Role,
+      why: `it still replicates the old recovery instance ${ids.b3 ?? ''} back to ${A}`,
+      command: `aws drs stop-replication --source-server-id ${a2.sourceServerId} --region ${A}`,
       automatic: true,
     });
   }
-  if (b2) {
+  // A B2 already shutting down is being terminated: nothing to do but wait for it to go.
+  if (b2 && b2.ec2InstanceState !== 'SHUTTING-DOWN') {
     items.push({
       region: B,
       action: 'terminate-recovery-instance',
@@ -534,6 +546,39 @@ function cleanupPlan(
       command: `aws drs terminate-recovery-instances --recovery-instance-ids ${b2.recoveryInstanceId} --region ${B}`,
       automatic: true,
       instanceHours: hoursSince(b2.jobId ? jobs.get(b2.jobId)?.creationDateTime : undefined, now),
+    });
+  }
+  if (a3) {
+    items.push({
+      region: A,
+      action: 'delete-recovery-instance-record',
+      id: a3.recoveryInstanceId,
+      role: 'A3 (failback instance record)',
+      why: `the DRS record of the failback instance ${ids.a4 ?? ''}: removes the record only, never the instance (production); if DRS refuses (it wants it disconnected, which would stop the re-protection), leave it`,
+      command: `aws drs delete-recovery-instance --recovery-instance-id ${a3.recoveryInstanceId} --region ${A}`,
+      automatic: true,
+    });
+  }
+  if (a2 && a2State !== 'DISCONNECTED') {
+    items.push({
+      region: A,
+      action: 'disconnect-source-server',
+      id: a2.sourceServerId,
+      role: a2Role,
+      why: 'a source server must be disconnected before it can be deleted (and DRS refuses while it has a recovery instance)',
+      command: `aws drs disconnect-source-server --source-server-id ${a2.sourceServerId} --region ${A}`,
+      automatic: true,
+    });
+  }
+  if (a2) {
+    items.push({
+      region: A,
+      action: 'delete-source-server',
+      id: a2.sourceServerId,
+      role: a2Role,
+      why: 'the failback is done: nothing replicates towards it any more',
+      command: `aws drs delete-source-server --source-server-id ${a2.sourceServerId} --region ${A}`,
+      automatic: true,
     });
   }
   if (ids.a1 && ids.a1 !== ids.a4) {
@@ -548,20 +593,6 @@ function cleanupPlan(
       automatic: false,
     });
   }
-  if (a3)
-    items.push({
-      region: A,
-      action: 'delete-recovery-instance-record',
-      id: a3.recoveryInstanceId,
-      role: 'A3 (failback recovery instance record)',
-      why: `the DRS record of the failback instance ${ids.a4 ?? ''}: it only removes the record, never the instance (production). The guide says to delete it; the API says a recovery instance must be disconnected first: if DRS refuses, leave it`.replace(
-        '  ',
-        ' ',
-      ),
-      command: `aws drs delete-recovery-instance --recovery-instance-id ${a3.recoveryInstanceId} --region ${A}`,
-      // Never automatic: the documents disagree, and a mistake here is next to production.
-      automatic: false,
-    });
   return items.map((item, index) => ({ ...item, order: index + 1 }));
 }
 

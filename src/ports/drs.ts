@@ -109,4 +109,6 @@ export interface DrsCleanupControl {
   /** Terminates the EC2 instances and deletes the recovery instances (a TERMINATE job); returns its ID. */
   terminateRecoveryInstances(recoveryInstanceIds: readonly string[]): Promise<{ jobId?: string | undefined }>;
   tagRecoveryInstance(arn: string, tags: Record<string, string>): Promise<void>;
+  /** Removes a recovery instance's record from DRS (never its EC2 instance). */
+  deleteRecoveryInstance(recoveryInstanceId: string): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { ConflictError } from '../../src/domain/errors.ts';
 import type { DrsJob, DrsRecoveryInstance, DrsSourceServer } from '../../src/ports/drs.ts';
 import type {
   LifecycleStore,
@@ -68,6 +69,10 @@ export class FakeRegionDrs implements RegionDrs {
   async disconnectSourceServer(id: string) {
     this.check();
     this.changes.push(`DisconnectSourceServer(${id})`);
+    // The API: "You cannot disconnect a Source Server if it has a Recovery Instance."
+    if (this.recoveryInstances.some((instance) => instance.sourceServerId === id)) {
+      throw new ConflictError(`DisconnectSourceServer(${id}): the source server has a recovery instance`);
+    }
     this.server(id).dataReplicationState = 'DISCONNECTED';
   }
   async deleteSourceServer(id: string) {
@@ -90,6 +95,20 @@ export class FakeRegionDrs implements RegionDrs {
     this.check();
     this.changes.push(`TagResource(${arn})`);
     this.tags.set(arn, { ...this.tags.get(arn), ...tags });
+  }
+  /** As the API documents it: only a disconnected recovery instance's record can be deleted. */
+  async deleteRecoveryInstance(id: string) {
+    this.check();
+    this.changes.push(`DeleteRecoveryInstance(${id})`);
+    const instance = this.recoveryInstances.find((candidate) => candidate.recoveryInstanceId === id);
+    if (instance?.dataReplicationState !== 'DISCONNECTED') {
+      throw new ConflictError(
+        `DeleteRecoveryInstance(${id}): the recovery instance must be disconnected first`,
+      );
+    }
+    this.recoveryInstances = this.recoveryInstances.filter(
+      (candidate) => candidate.recoveryInstanceId !== id,
+    );
   }
   /** The EC2 side of every pending termination completes: the instances leave the listing. */
   finishTerminations(): void {

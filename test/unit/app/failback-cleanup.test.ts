@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyCleanup, type CleanupDeps, planCleanup } from '../../../src/app/failback-cleanup.ts';
+import { toRecord } from '../../../src/domain/failback-lifecycle.ts';
 import type { DrsRecoveryInstance, DrsSourceServer } from '../../../src/ports/drs.ts';
 import { FakeRegionDrs } from '../../fakes/region-drs.ts';
 
@@ -86,30 +87,56 @@ describe('failback cleanup', () => {
     ];
   };
 
-  it('plans without changing anything, then applies the automatic items in the guide’s order', async () => {
+  it('plans without changing anything, then applies the automatic items in order, stopping where DRS refuses', async () => {
     afterFailback();
     const plan = await planCleanup(deps, 'payments');
     expect(plan.servers.map((s) => s.stage)).toEqual(['cleanup-pending']);
     expect(primary.changes).toEqual([]);
     expect(recovery.changes).toEqual([]);
 
+    // As the API documents it, DRS deletes only a disconnected recovery instance's record, and will not
+    // disconnect a source server that has a recovery instance: the A3 record and A2 stay.
     const results = await applyCleanup(deps, plan);
 
-    expect(primary.changes).toEqual([
-      `StopReplication(${A2})`,
-      `DisconnectSourceServer(${A2})`,
-      `DeleteSourceServer(${A2})`,
-    ]);
+    expect(primary.changes).toEqual([`StopReplication(${A2})`, `DeleteRecoveryInstance(${A3})`]);
     expect(recovery.changes).toEqual([`TerminateRecoveryInstances(${B2})`]);
     expect(results.map((result) => [result.item.action, result.result])).toEqual([
       ['stop-replication', 'applied'],
-      ['disconnect-source-server', 'applied'],
-      ['delete-source-server', 'applied'],
       ['terminate-recovery-instance', 'applied'],
-      ['delete-recovery-instance-record', 'left-for-a-person'],
+      ['delete-recovery-instance-record', 'stopped'],
     ]);
-    // The failback instance (production) is never touched.
-    expect([...primary.changes, ...recovery.changes].join(' ')).not.toContain(A3);
+    expect(results[2]).toMatchObject({ detail: expect.stringMatching(/DRS refused: .*disconnected first/) });
+    // The failback instance (production) is never terminated, and never disconnected.
+    expect([...primary.changes, ...recovery.changes].join(' ')).not.toMatch(
+      new RegExp(`(Terminate|Disconnect)\\w*\\(${A3}`),
+    );
+
+    // Once B3 is gone, nothing costly is left: the cycle is over, the rest an optional tidy-up.
+    recovery.finishTerminations();
+    // What the lifecycle remembers of the cycle links A2 and A3 to B1 once B2 is gone.
+    deps.remembered = new Map(plan.servers.map((s) => [s.serverId, toRecord(s)]));
+    const rest = await planCleanup(deps, 'payments');
+    expect(rest.servers.map((s) => [s.stage, s.cleanup.map((item) => item.action)])).toEqual([
+      ['protected', ['delete-recovery-instance-record', 'disconnect-source-server', 'delete-source-server']],
+    ]);
+  });
+
+  it('where DRS deletes the A3 record as the guide says, A2 is disconnected and deleted too', async () => {
+    afterFailback();
+    primary.deleteRecoveryInstance = async (id: string) => {
+      primary.changes.push(`DeleteRecoveryInstance(${id})`);
+      primary.recoveryInstances = primary.recoveryInstances.filter((i) => i.recoveryInstanceId !== id);
+    };
+
+    const results = await applyCleanup(deps, await planCleanup(deps, 'payments'));
+
+    expect(primary.changes).toEqual([
+      `StopReplication(${A2})`,
+      `DeleteRecoveryInstance(${A3})`,
+      `DisconnectSourceServer(${A2})`,
+      `DeleteSourceServer(${A2})`,
+    ]);
+    expect(results.every((result) => result.result === 'applied')).toBe(true);
   });
 
   it('another workload’s plan is empty', async () => {

@@ -290,7 +290,7 @@ describe('cleanup plans, as the DRS guide lists them', () => {
     ids: { a1: A1, b2: B2, b3: B3, a2: A2, a3: A3, a4: A4 },
   };
 
-  it('after a real failback: A2 stopped, disconnected, deleted; B2 terminated; A1 and the A3 record by hand', () => {
+  it('after a real failback: stop A2, terminate B2, delete the A3 record, disconnect and delete A2; A1 by hand', () => {
     const { servers } = derive(
       {
         sourceServers: [b1({ awsInstanceId: A4 })],
@@ -306,37 +306,64 @@ describe('cleanup plans, as the DRS guide lists them', () => {
       servers[0]?.cleanup.map((item) => [item.order, item.region, item.action, item.id, item.automatic]),
     ).toEqual([
       [1, A, 'stop-replication', A2, true],
-      [2, A, 'disconnect-source-server', A2, true],
-      [3, A, 'delete-source-server', A2, true],
-      [4, B, 'terminate-recovery-instance', B2, true],
-      [5, A, 'terminate-original-instance', A1, false],
-      [6, A, 'delete-recovery-instance-record', A3, false],
+      [2, B, 'terminate-recovery-instance', B2, true],
+      [3, A, 'delete-recovery-instance-record', A3, true],
+      [4, A, 'disconnect-source-server', A2, true],
+      [5, A, 'delete-source-server', A2, true],
+      [6, A, 'terminate-original-instance', A1, false],
     ]);
-    expect(servers[0]?.cleanup[3]).toMatchObject({
+    expect(servers[0]?.cleanup[1]).toMatchObject({
       command: `aws drs terminate-recovery-instances --recovery-instance-ids ${B2} --region ${B}`,
       instanceHours: 10,
     });
-    // The failback instance A4 (production) is never in the plan.
+    // The failback instance A4 (production) is never terminated: its record only may be deleted.
     expect(JSON.stringify(servers[0]?.cleanup)).not.toContain(`--recovery-instance-ids ${A3}`);
     expect(servers[0]?.nextStep).toMatch(/10\.0 instance-hours/);
   });
 
-  it('a cleanup half done keeps only what is left; A2 stopped is only disconnected and deleted', () => {
+  it('a cleanup half done keeps only what is left; B2 shutting down is left to finish', () => {
     const { servers } = derive(
-      { sourceServers: [b1({ awsInstanceId: A4 })], recoveryInstances: [b2()] },
+      {
+        sourceServers: [b1({ awsInstanceId: A4, dataReplicationState: 'RESCAN' })],
+        recoveryInstances: [b2({ ec2InstanceState: 'SHUTTING-DOWN' })],
+      },
       {
         sourceServers: [a2({ dataReplicationState: 'STOPPED' })],
         recoveryInstances: [a3({ dataReplicationState: 'CONTINUOUS' })],
       },
       [remembered],
     );
+    expect(servers[0]?.stage).toBe('re-protected');
     expect(servers[0]?.cleanup.map((item) => item.action)).toEqual([
+      'delete-recovery-instance-record',
       'disconnect-source-server',
       'delete-source-server',
-      'terminate-recovery-instance',
       'terminate-original-instance',
-      'delete-recovery-instance-record',
     ]);
+  });
+
+  it('once nothing costly is left the cycle is complete; what DRS will not delete is an optional tidy-up', () => {
+    // A2 stopped, B2 gone; the A3 record stays (the API refused to delete a connected recovery instance).
+    const previous = { ...remembered, stage: 'cleanup-pending' as const };
+    const { servers } = derive(
+      { sourceServers: [b1({ awsInstanceId: A4 })] },
+      {
+        sourceServers: [a2({ dataReplicationState: 'STOPPED' })],
+        recoveryInstances: [a3({ dataReplicationState: 'CONTINUOUS' })],
+      },
+      [previous],
+    );
+    expect(servers[0]).toMatchObject({ stage: 'protected', state: 'READY', cycles: 1 });
+    expect(servers[0]?.reason).toMatch(/optional tidy-up: A3 \(failback instance record\)/);
+    const again = derive(
+      { sourceServers: [b1({ awsInstanceId: A4 })] },
+      {
+        sourceServers: [a2({ dataReplicationState: 'STOPPED' })],
+        recoveryInstances: [a3({ dataReplicationState: 'CONTINUOUS' })],
+      },
+      [toRecord(servers[0] as never)],
+    );
+    expect(again.servers[0]).toMatchObject({ stage: 'protected', cycles: 1 });
   });
 
   it('after a failback drill: only the drill instance goes; the production pair (A2, B2) stays', () => {
