@@ -97,7 +97,9 @@ export async function runCleanup(argv: string[], env: Env, io: Io, now = () => n
           ? `applied: ${what}${result.detail ? `: ${result.detail}` : ''}\n`
           : result.result === 'stopped'
             ? `stopped at ${what}: ${result.detail}\n`
-            : `left for you: ${what}: ${result.item.command}\n`,
+            : result.result === 'refused'
+              ? `left as it is: ${what}: ${result.detail} (the cycle is complete; it costs nothing)\n`
+              : `left for you: ${what}: ${result.item.command}\n`,
       );
     }
   }

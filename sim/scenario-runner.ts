@@ -12,6 +12,9 @@ import {
   TerminateRecoveryInstancesCommand,
 } from '@aws-sdk/client-drs';
 import { z } from 'zod';
+import { runCleanup } from '../scripts/cleanup.ts';
+import { UsageError } from '../scripts/cli-env.ts';
+import { runFailback } from '../scripts/failback.ts';
 import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
 import { backupSeedSchema } from './backup.ts';
 import { advanceClock } from './clock.ts';
@@ -183,6 +186,20 @@ const instanceSelection = {
 
 const stepSchema = z.union([
   z.object({ say: z.string() }).strict(),
+  /**
+   * A person runs one of dr-autopilot's command-line tools, as the README says, against one Region's stack
+   * (default: the primary Region's for `failback`, whose deployment re-protects; the recovery Region's for
+   * `cleanup`, whose deployment tracks the lifecycle). The output goes to the timeline; another exit code than
+   * `exitCode` fails the scenario.
+   */
+  z
+    .object({
+      cli: z.enum(['failback', 'cleanup']),
+      args: z.array(z.string()).default([]),
+      region: regionRef.optional(),
+      exitCode: z.number().int().min(0).default(0),
+    })
+    .strict(),
   /** Time passes (ISO-8601 duration): the simulated clock moves forward. */
   z.object({ wait: isoDuration }).strict(),
   /**
@@ -780,6 +797,10 @@ async function playDrsStep(
 }
 
 async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator: Operator): Promise<void> {
+  if ('cli' in step) {
+    await runCli(sim, scenario, step);
+    return;
+  }
   if ('say' in step) {
     sim.world.record({ kind: 'step', text: step.say });
     return;
@@ -1108,4 +1129,51 @@ function describeExpectation(expectation: Expectation): string {
   }
   if ('drsState' in expectation) return `DRS state${where} ${JSON.stringify(expectation.drsState)}${why}`;
   return `${amount} readiness row(s)${where} ${JSON.stringify(expectation.readiness)}${why}`;
+}
+
+/** Runs `npm run <cli> -- <args>` in-process, with the environment a person would export for that stack. */
+async function runCli(
+  sim: Simulator,
+  scenario: Scenario,
+  step: Extract<Step, { cli: string }>,
+): Promise<void> {
+  const where = sim.region(step.region ?? (step.cli === 'failback' ? 'primary' : 'recovery'));
+  const env = {
+    READINESS_TABLE_NAME: where.tableNamed('ReadinessTable') ?? '',
+    AWS_REGION: where.name,
+    PRIMARY_REGION: sim.world.primaryRegion,
+    RECOVERY_REGION: sim.world.recoveryRegion,
+    AWS_ENDPOINT_URL_DYNAMODB: where.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_DRS: where.endpoints.drs,
+    AWS_ENDPOINT_URL_STS: where.endpoints.sts,
+    AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
+    AWS_ACCOUNT_ID: sim.world.account,
+  };
+  const output: string[] = [];
+  const io = { out: (text: string) => output.push(text), err: (text: string) => output.push(text) };
+  sim.world.record({
+    kind: 'step',
+    text: `$ npm run ${step.cli} -- ${step.args.join(' ')}`,
+    region: where.name,
+  });
+  const run = step.cli === 'failback' ? runFailback : runCleanup;
+  let code: number;
+  try {
+    code = await run(step.args, env, io);
+  } catch (error) {
+    output.push(`${(error as Error).name}: ${(error as Error).message}`);
+    code = error instanceof UsageError ? 2 : 1;
+  }
+  for (const line of output
+    .join('')
+    .split('\n')
+    .filter((text) => text.trim().length > 0)) {
+    sim.world.record({ kind: 'note', text: line, region: where.name });
+  }
+  if (code !== step.exitCode) {
+    throw new Error(
+      `scenario ${scenario.name}: npm run ${step.cli} -- ${step.args.join(' ')} exited ${code}, expected ${step.exitCode}: ${output.join('').trim()}`,
+    );
+  }
 }

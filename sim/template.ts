@@ -115,8 +115,16 @@ function packageInputs(): string[] {
   return files.sort();
 }
 
+/**
+ * Stage parameters the rehearsal and the tests deploy with, beyond the Region pair: re-protection of declared
+ * failbacks is on, so the rehearsal shows the whole cycle and the declaration gate (a failback drill, or an
+ * undeclared failback, is still never re-protected). Everything else keeps its default.
+ */
+export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = { reverseFailbackInstances: 'true' };
+
 function inputsDigest(): string {
   const hash = createHash('sha256');
+  hash.update(JSON.stringify(REHEARSAL_PARAMS)).update('\0');
   for (const file of packageInputs())
     hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file));
   return hash.digest('hex');
@@ -153,6 +161,7 @@ export async function oslsPackage(options: {
       options.packageDir,
       `--param=primaryRegion=${options.primaryRegion}`,
       `--param=recoveryRegion=${options.recoveryRegion}`,
+      ...Object.entries(REHEARSAL_PARAMS).map(([name, value]) => `--param=${name}=${value}`),
     ],
     { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
   );

@@ -63,7 +63,9 @@ export async function planCleanup(deps: CleanupDeps, workload: string | undefine
 export type ItemResult =
   | { serverId: string; item: CleanupItem; result: 'applied'; detail?: string | undefined }
   | { serverId: string; item: CleanupItem; result: 'left-for-a-person' }
-  | { serverId: string; item: CleanupItem; result: 'stopped'; detail: string };
+  | { serverId: string; item: CleanupItem; result: 'stopped'; detail: string }
+  /** DRS refused an item of an optional tidy-up (the cycle is over): left as it is, nothing else to do. */
+  | { serverId: string; item: CleanupItem; result: 'refused'; detail: string };
 
 /** Applies the plan's automatic items, server by server, in order, each after a fresh re-read. */
 export async function applyCleanup(deps: CleanupDeps, plan: CleanupPlan): Promise<ItemResult[]> {
@@ -106,11 +108,12 @@ export async function applyCleanup(deps: CleanupDeps, plan: CleanupPlan): Promis
         results.push({ serverId: planned.serverId, item, result: 'applied', detail });
       } catch (error) {
         // DRS refused because of the resource's state (documented for several of these calls): said, not retried.
+        // Once the cycle is over (`protected`), what is left costs nothing: a refusal there is no failure.
         if (!(error instanceof ConflictError)) throw error;
         results.push({
           serverId: planned.serverId,
           item,
-          result: 'stopped',
+          result: fresh.stage === 'protected' ? 'refused' : 'stopped',
           detail: `DRS refused: ${error.message}`,
         });
         break;
