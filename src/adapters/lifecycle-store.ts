@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { RetryableDependencyError } from '../domain/errors.ts';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { LifecycleStore, StoredDrill, StoredServerLifecycle } from '../ports/lifecycle.ts';
+import { batchWriteAll } from './dynamodb-batch.ts';
 
 /**
  * The failback lifecycle's memory in the readiness table: partition `detector#failback-lifecycle` (so IAM can
@@ -11,7 +11,6 @@ import type { LifecycleStore, StoredDrill, StoredServerLifecycle } from '../port
 export const LIFECYCLE_PARTITION = 'detector#failback-lifecycle';
 const SERVER = 'server#';
 const DRILL = 'drill#';
-const BATCH = 25;
 
 export function createDynamoDbLifecycleStore(options: {
   client: DynamoDBClient;
@@ -68,20 +67,7 @@ export function createDynamoDbLifecycleStore(options: {
           DeleteRequest: { Key: { pk: LIFECYCLE_PARTITION, sk: `${DRILL}${id}` } },
         })),
       ];
-      for (let start = 0; start < requests.length; start += BATCH) {
-        let pending = requests.slice(start, start + BATCH);
-        for (let attempt = 1; pending.length > 0; attempt += 1) {
-          if (attempt > attempts) {
-            throw new RetryableDependencyError(
-              `${pending.length} lifecycle item(s) still unprocessed after ${attempts} BatchWriteItem rounds`,
-            );
-          }
-          const { UnprocessedItems } = await db.send(
-            new BatchWriteCommand({ RequestItems: { [TableName]: pending } }),
-          );
-          pending = (UnprocessedItems?.[TableName] ?? []) as typeof pending;
-        }
-      }
+      await batchWriteAll(db, TableName, requests, { attempts, what: 'lifecycle item(s)' });
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { READINESS_STATES, RESOURCE_TYPES } from '../../events/dr-autopilot/signal.ts';
-import { RetryableDependencyError } from '../domain/errors.ts';
 import type { StoredFinding } from '../domain/sweep.ts';
 import type { MonitorStateStore } from '../ports/monitor-state.ts';
+import { batchWriteAll } from './dynamodb-batch.ts';
 
 /**
  * The replication monitor's memory in the readiness table. Detectors own the items whose `pk` starts with
@@ -13,7 +13,6 @@ import type { MonitorStateStore } from '../ports/monitor-state.ts';
  */
 export const MONITOR_PARTITION = 'detector#replication-monitor';
 const SORT_PREFIX = 'finding#';
-const BATCH = 25;
 
 export function createDynamoDbMonitorStateStore(options: {
   client: DynamoDBClient;
@@ -65,24 +64,10 @@ export function createDynamoDbMonitorStateStore(options: {
           DeleteRequest: { Key: { pk: MONITOR_PARTITION, sk: `${SORT_PREFIX}${key}` } },
         })),
       ];
-      for (let start = 0; start < requests.length; start += BATCH) {
-        let pending = requests.slice(start, start + BATCH);
-        for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
-          const { UnprocessedItems } = await documents.send(
-            new BatchWriteCommand({ RequestItems: { [options.tableName]: pending } }),
-          );
-          pending = (UnprocessedItems?.[options.tableName] ?? []) as typeof pending;
-          if (pending.length > 0 && attempt < attempts) {
-            // DynamoDB asks for backoff between rounds of unprocessed items.
-            await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-          }
-        }
-        if (pending.length > 0) {
-          throw new RetryableDependencyError(
-            `BatchWriteItem left ${pending.length} replication-monitor finding(s) unprocessed after ${attempts} attempts`,
-          );
-        }
-      }
+      await batchWriteAll(documents, options.tableName, requests, {
+        attempts,
+        what: 'replication-monitor finding(s)',
+      });
     },
   };
 }

@@ -375,7 +375,7 @@ function deriveServer(
         {
           state: 'READY',
           severity: 'info',
-          reason: `${id} failed back, re-protected and cleaned up${plan.length > 0 ? `; optional tidy-up: ${plan.map((item) => `${item.role} ${item.id}`).join(', ')}` : ''}`,
+          reason: `${id} failed back, re-protected and cleaned up${plan.length > 0 ? `; optional tidy-up: ${listOf(plan)}` : ''}`,
           ...(plan.length > 0
             ? { nextStep: `Optional: npm run cleanup -- --workload ${base.workload} lists the rest.` }
             : {}),
@@ -390,7 +390,7 @@ function deriveServer(
         state: 'AT_RISK',
         severity: 'warning',
         reason: `${id} failed back and re-protected; ${plan.length} cleanup item(s) left`,
-        nextStep: `Clean up what the cycle left (${plan.map((item) => `${item.role} ${item.id}`).join(', ')}${hours > 0 ? `; ${hours.toFixed(1)} instance-hours so far` : ''}): npm run cleanup -- --workload ${base.workload} prints the plan, --apply applies it after a fresh re-read.`,
+        nextStep: `Clean up what the cycle left (${listOf(plan)}${hours > 0 ? `; ${hours.toFixed(1)} instance-hours so far` : ''}): npm run cleanup -- --workload ${base.workload} prints the plan, --apply applies it after a fresh re-read.`,
       },
       { cleanup: plan },
     );
@@ -683,6 +683,11 @@ export function drillTerminable(
     return { terminate: false, reason: 'younger than the drill age' };
   }
   return { terminate: true };
+}
+
+/** The distinct pieces a plan names (several items may act on one piece), for a one-line reason. */
+function listOf(plan: readonly CleanupItem[]): string {
+  return [...new Set(plan.map((item) => `${item.role} ${item.id}`))].join(', ');
 }
 
 function hoursSince(iso: string | undefined, now: Date): number | undefined {
