@@ -318,6 +318,10 @@ function deriveServer(
     a3: ids.a3 ?? null,
     a3Replication: a3Known?.dataReplicationState ?? null,
     a4: ids.a4 ?? null,
+    failoverJobId: b2?.jobId ?? null,
+    failoverLaunchedAt: (b2?.jobId ? jobs.get(b2.jobId)?.creationDateTime : undefined) ?? null,
+    failbackJobId: a3Known?.jobId ?? a2?.lastLaunchJobId ?? null,
+    failbackLaunchedAt: (a3Known?.jobId ? jobs.get(a3Known.jobId)?.creationDateTime : undefined) ?? null,
   };
   const since = (stage: LifecycleStage, fromDrs?: string | undefined) =>
     before?.stage === stage ? before.since : (fromDrs ?? now.toISOString());
@@ -407,7 +411,19 @@ function deriveServer(
 
   if (a2 && LAUNCH_IN_PROGRESS.has(a2.lastLaunchStatus ?? '')) {
     const drill = a2.lastLaunchType === 'DRILL';
-    return make(drill ? 'failback-drill-running' : 'failing-back', {
+    const stage = drill ? 'failback-drill-running' : 'failing-back';
+    const from = since(stage);
+    const runningFor = Math.max(0, (now.getTime() - Date.parse(from)) / 1000);
+    if (!drill && runningFor > policy.unprotectedAlertAfterSeconds) {
+      // A launch for failback still not done after the bound: stuck, and production is in neither place for sure.
+      return make(stage, {
+        state: 'NOT_READY',
+        severity: 'warning',
+        reason: `failback launch of ${a2.sourceServerId} in ${A} still in progress after ${formatSeconds(runningFor)}`,
+        nextStep: `Open job ${a2.lastLaunchJobId ?? '(see the source server)'} in the DRS console of ${A} (job log: aws drs describe-job-log-items) and fix what it names; production still runs on ${ids.b3 ?? 'the recovery instance'}.`,
+      });
+    }
+    return make(stage, {
       state: 'READY',
       severity: 'info',
       reason: `${drill ? 'failback drill' : 'failback'} launch of ${a2.sourceServerId} under way in ${A}`,

@@ -270,6 +270,44 @@ describe('deriveLifecycle: one stage per protected server, from both Regions', (
     );
   });
 
+  it('a failback launch still in progress past the bound is stuck: NOT_READY with the job to open', () => {
+    const inProgress = a2({
+      lastLaunchStatus: 'IN_PROGRESS',
+      lastLaunchType: 'RECOVERY',
+      lastLaunchJobId: 'drsjob-fb0000000001',
+    });
+    const previous: LifecycleRecord = {
+      serverId: B1,
+      region: B,
+      workload: 'payments',
+      stage: 'failing-back',
+      since: minutesAgo(75),
+      cycles: 0,
+      ids: { b2: B2, b3: B3, a2: A2 },
+    };
+    const fresh = derive(
+      { sourceServers: [b1()], recoveryInstances: [b2()] },
+      { sourceServers: [inProgress] },
+    );
+    const stuck = derive(
+      { sourceServers: [b1()], recoveryInstances: [b2()] },
+      { sourceServers: [inProgress] },
+      [previous],
+    );
+
+    expect(fresh.servers[0]).toMatchObject({ stage: 'failing-back', state: 'READY' });
+    expect(stuck.servers[0]).toMatchObject({
+      stage: 'failing-back',
+      state: 'NOT_READY',
+      since: minutesAgo(75),
+    });
+    expect(stuck.servers[0]?.nextStep).toContain('drsjob-fb0000000001');
+    expect(stuck.servers[0]?.evidence).toMatchObject({
+      failoverJobId: 'drsjob-failover0000001',
+      failbackJobId: 'drsjob-fb0000000001',
+    });
+  });
+
   it('says when the primary Region could not be read', () => {
     const { servers } = derive(
       { sourceServers: [b1()], recoveryInstances: [b2()] },
