@@ -142,7 +142,9 @@ export function createPendingReversalStore(options: {
           if (typeof recoveryInstanceId !== 'string' || typeof event !== 'string') continue;
           found.push({
             recoveryInstanceId,
-            event: JSON.parse(event) as unknown,
+            // A record that does not parse is still listed: the retry fails its contract check and, past its
+            // deadline, tells on-call; it never breaks the other records' retries.
+            event: parseOrRaw(event),
             firstConflictAt: String(firstConflictAt),
             retryUntil: String(retryUntil),
             attempts: Number(attempts ?? 0),
@@ -155,4 +157,12 @@ export function createPendingReversalStore(options: {
       await db.send(new DeleteCommand({ TableName, Key: key(recoveryInstanceId) }));
     },
   };
+}
+
+function parseOrRaw(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }

@@ -1,5 +1,6 @@
 import { createSignal, SIGNAL_TYPES, type Signal } from '../../events/dr-autopilot/signal.ts';
 import { formatSeconds } from '../domain/duration.ts';
+import { ConflictError } from '../domain/errors.ts';
 import {
   DRILL_RUNBOOK,
   type DrillFinding,
@@ -95,6 +96,7 @@ export async function sweepLifecycle(deps: LifecycleDeps, correlationId: string)
   const drillsReported: string[] = [];
   const drillsTerminated: string[] = [];
   const drillsKept: { recoveryInstanceId: string; reason: string }[] = [];
+  const failures: unknown[] = [];
   const seen = new Set<string>();
   for (const drill of snapshot.drills) {
     seen.add(drill.recoveryInstanceId);
@@ -105,15 +107,26 @@ export async function sweepLifecycle(deps: LifecycleDeps, correlationId: string)
       drillsReported.push(drill.recoveryInstanceId);
       signals.push(drillSignal(signal, drill, deps.policy));
     }
-    if (deps.policy.terminateDrillInstances && !before?.terminated) {
+    // Asked once per mode: a dry-run's "would terminate" does not stand in for the real call once active.
+    const asked = before?.terminated !== undefined && before.terminated.dryRun === deps.dryRun;
+    if (deps.policy.terminateDrillInstances && !asked) {
       const region = drill.region === deps.policy.primaryRegion ? deps.primary : deps.recovery;
-      const result = await terminateDrill(drill, region, deps, now);
-      if (result.terminated) {
-        drillsTerminated.push(drill.recoveryInstanceId);
-        record = { ...record, terminated: result.terminated };
-        signals.push(drillTerminatedSignal(signal, drill, result.terminated));
-      } else {
-        drillsKept.push({ recoveryInstanceId: drill.recoveryInstanceId, reason: result.reason });
+      try {
+        const result = await terminateDrill(drill, region, deps, now);
+        if (result.terminated) {
+          drillsTerminated.push(drill.recoveryInstanceId);
+          record = { ...record, terminated: result.terminated };
+          signals.push(drillTerminatedSignal(signal, drill, result.terminated));
+        } else {
+          drillsKept.push({ recoveryInstanceId: drill.recoveryInstanceId, reason: result.reason });
+        }
+      } catch (error) {
+        // One drill that cannot be terminated never holds up the rest of the sweep; the run fails at its end.
+        drillsKept.push({
+          recoveryInstanceId: drill.recoveryInstanceId,
+          reason: `${(error as Error).name}: ${(error as Error).message}`,
+        });
+        if (!(error instanceof ConflictError)) failures.push(error);
       }
     }
     if (!before || record !== before) drillWrites.push({ ...record, ageSeconds: drill.ageSeconds });
@@ -134,6 +147,9 @@ export async function sweepLifecycle(deps: LifecycleDeps, correlationId: string)
       drills: drillWrites,
       deleteDrills: drillsGone.map((drill) => drill.recoveryInstanceId),
     });
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `${failures.length} drill instance(s) could not be terminated`);
   }
   return {
     action: 'lifecycle-swept',
@@ -178,16 +194,55 @@ export async function readRegion(drs: RegionDrs, region: string, required: boole
     const jobs: DrsJob[] = jobIds.length > 0 ? await drs.describeJobs(jobIds) : [];
     return { region, reachable: true, sourceServers, recoveryInstances, jobs };
   } catch (error) {
-    if (required) throw error;
+    // Only a Region that does not answer is "unreachable"; a refusal (AccessDenied…) or a bug propagates.
+    if (required || !isUnreachable(error)) throw error;
     return {
       region,
       reachable: false,
-      error: (error as Error).name || String(error),
+      error: describeUnreachable(error),
       sourceServers: [],
       recoveryInstances: [],
       jobs: [],
     };
   }
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+const TIMEOUT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'NetworkingError',
+]);
+
+/**
+ * Whether an error says the Region did not answer: a network failure, a timeout, or a 5xx after the SDK's
+ * retries. Anything else (AccessDenied, UninitializedAccount, a validation error, a bug) is not an outage.
+ */
+export function isUnreachable(error: unknown): boolean {
+  const found = error as
+    | { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; cause?: unknown }
+    | undefined;
+  if (!found || typeof found !== 'object') return false;
+  if (found.code && NETWORK_ERROR_CODES.has(found.code)) return true;
+  if (found.name && TIMEOUT_NAMES.has(found.name)) return true;
+  if ((found.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return found.cause !== undefined && found.cause !== error ? isUnreachable(found.cause) : false;
+}
+
+function describeUnreachable(error: unknown): string {
+  const { name, code } = error as { name?: string; code?: string };
+  return [name, code].filter(Boolean).join(' ') || 'no answer';
 }
 
 /**
@@ -216,7 +271,7 @@ async function terminateDrill(
   return { terminated: { jobId, at: now.toISOString(), dryRun: false } };
 }
 
-/** The tag this function puts on a confirmed drill instance just before terminating it (the IAM second lock). */
+/** The tag put on a confirmed drill instance just before terminating it: IAM terminates only what carries it. */
 export const DRILL_CLEANUP_TAG = 'dr-autopilot:drill-cleanup';
 
 type SignalFactory = (

@@ -249,8 +249,18 @@ async function retryOne(
   deps: ReverseReplicationDeps,
 ): Promise<PendingReversalOutcome> {
   const { recoveryInstanceId } = pending;
-  const event = launchResult.parse(pending.event);
-  const outcome = await reverseReplicationAfterRecovery(event, deps);
+  const pastDeadline = () => deps.clock().getTime() >= Date.parse(pending.retryUntil);
+  let event: LaunchResultEvent | undefined;
+  let outcome: ReverseReplicationOutcome;
+  try {
+    event = launchResult.parse(pending.event);
+    outcome = await reverseReplicationAfterRecovery(event, deps);
+  } catch (error) {
+    // Any failure (not only a refusal) past the deadline still ends in one message to on-call, never in
+    // silent retries until DynamoDB's TTL removes the record.
+    if (!pastDeadline()) throw error;
+    return giveUp(pending, event, deps, `${(error as Error).name}: ${(error as Error).message}`);
+  }
   const stillDeferred =
     outcome.action === 'reversal-deferred' &&
     outcome.deferredRecoveryInstanceIds.includes(recoveryInstanceId);
@@ -258,22 +268,51 @@ async function retryOne(
     await deps.pending.remove(recoveryInstanceId);
     return { recoveryInstanceId, action: 'retried', outcome: outcome.action };
   }
-  if (deps.clock().getTime() < Date.parse(pending.retryUntil)) {
+  if (!pastDeadline()) {
     return { recoveryInstanceId, action: 'still-deferred', retryUntil: pending.retryUntil };
   }
-  const facts = toLaunchEventFacts(event);
-  const server = await deps.drs.describeSourceServer(facts.sourceServerId);
+  return giveUp(pending, event, deps, 'still refused (ConflictException)');
+}
+
+async function giveUp(
+  pending: PendingReversal,
+  event: LaunchResultEvent | undefined,
+  deps: ReverseReplicationDeps,
+  why: string,
+): Promise<PendingReversalOutcome> {
+  const { recoveryInstanceId } = pending;
   const since = formatSeconds((deps.clock().getTime() - Date.parse(pending.firstConflictAt)) / 1000);
-  await deps.signals.publish([
-    gaveUpSignal(signalFactory(event, facts, deps), facts, server, recoveryInstanceId, since),
-  ]);
+  // The record's own event names the server; a record that no longer parses still names the instance.
+  const facts: LaunchEventFacts = event
+    ? toLaunchEventFacts(event)
+    : {
+        id: `pending-reversal-${recoveryInstanceId}`,
+        account: deps.policy.account,
+        region: deps.policy.region,
+        state: 'unknown',
+        jobId: 'unknown',
+        isDrill: undefined,
+        sourceServerId: 'unknown',
+      };
+  const server = event
+    ? await deps.drs.describeSourceServer(facts.sourceServerId).catch(() => undefined)
+    : undefined;
+  const signal: SignalFactory = (input) =>
+    createSignal({
+      ...input,
+      observedAt: deps.clock().toISOString(),
+      correlationId: facts.id,
+      dryRun: deps.dryRun,
+      evidence: { jobId: facts.jobId, sourceServerId: facts.sourceServerId, ...input.evidence },
+    });
+  await deps.signals.publish([gaveUpSignal(signal, facts, server, recoveryInstanceId, since, why)]);
   await deps.pending.remove(recoveryInstanceId);
   return { recoveryInstanceId, action: 'gave-up', firstConflictAt: pending.firstConflictAt };
 }
 
 async function gatherFacts(
   event: LaunchEventFacts,
-  deps: Pick<ReverseReplicationDeps, 'drs' | 'declarations' | 'policy' | 'clock'>,
+  deps: Pick<ReverseReplicationDeps, 'drs' | 'declarations' | 'policy'>,
 ): Promise<ReverseReplicationFacts> {
   const { drs } = deps;
   const [job, sourceServer, recoveryInstances] = await Promise.all([
@@ -286,7 +325,7 @@ async function gatherFacts(
     sourceServer?.replicationDirection === 'FAILBACK' && deps.policy.reverseFailbackInstances
       ? await deps.declarations.get(workloadFromTags(sourceServer.tags))
       : undefined;
-  return { event, job, sourceServer, recoveryInstances, declaration, now: deps.clock() };
+  return { event, job, sourceServer, recoveryInstances, declaration };
 }
 
 type SignalFactory = (input: Omit<SignalInput, 'observedAt' | 'correlationId' | 'dryRun'>) => Signal;
@@ -538,19 +577,29 @@ function gaveUpSignal(
   server: DrsSourceServer | undefined,
   recoveryInstanceId: string,
   since: string,
+  why: string,
 ): Signal {
   return signal({
     type: SIGNAL_TYPES.reverseReplicationSkipped,
     resource: instanceResource(facts, [], recoveryInstanceId),
     workload: workloadFromTags(server?.tags),
     severity: 'critical',
-    summary: `reversed replication of ${recoveryInstanceId} still refused (ConflictException) after ${since}: recovered but not protected`,
+    summary:
+      `reversed replication of ${recoveryInstanceId} ${why} after ${since}: recovered but not protected`.slice(
+        0,
+        500,
+      ),
     assessment: {
       state: 'NOT_READY',
       reason: `${recoveryInstanceId} recovered, not protected: reversal refused for ${since}`,
       nextStep: `Check that the DRS agent on ${recoveryInstanceId} runs and reaches the DRS endpoint of ${server?.originRegion ?? 'the origin Region'} on TCP 443, then start reversed replication of it by hand.`,
       runbook: RUNBOOK.unprotected,
     },
-    evidence: { reason: 'reversal-gave-up', recoveryInstanceId, refusedFor: since },
+    evidence: {
+      reason: 'reversal-gave-up',
+      recoveryInstanceId,
+      refusedFor: since,
+      lastAnswer: why.slice(0, 300),
+    },
   });
 }

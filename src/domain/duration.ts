@@ -34,9 +34,13 @@ export function parseLag(text: string | undefined | null, now: Date): number | u
   if (asDuration !== undefined) return asDuration;
   if (typeof text !== 'string' || !DATE_TIME.test(text.trim())) return undefined;
   const at = Date.parse(text.trim());
-  if (Number.isNaN(at)) return undefined;
+  // An instant before DRS existed is no "replicated up to" time (say, a lag written as an offset from the epoch):
+  // unknown, rather than decades of lag.
+  if (Number.isNaN(at) || at < EARLIEST_REPLICATION) return undefined;
   return Math.max(0, Math.round((now.getTime() - at) / 1000));
 }
+
+const EARLIEST_REPLICATION = Date.UTC(2000, 0, 1);
 
 /** The model's ISO8601DatetimeString pattern (`Z` required, optional fractional seconds); offsets tolerated. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;

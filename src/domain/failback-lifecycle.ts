@@ -187,6 +187,14 @@ export const LIFECYCLE_RUNBOOK: Record<LifecycleStage, string> = {
 export const DRILL_RUNBOOK = 'runbook-drill-instance-running';
 
 const SYNCED = new Set(['CONTINUOUS']);
+/** Stages that only the primary Region's facts (A2, A3) can tell or end. */
+const PRIMARY_SIDE_STAGES = new Set<LifecycleStage>([
+  'failing-back',
+  'failback-drill-running',
+  'failed-back',
+  're-protected',
+  'cleanup-pending',
+]);
 /** Leftovers that keep costing (EC2 hours, replication): a cycle is not over while one remains. */
 const COSTLY = new Set<CleanupAction>(['stop-replication', 'terminate-recovery-instance']);
 const LAUNCH_IN_PROGRESS = new Set(['PENDING', 'IN_PROGRESS']);
@@ -229,57 +237,71 @@ function deriveServer(
   const { primary, recovery } = facts;
   const byId = (list: DrsRecoveryInstance[], id: string | undefined) =>
     id ? list.find((instance) => instance.recoveryInstanceId === id) : undefined;
+  /** When an instance's launch job was created (ms), `undefined` when its job is not known. */
+  const launchedAt = (instance: DrsRecoveryInstance | undefined): number | undefined => {
+    const at = Date.parse((instance?.jobId ? jobs.get(instance.jobId)?.creationDateTime : undefined) ?? '');
+    return Number.isNaN(at) ? undefined : at;
+  };
+  const newestFirst = (a: DrsRecoveryInstance, b: DrsRecoveryInstance) =>
+    (launchedAt(b) ?? Number.NEGATIVE_INFINITY) - (launchedAt(a) ?? Number.NEGATIVE_INFINITY) ||
+    a.recoveryInstanceId.localeCompare(b.recoveryInstanceId);
 
-  // B2: the real, running recovery instance of B1 (the one remembered, else the one B1 names, else any).
+  // B2: the newest real, running recovery instance of B1 (by its launch job), so an older one left stopped
+  // never hides a new failover.
   const realOfB1 = recovery.recoveryInstances.filter(
     (instance) =>
       instance.sourceServerId === b1.sourceServerId && instance.isDrill === false && !gone(instance),
   );
-  // A real recovery instance that is not this cycle's B2 is a new failover: a new cycle, whose A1 is what B1
-  // protects now (after a completed cycle, the previous failback instance).
-  const newFailover = before?.ids.b2 !== undefined && !byId(realOfB1, before.ids.b2) && realOfB1.length > 0;
+  const b2 = [...realOfB1].sort(newestFirst)[0];
+  // Another B2 than this cycle's is a new failover: a new cycle, whose A1 is what B1 protects now (after a
+  // completed cycle, the previous failback instance). Nothing of the old cycle's memory applies to it.
+  const newFailover =
+    b2 !== undefined && before?.ids.b2 !== undefined && b2.recoveryInstanceId !== before.ids.b2;
   const remembered: CycleIds = newFailover ? { a1: b1.awsInstanceId } : (before?.ids ?? {});
-  const b2 =
-    byId(realOfB1, remembered.b2) ??
-    byId(realOfB1, b1.recoveryInstanceId) ??
-    [...realOfB1].sort((a, b) => a.recoveryInstanceId.localeCompare(b.recoveryInstanceId))[0];
+  // Instances of A2 belong to this cycle only if they were launched after this cycle's failover: an A3 left
+  // from an earlier cycle (a record DRS would not delete, on an A2 DRS may reuse) never counts.
+  const b2LaunchedAt = launchedAt(b2);
+  const ofThisCycle = (instance: DrsRecoveryInstance) => {
+    if (!b2) return true;
+    const at = launchedAt(instance);
+    return at !== undefined && b2LaunchedAt !== undefined && at > b2LaunchedAt;
+  };
 
-  // A2: the FAILBACK-direction server in A replicating B3 (or remembered from this cycle).
+  // A2: the FAILBACK-direction server in A replicating this B3 (or, once B2 is gone, the remembered one).
   const failbackServers = primary.sourceServers.filter(
     (server) => server.replicationDirection === 'FAILBACK',
   );
-  const a2 =
-    failbackServers.find((server) => server.sourceServerId === remembered.a2) ??
-    (b2
-      ? failbackServers.find(
-          (server) =>
-            server.recoveryInstanceId === b2.recoveryInstanceId ||
-            (server.awsInstanceId !== undefined && server.awsInstanceId === b2.ec2InstanceId),
-        )
-      : undefined);
-
-  // A3: recovery instances of A2 in A; the real one is a failback, a drill one a failback drill.
-  const ofA2 = a2
-    ? primary.recoveryInstances.filter(
-        (instance) => instance.sourceServerId === a2.sourceServerId && !gone(instance),
+  const a2 = b2
+    ? failbackServers.find(
+        (server) =>
+          server.recoveryInstanceId === b2.recoveryInstanceId ||
+          (server.awsInstanceId !== undefined && server.awsInstanceId === b2.ec2InstanceId),
       )
+    : failbackServers.find((server) => server.sourceServerId === remembered.a2);
+
+  // A3: the newest recovery instance of A2 of this cycle; a real one is a failback, a drill one a failback drill.
+  const ofA2 = a2
+    ? primary.recoveryInstances
+        .filter((instance) => instance.sourceServerId === a2.sourceServerId && !gone(instance))
+        .filter(ofThisCycle)
+        .sort(newestFirst)
     : [];
-  const a3 =
-    byId(
-      ofA2.filter((i) => i.isDrill === false),
-      remembered.a3,
-    ) ?? ofA2.find((i) => i.isDrill === false);
+  const a3 = ofA2.find((instance) => instance.isDrill === false);
   const failbackDrill = ofA2.find((instance) => instance.isDrill === true);
-  // A remembered A3 whose A2 is gone already (cleanup under way) still counts.
+  // A remembered A3 whose A2 is gone already (cleanup under way) still counts, if it is of this cycle.
   const a3Known =
     a3 ??
-    byId(
-      primary.recoveryInstances.filter((i) => !gone(i)),
-      remembered.a3,
-    );
+    [
+      byId(
+        primary.recoveryInstances.filter((i) => !gone(i) && i.isDrill === false),
+        remembered.a3,
+      ),
+    ]
+      .filter((instance): instance is DrsRecoveryInstance => instance !== undefined)
+      .find(ofThisCycle);
 
   // Re-protected: B1 protects the failback instance A4 (its awsInstanceID only becomes A4 through ReverseReplication
-  // of A3), seen now on A3, or remembered once A3's record is gone.
+  // of A3), seen now on this cycle's A3, or remembered from this cycle once A3's record is gone.
   const reprotected =
     b1.awsInstanceId !== undefined &&
     ((a3Known !== undefined && started(a3Known) && b1.awsInstanceId === a3Known.ec2InstanceId) ||
@@ -328,10 +350,11 @@ function deriveServer(
   const make = (
     stage: LifecycleStage,
     verdict: Pick<ServerLifecycle, 'state' | 'severity' | 'reason' | 'nextStep'>,
-    extra: { cleanup?: CleanupItem[]; since?: string; cycles?: number } = {},
+    extra: { cleanup?: CleanupItem[]; since?: string; cycles?: number; ids?: CycleIds } = {},
   ): ServerLifecycle => ({
     ...base,
     ...verdict,
+    ids: extra.ids ?? base.ids,
     stage,
     since: extra.since ?? since(stage),
     runbook: LIFECYCLE_RUNBOOK[stage],
@@ -342,6 +365,22 @@ function deriveServer(
   const id = b1.sourceServerId;
   const A = policy.primaryRegion;
   const B = policy.recoveryRegion;
+
+  // Stages past the failover depend on the primary Region's facts: while it cannot be read, what was last
+  // seen stands (UNKNOWN), rather than a guess from the recovery Region alone (a cycle 'completed' or a
+  // failback 'undone' because A2 and A3 are invisible).
+  if (!primary.reachable && before && !newFailover && PRIMARY_SIDE_STAGES.has(before.stage)) {
+    return make(
+      before.stage,
+      {
+        state: 'UNKNOWN',
+        severity: 'warning',
+        reason: `${id}: ${before.stage} when last seen; ${A} cannot be read`,
+        nextStep: `Nothing changes here until ${A} answers again; check the DRS console of ${A}.`,
+      },
+      { since: before.since, ids: remembered },
+    );
+  }
 
   if (!inCycle) {
     // Back to protected: a cycle that reached its end (re-protected and cleaned up) is counted once.
@@ -355,7 +394,7 @@ function deriveServer(
   }
 
   if (reprotected) {
-    const plan = cleanupPlan(b1, ids, { a2, b2, a3: a3Known }, jobs, policy, now);
+    const plan = cleanupPlan(b1, ids, { a2, b2, a3: a3Known }, jobs, policy, now, primary.reachable);
     if (!SYNCED.has(b1.dataReplicationState ?? '')) {
       return make(
         're-protected',
@@ -456,7 +495,7 @@ function deriveServer(
         reason: `${id}: leftovers of an earlier cycle in ${A} (${[ids.a2, ids.a3].filter(Boolean).join(', ')})`,
         nextStep: `Review and remove them: npm run cleanup -- --workload ${base.workload}.`,
       },
-      { cleanup: cleanupPlan(b1, ids, { a2, b2, a3: a3Known }, jobs, policy, now) },
+      { cleanup: cleanupPlan(b1, ids, { a2, b2, a3: a3Known }, jobs, policy, now, primary.reachable) },
     );
   }
 
@@ -533,11 +572,14 @@ function cleanupPlan(
   jobs: ReadonlyMap<string, DrsJob>,
   policy: LifecyclePolicy,
   now: Date,
+  primaryReachable: boolean,
 ): CleanupItem[] {
   const A = policy.primaryRegion;
   const B = policy.recoveryRegion;
   const items: Omit<CleanupItem, 'order'>[] = [];
   const { a2, b2, a3 } = present;
+  // Without fresh facts of the primary Region nothing is planned: ending B2 needs proof that A4 is protected.
+  if (!primaryReachable) return [];
   const a2Role = 'A2 (failback-direction server)';
   const a2State = a2?.dataReplicationState ?? '';
   if (a2 && a2State !== 'STOPPED' && a2State !== 'DISCONNECTED') {
@@ -597,7 +639,8 @@ function cleanupPlan(
       automatic: true,
     });
   }
-  if (ids.a1 && ids.a1 !== ids.a4) {
+  // Never the instance B1 protects now (an abandoned failover leaves B1 on A1), never the failback instance.
+  if (ids.a1 && ids.a1 !== ids.a4 && ids.a1 !== b1.awsInstanceId) {
     items.push({
       region: A,
       action: 'terminate-original-instance',
@@ -692,7 +735,9 @@ export function drillTerminable(
     };
   }
   if (started(instance)) return { terminate: false, reason: 'its reversed replication started' };
-  if (gone(instance)) return { terminate: false, reason: `its EC2 instance is ${instance.ec2InstanceState}` };
+  if (gone(instance) || instance.ec2InstanceState === 'SHUTTING-DOWN') {
+    return { terminate: false, reason: `its EC2 instance is ${instance.ec2InstanceState}` };
+  }
   const launched = job.creationDateTime ? Date.parse(job.creationDateTime) : Number.NaN;
   if (Number.isNaN(launched)) return { terminate: false, reason: 'its launch time is unknown' };
   if ((now.getTime() - launched) / 1000 <= policy.drillMaxAgeSeconds) {

@@ -23,6 +23,8 @@ export interface LaunchEventFacts {
 
 export interface JobFacts {
   initiatedBy?: string | undefined;
+  /** When the launch job was created: a failback declaration must precede it. */
+  creationDateTime?: string | undefined;
   participatingServers: { sourceServerId?: string | undefined; recoveryInstanceId?: string | undefined }[];
 }
 
@@ -56,8 +58,6 @@ export interface ReverseReplicationFacts {
   recoveryInstances: RecoveryInstanceFacts[];
   /** The failback declaration of the server's workload, if any (read only for a failback launch). */
   declaration?: FailbackDeclaration | undefined;
-  /** When the facts were read: a declaration counts only until it expires. */
-  now: Date;
 }
 
 export interface ReverseReplicationPolicy {
@@ -138,11 +138,27 @@ export function reversalPending(
   );
 }
 
-/** Whether a declaration covers a failback at `now`. */
+/** Whether a declaration is in force at `now`. */
 export function declarationValid(declaration: FailbackDeclaration | undefined, now: Date): boolean {
   if (!declaration) return false;
   const expires = Date.parse(declaration.expiresAt);
   return !Number.isNaN(expires) && expires > now.getTime();
+}
+
+/**
+ * Whether a declaration covers a failback launch: made before the launch job was created, and still in force
+ * then. A declaration made after the launch (a retry of the launch event can come hours later) covers nothing;
+ * neither does one when the launch time is unknown.
+ */
+export function declarationCovers(
+  declaration: FailbackDeclaration | undefined,
+  launchedAt: string | undefined,
+): boolean {
+  if (!declaration || !launchedAt) return false;
+  const launched = Date.parse(launchedAt);
+  const declared = Date.parse(declaration.declaredAt);
+  if (Number.isNaN(launched) || Number.isNaN(declared)) return false;
+  return declared <= launched && declarationValid(declaration, new Date(launched));
 }
 
 /**
@@ -259,11 +275,11 @@ export function decideReverseReplication(
         `source server ${event.sourceServerId} replicates in the FAILBACK direction: this is a failback launch`,
       );
     }
-    if (!declarationValid(facts.declaration, facts.now)) {
+    if (!declarationCovers(facts.declaration, job.creationDateTime)) {
       return skip(
         'failback-undeclared',
         facts.declaration
-          ? `the failback declaration by ${facts.declaration.declaredBy} expired at ${facts.declaration.expiresAt}: a failback drill and a real failback look the same to DRS`
+          ? `the failback declaration by ${facts.declaration.declaredBy} (${facts.declaration.declaredAt} to ${facts.declaration.expiresAt}) does not cover this launch (job created ${job.creationDateTime ?? 'at an unknown time'}): a failback drill and a real failback look the same to DRS`
           : `no one declared this failback real: a failback drill and a real failback look the same to DRS`,
       );
     }

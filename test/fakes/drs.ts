@@ -34,6 +34,7 @@ export function recoveryJob(overrides: Partial<DrsJob> = {}): DrsJob {
     type: 'LAUNCH',
     initiatedBy: 'START_RECOVERY',
     status: 'COMPLETED',
+    creationDateTime: '2026-11-22T09:55:00Z',
     participatingServers: [
       {
         sourceServerId: SOURCE_SERVER_ID,

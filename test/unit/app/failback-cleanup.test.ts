@@ -51,8 +51,29 @@ describe('failback cleanup', () => {
     };
   });
 
+  /** The failover launched B2 ten hours ago; the failback launched A3 an hour ago. */
+  const launchJobs = () => {
+    recovery.jobs = [
+      {
+        jobId: 'drsjob-failover000001',
+        initiatedBy: 'START_RECOVERY',
+        creationDateTime: '2026-11-22T02:00:00Z',
+        participatingServers: [],
+      },
+    ];
+    primary.jobs = [
+      {
+        jobId: 'drsjob-failback000001',
+        initiatedBy: 'START_RECOVERY',
+        creationDateTime: '2026-11-22T11:00:00Z',
+        participatingServers: [],
+      },
+    ];
+  };
+
   /** After a real, declared failback: B1 re-protected from A4, B2 and A2 still there. */
   const afterFailback = () => {
+    launchJobs();
     recovery.sourceServers = [
       server({
         replicationDirection: 'FAILOVER',
@@ -66,6 +87,7 @@ describe('failback cleanup', () => {
         sourceServerId: B1,
         ec2InstanceId: 'i-0b3b3b3b3b3b3b3b3',
         dataReplicationState: 'CONTINUOUS',
+        jobId: 'drsjob-failover000001',
       }),
     ];
     primary.sourceServers = [
@@ -83,6 +105,7 @@ describe('failback cleanup', () => {
         ec2InstanceId: A4,
         sourceServerId: A2,
         dataReplicationState: 'CONTINUOUS',
+        jobId: 'drsjob-failback000001',
       }),
     ];
   };
@@ -175,7 +198,10 @@ describe('failback cleanup', () => {
     recovery.sourceServers = [
       server({ replicationDirection: 'FAILOVER', originRegion: A, dataReplicationState: 'DISCONNECTED' }),
     ];
-    recovery.recoveryInstances = [instance({ sourceServerId: B1, dataReplicationState: 'CONTINUOUS' })];
+    launchJobs();
+    recovery.recoveryInstances = [
+      instance({ sourceServerId: B1, dataReplicationState: 'CONTINUOUS', jobId: 'drsjob-failover000001' }),
+    ];
     primary.sourceServers = [
       server({
         sourceServerId: A2,

@@ -258,4 +258,46 @@ describe('sweepLifecycle', () => {
     });
     expect(recovery.changes).toEqual([]);
   });
+
+  it('a drill that cannot be terminated holds up nothing else; the run fails at its end', async () => {
+    leaveDrill();
+    failOver();
+    leaveDrill();
+    recovery.tagRecoveryInstance = async () => {
+      throw Object.assign(new Error('not authorized to tag'), { name: 'AccessDeniedException' });
+    };
+    const optedIn = { ...deps, policy: { ...deps.policy, terminateDrillInstances: true } };
+
+    await expect(sweepLifecycle(optedIn, 's')).rejects.toThrow(/could not be terminated/);
+
+    // The failover was still signalled and stored; the drill was still reported.
+    expect(store.servers.get(B1)?.stage).toBe('failed-over-unprotected');
+    expect(signals.published.map((signal) => signal.type)).toEqual(
+      expect.arrayContaining([SIGNAL_TYPES.lifecycleStageChanged, SIGNAL_TYPES.drillInstanceChanged]),
+    );
+    expect(store.drills.has(DRILL)).toBe(true);
+  });
+
+  it('a dry-run "would terminate" does not stop the real termination once the mode is active', async () => {
+    leaveDrill();
+    const optedIn = { ...deps, policy: { ...deps.policy, terminateDrillInstances: true } };
+    await sweepLifecycle({ ...optedIn, dryRun: true }, 's1');
+    expect(recovery.changes).toEqual([]);
+
+    const active = await sweepLifecycle(optedIn, 's2');
+    expect(active).toMatchObject({ drillsTerminated: [DRILL] });
+    expect(recovery.changes).toContain(`TerminateRecoveryInstances(${DRILL})`);
+  });
+
+  it('a primary Region that refuses (AccessDenied) is not an outage: the sweep fails', async () => {
+    primary.listSourceServers = async function* () {
+      yield await Promise.reject(
+        Object.assign(new Error('denied'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
+    };
+    await expect(sweepLifecycle(deps, 's')).rejects.toThrow('denied');
+  });
 });

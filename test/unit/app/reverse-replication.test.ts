@@ -300,6 +300,40 @@ describe('reverseReplicationAfterRecovery', () => {
     expect(critical[0]?.detail.summary).toMatch(/still refused \(ConflictException\) after 1h5m/);
   });
 
+  it('a pending reversal that keeps failing otherwise (or no longer parses) still ends in one critical message', async () => {
+    drs.conflictsWhileStarting = 1;
+    await reverseReplicationAfterRecovery(launchEvent(), deps);
+    await pending.record({
+      recoveryInstanceId: 'i-0cccccccccccccccc',
+      event: '{"not json',
+      firstConflictAt: '2026-11-22T10:00:00.000Z',
+      retryUntil: '2026-11-22T11:00:00.000Z',
+      attempts: 1,
+    });
+    const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+
+    // Before the deadline the failure propagates (Lambda retries; the other records were still tried).
+    now = new Date('2026-11-22T10:10:00Z');
+    drs.failNext('describeJob', denied);
+    await expect(retryPendingReversals(deps)).rejects.toThrow(/could not be retried/);
+    expect(pending.items.size).toBe(2);
+
+    now = new Date('2026-11-22T11:01:00Z');
+    drs.failNext('describeJob', denied);
+    const past = await retryPendingReversals(deps);
+
+    expect(past.results.map((result) => result.action)).toEqual(['gave-up', 'gave-up']);
+    expect(pending.items.size).toBe(0);
+    const critical = signals.published.filter((signal) => signal.detail.severity === 'critical');
+    expect(critical.map((signal) => signal.detail.resource.id).sort()).toEqual([
+      RECOVERY_INSTANCE_ID,
+      'i-0cccccccccccccccc',
+    ]);
+    expect(critical.map((signal) => signal.detail.summary).join(' ')).toMatch(
+      /AccessDeniedException: not authorized/,
+    );
+  });
+
   it('a retry of a deferred reversal of a drill (by API, discovered later) still never reverses', async () => {
     drs.conflictsWhileStarting = 1;
     await reverseReplicationAfterRecovery(launchEvent(), deps);

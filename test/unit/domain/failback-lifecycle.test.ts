@@ -102,13 +102,26 @@ function region(name: string, facts: Partial<RegionFacts> = {}): RegionFacts {
   return { region: name, reachable: true, sourceServers: [], recoveryInstances: [], jobs: [], ...facts };
 }
 
+/** The launch jobs of the fixtures' B2 (10 hours ago) and A3 (1 hour ago), unless a case gives its own. */
+const withJob = (jobs: DrsJob[] | undefined, fallback: DrsJob) =>
+  jobs?.some((candidate) => candidate.jobId === fallback.jobId) ? jobs : [...(jobs ?? []), fallback];
+
 function derive(
   recovery: Partial<RegionFacts>,
   primary: Partial<RegionFacts> = {},
   previous: LifecycleRecord[] = [],
 ) {
   return deriveLifecycle(
-    { primary: region(A, primary), recovery: region(B, recovery) },
+    {
+      primary: region(A, {
+        ...primary,
+        jobs: withJob(primary.jobs, job('drsjob-failback0000001', 'START_RECOVERY', 60)),
+      }),
+      recovery: region(B, {
+        ...recovery,
+        jobs: withJob(recovery.jobs, job('drsjob-failover0000001', 'START_RECOVERY', 600)),
+      }),
+    },
     new Map(previous.map((record) => [record.serverId, record])),
     POLICY,
     NOW,
@@ -489,6 +502,147 @@ describe('cleanup plans, as the DRS guide lists them', () => {
       cycles: 1,
       ids: { a1: A4, b2: B2b },
     });
+  });
+});
+
+describe('what an earlier cycle leaves never decides this one (review findings)', () => {
+  const cycle1: LifecycleRecord = {
+    serverId: B1,
+    region: B,
+    workload: 'payments',
+    stage: 'protected',
+    since: minutesAgo(60 * 24 * 7),
+    cycles: 1,
+    ids: { a1: A1, b2: B2, b3: B3, a2: A2, a3: A3, a4: A4 },
+  };
+  const B2b = 'i-0b2b2b2b2b2b2bbbb';
+  const B3b = 'i-0b3b3b3b3b3b3bbbb';
+  const secondFailover = job('drsjob-failover0000002', 'START_RECOVERY', 120);
+  const firstFailback = job('drsjob-failback0000001', 'START_RECOVERY', 60 * 24 * 7);
+
+  it('a new failover with the old A3 record and a reused A2 is not re-protected, and plans no termination', () => {
+    const { servers } = derive(
+      {
+        sourceServers: [b1({ awsInstanceId: A4, dataReplicationState: 'CONTINUOUS' })],
+        recoveryInstances: [
+          b2({
+            recoveryInstanceId: B2b,
+            ec2InstanceId: B3b,
+            jobId: secondFailover.jobId,
+            dataReplicationState: 'CONTINUOUS',
+          }),
+        ],
+        jobs: [secondFailover],
+      },
+      {
+        // DRS may reuse A2 for the new reversal; the first cycle's A3 record (DRS would not delete it) stays.
+        sourceServers: [a2({ recoveryInstanceId: B2b, awsInstanceId: B3b })],
+        recoveryInstances: [a3({ dataReplicationState: 'CONTINUOUS' })],
+        jobs: [firstFailback],
+      },
+      [cycle1],
+    );
+    expect(servers[0]).toMatchObject({ stage: 'ready-to-fail-back', ids: { a1: A4, b2: B2b } });
+    expect(servers[0]?.cleanup).toEqual([]);
+  });
+
+  it('an older B2 left stopped does not hide a new failover: unprotected, critical past the bound', () => {
+    const { servers } = derive(
+      {
+        sourceServers: [b1({ dataReplicationState: 'DISCONNECTED' })],
+        recoveryInstances: [
+          b2({ ec2InstanceState: 'STOPPED', dataReplicationState: 'STOPPED' }),
+          b2({
+            recoveryInstanceId: B2b,
+            ec2InstanceId: B3b,
+            jobId: secondFailover.jobId,
+            dataReplicationState: 'NOT_STARTED',
+            failbackState: 'FAILBACK_NOT_STARTED',
+          }),
+        ],
+        jobs: [secondFailover],
+      },
+      {},
+      [{ ...cycle1, stage: 'ready-to-fail-back' }],
+    );
+    expect(servers[0]).toMatchObject({
+      stage: 'failed-over-unprotected',
+      state: 'NOT_READY',
+      severity: 'critical',
+      ids: { b2: B2b },
+    });
+  });
+
+  it('an abandoned failover (B2 gone, B1 protecting A1 again) never plans to terminate A1', () => {
+    const { servers } = derive(
+      { sourceServers: [b1({ awsInstanceId: A1 })] },
+      { sourceServers: [a2({ dataReplicationState: 'STOPPED' })] },
+      [{ ...cycle1, stage: 'ready-to-fail-back', ids: { a1: A1, b2: B2, b3: B3, a2: A2 } }],
+    );
+    expect(servers[0]?.cleanup.map((item) => item.action)).not.toContain('terminate-original-instance');
+  });
+
+  it('while the primary Region cannot be read, a stage only it can tell stands (UNKNOWN), memory and count kept', () => {
+    const reprotected = { ...cycle1, stage: 're-protected' as const, cycles: 0 };
+    const { servers } = derive(
+      // B2 already terminated; A2 and A3 are invisible while us-east-1 is down.
+      { sourceServers: [b1({ awsInstanceId: A4 })] },
+      { reachable: false, error: 'TimeoutError' },
+      [reprotected],
+    );
+    expect(servers[0]).toMatchObject({ stage: 're-protected', state: 'UNKNOWN', cycles: 0, ids: cycle1.ids });
+    expect(servers[0]?.cleanup).toEqual([]);
+
+    const pending = derive(
+      { sourceServers: [b1({ awsInstanceId: A4 })], recoveryInstances: [b2()] },
+      { reachable: false, error: 'TimeoutError' },
+      [{ ...cycle1, stage: 'cleanup-pending' }],
+    );
+    // No plan without the primary Region's facts: ending B2 needs proof that A4 is protected.
+    expect(pending.servers[0]).toMatchObject({ stage: 'cleanup-pending', state: 'UNKNOWN', cleanup: [] });
+  });
+
+  it('of two failback launches, the newer one decides (its re-protection counts)', () => {
+    const A3b = 'i-0a3a3a3a3a3a3abbb';
+    const A4b = 'i-0a4a4a4a4a4a4abbb';
+    const { servers } = derive(
+      {
+        sourceServers: [b1({ awsInstanceId: A4b, dataReplicationState: 'RESCAN' })],
+        recoveryInstances: [b2()],
+      },
+      {
+        sourceServers: [a2()],
+        recoveryInstances: [
+          a3({ dataReplicationState: 'NOT_STARTED' }),
+          a3({
+            recoveryInstanceId: A3b,
+            ec2InstanceId: A4b,
+            jobId: 'drsjob-failback0000002',
+            dataReplicationState: 'INITIATING',
+          }),
+        ],
+        jobs: [job('drsjob-failback0000002', 'START_RECOVERY', 30)],
+      },
+      [{ ...cycle1, stage: 'failed-back', ids: { a1: A1, b2: B2, b3: B3, a2: A2, a3: A3, a4: A4 } }],
+    );
+    expect(servers[0]).toMatchObject({ stage: 're-protected', ids: { a3: A3b, a4: A4b } });
+  });
+
+  it('without the launch jobs, nothing is taken as this cycle’s failback (in doubt: no cleanup)', () => {
+    const { servers } = deriveLifecycle(
+      {
+        primary: region(A, {
+          sourceServers: [a2()],
+          recoveryInstances: [a3({ dataReplicationState: 'CONTINUOUS' })],
+        }),
+        recovery: region(B, { sourceServers: [b1({ awsInstanceId: A4 })], recoveryInstances: [b2()] }),
+      },
+      new Map(),
+      POLICY,
+      NOW,
+    );
+    expect(servers[0]?.stage).toBe('ready-to-fail-back');
+    expect(servers[0]?.cleanup).toEqual([]);
   });
 });
 

@@ -38,11 +38,9 @@ function realRecovery(): ReverseReplicationFacts {
     job: recoveryJob(),
     sourceServer: failoverSourceServer(),
     recoveryInstances: [recoveryInstance()],
-    now: NOW,
   };
 }
 
-const NOW = new Date('2026-11-22T10:00:00Z');
 /** The forward server's pairing with its FAILBACK-direction twin: AWS keeps it across cycles. */
 const STALE_PAIRING = 'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde';
 const declaredUntil = (expiresAt: string) => ({
@@ -193,7 +191,29 @@ const cases: Case[] = [
     'failback launch, re-protection configured, declaration expired',
     (f) => {
       f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
-      f.declaration = declaredUntil('2026-11-22T09:59:59Z');
+      // the launch job was created at 09:55
+      f.declaration = declaredUntil('2026-11-22T09:50:00Z');
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'failback-undeclared',
+  ],
+  [
+    'failback launch, declared only after the launch (a retried event comes later)',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.declaration = { ...declaredUntil('2026-11-22T18:00:00Z'), declaredAt: '2026-11-22T09:56:00Z' };
+    },
+    { reverseFailbackInstances: true },
+    'skip',
+    'failback-undeclared',
+  ],
+  [
+    'failback launch, declared, launch time unknown: in doubt',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ replicationDirection: 'FAILBACK' });
+      f.declaration = declaredUntil('2026-11-22T18:00:00Z');
+      if (f.job) f.job.creationDateTime = undefined;
     },
     { reverseFailbackInstances: true },
     'skip',
