@@ -38,9 +38,14 @@ const config = loadConfig(
 const logger = createLogger('failback-lifecycle');
 const otherRegion = config.regionRole === 'recovery' ? config.primaryRegion : config.recoveryRegion;
 const own = createDrsLifecycleAdapter(await createRetryAfterDrsClient({}));
-// The other Region may be the one that is down: few attempts, so the sweep goes on from this Region alone.
+// The other Region may be the one that is down: few attempts and short timeouts (a dropped connection would
+// otherwise outlast the function's timeout), so the sweep goes on from this Region alone.
 const other = createDrsLifecycleAdapter(
-  await createRetryAfterDrsClient({ region: otherRegion, maxAttempts: 2 }),
+  await createRetryAfterDrsClient({
+    region: otherRegion,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+  }),
 );
 const signals = createEventBridgeSignalPublisher({
   client: new EventBridgeClient({}),
