@@ -9,9 +9,9 @@ import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
-import { parseIsoDuration } from '../src/domain/duration.ts';
+import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import { envFlag, loadConfig } from '../src/runtime/config.ts';
-import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
+import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /**
@@ -20,18 +20,11 @@ import { createLogger } from '../src/runtime/logger.ts';
  * `{"task":"lifecycle"}`), and DRS *Launch Result* / *Recovery Instance Failback State Change* events of its
  * own Region or forwarded from the primary Region, which make a sweep worth running at once.
  */
-const positiveDuration = (example: string) =>
-  z
-    .string()
-    .refine(
-      (value) => (parseIsoDuration(value) ?? 0) > 0,
-      `must be a positive ISO-8601 duration such as ${example}`,
-    );
 const config = loadConfig(
   process.env,
   z.object({
-    LIFECYCLE_UNPROTECTED_ALERT_AFTER: positiveDuration('PT1H').default('PT1H'),
-    DRILL_MAX_AGE: positiveDuration('PT24H').default('PT24H'),
+    LIFECYCLE_UNPROTECTED_ALERT_AFTER: positiveDurationEnv('PT1H'),
+    DRILL_MAX_AGE: positiveDurationEnv('PT24H'),
     TERMINATE_DRILL_INSTANCES: envFlag(false),
   }),
 );
@@ -68,8 +61,8 @@ const depsFor = (context: Context): LifecycleDeps => ({
     primaryRegion: config.primaryRegion,
     recoveryRegion: config.recoveryRegion,
     account: accountOf(context),
-    unprotectedAlertAfterSeconds: parseIsoDuration(config.extra.LIFECYCLE_UNPROTECTED_ALERT_AFTER) ?? 3_600,
-    drillMaxAgeSeconds: parseIsoDuration(config.extra.DRILL_MAX_AGE) ?? 86_400,
+    unprotectedAlertAfterSeconds: config.extra.LIFECYCLE_UNPROTECTED_ALERT_AFTER,
+    drillMaxAgeSeconds: config.extra.DRILL_MAX_AGE,
     terminateDrillInstances: config.extra.TERMINATE_DRILL_INSTANCES,
   },
 });
@@ -93,6 +86,4 @@ const onEvent = createEventHandler({
 });
 
 export const handler = (input: unknown, context: Context) =>
-  typeof input === 'object' && input !== null && 'task' in input && !('detail' in input)
-    ? onTask(input, context)
-    : onEvent(input, context);
+  isTaskInput(input) ? onTask(input, context) : onEvent(input, context);

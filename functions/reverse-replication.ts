@@ -16,10 +16,10 @@ import {
   retryPendingReversals,
   reverseReplicationAfterRecovery,
 } from '../src/app/reverse-replication.ts';
-import { parseIsoDuration } from '../src/domain/duration.ts';
+import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { envFlag, loadConfig } from '../src/runtime/config.ts';
-import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
+import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /**
@@ -31,13 +31,7 @@ const config = loadConfig(
   process.env,
   z.object({
     REVERSE_FAILBACK_INSTANCES: envFlag(false),
-    REVERSAL_RETRY_FOR: z
-      .string()
-      .default('PT1H')
-      .refine(
-        (value) => (parseIsoDuration(value) ?? 0) > 0,
-        'must be a positive ISO-8601 duration such as PT1H',
-      ),
+    REVERSAL_RETRY_FOR: positiveDurationEnv('PT1H'),
   }),
 );
 const logger = createLogger('reverse-replication');
@@ -63,7 +57,7 @@ const depsFor = (context: Context): ReverseReplicationDeps => ({
   },
   declarations: createFailbackDeclarationStore(tables),
   pending: createPendingReversalStore(tables),
-  retryForSeconds: parseIsoDuration(config.extra.REVERSAL_RETRY_FOR),
+  retryForSeconds: config.extra.REVERSAL_RETRY_FOR,
 });
 
 const onLaunch = createEventHandler({
@@ -83,6 +77,4 @@ const onRetry = createEventHandler({
 });
 
 export const handler = (input: unknown, context: Context) =>
-  typeof input === 'object' && input !== null && 'task' in input && !('detail' in input)
-    ? onRetry(input, context)
-    : onLaunch(input, context);
+  isTaskInput(input) ? onRetry(input, context) : onLaunch(input, context);

@@ -25,6 +25,7 @@ import {
   type StoredWorkload,
 } from '../ports/readiness.ts';
 import type { Clock } from '../ports/signals.ts';
+import { isTaskInput } from '../runtime/handler.ts';
 
 /**
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
@@ -458,5 +459,5 @@ export function parseReadinessTask(input: unknown): ReadinessTask {
 
 /** A scheduled task rather than a signal: `{ "task": … }` without an EventBridge envelope. */
 export function isReadinessTask(input: unknown): boolean {
-  return typeof input === 'object' && input !== null && 'task' in input && !('detail' in input);
+  return isTaskInput(input);
 }

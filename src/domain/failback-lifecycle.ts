@@ -2,8 +2,7 @@ import type { ReadinessState, Severity } from '../../events/dr-autopilot/signal.
 import { workloadFromTags } from '../../events/dr-autopilot/signal.ts';
 import type { DrsJob, DrsRecoveryInstance, DrsSourceServer } from '../ports/drs.ts';
 import { formatSeconds } from './duration.ts';
-import { reversalPending } from './reverse-replication.ts';
-import { GONE_INSTANCE_STATES } from './rpo.ts';
+import { GONE_INSTANCE_STATES, reversalStarted } from './rpo.ts';
 
 /**
  * The failover/failback cycle of every protected server, across both Regions of the pair. Pure: a snapshot of
@@ -201,7 +200,7 @@ const LAUNCH_IN_PROGRESS = new Set(['PENDING', 'IN_PROGRESS']);
 
 const gone = (instance: Pick<DrsRecoveryInstance, 'ec2InstanceState'>) =>
   (GONE_INSTANCE_STATES as readonly string[]).includes(instance.ec2InstanceState ?? '');
-const started = (instance: DrsRecoveryInstance) => !reversalPending(instance);
+const started = (instance: DrsRecoveryInstance) => reversalStarted(instance);
 
 /** Derives every protected server's stage and the drill findings from both Regions' facts. */
 export function deriveLifecycle(

@@ -1,5 +1,6 @@
 import { type ReadinessState, RPO_TAG } from '../../events/dr-autopilot/signal.ts';
 import { formatSeconds, parseIsoDuration, parseLag } from './duration.ts';
+import { reversalPending } from './reverse-replication.ts';
 
 /**
  * The RPO decision for one replicating DRS resource (a source server, or a recovery instance whose replication
@@ -231,14 +232,22 @@ export interface RecoveryInstanceReplicationFacts {
   lagDuration?: string | undefined;
   replicatedDisks: readonly { backloggedStorageBytes?: number | undefined }[];
   dataReplicationError?: string | undefined;
+  /** `failback.state`: FAILBACK_IN_PROGRESS / READY_FOR_LAUNCH mean the reversal is under way. */
+  failbackState?: string | undefined;
 }
 
 /** Recovery instances whose EC2 instance is gone: they protect nothing and run nothing. */
 export const GONE_INSTANCE_STATES = ['TERMINATED', 'NOT_FOUND'] as const;
 
-/** Whether reversed replication of a recovery instance has started (it left `NOT_STARTED`). */
-export function reversalStarted(instance: Pick<RecoveryInstanceReplicationFacts, 'dataReplicationState'>) {
-  return instance.dataReplicationState !== undefined && instance.dataReplicationState !== 'NOT_STARTED';
+/**
+ * Whether reversed replication of a recovery instance has started: its replication left `NOT_STARTED`, or its
+ * failback state says a reversal is under way. One definition for the monitor, the lifecycle and the reversal
+ * decision ({@link reversalPending} is its negation).
+ */
+export function reversalStarted(
+  instance: Pick<RecoveryInstanceReplicationFacts, 'dataReplicationState' | 'failbackState'>,
+): boolean {
+  return !reversalPending(instance);
 }
 
 /**

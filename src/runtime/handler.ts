@@ -86,3 +86,11 @@ export function accountOf(context: Pick<Context, 'invokedFunctionArn'>): string 
   }
   return account;
 }
+
+/**
+ * A scheduled task rather than an event: the constant input of a schedule rule (`{ "task": … }`), which has no
+ * EventBridge envelope. Functions with both inputs route on it.
+ */
+export function isTaskInput(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && 'task' in input && !('detail' in input);
+}

@@ -313,6 +313,15 @@ describe('assessSourceServer: a failed-over source server is judged by its rever
       I1,
     ],
     [
+      // One definition of "reversal started" with the lifecycle and the reversal decision.
+      'failed over, replication not updated yet but failback in progress: the reversal started',
+      {},
+      [instance({ dataReplicationState: 'NOT_STARTED', failbackState: 'FAILBACK_IN_PROGRESS' })],
+      'NOT_READY',
+      'failed-over-reversed',
+      I1,
+    ],
+    [
       'failed over, reversal state not reported',
       {},
       [instance({ dataReplicationState: undefined })],
