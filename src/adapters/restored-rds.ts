@@ -136,7 +136,7 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
       await client.send(new AddTagsToResourceCommand({ ResourceName: resource.arn, Tags: tagList(tags) }));
     },
     async prepare(resource, context) {
-      const identifier = `${resource.id}-validate`.slice(0, 63);
+      const identifier = validationInstanceId(resource.id);
       const serverless = resource.facts.serverlessV2 === true;
       await client.send(
         new CreateDBInstanceCommand({
@@ -177,4 +177,16 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
       );
     },
   };
+}
+
+const VALIDATION_SUFFIX = '-validate';
+
+/**
+ * The validation instance's identifier: `<cluster>-validate`, within RDS's rules (1 to 63 letters, digits and
+ * hyphens, never ending in a hyphen nor holding two in a row). A long cluster identifier is cut *before* the
+ * suffix, and any hyphen the cut leaves at its end is dropped, so the suffix always stays whole.
+ */
+export function validationInstanceId(clusterId: string): string {
+  const base = clusterId.slice(0, 63 - VALIDATION_SUFFIX.length).replace(/-+$/, '');
+  return `${base}${VALIDATION_SUFFIX}`;
 }

@@ -24,6 +24,7 @@ import { createRestoredDynamoDbHandler } from '../../../../src/adapters/restored
 import {
   createRestoredAuroraHandler,
   createRestoredRdsHandler,
+  validationInstanceId,
 } from '../../../../src/adapters/restored-rds.ts';
 
 const dynamoMock = mockClient(DynamoDBClient);
@@ -271,5 +272,21 @@ describe('restored Aurora cluster', () => {
       ResourceName: clusterArn,
       Tags: [{ Key: 'a', Value: 'b' }],
     });
+  });
+});
+
+describe('validationInstanceId (RDS identifier rules)', () => {
+  const valid = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,61}[a-zA-Z0-9]$/;
+
+  it.each([
+    ['dr-autopilot-0123456789ab', 'dr-autopilot-0123456789ab-validate'],
+    // 62 characters, the cut lands right after a hyphen: the old `.slice(0, 63)` ended the name in "-"
+    [`${'a'.repeat(53)}-bbbbbbbb`, `${'a'.repeat(53)}-validate`],
+    [`${'c'.repeat(63)}`, `${'c'.repeat(54)}-validate`],
+  ])('%s -> %s', (cluster, expected) => {
+    const id = validationInstanceId(cluster);
+    expect(id).toBe(expected);
+    expect(id).toMatch(valid);
+    expect(id.length).toBeLessThanOrEqual(63);
   });
 });
