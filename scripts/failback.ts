@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createFailbackDeclarationStore } from '../src/adapters/failback-store.ts';
 import { parseIsoDuration } from '../src/domain/duration.ts';
+import { declarationValid } from '../src/domain/reverse-replication.ts';
 import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
 
 /**
@@ -59,7 +60,7 @@ export async function runFailback(argv: string[], env: Env, io: Io, now = () => 
       else if (declarations.length === 0) io.out('No failback declarations.\n');
       else {
         for (const declaration of declarations) {
-          const state = Date.parse(declaration.expiresAt) > now().getTime() ? 'valid' : 'expired';
+          const state = declarationValid(declaration, now()) ? 'valid' : 'expired';
           io.out(
             `${declaration.workload}: declared by ${declaration.declaredBy} at ${declaration.declaredAt}, ${state} until ${declaration.expiresAt}${declaration.note ? ` (${declaration.note})` : ''}\n`,
           );

@@ -11,7 +11,7 @@ import {
 } from '../domain/failback-lifecycle.ts';
 import type { DrsJob, DrsRecoveryInstance, DrsSourceServer } from '../ports/drs.ts';
 import type { RegionDrs } from '../ports/lifecycle.ts';
-import { readRegion } from './failback-lifecycle.ts';
+import { isUnreachable, readRegion } from './failback-lifecycle.ts';
 
 /**
  * The cleanup after a failback (or a failback drill), for a person (`npm run cleanup`): the plan, computed from
@@ -185,6 +185,8 @@ async function rereadServer(
       jobs: await jobsOf(primary, instances),
     };
   } catch (error) {
+    // As in the sweep: only a Region that does not answer is unreachable; a refusal or a bug propagates.
+    if (!isUnreachable(error)) throw error;
     primaryFacts = {
       region: policy.primaryRegion,
       reachable: false,

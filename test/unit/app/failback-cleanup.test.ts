@@ -163,6 +163,20 @@ describe('failback cleanup', () => {
     expect(results.every((result) => result.result === 'applied')).toBe(true);
   });
 
+  it('a refusal from the primary Region during --apply is no outage: it propagates, nothing is applied', async () => {
+    afterFailback();
+    const plan = await planCleanup(deps, 'payments');
+    primary.describeSourceServer = async () => {
+      throw Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      });
+    };
+
+    await expect(applyCleanup(deps, plan)).rejects.toThrow('denied');
+    expect([...primary.changes, ...recovery.changes]).toEqual([]);
+  });
+
   it('another workload’s plan is empty', async () => {
     afterFailback();
     expect((await planCleanup(deps, 'orders')).servers).toEqual([]);
