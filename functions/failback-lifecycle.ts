@@ -1,18 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { lifecycleTrigger } from '../events/drs/lifecycle-trigger.ts';
 import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
-import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
 import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import { envFlag, loadConfig } from '../src/runtime/config.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
+import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 
 /**
  * Wiring only. The failback lifecycle tracker sweeps DRS in both Regions of the pair and runs in the recovery
@@ -40,20 +39,16 @@ const other = createDrsLifecycleAdapter(
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
   }),
 );
-const signals = createEventBridgeSignalPublisher({
-  client: new EventBridgeClient({}),
-  eventBusName: config.eventBusName,
-});
-const store = createDynamoDbLifecycleStore({
-  client: new DynamoDBClient({}),
-  tableName: config.readinessTableName,
-});
+const dynamodb = new DynamoDBClient({});
+// Stages of the DR cycle and drill cleanups are evidence: recorded in the ledger before they are signalled.
+const signals = createRecordingSignalPublisher(config, 'failback-lifecycle', dynamodb);
+const store = createDynamoDbLifecycleStore({ client: dynamodb, tableName: config.readinessTableName });
 
-const depsFor = (context: Context): LifecycleDeps => ({
+const depsFor = (context: Context, trigger: 'event' | 'schedule'): LifecycleDeps => ({
   primary: config.regionRole === 'primary' ? own : other,
   recovery: config.regionRole === 'recovery' ? own : other,
   store,
-  signals,
+  signals: signals.as(trigger),
   clock: () => new Date(),
   dryRun: config.dryRun,
   regionRole: config.regionRole,
@@ -73,7 +68,7 @@ const onTask = createEventHandler({
   parse: (input) => parseWith(lifecycleTask, input, 'failback-lifecycle task'),
   // A sweep compares with what it stored: a repeated run changes nothing and signals nothing new.
   run: (_task, context: Context) =>
-    sweepLifecycle(depsFor(context), `lifecycle-sweep-${new Date().toISOString()}`),
+    sweepLifecycle(depsFor(context, 'schedule'), `lifecycle-sweep-${new Date().toISOString()}`),
 });
 
 /** A DRS event is only a reason to sweep now: its contents are re-read from the APIs. */
@@ -82,7 +77,7 @@ const onEvent = createEventHandler({
   parse: lifecycleTrigger.parse,
   // Its own Region's events, and the primary Region's forwarded to this Region's bus (rule 5).
   origin: { region: config.region, alsoFromRegions: [otherRegion] },
-  run: (event, context: Context) => sweepLifecycle(depsFor(context), event.id),
+  run: (event, context: Context) => sweepLifecycle(depsFor(context, 'event'), event.id),
 });
 
 export const handler = (input: unknown, context: Context) =>

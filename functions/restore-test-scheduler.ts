@@ -19,7 +19,7 @@ export const handler = createEventHandler({
     runScheduledRestoreTests(event, {
       backup,
       records,
-      signals,
+      signals: signals.as('schedule'),
       clock,
       dryRun: config.dryRun,
       selection: {

@@ -63,7 +63,7 @@ export const handler = createEventHandler({
     // S3 calls name the bucket owner: this invocation's account.
     const handlers = createRestoredResourceHandlers(clients, { account: policy.account });
     return input.kind === 'sweep'
-      ? sweepOpenRestores(input.event, { ...deps, handlers, policy })
+      ? sweepOpenRestores(input.event, { ...deps, signals: wiring.signals.as('schedule'), handlers, policy })
       : validateRestoreJob(input.event, { ...deps, handlers, policy });
   },
 });

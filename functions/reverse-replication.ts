@@ -1,12 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { launchResult } from '../events/drs/launch-result.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
-import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
 import {
   createFailbackDeclarationStore,
   createPendingReversalStore,
@@ -21,6 +19,7 @@ import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { envFlag, loadConfig } from '../src/runtime/config.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
+import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 
 /**
  * Wiring only: configuration and clients once per container, then the use case per event. Two inputs: the
@@ -37,23 +36,23 @@ const config = loadConfig(
 const logger = createLogger('reverse-replication');
 // Retries honour DRS's Retry-After (the pinned SDK ignores it: see src/adapters/drs-client.ts).
 const drs = createDrsAdapter(await createRetryAfterDrsClient());
-const signals = createEventBridgeSignalPublisher({
-  client: new EventBridgeClient({}),
-  eventBusName: config.eventBusName,
-});
 const dynamodb = new DynamoDBClient({});
+// Launches, reversals and re-protections are evidence: recorded in the ledger before they are signalled.
+const signals = createRecordingSignalPublisher(config, 'reverse-replication', dynamodb);
 const persistenceStore = createIdempotencyStore(config.idempotencyTableName, dynamodb);
 const tables = { client: dynamodb, tableName: config.readinessTableName };
 
-const depsFor = (context: Context): ReverseReplicationDeps => ({
+const depsFor = (context: Context, trigger: 'event' | 'schedule'): ReverseReplicationDeps => ({
   drs,
-  signals,
+  signals: signals.as(trigger),
   clock: () => new Date(),
   dryRun: config.dryRun,
   policy: {
     account: accountOf(context),
     region: config.region,
     reverseFailbackInstances: config.extra.REVERSE_FAILBACK_INSTANCES,
+    defaultRpoSeconds: config.defaultRpoSeconds,
+    defaultRtoSeconds: config.defaultRtoSeconds,
   },
   declarations: createFailbackDeclarationStore(tables),
   pending: createPendingReversalStore(tables),
@@ -65,7 +64,7 @@ const onLaunch = createEventHandler({
   parse: launchResult.parse,
   origin: { region: config.region },
   idempotency: { persistenceStore },
-  run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context)),
+  run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context, 'event')),
 });
 
 const retryTask = z.object({ task: z.literal('retry-pending') }).strict();
@@ -73,7 +72,7 @@ const onRetry = createEventHandler({
   logger,
   parse: (input) => parseWith(retryTask, input, 'reverse-replication task'),
   // No idempotency: each pending reversal is re-decided from fresh API facts, so a repeated run is harmless.
-  run: (_task, context: Context) => retryPendingReversals(depsFor(context)),
+  run: (_task, context: Context) => retryPendingReversals(depsFor(context, 'schedule')),
 });
 
 export const handler = (input: unknown, context: Context) =>

@@ -31,6 +31,11 @@ export async function createIdempotencyTable(client: DynamoDBClient, tableName: 
   );
 }
 
+/** The evidence ledger (partition key `id`), as `infra/tables.yml` declares it. */
+export async function createEvidenceTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await createIdempotencyTable(client, tableName);
+}
+
 /** The readiness table (pk/sk), as `infra/tables.yml` declares it. */
 export async function createReadinessTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(

@@ -95,6 +95,7 @@ export function toJob(job: Job): DrsJob {
     initiatedBy: job.initiatedBy,
     status: job.status,
     creationDateTime: job.creationDateTime,
+    endDateTime: job.endDateTime,
     participatingServers: (job.participatingServers ?? []).map((server) => ({
       sourceServerId: server.sourceServerID,
       recoveryInstanceId: server.recoveryInstanceID,

@@ -1,12 +1,10 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createBackupAdapter } from '../adapters/backup.ts';
 import { createRestoreRecords } from '../adapters/backup-restore-records.ts';
-import { createEventBridgeSignalPublisher } from '../adapters/eventbridge-signals.ts';
 import {
   positiveDurationEnv,
   restoreRoleArnEnv,
@@ -17,6 +15,7 @@ import { createIdempotencyStore } from '../runtime/clients.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { accountOf } from '../runtime/handler.ts';
 import { createLogger } from '../runtime/logger.ts';
+import { createRecordingSignalPublisher } from '../runtime/signals.ts';
 
 /**
  * The restore functions' own environment variables (validated by `loadConfig(env, extra)`, so a bad value is a
@@ -80,10 +79,8 @@ export function createRestoreWiring<
       tableName: config.readinessTableName,
       clock,
     }),
-    signals: createEventBridgeSignalPublisher({
-      client: new EventBridgeClient({}),
-      eventBusName: config.eventBusName,
-    }),
+    // Restores, restore tests and their validation are evidence: recorded before they are signalled.
+    signals: createRecordingSignalPublisher(config, functionName, dynamodb),
     persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb),
     /** The policy fields every restore function has, for the invocation's account. */
     basePolicy(context: Context) {

@@ -1,16 +1,20 @@
 import {
   createSignal,
+  RPO_TAG,
+  RTO_TAG,
   SIGNAL_TYPES,
   type Signal,
   type SignalInput,
   workloadFromTags,
 } from '../../events/dr-autopilot/signal.ts';
 import { type LaunchResultEvent, launchResult, sourceServerIdOf } from '../../events/drs/launch-result.ts';
-import { formatSeconds } from '../domain/duration.ts';
+import { formatSeconds, parseIsoDuration } from '../domain/duration.ts';
 import { ConflictError } from '../domain/errors.ts';
 import {
   assertOwnEvent,
   decideReverseReplication,
+  declarationCovers,
+  type FailbackDeclaration,
   LAUNCH_SUCCEEDED,
   type LaunchEventFacts,
   type ReverseReplicationDecision,
@@ -21,7 +25,13 @@ import {
   type SkipReason,
   screenLaunchEvent,
 } from '../domain/reverse-replication.ts';
-import type { DrsReader, DrsRecoveryInstance, DrsReplicationControl, DrsSourceServer } from '../ports/drs.ts';
+import type {
+  DrsJob,
+  DrsReader,
+  DrsRecoveryInstance,
+  DrsReplicationControl,
+  DrsSourceServer,
+} from '../ports/drs.ts';
 import type { FailbackDeclarations, PendingReversal, PendingReversals } from '../ports/failback.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
 
@@ -101,16 +111,21 @@ export async function reverseReplicationAfterRecovery(
 
   const screened = screenLaunchEvent(facts);
   if (screened) {
-    // Read-only: the server's tags name the workload, so even a drill's evidence lands under the right one.
-    // An API failure here propagates and is retried.
-    const server = await deps.drs.describeSourceServer(sourceServerId);
+    // Read-only: the server's tags name the workload, so even a drill's evidence lands under the right one, and
+    // the job and instances give the evidence its timings. An API failure here propagates and is retried.
+    const [server, job, instances] = await Promise.all([
+      deps.drs.describeSourceServer(sourceServerId),
+      deps.drs.describeJob(jobId),
+      deps.drs.describeRecoveryInstancesOf(sourceServerId),
+    ]);
+    const measured = launchEvidence(facts, server, job, instances, undefined, deps.policy);
     if (screened.action === 'signal-launch-failed') {
-      await deps.signals.publish([launchFailedSignal(signal, facts, server)]);
+      await deps.signals.publish([launchFailedSignal(signal, facts, server, measured)]);
       return { action: 'launch-failure-signalled', sourceServerId, jobId };
     }
     if (screened.action === 'skip') {
       await deps.signals.publish([
-        ...launchSucceededSignals(signal, facts, server),
+        ...launchSucceededSignals(signal, facts, server, measured),
         skipSignal(signal, facts, screened, server),
       ]);
       return {
@@ -125,7 +140,19 @@ export async function reverseReplicationAfterRecovery(
   const gathered = await gatherFacts(facts, deps);
   const decision = decideReverseReplication(gathered, deps.policy);
   const server = gathered.sourceServer as DrsSourceServer | undefined;
-  const launched = launchSucceededSignals(signal, facts, server);
+  const launched = launchSucceededSignals(
+    signal,
+    facts,
+    server,
+    launchEvidence(
+      facts,
+      server,
+      gathered.job as DrsJob | undefined,
+      (gathered.recoveryInstances ?? []) as DrsRecoveryInstance[],
+      gathered.declaration as FailbackDeclaration | undefined,
+      deps.policy,
+    ),
+  );
   if (decision.action !== 'reverse') {
     if (decision.action === 'signal-launch-failed')
       throw new Error('unreachable: a failed launch is screened first');
@@ -372,11 +399,59 @@ function launchKind(facts: LaunchEventFacts): string {
   return flag === 'drill' ? 'drill' : flag === 'not-drill' ? 'recovery' : 'launch';
 }
 
+type LaunchEvidence = Record<string, string | number | boolean | null>;
+
+/**
+ * What auditors ask of a launch (evidence ledger): its purpose (a launch from a server replicating in the
+ * FAILBACK direction is a failback, or a failback drill), how long DRS took (job creation → end: the launch part
+ * of the RTO; the application's own start-up is not in it), the point-in-time snapshot used and how old its data
+ * was when the launch began (the RPO exposure of this launch), the objectives of the server (its tags, else the
+ * defaults), and, for a failback, whether a person declared it beforehand.
+ */
+function launchEvidence(
+  facts: LaunchEventFacts,
+  server: DrsSourceServer | undefined,
+  job: DrsJob | undefined,
+  instances: readonly DrsRecoveryInstance[],
+  declaration: FailbackDeclaration | undefined,
+  policy: ReverseReplicationPolicy,
+): LaunchEvidence {
+  const kind = launchKind(facts);
+  const failback = server?.replicationDirection === 'FAILBACK';
+  const purpose = failback && kind !== 'launch' ? (kind === 'drill' ? 'failback-drill' : 'failback') : kind;
+  const seconds = (from: string | undefined, to: string | undefined) => {
+    const start = from ? Date.parse(from) : Number.NaN;
+    const end = to ? Date.parse(to) : Number.NaN;
+    return Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, Math.round((end - start) / 1000));
+  };
+  const launched = instances.filter((instance) => instance.jobId === facts.jobId);
+  const pointInTime = launched.map((instance) => instance.pointInTimeSnapshotDateTime).find(Boolean);
+  const tags = server?.tags ?? {};
+  return {
+    launchPurpose: purpose,
+    launchStartedAt: job?.creationDateTime ?? null,
+    launchEndedAt: job?.endDateTime ?? null,
+    launchSeconds: seconds(job?.creationDateTime, job?.endDateTime),
+    initiatedBy: job?.initiatedBy ?? null,
+    recoveryInstanceIds: launched.map((instance) => instance.recoveryInstanceId).join(',') || null,
+    pointInTime: pointInTime ?? null,
+    dataAgeSeconds: seconds(pointInTime, job?.creationDateTime),
+    rtoSeconds: parseIsoDuration(tags[RTO_TAG]) || policy.defaultRtoSeconds || null,
+    rpoSeconds: parseIsoDuration(tags[RPO_TAG]) || policy.defaultRpoSeconds || null,
+    declared:
+      purpose === 'failback' && policy.reverseFailbackInstances
+        ? declarationCovers(declaration, job?.creationDateTime)
+        : null,
+    declaredBy: purpose === 'failback' ? (declaration?.declaredBy ?? null) : null,
+  };
+}
+
 /** A successful launch (recovery or drill) proves DRS can launch this server: it clears an earlier failure. */
 function launchSucceededSignals(
   signal: SignalFactory,
   facts: LaunchEventFacts,
   server: DrsSourceServer | undefined,
+  measured: LaunchEvidence,
 ): Signal[] {
   if (facts.state !== LAUNCH_SUCCEEDED) return [];
   const kind = launchKind(facts);
@@ -388,7 +463,7 @@ function launchSucceededSignals(
       severity: 'info',
       summary: `DRS ${kind} launch succeeded for source server ${facts.sourceServerId} (job ${facts.jobId})`,
       assessment: { state: 'READY', reason: `${kind} launch succeeded for ${facts.sourceServerId}` },
-      evidence: { launchKind: kind },
+      evidence: { launchKind: kind, ...measured },
     }),
   ];
 }
@@ -408,6 +483,7 @@ function launchFailedSignal(
   signal: SignalFactory,
   facts: LaunchEventFacts,
   server: DrsSourceServer | undefined,
+  measured: LaunchEvidence,
 ): Signal {
   const kind = launchKind(facts);
   return signal({
@@ -422,7 +498,7 @@ function launchFailedSignal(
       nextStep: `Open DRS job ${facts.jobId} (Job log, or DescribeJobLogItems) in ${facts.region}, fix the launch settings it names, and launch again.`,
       runbook: RUNBOOK.launchFailed,
     },
-    evidence: { launchKind: kind },
+    evidence: { launchKind: kind, ...measured },
   });
 }
 

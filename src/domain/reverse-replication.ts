@@ -66,6 +66,9 @@ export interface ReverseReplicationPolicy {
   region: string;
   /** Re-protect *failback* instances (step 3 of the failback procedure). Off unless configured (rule 2). */
   reverseFailbackInstances: boolean;
+  /** The objectives a launch is measured against for the evidence ledger, unless the server's tags say otherwise. */
+  defaultRpoSeconds?: number | undefined;
+  defaultRtoSeconds?: number | undefined;
 }
 
 /**

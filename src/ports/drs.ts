@@ -8,6 +8,8 @@ export interface DrsJob {
   initiatedBy?: string | undefined;
   status?: string | undefined;
   creationDateTime?: string | undefined;
+  /** When the job ended (a launch: every instance launched or failed): with the creation time, the launch time. */
+  endDateTime?: string | undefined;
   participatingServers: {
     sourceServerId?: string | undefined;
     recoveryInstanceId?: string | undefined;

@@ -27,6 +27,9 @@ export const baseEnvSchema = z.object({
   EVENT_BUS_NAME: required,
   READINESS_TABLE_NAME: required,
   IDEMPOTENCY_TABLE_NAME: required,
+  EVIDENCE_TABLE_NAME: required,
+  /** How long evidence records are kept after the action (DynamoDB TTL); a yearly audit cycle plus margin. */
+  EVIDENCE_RETENTION: isoDuration.default('P800D'),
 });
 
 export interface BaseConfig {
@@ -44,6 +47,8 @@ export interface BaseConfig {
   eventBusName: string;
   readinessTableName: string;
   idempotencyTableName: string;
+  evidenceTableName: string;
+  evidenceRetentionSeconds: number;
 }
 
 /**
@@ -86,6 +91,8 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
     eventBusName: values.EVENT_BUS_NAME,
     readinessTableName: values.READINESS_TABLE_NAME,
     idempotencyTableName: values.IDEMPOTENCY_TABLE_NAME,
+    evidenceTableName: values.EVIDENCE_TABLE_NAME,
+    evidenceRetentionSeconds: parseIsoDuration(values.EVIDENCE_RETENTION) ?? 0,
     extra: extraValues,
   };
 }

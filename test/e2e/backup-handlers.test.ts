@@ -8,7 +8,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ForeignEventError, InvalidEventError } from '../../src/domain/errors.ts';
 import { startAwsDouble } from '../helpers/aws-http-double.ts';
 import { ACCOUNT, lambdaContext } from '../helpers/context.ts';
-import { createIdempotencyTable, createReadinessTable, startDynalite } from '../helpers/dynalite.ts';
+import {
+  createEvidenceTable,
+  createIdempotencyTable,
+  createReadinessTable,
+  startDynalite,
+} from '../helpers/dynalite.ts';
 import { baseEnv } from '../helpers/env.ts';
 import { loadSample, type SampleEvent } from '../helpers/events.ts';
 
@@ -30,6 +35,7 @@ const handlers: Record<'backupRestore' | 'restoreTestScheduler' | 'restoreValida
 beforeAll(async () => {
   dynamo = await startDynalite();
   await createIdempotencyTable(dynamo.client, 'idempotency');
+  await createEvidenceTable(dynamo.client, 'evidence');
   await createReadinessTable(dynamo.client, 'readiness');
   // Only the DR vault's listing (empty) has a double: any other AWS call is recorded (and fails).
   doubles = await startAwsDouble({ 'backup-vaults': () => ({ body: { RecoveryPoints: [] } }) });

@@ -1,7 +1,8 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, type DoubleResponse, startAwsDouble } from '../helpers/aws-http-double.ts';
 import { lambdaContext } from '../helpers/context.ts';
-import { createIdempotencyTable, startDynalite } from '../helpers/dynalite.ts';
+import { createEvidenceTable, createIdempotencyTable, startDynalite } from '../helpers/dynalite.ts';
 import { baseEnv } from '../helpers/env.ts';
 import { loadSample, type SampleEvent } from '../helpers/events.ts';
 
@@ -40,6 +41,7 @@ let putEvents: Record<string, unknown>[] = [];
 beforeAll(async () => {
   dynamo = await startDynalite();
   await createIdempotencyTable(dynamo.client, 'idempotency');
+  await createEvidenceTable(dynamo.client, 'evidence');
   doubles = await startAwsDouble({
     DescribeJobs: () => ({
       body: {
@@ -138,6 +140,12 @@ function launchEvent(id: string, change: (event: SampleEvent) => void = () => {}
   return event;
 }
 
+/** The evidence ledger's records (the real table in dynalite), by id. */
+async function evidenceIds(): Promise<string[]> {
+  const { Items = [] } = await dynamo.client.send(new ScanCommand({ TableName: 'evidence' }));
+  return Items.map((item) => item.id?.S ?? '').sort();
+}
+
 const context = () => lambdaContext({ functionName: 'dr-autopilot-test-reverseReplication' });
 
 /** Lambda's async invocation: on error, retry (here: at once) up to `retries` times. */
@@ -168,6 +176,9 @@ describe('reverse-replication handler, end to end', () => {
       'Recovery Launch Succeeded',
       'Reversed Replication Started',
     ]);
+    expect((await evidenceIds()).filter((id) => id.includes(INSTANCE))).toEqual([
+      `reversal#${INSTANCE}#${JOB}`,
+    ]);
   });
 
   it('starts exactly one reversal when the same event arrives five times at once', async () => {
@@ -188,6 +199,10 @@ describe('reverse-replication handler, end to end', () => {
     expect(drsState.reversals).toBe(1);
     for (const outcome of retried) expect(outcome).toMatchObject({ action: 'reverse-replication-started' });
     expect(putEvents.filter((entry) => entry.DetailType === 'Reversed Replication Started')).toHaveLength(1);
+    // Five writers of the same evidence: one record each for the launch and the reversal.
+    const ids = await evidenceIds();
+    expect(ids.filter((id) => id === `recovery#${JOB}#${SOURCE_SERVER}`)).toHaveLength(1);
+    expect(ids.filter((id) => id === `reversal#${INSTANCE}#${JOB}`)).toHaveLength(1);
   });
 
   it('a throttled first attempt, retried, starts exactly one reversal', async () => {

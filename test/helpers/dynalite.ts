@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynaliteServer } from '../../sim/dynamo.ts';
 
-export { createIdempotencyTable, createReadinessTable } from '../../sim/dynamo.ts';
+export { createEvidenceTable, createIdempotencyTable, createReadinessTable } from '../../sim/dynamo.ts';
 
 /** A real DynamoDB-compatible server (dynalite, in memory) on a loopback port, and an SDK client for it. */
 export async function startDynalite(): Promise<{

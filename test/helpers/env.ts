@@ -15,6 +15,7 @@ export function baseEnv(
     EVENT_BUS_NAME: 'dr-autopilot-test',
     READINESS_TABLE_NAME: 'readiness',
     IDEMPOTENCY_TABLE_NAME: 'idempotency',
+    EVIDENCE_TABLE_NAME: 'evidence',
     ...overrides,
   };
 }

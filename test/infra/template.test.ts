@@ -242,9 +242,44 @@ describe('the packaged CloudFormation template', () => {
           'EVENT_BUS_NAME',
           'READINESS_TABLE_NAME',
           'IDEMPOTENCY_TABLE_NAME',
+          'EVIDENCE_TABLE_NAME',
+          'EVIDENCE_RETENTION',
         ]),
       );
     }
+  });
+});
+
+describe('the evidence ledger', () => {
+  const evidenceTable = () =>
+    resourcesOfType(template, 'AWS::DynamoDB::Table').find(([id]) => id === 'EvidenceTable')?.[1];
+  const touchesEvidence = (statement: Statement) =>
+    JSON.stringify(statement.Resource).includes('EvidenceTable');
+
+  it('outlives the stack: retained, protected from deletion, recoverable to a point in time', () => {
+    const table = evidenceTable();
+    expect(table?.DeletionPolicy).toBe('Retain');
+    expect(table?.UpdateReplacePolicy).toBe('Retain');
+    expect(table?.Properties?.DeletionProtectionEnabled).toBe(true);
+    expect(table?.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    // A key of the stack would be scheduled for deletion with it, leaving the retained table unreadable.
+    expect(table?.Properties?.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+    expect(table?.Properties?.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(template.Outputs?.EvidenceTableName).toBeDefined();
+  });
+
+  it('is written by the functions that act, with PutItem only: no role may change or delete a record', () => {
+    const writers = roleStatements().filter(([, statement]) => touchesEvidence(statement));
+    expect([...new Set(writers.map(([id]) => id))].sort()).toEqual(
+      [
+        'BackupRestoreRole',
+        'FailbackLifecycleRole',
+        'RestoreTestSchedulerRole',
+        'RestoreValidationRole',
+        'ReverseReplicationRole',
+      ].sort(),
+    );
+    for (const [id, statement] of writers) expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
   });
 });
 
@@ -316,6 +351,7 @@ describe('the failback-lifecycle function', () => {
         'drs:DescribeRecoveryInstances',
         'drs:DescribeSourceServers',
         'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         'ec2:DescribeInstances',
         'events:PutEvents',

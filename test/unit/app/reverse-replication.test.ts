@@ -101,11 +101,15 @@ describe('reverseReplicationAfterRecovery', () => {
     expect(drs.reverseCalls).toHaveLength(1);
   });
 
-  it('for a drill (by event) reads only the server’s tags, and records the skip as evidence only', async () => {
+  it('for a drill (by event) only reads (tags, job and instances for its evidence), and records the skip as evidence only', async () => {
     const outcome = await reverseReplicationAfterRecovery(launchEvent(drill), deps);
 
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'drill' });
-    expect(drs.readCalls).toEqual(['describeSourceServer']);
+    expect(drs.readCalls.sort()).toEqual([
+      'describeJob',
+      'describeRecoveryInstancesOf',
+      'describeSourceServer',
+    ]);
     expect(drs.reverseCalls).toEqual([]);
     const [skip] = published(SIGNAL_TYPES.reverseReplicationSkipped);
     expect(skip?.detail.assessment).toBeUndefined();

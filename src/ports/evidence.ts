@@ -1,0 +1,16 @@
+import type { EvidenceRecord } from '../domain/evidence.ts';
+
+/** The evidence ledger: immutable records of what dr-autopilot (or a person through its tools) did and saw. */
+export interface EvidenceLedger {
+  /**
+   * Writes each record once. A record whose id is already there is left as it is (records are immutable, and
+   * a retried or concurrent writer derives the same id): that is success, not an error.
+   */
+  record(records: readonly EvidenceRecord[]): Promise<void>;
+  /** Every record that occurred in `[since, until)`, of one workload or all, in no particular order. */
+  list(query: {
+    since: string;
+    until?: string | undefined;
+    workload?: string | undefined;
+  }): Promise<EvidenceRecord[]>;
+}
