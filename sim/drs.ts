@@ -8,6 +8,7 @@ import type {
   SourceServer,
 } from '@aws-sdk/client-drs';
 import { parseIsoDuration } from '../src/domain/duration.ts';
+import { advanceClock } from './clock.ts';
 import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
 import { routeByRegion } from './sigv4.ts';
 import { type Fault, hex, type SimWorld } from './world.ts';
@@ -192,6 +193,8 @@ export class DrsSim {
   reversalConflict: ReversalConflict | undefined;
   /** How long an EC2 instance takes to terminate: until then its recovery instance is SHUTTING-DOWN. */
   terminationSeconds = 300;
+  /** How long a launch takes, request to instances running (DRS: typically minutes; the job records it). */
+  launchSeconds = 480;
   /** Source servers disconnected with DisconnectSourceServer (only these can be deleted). */
   private disconnectedServers = new Set<string>();
   /** Recovery instances disconnected with DisconnectRecoveryInstance (only these can be deleted). */
@@ -230,6 +233,7 @@ export class DrsSim {
     this.lostSince = new Map();
     this.reversalConflict = undefined;
     this.terminationSeconds = 300;
+    this.launchSeconds = 480;
     this.disconnectedServers = new Set();
     this.disconnectedInstances = new Set();
     this.terminations = new Map();
@@ -921,6 +925,19 @@ export class DrsSim {
   }
 
   private completeLaunch(job: Job, servers: SourceServer[], isDrill: boolean): void {
+    // DRS launches from the newest point-in-time snapshot at the request, then converts and boots: that takes
+    // minutes of (simulated) time, so the job's end, the instances and the Launch Result come that much later.
+    const newestAtRequest = new Map(
+      servers.map((server) => [
+        server.sourceServerID ?? '',
+        this.snapshotsOf(server.sourceServerID ?? '').reduce<Snapshot | undefined>(
+          (best, snapshot) =>
+            !best || snapshot.expectedTimestamp > best.expectedTimestamp ? snapshot : best,
+          undefined,
+        ),
+      ]),
+    );
+    advanceClock(this.launchSeconds * 1000);
     const now = new Date();
     for (const server of servers) {
       const serverId = server.sourceServerID ?? '';
@@ -941,12 +958,7 @@ export class DrsSim {
         const recoveryInstanceID = `i-${hex(17)}`;
         if (participant) participant.recoveryInstanceID = recoveryInstanceID;
         server.recoveryInstanceId = recoveryInstanceID;
-        const snapshots = this.snapshotsOf(serverId);
-        const newest = snapshots.reduce<Snapshot | undefined>(
-          (best, snapshot) =>
-            !best || snapshot.expectedTimestamp > best.expectedTimestamp ? snapshot : best,
-          undefined,
-        );
+        const newest = newestAtRequest.get(serverId);
         this.recoveryInstances.push({
           // DRS names a recovery instance by its EC2 instance's ID.
           ec2InstanceID: recoveryInstanceID,

@@ -15,7 +15,9 @@ import { z } from 'zod';
 import { runCleanup } from '../scripts/cleanup.ts';
 import { UsageError } from '../scripts/cli-env.ts';
 import { runFailback } from '../scripts/failback.ts';
+import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
+import type { EvidenceRecord } from '../src/domain/evidence.ts';
 import { backupSeedSchema } from './backup.ts';
 import { advanceClock } from './clock.ts';
 import type { AwsEvent, DrsSim } from './drs.ts';
@@ -153,6 +155,25 @@ const expectationSchema = z.union([
         })
         .strict(),
       region: regionRef.optional(),
+      ...requires,
+    })
+    .strict(),
+  /** Records of the evidence ledger (both Regions' tables, unless a Region is named). */
+  z
+    .object({
+      evidence: z
+        .object({
+          kind: z.string().optional(),
+          result: z.enum(['succeeded', 'failed', 'not-done', 'observed']).optional(),
+          workload: z.string().optional(),
+          trigger: z.enum(['event', 'schedule', 'person', 'reconciler']).optional(),
+          summary: textMatch.optional(),
+          /** A measured RTO (launch or restore time) is recorded, against a target. */
+          measured: z.literal(true).optional(),
+        })
+        .strict(),
+      ...expectationRegion,
+      ...count,
       ...requires,
     })
     .strict(),
@@ -455,6 +476,8 @@ export interface ScenarioReport {
   readiness: ReadinessRow[];
   /** Each Region's SNS messages and readiness table, by Region name (timeline `sns` entries index these). */
   regions: Record<string, RegionReport>;
+  /** The evidence ledger of both Regions at the end of the scenario (what `npm run report` would read). */
+  evidence: EvidenceRecord[];
   deployedFunctions: string[];
   durationMs: number;
 }
@@ -501,6 +524,20 @@ async function readAllReadiness(sim: Simulator): Promise<Map<string, ReadinessRo
   const rows = new Map<string, ReadinessRow[]>();
   for (const region of sim.regions.keys()) rows.set(region, await readReadiness(sim, region));
   return rows;
+}
+
+export type EvidenceByRegion = ReadonlyMap<string, EvidenceRecord[]>;
+
+/** Each Region's evidence ledger, read as `npm run report` reads it (the real adapter, a full scan). */
+async function readAllEvidence(sim: Simulator): Promise<Map<string, EvidenceRecord[]>> {
+  const records = new Map<string, EvidenceRecord[]>();
+  for (const region of sim.regions.values()) {
+    const tableName = region.tableNamed('EvidenceTable');
+    if (!tableName) continue;
+    const ledger = createDynamoDbEvidenceLedger({ client: region.dynamodb, tableName, retentionSeconds: 0 });
+    records.set(region.name, await ledger.list({ since: '1970-01-01T00:00:00.000Z' }));
+  }
+  return records;
 }
 
 function regionReports(sim: Simulator, readiness: ReadinessByRegion): Record<string, RegionReport> {
@@ -555,6 +592,7 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
       snsMessages: [],
       readiness: [],
       regions: {},
+      evidence: [],
       deployedFunctions: sim.deployment.functions.map((fn) => fn.shortName),
       durationMs: performance.now() - started,
     };
@@ -564,7 +602,12 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
   try {
     for (const [index, step] of scenario.steps.entries()) {
       if ('check' in step) {
-        const result = checkExpectation(sim, step.check, await readAllReadiness(sim));
+        const result = checkExpectation(
+          sim,
+          step.check,
+          await readAllReadiness(sim),
+          await readAllEvidence(sim),
+        );
         checkpoints.push({ ...result, description: `after step ${index + 1}: ${result.description}` });
         sim.world.record({
           kind: 'note',
@@ -579,9 +622,10 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
     operator.destroy();
   }
   const readiness = await readAllReadiness(sim);
+  const evidence = await readAllEvidence(sim);
   // The scenario's expectations (at its end) first, then the checks made along the way, in step order.
   const expectations = [
-    ...scenario.expect.map((expectation) => checkExpectation(sim, expectation, readiness)),
+    ...scenario.expect.map((expectation) => checkExpectation(sim, expectation, readiness, evidence)),
     ...checkpoints,
   ];
   return {
@@ -595,6 +639,7 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
     snsMessages: sim.sns.messages,
     readiness: readiness.get(sim.world.recoveryRegion) ?? [],
     regions: regionReports(sim, readiness),
+    evidence: [...evidence.values()].flat(),
     deployedFunctions: sim.deployment.functions.map((fn) => fn.shortName),
     durationMs: performance.now() - started,
   };
@@ -997,6 +1042,7 @@ export function checkExpectation(
   sim: Simulator,
   expectation: Expectation,
   readiness: ReadinessByRegion,
+  evidence: EvidenceByRegion = new Map(),
 ): ExpectationResult {
   const missing = (expectation.requires ?? []).filter((name) => !sim.functionNamed(name));
   const describe = describeExpectation(expectation);
@@ -1071,6 +1117,25 @@ export function checkExpectation(
       );
     return counted(describe, matching.length, expectation);
   }
+  if ('evidence' in expectation) {
+    const { kind, result, workload, trigger, summary, measured } = expectation.evidence;
+    const anyRegion = expectation.region === undefined || expectation.region === 'any';
+    const names = new Set(regions.map((region) => region.name));
+    const records = [...evidence.entries()]
+      .filter(([name]) => anyRegion || names.has(name))
+      .flatMap(([, list]) => list);
+    const matching = records.filter(
+      (record) =>
+        (kind === undefined || record.kind === kind) &&
+        (result === undefined || record.result === result) &&
+        (workload === undefined || record.workload === workload) &&
+        (trigger === undefined || record.trigger === trigger) &&
+        (summary === undefined || new RegExp(summary).test(record.summary)) &&
+        (measured === undefined ||
+          (record.timings.measuredRtoSeconds !== undefined && record.timings.rtoSeconds !== undefined)),
+    );
+    return counted(describe, matching.length, expectation, `${records.length} evidence record(s) in all`);
+  }
   if ('drsState' in expectation) {
     const actual = drsCounts(sim.region(expectation.region ?? 'recovery').drs);
     const wrong = Object.entries(expectation.drsState).filter(([key, value]) => actual[key] !== value);
@@ -1127,6 +1192,8 @@ function describeExpectation(expectation: Expectation): string {
   if ('deadLetters' in expectation) {
     return `${amount} dead letter(s)${where}${expectation.deadLetters.kind ? ` in the ${expectation.deadLetters.kind}` : ''}${why}`;
   }
+  if ('evidence' in expectation)
+    return `${amount} evidence record(s)${where} ${JSON.stringify(expectation.evidence)}${why}`;
   if ('drsState' in expectation) return `DRS state${where} ${JSON.stringify(expectation.drsState)}${why}`;
   return `${amount} readiness row(s)${where} ${JSON.stringify(expectation.readiness)}${why}`;
 }

@@ -27,6 +27,8 @@ export const SIGNAL_TYPES = {
   restoreStarted: 'Restore Started',
   restoreSkipped: 'Restore Skipped',
   restoreTestResult: 'Restore Test Result',
+  /** Evidence only: everything a restore test created (and dr-autopilot tagged) is deleted. */
+  restoreCleanupFinished: 'Restore Cleanup Finished',
   alarmStateChanged: 'Alarm State Changed',
   /** A protected server moved to another stage of its failover/failback cycle (failback-lifecycle). */
   lifecycleStageChanged: 'Failback Lifecycle Changed',

@@ -388,12 +388,17 @@ async function finish(
   let record = decided;
   const verdict = (record.verdict ?? 'failed') as FinalVerdict;
   const checks = record.checks ?? `verdict ${verdict}`;
+  const cleaned = cleanup.status === 'done' && cleanup.deleted.length > 0;
   if (record.resultSignalled === false) {
     await deps.signals.publish([
       resultSignal(record, job, ownership, verdict, checks, cleanup, deps, signal, subject),
+      ...(cleaned ? [cleanupSignal(record, job, cleanup.deleted, signal, subject)] : []),
     ]);
     record = { ...record, resultSignalled: true };
     await deps.records.put(record);
+  } else if (cleaned) {
+    // A cleanup that had to wait (a volume still attached to a terminating instance) finished in a later round.
+    await deps.signals.publish([cleanupSignal(record, job, cleanup.deleted, signal, subject)]);
   }
   const reported = await reportValidation(record, job, ownership, verdict, checks, cleanup.status, deps);
   await deps.records.put({
@@ -458,6 +463,29 @@ function resultSignal(
       cleanup: cleanup.status,
       deleted: cleanup.deleted.join(','),
       ...measurements,
+    },
+  });
+}
+
+/** Evidence only: what the restore created is gone (the ledger's cleanup record for auditors). */
+function cleanupSignal(
+  record: RestoreRecord,
+  job: RestoreJob,
+  deleted: readonly string[],
+  signal: ReturnType<typeof restoreSignalFactory>,
+  subject: ReturnType<typeof backupResource>,
+) {
+  return signal({
+    type: SIGNAL_TYPES.restoreCleanupFinished,
+    resource: subject,
+    workload: record.workload,
+    severity: 'info',
+    summary: `cleanup of DR restore ${record.restoreJobId} finished: deleted ${deleted.join(', ')}`,
+    evidence: {
+      restoreJobId: record.restoreJobId,
+      mode: record.mode,
+      createdResourceArn: job.createdResourceArn ?? null,
+      deleted: deleted.join(',').slice(0, 1000),
     },
   });
 }

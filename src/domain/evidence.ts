@@ -228,6 +228,11 @@ export function evidenceFromSignal(
         timings: {},
       };
     }
+    case SIGNAL_TYPES.restoreCleanupFinished:
+      return {
+        ...base('cleanup', `restore#${str(ev.restoreJobId) ?? detail.signalId}`, 'succeeded'),
+        timings: {},
+      };
     case SIGNAL_TYPES.restoreTestResult: {
       const restoreJobId = str(ev.restoreJobId) ?? detail.signalId;
       const verdict = str(ev.verdict) ?? str(ev.status)?.toLowerCase();

@@ -142,6 +142,12 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
       'succeeded',
     ],
     [
+      'a restore test cleaned up',
+      signal(SIGNAL_TYPES.restoreCleanupFinished, { restoreJobId: 'rj-2', deleted: 'table/x' }),
+      'cleanup#restore#rj-2',
+      'succeeded',
+    ],
+    [
       'a validation that passed',
       signal(SIGNAL_TYPES.restoreTestResult, {
         restoreJobId: 'rj-2',
