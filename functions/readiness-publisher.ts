@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { parseSignalEvent } from '../events/dr-autopilot/signal.ts';
+import { createDynamoDbDigestClaims } from '../src/adapters/digest-claims.ts';
 import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
 import { createSnsNotifier } from '../src/adapters/sns-notifier.ts';
 import {
@@ -44,6 +45,8 @@ const deps: ReadinessDeps = {
   messages: { stage: config.extra.STAGE, region: config.region, runbookUrl: config.extra.RUNBOOK_URL },
 };
 
+const digestClaims = createDynamoDbDigestClaims({ client: dynamodb, tableName: config.readinessTableName });
+
 const onSignal = createEventHandler({
   logger,
   parse: parseSignalEvent,
@@ -56,8 +59,10 @@ const onSignal = createEventHandler({
 const onTask = createEventHandler({
   logger,
   parse: parseReadinessTask,
-  run: async (task): Promise<SweepOutcome | DigestOutcome> =>
-    task.task === 'sweep' ? sweepReadiness(deps) : sendReadinessDigest(deps),
+  run: async (task, context: Context): Promise<SweepOutcome | DigestOutcome> =>
+    task.task === 'sweep'
+      ? sweepReadiness(deps)
+      : sendReadinessDigest({ ...deps, claims: digestClaims, claimant: context.awsRequestId }),
 });
 
 export const handler = (input: unknown, context: Context) =>

@@ -158,6 +158,13 @@ describe('readiness-publisher handler', () => {
     // Assess
     expect(swept).toMatchObject({ action: 'swept' });
     expect(digest).toMatchObject({ action: 'digest-sent', messageId: 'message-1' });
+    // The schedule delivered twice (another request id): no second digest this hour.
+    const published = sns.commandCalls(PublishCommand).length;
+    expect(await handler({ task: 'digest' }, context())).toMatchObject({
+      action: 'skipped',
+      reason: 'already-sent',
+    });
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(published);
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
       MessageAttributes: expect.objectContaining({ kind: { DataType: 'String', StringValue: 'digest' } }),
     });

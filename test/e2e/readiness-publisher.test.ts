@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { createDynamoDbDigestClaims } from '../../src/adapters/digest-claims.ts';
 import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
 import { sendReadinessDigest } from '../../src/app/readiness-digest.ts';
 import { resourceKey, worstOf } from '../../src/domain/readiness.ts';
@@ -21,6 +22,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynalite.close();
 });
+
+/** The digests among what was sent (transitions are notified too). */
+const digests = (notifier: ReturnType<typeof recordingNotifier>) =>
+  notifier.sent.filter((notification) => notification.subject.startsWith('[DIGEST]'));
 
 const STATES: ReadinessState[] = ['READY', 'AT_RISK', 'UNKNOWN', 'NOT_READY'];
 
@@ -215,6 +220,24 @@ describe('readiness sweep and digest against dynalite', () => {
     );
   });
 
+  it('notifies a stale transition once, however many sweeps run at once or are retried', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    const before = notifier.sent.length;
+    // Act: three overlapping sweeps (a schedule delivered twice, a retry), then a retry a minute later
+    clock.set(minute(31));
+    const concurrent = await Promise.all([sweepReadiness(deps), sweepReadiness(deps), sweepReadiness(deps)]);
+    clock.set(minute(32));
+    const retried = await sweepReadiness(deps);
+    // Assess
+    expect(concurrent.flatMap((outcome) => outcome.published)).toHaveLength(1);
+    expect(retried.published).toEqual([]);
+    expect(notifier.sent.slice(before).map((message) => message.subject.split(']')[0])).toEqual(['[UNKNOWN']);
+  });
+
   it('confirms a one-shot alarm downgrade at the next sweep', async () => {
     // Prepare
     const clock = manualClock(minute(0));
@@ -239,7 +262,8 @@ describe('readiness sweep and digest against dynalite', () => {
     // Prepare
     const clock = manualClock(minute(0));
     const notifier = recordingNotifier();
-    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    const { deps, tableName } = await readinessDeps(dynalite.client, { clock, notifier });
+    const claims = createDynamoDbDigestClaims({ client: dynalite.client, tableName });
     await applySignal(signalEvent({ workload: 'orders', state: 'READY' }), deps);
     await applySignal(
       signalEvent({ workload: 'payments', state: 'NOT_READY', resourceId: 's-00000000000000001' }),
@@ -256,7 +280,7 @@ describe('readiness sweep and digest against dynalite', () => {
     );
     clock.set(minute(60));
     // Act
-    const outcome = await sendReadinessDigest(deps);
+    const outcome = await sendReadinessDigest({ ...deps, claims, claimant: 'request-1' });
     // Assess
     expect(outcome).toMatchObject({ action: 'digest-sent', workloads: 2 });
     const digest = notifier.sent.at(-1);
@@ -270,5 +294,47 @@ describe('readiness sweep and digest against dynalite', () => {
         { workload: 'orders', state: 'READY' },
       ],
     });
+  });
+
+  it('sends one digest per period: a retry after a failed Publish sends it, a second delivery and a later retry do not', async () => {
+    // Prepare
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps, tableName } = await readinessDeps(dynalite.client, { clock, notifier });
+    const claims = createDynamoDbDigestClaims({ client: dynalite.client, tableName });
+    await applySignal(signalEvent({ workload: 'orders', state: 'READY' }), deps);
+    const invocation = (claimant: string) => sendReadinessDigest({ ...deps, claims, claimant });
+    // Act: the first attempt fails at Publish; Lambda retries it (same request id) a minute later
+    notifier.failNext(1);
+    await expect(invocation('request-1')).rejects.toThrow(/unavailable/);
+    clock.set(minute(1));
+    const retried = await invocation('request-1');
+    // …while the schedule's event was also delivered twice (another request id), at once and after the send
+    const duplicate = await invocation('request-2');
+    clock.set(minute(3));
+    const lateRetry = await invocation('request-1');
+    // Assess
+    expect(retried).toMatchObject({ action: 'digest-sent' });
+    expect(duplicate).toMatchObject({ action: 'skipped', reason: 'already-sent', by: 'request-1' });
+    expect(lateRetry).toMatchObject({ action: 'skipped', reason: 'already-sent' });
+    expect(digests(notifier)).toHaveLength(1);
+    // The next period's digest is sent
+    clock.set(minute(24 * 60));
+    expect(await invocation('request-3')).toMatchObject({ action: 'digest-sent' });
+    expect(digests(notifier)).toHaveLength(2);
+  });
+
+  it('lets only one of two concurrent deliveries send the digest', async () => {
+    const notifier = recordingNotifier();
+    const { deps, tableName } = await readinessDeps(dynalite.client, { notifier });
+    const claims = createDynamoDbDigestClaims({ client: dynalite.client, tableName });
+    await applySignal(signalEvent({ workload: 'orders', state: 'READY' }), deps);
+
+    const outcomes = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((claimant) => sendReadinessDigest({ ...deps, claims, claimant })),
+    );
+
+    expect(outcomes.filter((outcome) => outcome.action === 'digest-sent')).toHaveLength(1);
+    expect(digests(notifier)).toHaveLength(1);
   });
 });
