@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
@@ -7,6 +8,7 @@ import { applyCleanup, planCleanup } from '../src/app/failback-cleanup.ts';
 import { renderCleanup } from '../src/app/lifecycle-status.ts';
 import type { LifecycleRecord } from '../src/domain/failback-lifecycle.ts';
 import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
+import { recordPersonEvidence } from './cli-evidence.ts';
 
 /**
  * `npm run cleanup -- --workload <name> [--apply] [--json]`: what a failback (or a failback drill) left behind,
@@ -88,6 +90,49 @@ export async function runCleanup(argv: string[], env: Env, io: Io, now = () => n
     return 0;
   }
   const results = await applyCleanup(deps, plan);
+  const recordedAt = now().toISOString();
+  const person = await callerOf(env, recoveryRegion);
+  const recorded = await recordPersonEvidence(
+    env,
+    recoveryRegion,
+    results.flatMap((result) => {
+      if (result.result !== 'applied') return [];
+      const server = plan.servers.find((candidate) => candidate.serverId === result.serverId);
+      return [
+        {
+          id: `cleanup#dr-cycle#${result.item.action}#${result.item.id}#${server?.since ?? plan.readAt}`,
+          kind: 'cleanup' as const,
+          workload: server?.workload ?? 'default',
+          occurredAt: recordedAt,
+          result: 'succeeded' as const,
+          summary:
+            `${result.item.action} ${result.item.role} ${result.item.id} in ${result.item.region} (DR-cycle cleanup of ${result.serverId})${result.detail ? `: ${result.detail}` : ''}`.slice(
+              0,
+              500,
+            ),
+          subject: {
+            type: 'drs-failback-lifecycle',
+            id: result.serverId,
+            region: result.item.region,
+            account: env.AWS_ACCOUNT_ID ?? 'unknown',
+          },
+          trigger: 'person' as const,
+          correlationId: `person:${person}`,
+          timings: {},
+          details: {
+            action: result.item.action,
+            role: result.item.role,
+            itemId: result.item.id,
+            appliedBy: person,
+            command: result.item.command.slice(0, 500),
+          },
+          recordedAt,
+          recordedBy: 'npm run cleanup',
+        },
+      ];
+    }),
+  );
+  if (!values.json) io.out(recorded);
   if (values.json) io.out(`${JSON.stringify({ plan, results }, null, 2)}\n`);
   else {
     for (const result of results) {
@@ -119,3 +164,15 @@ async function rememberedCycles(env: Env, recoveryRegion: string): Promise<Map<s
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runAsProcess('cleanup', runCleanup);
+
+/** Who applies the cleanup (the caller's ARN), for the evidence; `unknown caller` if STS cannot say. */
+async function callerOf(env: Env, region: string): Promise<string> {
+  const sts = new STSClient(clientConfig(env, 'STS', region));
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Arn ?? 'unknown caller';
+  } catch {
+    return 'unknown caller';
+  } finally {
+    sts.destroy();
+  }
+}

@@ -5,6 +5,7 @@ import { createFailbackDeclarationStore } from '../src/adapters/failback-store.t
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import { declarationValid } from '../src/domain/reverse-replication.ts';
 import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
+import { recordPersonEvidence } from './cli-evidence.ts';
 
 /**
  * `npm run failback -- declare --workload <name> [--for PT12H] [--note "…"]`: a person declares that the
@@ -101,6 +102,33 @@ export async function runFailback(argv: string[], env: Env, io: Io, now = () => 
       ...(values.note ? { note: values.note.slice(0, 500) } : {}),
     };
     await store.put(declaration);
+    const recorded = await recordPersonEvidence(env, undefined, [
+      {
+        id: `declaration#${workload}#${declaration.declaredAt}`,
+        kind: 'declaration',
+        workload,
+        occurredAt: declaration.declaredAt,
+        result: 'succeeded',
+        summary:
+          `failback of ${workload} declared real by ${declaredBy}, valid until ${declaration.expiresAt}${declaration.note ? ` (${declaration.note})` : ''}`.slice(
+            0,
+            500,
+          ),
+        subject: {
+          type: 'workload',
+          id: workload,
+          region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'unknown',
+          account: env.AWS_ACCOUNT_ID ?? accountOf(declaredBy),
+        },
+        trigger: 'person',
+        correlationId: `person:${declaredBy}`,
+        timings: {},
+        details: { declaredBy, expiresAt: declaration.expiresAt, note: declaration.note ?? null },
+        recordedAt: at.toISOString(),
+        recordedBy: 'npm run failback',
+      },
+    ]);
+    if (!values.json) io.err(recorded);
     io.out(
       values.json
         ? `${JSON.stringify(declaration, null, 2)}\n`
@@ -113,3 +141,8 @@ export async function runFailback(argv: string[], env: Env, io: Io, now = () => 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runAsProcess('failback', runFailback);
+
+/** The account of an IAM ARN (`arn:aws:sts::111122223333:assumed-role/…`), or `unknown`. */
+function accountOf(arn: string): string {
+  return /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1] ?? 'unknown';
+}

@@ -1207,6 +1207,7 @@ async function runCli(
   const where = sim.region(step.region ?? (step.cli === 'failback' ? 'primary' : 'recovery'));
   const env = {
     READINESS_TABLE_NAME: where.tableNamed('ReadinessTable') ?? '',
+    EVIDENCE_TABLE_NAME: where.tableNamed('EvidenceTable') ?? '',
     AWS_REGION: where.name,
     PRIMARY_REGION: sim.world.primaryRegion,
     RECOVERY_REGION: sim.world.recoveryRegion,

@@ -37,6 +37,8 @@ export const EVIDENCE_KINDS = [
   'restore-test',
   /** The validation of a restore job: verdict, checks, measured RTO and RPO exposure. */
   'validation',
+  /** A person declared a failback real (`npm run failback -- declare`): what lets re-protection happen. */
+  'declaration',
   /** A problem found by a sweep or the reconciler (a drill left running, a lost event acted upon…). */
   'finding',
 ] as const;
