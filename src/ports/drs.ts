@@ -8,6 +8,8 @@ export interface DrsJob {
   initiatedBy?: string | undefined;
   status?: string | undefined;
   creationDateTime?: string | undefined;
+  /** When the job ended (DescribeJobs `endDateTime`); absent while it runs. */
+  endDateTime?: string | undefined;
   participatingServers: {
     sourceServerId?: string | undefined;
     recoveryInstanceId?: string | undefined;
@@ -89,6 +91,11 @@ export interface DrsLookup {
   describeRecoveryInstances(recoveryInstanceIds: readonly string[]): Promise<DrsRecoveryInstance[]>;
   /** At most 1,000 IDs a call (DescribeJobs' `jobIDs` filter); paged. */
   describeJobs(jobIds: readonly string[]): Promise<DrsJob[]>;
+}
+
+/** The Region's jobs since a date (DescribeJobs `fromDate`, newest first), page by page: the reconciler's ground truth. */
+export interface DrsJobHistory {
+  listJobsSince(from: Date): AsyncIterable<DrsJob[]>;
 }
 
 /** The one changing DRS call dr-autopilot makes on its own after a failover. */
