@@ -253,9 +253,7 @@ export class BackupSim {
       .filter((job) => !plan || job.CreatedBy?.RestoreTestingPlanArn === plan)
       .filter((job) => !account || job.AccountId === account)
       .filter((job) => completeAfter === undefined || (at(job.CompletionDate) ?? -1) > completeAfter)
-      .filter(
-        (job) => completeBefore === undefined || (at(job.CompletionDate) ?? Infinity) < completeBefore,
-      )
+      .filter((job) => completeBefore === undefined || (at(job.CompletionDate) ?? Infinity) < completeBefore)
       .filter((job) => createdAfter === undefined || (at(job.CreationDate) ?? -1) > createdAfter)
       .filter((job) => createdBefore === undefined || (at(job.CreationDate) ?? Infinity) < createdBefore)
       .sort((a, b) => (at(b.CreationDate) ?? 0) - (at(a.CreationDate) ?? 0));

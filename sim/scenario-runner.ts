@@ -373,7 +373,10 @@ const stepSchema = z.union([
     .object({
       backup: z.literal('restoreTest'),
       recoveryPoint: z.string(),
-      plan: z.string().regex(/^[A-Za-z0-9_]+$/).default('weekly_restore_test'),
+      plan: z
+        .string()
+        .regex(/^[A-Za-z0-9_]+$/)
+        .default('weekly_restore_test'),
     })
     .strict(),
   z

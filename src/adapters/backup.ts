@@ -8,9 +8,9 @@ import {
   PutRestoreValidationResultCommand,
   paginateListRecoveryPointsByBackupVault,
   paginateListRestoreJobs,
-  type RestoreJobsListMember,
   type RecoveryPointByBackupVault,
   ResourceNotFoundException,
+  type RestoreJobsListMember,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import { isBackupNativeRecoveryPoint } from '../../events/backup/arn.ts';
@@ -82,7 +82,10 @@ export function createBackupAdapter(options: {
     async *listRestoreJobs(filter) {
       for await (const page of paginateListRestoreJobs(
         { client, pageSize: PAGE_SIZE },
-        { ByStatus: filter.status as RestoreJobsListMember['Status'], ByCompleteAfter: filter.completedAfter },
+        {
+          ByStatus: filter.status as RestoreJobsListMember['Status'],
+          ByCompleteAfter: filter.completedAfter,
+        },
       )) {
         yield (page.RestoreJobs ?? []).map((job) => toRestoreJob(job));
       }

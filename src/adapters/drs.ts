@@ -224,7 +224,10 @@ async function describeRecoveryInstancesById(
 async function describeJobsById(client: DrsClient, jobIds: readonly string[]): Promise<DrsJob[]> {
   const found: DrsJob[] = [];
   for (const ids of chunks([...new Set(jobIds)], JOB_IDS_PER_CALL)) {
-    for await (const page of paginateDescribeJobs({ client, pageSize: PAGE_SIZE }, { filters: { jobIDs: ids } })) {
+    for await (const page of paginateDescribeJobs(
+      { client, pageSize: PAGE_SIZE },
+      { filters: { jobIDs: ids } },
+    )) {
       found.push(...(page.items ?? []).map(toJob));
     }
   }
