@@ -45,11 +45,9 @@ describe('the reconciler function', () => {
   });
 
   it('has the lookback, grace and overdue settings, and those of the use cases it calls', () => {
-    const variables = (
-      template.Resources.ReconcilerLambdaFunction?.Properties?.Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
+    const environment = (fn: { Properties?: Record<string, unknown> } | undefined) =>
+      (fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const variables = environment(template.Resources.ReconcilerLambdaFunction);
     expect(variables).toMatchObject({
       RECONCILER_LOOKBACK: 'P2D',
       RECONCILER_GRACE: 'PT30M',
@@ -68,9 +66,7 @@ describe('the reconciler function', () => {
           template.Resources.BackupRestoreLambdaFunction,
           template.Resources.RestoreValidationLambdaFunction,
         ]
-          .map(
-            (fn) => (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables[name],
-          )
+          .map((fn) => environment(fn)[name])
           .find((value) => value !== undefined),
       );
     }
