@@ -54,6 +54,7 @@ export type RestoreMaterializer = (job: StoredRestoreJob, point: StoredRecoveryP
 
 export type BackupStep =
   | { backup: 'copyCompleted'; recoveryPoint: string; bus?: string | undefined }
+  | { backup: 'restoreTest'; recoveryPoint: string; plan: string }
   | {
       backup: 'finishRestore';
       job?: number | undefined;
@@ -68,6 +69,8 @@ export class BackupSim {
   materialize: RestoreMaterializer = async (job) => {
     throw new Error(`restoring ${job.ResourceType ?? 'this resource type'} is not simulated`);
   };
+  /** Deletes what a restore created (AWS Backup does it for restore-testing jobs once validation is reported). */
+  dematerialize: (job: StoredRestoreJob) => Promise<void> = async () => {};
 
   constructor(
     private readonly world: SimWorld,
@@ -127,6 +130,12 @@ export class BackupSim {
       this.copyCompleted(stored, step.bus);
       return;
     }
+    if (step.backup === 'restoreTest') {
+      const stored = this.recoveryPoints.find((candidate) => candidate.seedId === step.recoveryPoint);
+      if (!stored) throw new Error(`no recovery point "${step.recoveryPoint}" in the scenario's world`);
+      this.startRestoreTest(stored, step.plan);
+      return;
+    }
     const running = this.restoreJobs.filter((job) => job.Status === 'PENDING' || job.Status === 'RUNNING');
     const jobs =
       step.job === undefined ? running : [this.restoreJobs[step.job - 1]].filter((job) => job !== undefined);
@@ -183,6 +192,77 @@ export class BackupSim {
     };
     void created;
     this.emitOn(bus ?? 'forwarded', event);
+  }
+
+  /**
+   * A restore testing plan's job: AWS Backup starts it with the inferred metadata (restore-testing-inferred-
+   * metadata.html), records the plan in `CreatedBy.RestoreTestingPlanArn`, and no one holds a token for it.
+   */
+  private startRestoreTest(stored: StoredRecoveryPoint, plan: string): void {
+    const { point } = stored;
+    const now = new Date();
+    this.restoreJobs.push({
+      AccountId: this.world.account,
+      RestoreJobId: crypto.randomUUID().toUpperCase(),
+      RecoveryPointArn: point.RecoveryPointArn,
+      SourceResourceArn: point.ResourceArn,
+      BackupVaultArn: point.BackupVaultArn,
+      CreationDate: now,
+      Status: 'RUNNING',
+      PercentDone: '0.00%',
+      BackupSizeInBytes: point.BackupSizeInBytes,
+      IamRoleArn: point.IamRoleArn,
+      ExpectedCompletionTimeMinutes: 10,
+      ResourceType: point.ResourceType,
+      RecoveryPointCreationDate: point.CreationDate,
+      CreatedBy: {
+        RestoreTestingPlanArn: `arn:aws:backup:${this.world.region}:${this.world.account}:restore-testing-plan:${plan}-${uuidFrom(plan).slice(0, 6)}`,
+      },
+      metadata: inferredMetadata(point),
+    });
+  }
+
+  /**
+   * ListRestoreJobs: newest first; `status`, `completeAfter/Before`, `createdAfter/Before`, `resourceType`,
+   * `restoreTestingPlanArn`, `accountId` filters; `maxResults` 1–1000 (the model's range), `nextToken` paging.
+   */
+  private listRestoreJobs(query: URLSearchParams): SimResponse {
+    const maxText = query.get('maxResults');
+    const size = maxText === null ? 1000 : Number(maxText);
+    if (!Number.isInteger(size) || size < 1 || size > 1000) {
+      return error('InvalidParameterValueException', `maxResults ${maxText} is not between 1 and 1000`);
+    }
+    const time = (name: string) => {
+      const text = query.get(name);
+      return text === null ? undefined : parseTime(text);
+    };
+    const [completeAfter, completeBefore, createdAfter, createdBefore] = [
+      time('completeAfter'),
+      time('completeBefore'),
+      time('createdAfter'),
+      time('createdBefore'),
+    ];
+    const status = query.get('status');
+    const type = query.get('resourceType');
+    const plan = query.get('restoreTestingPlanArn');
+    const account = query.get('accountId');
+    const at = (date: Date | undefined) => date?.getTime();
+    const jobs = this.restoreJobs
+      .filter((job) => !status || job.Status === status)
+      .filter((job) => !type || job.ResourceType === type)
+      .filter((job) => !plan || job.CreatedBy?.RestoreTestingPlanArn === plan)
+      .filter((job) => !account || job.AccountId === account)
+      .filter((job) => completeAfter === undefined || (at(job.CompletionDate) ?? -1) > completeAfter)
+      .filter((job) => completeBefore === undefined || (at(job.CompletionDate) ?? Infinity) < completeBefore)
+      .filter((job) => createdAfter === undefined || (at(job.CreationDate) ?? -1) > createdAfter)
+      .filter((job) => createdBefore === undefined || (at(job.CreationDate) ?? Infinity) < createdBefore)
+      .sort((a, b) => (at(b.CreationDate) ?? 0) - (at(a.CreationDate) ?? 0));
+    const start = Number(query.get('nextToken') ?? 0);
+    const slice = jobs.slice(start, start + size);
+    return json(200, {
+      RestoreJobs: slice.map(({ metadata: _, idempotencyToken: __, ...job }) => toWire(job)),
+      ...(start + size < jobs.length ? { NextToken: String(start + size) } : {}),
+    });
   }
 
   private async finishRestore(
@@ -271,7 +351,7 @@ export class BackupSim {
     } else if (!route) {
       response = error('InvalidRequestException', `${request.method} ${request.path} is not simulated`);
     } else {
-      response = this.dispatch(route, input, request.query);
+      response = await this.dispatch(route, input, request.query);
     }
     return this.finish(operation, { ...input, ...route?.params }, response);
   }
@@ -286,11 +366,17 @@ export class BackupSim {
     return response;
   }
 
-  private dispatch(route: Route, input: Record<string, unknown>, query: URLSearchParams): SimResponse {
+  private async dispatch(
+    route: Route,
+    input: Record<string, unknown>,
+    query: URLSearchParams,
+  ): Promise<SimResponse> {
     const { params } = route;
     switch (route.operation) {
       case 'StartRestoreJob':
         return this.startRestoreJob(input);
+      case 'ListRestoreJobs':
+        return this.listRestoreJobs(query);
       case 'DescribeRestoreJob': {
         const job = this.restoreJobs.find((candidate) => candidate.RestoreJobId === params.restoreJobId);
         if (!job) return error('ResourceNotFoundException', `Restore job ${params.restoreJobId} not found`);
@@ -412,7 +498,7 @@ export class BackupSim {
     return json(200, { RestoreJobId: job.RestoreJobId });
   }
 
-  private putValidation(restoreJobId: string, input: Record<string, unknown>): SimResponse {
+  private async putValidation(restoreJobId: string, input: Record<string, unknown>): Promise<SimResponse> {
     const job = this.restoreJobs.find((candidate) => candidate.RestoreJobId === restoreJobId);
     if (!job) return error('ResourceNotFoundException', `Restore job ${restoreJobId} not found`);
     const status = input.ValidationStatus;
@@ -428,6 +514,16 @@ export class BackupSim {
     job.ValidationStatus = status;
     job.ValidationStatusMessage =
       typeof input.ValidationStatusMessage === 'string' ? input.ValidationStatusMessage : undefined;
+    if (job.CreatedBy?.RestoreTestingPlanArn && status !== 'VALIDATING') {
+      // A restore testing plan's resources are deleted by AWS Backup once validation is reported.
+      job.DeletionStatus = 'DELETING';
+      await this.dematerialize(job);
+      job.DeletionStatus = 'SUCCESSFUL';
+      this.world.record({
+        kind: 'note',
+        text: `AWS Backup deletes what restore test ${job.RestoreJobId} created${job.CreatedResourceArn ? ` (${job.CreatedResourceArn})` : ''}`,
+      });
+    }
     return { status: 204, headers: { 'x-amzn-requestid': crypto.randomUUID() } };
   }
 }
@@ -435,6 +531,7 @@ export class BackupSim {
 interface Route {
   operation:
     | 'StartRestoreJob'
+    | 'ListRestoreJobs'
     | 'DescribeRestoreJob'
     | 'PutRestoreValidationResult'
     | 'DescribeCopyJob'
@@ -456,6 +553,7 @@ function routeOf(request: SimRequest): Route | undefined {
   const method = request.method;
   if (first === 'restore-jobs') {
     if (method === 'PUT' && segments.length === 1) return { operation: 'StartRestoreJob', params: {} };
+    if (method === 'GET' && segments.length === 1) return { operation: 'ListRestoreJobs', params: {} };
     if (method === 'GET' && segments.length === 2)
       return { operation: 'DescribeRestoreJob', params: { restoreJobId: second ?? '' } };
     if (method === 'PUT' && segments.length === 3 && third === 'validations') {

@@ -66,6 +66,8 @@ export class EventBridgeSim {
   private readonly queue: DeliveryQueue;
   private readonly forward: EventBridgeOptions['forward'];
   private readonly busNames: Set<string>;
+  /** Events EventBridge will lose (never deliver), by detail-type: how many more. See {@link loseNext}. */
+  private readonly losses = new Map<string, number>();
 
   constructor(
     private readonly world: SimWorld,
@@ -85,6 +87,15 @@ export class EventBridgeSim {
     this.invocations = [];
     this.deadLetters = [];
     this.queue.items = this.queue.items.filter((delivery) => delivery.bridge !== this);
+  }
+
+  /**
+   * The next `times` events of `detailType` put on any bus of this Region are lost: AWS emits them but no rule
+   * ever delivers them (AWS service events are best effort). They are not in {@link events}, so they cannot be
+   * redelivered either; the timeline says they were lost.
+   */
+  loseNext(detailType: string, times: number): void {
+    this.losses.set(detailType, (this.losses.get(detailType) ?? 0) + times);
   }
 
   /** Whether this Region has the bus (`default` or one of the deployment's). */
@@ -195,6 +206,16 @@ export class EventBridgeSim {
 
   /** Delivers an event exactly as given (a scenario's duplicate delivery keeps the same `id`). */
   deliver(bus: string, event: AwsEvent): void {
+    const toLose = this.losses.get(event['detail-type']) ?? 0;
+    if (toLose > 0) {
+      this.losses.set(event['detail-type'], toLose - 1);
+      this.world.record({
+        kind: 'note',
+        text: `EventBridge loses "${event['detail-type']}" ${event.id} (${summarizeEvent(event)}): never delivered`,
+        region: this.region,
+      });
+      return;
+    }
     this.events.push({ bus, event });
     const matched = this.deployment.rules.filter(
       (rule) =>

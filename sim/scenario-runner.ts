@@ -340,6 +340,16 @@ const stepSchema = z.union([
       region: regionRef.optional(),
     })
     .strict(),
+  /**
+   * EventBridge of `region` (default recovery) loses the next `times` events of `detailType`: emitted, never
+   * delivered (AWS service events are best effort). What the reconciler is for.
+   */
+  z
+    .object({
+      lose: z.object({ detailType: z.string(), times: z.number().int().min(1).default(1) }).strict(),
+      region: regionRef.optional(),
+    })
+    .strict(),
   z
     .object({
       schedule: z.string(),
@@ -377,6 +387,17 @@ const stepSchema = z.union([
        * that bus of the recovery Region.
        */
       bus: z.string().optional(),
+    })
+    .strict(),
+  /** A restore testing plan of AWS Backup (not dr-autopilot) starts a restore job of a recovery point. */
+  z
+    .object({
+      backup: z.literal('restoreTest'),
+      recoveryPoint: z.string(),
+      plan: z
+        .string()
+        .regex(/^[A-Za-z0-9_]+$/)
+        .default('weekly_restore_test'),
     })
     .strict(),
   z
@@ -899,6 +920,16 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     }
     return;
   }
+  if ('lose' in step) {
+    const where = sim.region(step.region ?? 'recovery');
+    where.eventBridge.loseNext(step.lose.detailType, step.lose.times);
+    sim.world.record({
+      kind: 'step',
+      text: `EventBridge will lose the next ${step.lose.times} "${step.lose.detailType}" event(s)`,
+      region: where.name,
+    });
+    return;
+  }
   if ('schedule' in step) {
     const targets =
       step.region === 'both' ? [sim.primary, sim.recovery] : [sim.region(step.region ?? 'recovery')];
@@ -925,7 +956,9 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
       text:
         step.backup === 'copyCompleted'
           ? `AWS Backup: the copy of "${step.recoveryPoint}" lands in the DR vault`
-          : `AWS Backup: restore job(s) finish ${step.status}${step.statusMessage ? ` (${step.statusMessage})` : ''}`,
+          : step.backup === 'restoreTest'
+            ? `AWS Backup: restore testing plan "${step.plan}" restores "${step.recoveryPoint}"`
+            : `AWS Backup: restore job(s) finish ${step.status}${step.statusMessage ? ` (${step.statusMessage})` : ''}`,
     });
     await sim.backup.play(step);
     return;

@@ -321,6 +321,13 @@ export class Simulator {
     }
     const simulator = new Simulator(world, regions, drsService, backup, closers);
     backup.materialize = (job, point) => materializeRestore(simulator.dynamodb, world, job, point);
+    backup.dematerialize = async (job) => {
+      const table = job.CreatedResourceArn?.match(/:table\/(.+)$/)?.[1];
+      if (job.ResourceType !== 'DynamoDB' || !table) return;
+      await simulator.dynamodb.send(new DeleteTableCommand({ TableName: table })).catch((error: Error) => {
+        if (error.name !== 'ResourceNotFoundException') throw error;
+      });
+    };
     await simulator.reset();
     for (const region of regions.values()) await region.lambda.load();
     return simulator;

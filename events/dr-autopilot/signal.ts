@@ -34,6 +34,8 @@ export const SIGNAL_TYPES = {
   lifecycleStageChanged: 'Failback Lifecycle Changed',
   /** A drill recovery instance still running past the drill age, or gone again (failback-lifecycle). */
   drillInstanceChanged: 'Drill Instance Changed',
+  /** Something a lost AWS event left undone that the reconciler can only report (a restore's leftovers). */
+  reconcilerFinding: 'Reconciler Finding',
 } as const;
 export type SignalType = (typeof SIGNAL_TYPES)[keyof typeof SIGNAL_TYPES];
 
@@ -54,6 +56,8 @@ export const RESOURCE_TYPES = [
   'drs-failback-lifecycle',
   /** A drill recovery instance left running (drill hygiene). */
   'drs-drill-instance',
+  /** What a restore test left behind past its expected cleanup (reconciler), keyed by restore job. */
+  'restore-leftover',
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 

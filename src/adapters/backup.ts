@@ -7,12 +7,20 @@ import {
   ListTagsCommand,
   PutRestoreValidationResultCommand,
   paginateListRecoveryPointsByBackupVault,
+  paginateListRestoreJobs,
   type RecoveryPointByBackupVault,
   ResourceNotFoundException,
+  type RestoreJobsListMember,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import { isBackupNativeRecoveryPoint } from '../../events/backup/arn.ts';
-import type { BackupReader, BackupRestoreControl, RecoveryPoint } from '../ports/backup.ts';
+import type {
+  BackupReader,
+  BackupRestoreControl,
+  RecoveryPoint,
+  RestoreJob,
+  RestoreJobHistory,
+} from '../ports/backup.ts';
 
 const PAGE_SIZE = 100;
 
@@ -26,6 +34,27 @@ function toRecoveryPoint(point: RecoveryPointByBackupVault, vaultName: string): 
     creationDate: point.CreationDate,
     completionDate: point.CompletionDate,
     backupSizeInBytes: point.BackupSizeInBytes,
+    sourceBackupVaultArn: point.SourceBackupVaultArn,
+  };
+}
+
+/** DescribeRestoreJob's output and ListRestoreJobs' items carry the same fields. */
+function toRestoreJob(job: RestoreJobsListMember, restoreJobId = ''): RestoreJob {
+  return {
+    restoreJobId: job.RestoreJobId ?? restoreJobId,
+    status: job.Status,
+    statusMessage: job.StatusMessage,
+    recoveryPointArn: job.RecoveryPointArn,
+    sourceResourceArn: job.SourceResourceArn,
+    backupVaultArn: job.BackupVaultArn,
+    createdResourceArn: job.CreatedResourceArn,
+    resourceType: job.ResourceType,
+    creationDate: job.CreationDate,
+    completionDate: job.CompletionDate,
+    recoveryPointCreationDate: job.RecoveryPointCreationDate,
+    backupSizeInBytes: job.BackupSizeInBytes,
+    restoreTestingPlanArn: job.CreatedBy?.RestoreTestingPlanArn,
+    validationStatus: job.ValidationStatus,
   };
 }
 
@@ -47,9 +76,20 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 export function createBackupAdapter(options: {
   client: BackupClient;
   copyJobClient: BackupClient;
-}): BackupReader & BackupRestoreControl {
+}): BackupReader & BackupRestoreControl & RestoreJobHistory {
   const { client } = options;
   return {
+    async *listRestoreJobs(filter) {
+      for await (const page of paginateListRestoreJobs(
+        { client, pageSize: PAGE_SIZE },
+        {
+          ByStatus: filter.status as RestoreJobsListMember['Status'],
+          ByCompleteAfter: filter.completedAfter,
+        },
+      )) {
+        yield (page.RestoreJobs ?? []).map((job) => toRestoreJob(job));
+      }
+    },
     async describeCopyJob(copyJobId) {
       const answer = await orUndefined(
         options.copyJobClient.send(new DescribeCopyJobCommand({ CopyJobId: copyJobId })),
@@ -125,24 +165,7 @@ export function createBackupAdapter(options: {
       const job = await orUndefined(
         client.send(new DescribeRestoreJobCommand({ RestoreJobId: restoreJobId })),
       );
-      return job
-        ? {
-            restoreJobId: job.RestoreJobId ?? restoreJobId,
-            status: job.Status,
-            statusMessage: job.StatusMessage,
-            recoveryPointArn: job.RecoveryPointArn,
-            sourceResourceArn: job.SourceResourceArn,
-            backupVaultArn: job.BackupVaultArn,
-            createdResourceArn: job.CreatedResourceArn,
-            resourceType: job.ResourceType,
-            creationDate: job.CreationDate,
-            completionDate: job.CompletionDate,
-            recoveryPointCreationDate: job.RecoveryPointCreationDate,
-            backupSizeInBytes: job.BackupSizeInBytes,
-            restoreTestingPlanArn: job.CreatedBy?.RestoreTestingPlanArn,
-            validationStatus: job.ValidationStatus,
-          }
-        : undefined;
+      return job ? toRestoreJob(job, restoreJobId) : undefined;
     },
     async startRestoreJob(input) {
       const { RestoreJobId } = await client.send(

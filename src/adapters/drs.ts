@@ -21,6 +21,7 @@ import { ConflictError } from '../domain/errors.ts';
 import type {
   DrsCleanupControl,
   DrsJob,
+  DrsJobHistory,
   DrsLookup,
   DrsReader,
   DrsRecoveryInstance,
@@ -111,8 +112,21 @@ export function asConflict(error: unknown, call: string): unknown {
 }
 
 /** DRS through the AWS SDK v3 client: Region and endpoint come from the SDK's standard configuration. */
-export function createDrsAdapter(client: DrsClient): DrsReader & DrsReplicationControl {
+export function createDrsAdapter(
+  client: DrsClient,
+): DrsReader & DrsReplicationControl & DrsLookup & DrsJobHistory {
   return {
+    async *listJobsSince(from) {
+      // DRS's date filter takes whole seconds or fractions (ISO8601DatetimeString); newest jobs come first.
+      for await (const page of paginateDescribeJobs(
+        { client, pageSize: PAGE_SIZE },
+        { filters: { fromDate: from.toISOString() } },
+      )) {
+        yield (page.items ?? []).map(toJob);
+      }
+    },
+    describeRecoveryInstances: (ids) => describeRecoveryInstancesById(client, ids),
+    describeJobs: (ids) => describeJobsById(client, ids),
     async describeJob(jobId) {
       const { items } = await client.send(new DescribeJobsCommand({ filters: { jobIDs: [jobId] } }));
       const job = items?.find((candidate) => candidate.jobID === jobId);
@@ -191,6 +205,35 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+async function describeRecoveryInstancesById(
+  client: DrsClient,
+  recoveryInstanceIds: readonly string[],
+): Promise<DrsRecoveryInstance[]> {
+  const found: DrsRecoveryInstance[] = [];
+  for (const ids of chunks([...new Set(recoveryInstanceIds)], INSTANCE_IDS_PER_CALL)) {
+    for await (const page of paginateDescribeRecoveryInstances(
+      { client, pageSize: PAGE_SIZE },
+      { filters: { recoveryInstanceIDs: ids } },
+    )) {
+      found.push(...(page.items ?? []).map(toRecoveryInstance));
+    }
+  }
+  return found;
+}
+
+async function describeJobsById(client: DrsClient, jobIds: readonly string[]): Promise<DrsJob[]> {
+  const found: DrsJob[] = [];
+  for (const ids of chunks([...new Set(jobIds)], JOB_IDS_PER_CALL)) {
+    for await (const page of paginateDescribeJobs(
+      { client, pageSize: PAGE_SIZE },
+      { filters: { jobIDs: ids } },
+    )) {
+      found.push(...(page.items ?? []).map(toJob));
+    }
+  }
+  return found;
+}
+
 /**
  * The lifecycle's DRS calls in one Region: lookups by ID for fresh re-reads, and the cleanup / drill-hygiene
  * changes. A ConflictException (the resource is not in the state the call needs) becomes a ConflictError.
@@ -206,30 +249,8 @@ export function createDrsLifecycleAdapter(client: DrsClient): DrsReader & DrsLoo
   };
   return {
     ...reader,
-    async describeRecoveryInstances(recoveryInstanceIds) {
-      const found: DrsRecoveryInstance[] = [];
-      for (const ids of chunks([...new Set(recoveryInstanceIds)], INSTANCE_IDS_PER_CALL)) {
-        for await (const page of paginateDescribeRecoveryInstances(
-          { client, pageSize: PAGE_SIZE },
-          { filters: { recoveryInstanceIDs: ids } },
-        )) {
-          found.push(...(page.items ?? []).map(toRecoveryInstance));
-        }
-      }
-      return found;
-    },
-    async describeJobs(jobIds) {
-      const found: DrsJob[] = [];
-      for (const ids of chunks([...new Set(jobIds)], JOB_IDS_PER_CALL)) {
-        for await (const page of paginateDescribeJobs(
-          { client, pageSize: PAGE_SIZE },
-          { filters: { jobIDs: ids } },
-        )) {
-          found.push(...(page.items ?? []).map(toJob));
-        }
-      }
-      return found;
-    },
+    describeRecoveryInstances: (ids) => describeRecoveryInstancesById(client, ids),
+    describeJobs: (ids) => describeJobsById(client, ids),
     stopReplication: (sourceServerId) =>
       change(`StopReplication(${sourceServerId})`, () =>
         client.send(new StopReplicationCommand({ sourceServerID: sourceServerId })),

@@ -252,6 +252,13 @@ export function evidenceFromSignal(
         }),
       };
     }
+    case SIGNAL_TYPES.reconcilerFinding: {
+      const check = str(ev.check) ?? 'finding';
+      const key = `${check}#${str(ev.restoreJobId) ?? detail.resource.id}`;
+      return detail.assessment?.state === 'READY'
+        ? { ...base('cleanup', `${key}#gone`, 'observed'), timings: {} }
+        : { ...base('finding', key, 'observed'), timings: {} };
+    }
     default:
       return undefined;
   }

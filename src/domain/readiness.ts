@@ -62,6 +62,8 @@ export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
     // Signalled on every change of stage (and when a drill instance appears or goes), never refreshed.
     'drs-failback-lifecycle': null,
     'drs-drill-instance': null,
+    // Reported when found and when gone (the reconciler remembers which it reported), never refreshed.
+    'restore-leftover': null,
     // Restore tests run weekly (restoreTestSchedule): the schedule plus a day.
     'backup-resource': 8 * 86_400,
   },

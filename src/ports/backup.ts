@@ -11,6 +11,8 @@ export interface RecoveryPoint {
   creationDate?: Date | undefined;
   completionDate?: Date | undefined;
   backupSizeInBytes?: number | undefined;
+  /** Set on copies: the vault the point was copied from (absent for a backup made into this vault). */
+  sourceBackupVaultArn?: string | undefined;
 }
 
 export interface CopyJob {
@@ -63,6 +65,12 @@ export interface BackupReader {
   /** The recovery point's tags; `{}` for service-ARN recovery points, which AWS Backup cannot tag. */
   recoveryPointTags(recoveryPointArn: string): Promise<Record<string, string>>;
   describeRestoreJob(restoreJobId: string): Promise<RestoreJob | undefined>;
+}
+
+/** Restore jobs of this Region, for the reconciler (ListRestoreJobs). */
+export interface RestoreJobHistory {
+  /** Jobs in `status` that completed after `completedAfter`, page by page. */
+  listRestoreJobs(filter: { status: string; completedAfter: Date }): AsyncIterable<RestoreJob[]>;
 }
 
 /** The changing AWS Backup calls dr-autopilot makes. */

@@ -8,7 +8,7 @@ export interface DrsJob {
   initiatedBy?: string | undefined;
   status?: string | undefined;
   creationDateTime?: string | undefined;
-  /** When the job ended (a launch: every instance launched or failed): with the creation time, the launch time. */
+  /** When the job ended (DescribeJobs `endDateTime`; absent while it runs): with the creation time, the launch time. */
   endDateTime?: string | undefined;
   participatingServers: {
     sourceServerId?: string | undefined;
@@ -91,6 +91,11 @@ export interface DrsLookup {
   describeRecoveryInstances(recoveryInstanceIds: readonly string[]): Promise<DrsRecoveryInstance[]>;
   /** At most 1,000 IDs a call (DescribeJobs' `jobIDs` filter); paged. */
   describeJobs(jobIds: readonly string[]): Promise<DrsJob[]>;
+}
+
+/** The Region's jobs since a date (DescribeJobs `fromDate`, newest first), page by page: the reconciler's ground truth. */
+export interface DrsJobHistory {
+  listJobsSince(from: Date): AsyncIterable<DrsJob[]>;
 }
 
 /** The one changing DRS call dr-autopilot makes on its own after a failover. */

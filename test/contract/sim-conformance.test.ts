@@ -421,6 +421,61 @@ describe('simulated AWS Backup conforms to the Backup service model', () => {
     expect(parse(answers.ListTags)).toEqual({ Tags: { 'dr-autopilot:workload': 'orders' } });
   });
 
+  it('lists restore jobs by status and completion date, a page at a time (ListRestoreJobs)', async () => {
+    // Prepare: a restore dr-autopilot started and a restore testing plan's, both completed; one still running.
+    const { backup, point } = backupWorld();
+    await backupCall(
+      backup,
+      'StartRestoreJob',
+      {},
+      { RecoveryPointArn: point, Metadata: {}, IdempotencyToken: 'a' },
+    );
+    await backup.play({ backup: 'restoreTest', recoveryPoint: 'orders', plan: 'weekly' });
+    await backup.play({ backup: 'finishRestore', status: 'COMPLETED' });
+    await backupCall(
+      backup,
+      'StartRestoreJob',
+      {},
+      { RecoveryPointArn: point, Metadata: {}, IdempotencyToken: 'b' },
+    );
+    const after = new Date(Date.now() - 60_000).toISOString();
+
+    // Act
+    const first = await backupCall(
+      backup,
+      'ListRestoreJobs',
+      {},
+      undefined,
+      `?status=COMPLETED&completeAfter=${after}&maxResults=1`,
+    );
+    const token = String((parse(first) as { NextToken?: string }).NextToken);
+    const second = await backupCall(
+      backup,
+      'ListRestoreJobs',
+      {},
+      undefined,
+      `?status=COMPLETED&completeAfter=${after}&maxResults=1&nextToken=${token}`,
+    );
+    const tooMany = await backupCall(backup, 'ListRestoreJobs', {}, undefined, '?maxResults=1001');
+
+    // Assess
+    const jobs = [first, second].flatMap(
+      (answer) =>
+        (expectConforming(backupModel, 'ListRestoreJobs', answer).RestoreJobs ?? []) as Record<
+          string,
+          unknown
+        >[],
+    );
+    expect(jobs.map((job) => job.Status)).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(
+      jobs.filter(
+        (job) => (job.CreatedBy as { RestoreTestingPlanArn?: string } | undefined)?.RestoreTestingPlanArn,
+      ),
+    ).toHaveLength(1);
+    expect((parse(second) as { NextToken?: string }).NextToken).toBeUndefined();
+    expectDeclaredError(backupModel, 'ListRestoreJobs', tooMany, 'InvalidParameterValueException');
+  });
+
   it.each([
     ['DescribeRestoreJob', 'ResourceNotFoundException'],
     ['PutRestoreValidationResult', 'ResourceNotFoundException'],

@@ -138,7 +138,8 @@ describe('the packaged CloudFormation template', () => {
         StringEquals: { 'ec2:ResourceTag/AWSElasticDisasterRecoveryManaged': 'drs.amazonaws.com' },
       });
     }
-    // Elsewhere, only restore-validation ends EC2 instances: the ones a restore test created, by our tag.
+    // Elsewhere, only restore-validation's use case ends EC2 instances: the ones a restore test created, by our
+    // tag. The reconciler runs that use case for restore events that were lost, with the same grant.
     const ec2Terminate = allPolicyStatements().filter(
       ([id, statement]) =>
         id !== DRILL_TERMINATION_POLICY && actionsOf(statement).includes('ec2:TerminateInstances'),
@@ -148,6 +149,7 @@ describe('the packaged CloudFormation template', () => {
         'RestoreValidationRole',
         { StringEquals: { 'aws:ResourceTag/dr-autopilot:managed-by': 'dr-autopilot' } },
       ],
+      ['ReconcilerRole', { StringEquals: { 'aws:ResourceTag/dr-autopilot:managed-by': 'dr-autopilot' } }],
     ]);
   });
 
@@ -274,6 +276,7 @@ describe('the evidence ledger', () => {
       [
         'BackupRestoreRole',
         'FailbackLifecycleRole',
+        'ReconcilerRole',
         'RestoreTestSchedulerRole',
         'RestoreValidationRole',
         'ReverseReplicationRole',

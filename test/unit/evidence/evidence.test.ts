@@ -148,6 +148,26 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
       'succeeded',
     ],
     [
+      'restore leftovers found by the reconciler',
+      signal(
+        SIGNAL_TYPES.reconcilerFinding,
+        { check: 'restore-leftover', restoreJobId: 'rj-4' },
+        { assessment: { state: 'AT_RISK', reason: 'leftovers' } },
+      ),
+      'finding#restore-leftover#rj-4',
+      'observed',
+    ],
+    [
+      'restore leftovers gone',
+      signal(
+        SIGNAL_TYPES.reconcilerFinding,
+        { check: 'restore-leftover', restoreJobId: 'rj-4' },
+        { assessment: { state: 'READY', reason: 'gone' } },
+      ),
+      'cleanup#restore-leftover#rj-4#gone',
+      'observed',
+    ],
+    [
       'a validation that passed',
       signal(SIGNAL_TYPES.restoreTestResult, {
         restoreJobId: 'rj-2',
