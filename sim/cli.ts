@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { buildEvidenceReport, renderMarkdown } from '../src/domain/evidence-report.ts';
 import { renderReport } from './render.ts';
 import { canRun, listScenarios, runScenario, type ScenarioReport } from './scenario-runner.ts';
 import { Simulator, statusCommand } from './simulator.ts';
@@ -13,10 +15,12 @@ import { Simulator, statusCommand } from './simulator.ts';
  *   npm start -- --verbose            also show events no rule matched
  *   npm start -- --keep               keep the simulated AWS up afterwards, for `npm run status` (it reads the
  *                                     recovery Region's readiness table)
+ *   npm start -- --report FILE        also write the auditor's report (`npm run report`'s Markdown) over the
+ *                                     evidence ledger of every scenario run
  * Exits 1 when an expectation fails. No network, no credentials: every AWS endpoint is local.
  */
 
-const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose] [--keep]`;
+const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose] [--keep] [--report FILE]`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -26,6 +30,7 @@ async function main(): Promise<number> {
       json: { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
       keep: { type: 'boolean', short: 'k' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -112,6 +117,11 @@ async function main(): Promise<number> {
           `· ${scenario.name}: not run (needs ${scenario.requires.filter((name) => !sim.functionNamed(name)).join(', ')}, not deployed)`,
         );
       }
+      const evidence = reports.flatMap((report) => report.evidence);
+      console.log(
+        `evidence ledger: ${evidence.length} record(s) written by the functions and the tools, ${new Set(evidence.map((record) => record.workload)).size} workload(s)${values.report ? `; the auditor's report: ${values.report}` : " (npm start -- --report FILE writes the auditor's report)"}`,
+      );
+      if (values.report) await writeFile(values.report, rehearsalReport(reports));
       console.log(
         `${failed.length === 0 ? 'REHEARSAL PASSED' : 'REHEARSAL FAILED'}: ${reports.length - failed.length} of ${reports.length} scenario(s) passed${failed.length ? ` (failed: ${failed.map((report) => report.name).join(', ')})` : ''}`,
       );
@@ -121,6 +131,38 @@ async function main(): Promise<number> {
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * The auditor's report over the ledgers of every scenario (each scenario starts from an empty world, so the
+ * records are tagged with their scenario): the period is the rehearsal's simulated time.
+ */
+function rehearsalReport(reports: readonly ScenarioReport[]): string {
+  const records = reports.flatMap((report) =>
+    report.evidence.map((record) => ({
+      ...record,
+      // Each scenario's ids start afresh: keep records of two scenarios apart.
+      id: `${report.name}/${record.id}`,
+      details: { ...record.details, scenario: report.name },
+    })),
+  );
+  const times = records.flatMap((record) => [Date.parse(record.occurredAt), Date.parse(record.recordedAt)]);
+  const first = Math.min(...times.filter(Number.isFinite));
+  const last = Math.max(...times.filter(Number.isFinite));
+  const report = buildEvidenceReport(records, {
+    since: new Date(Number.isFinite(first) ? first : Date.now()),
+    until: new Date((Number.isFinite(last) ? last : Date.now()) + 1000),
+    now: new Date((Number.isFinite(last) ? last : Date.now()) + 1000),
+  });
+  const note = [
+    `> **Rehearsal.** Produced by \`npm start -- --report FILE\` from the offline rehearsal: the functions and tools wrote`,
+    `> these records to the simulated evidence ledgers of both Regions while ${reports.length} scenario(s) played. Each scenario`,
+    '> starts from an empty world at the same simulated start, so records of different scenarios interleave in time, and',
+    '> "overdue" counts from the end of the last one. On AWS, `npm run report` reads the deployed ledgers and produces the',
+    '> same document; its columns are explained in docs/evidence.md.',
+    '',
+  ];
+  return `${note.join('\n')}\n${renderMarkdown(report)}`;
 }
 
 /** Leaves the simulated AWS up and says how to read the recovery Region's readiness table with `npm run status`. */

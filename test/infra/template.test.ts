@@ -275,6 +275,7 @@ describe('the evidence ledger', () => {
     expect([...new Set(writers.map(([id]) => id))].sort()).toEqual(
       [
         'BackupRestoreRole',
+        'EvidenceExportRole',
         'FailbackLifecycleRole',
         'ReconcilerRole',
         'RestoreTestSchedulerRole',
@@ -282,7 +283,24 @@ describe('the evidence ledger', () => {
         'ReverseReplicationRole',
       ].sort(),
     );
-    for (const [id, statement] of writers) expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
+    const writes = writers.filter(([id]) => id !== 'EvidenceExportRole');
+    for (const [id, statement] of writes) expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
+    // The export reads it, and nothing else touches it.
+    const readers = writers.filter(([id]) => id === 'EvidenceExportRole');
+    expect(readers.flatMap(([, statement]) => actionsOf(statement))).toEqual(['dynamodb:Scan']);
+  });
+
+  it('exports to S3 only when a bucket is set, only under its prefix, only encrypted', () => {
+    const policy = template.Resources.EvidenceExportWritePolicy;
+    expect(policy?.Condition).toBe('EvidenceExportEnabled');
+    expect(template.Conditions?.EvidenceExportEnabled).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+    const document = policy?.Properties?.PolicyDocument as { Statement: Statement[] } | undefined;
+    const [statement] = document?.Statement ?? [];
+    expect(actionsOf(statement as Statement)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(statement?.Resource)).toContain('/dr-autopilot-evidence/test/');
+    expect(statement?.Condition).toEqual({ StringEquals: { 's3:x-amz-server-side-encryption': 'AES256' } });
+    const role = roleStatements().filter(([id]) => id === 'EvidenceExportRole');
+    expect(role.flatMap(([, s]) => actionsOf(s)).filter((action) => action.startsWith('s3:'))).toEqual([]);
   });
 });
 

@@ -430,7 +430,14 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
     });
     expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
     expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
-    expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual(['passed']);
+    // One result, and the cleanup that finished sweeps later as its own evidence.
+    expect(
+      context.signals.published.map((signal) => [signal.type, signal.detail.evidence.verdict ?? null]),
+    ).toEqual([
+      ['Restore Test Result', 'passed'],
+      ['Restore Cleanup Finished', null],
+    ]);
+    expect(context.signals.published[1]?.detail.evidence.deleted).toBe('dr-autopilot-0123456789ab');
   });
 });
 
