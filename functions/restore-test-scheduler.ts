@@ -1,14 +1,20 @@
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
+import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import { createRestoreWiring, restoreTestSchedulerEnv } from '../src/app/backup-restore-config.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
 /** Wiring only. In the primary Region the run is refused at once (restore tests run in the recovery Region). */
-const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy } = createRestoreWiring(
-  'restore-test-scheduler',
-  restoreTestSchedulerEnv,
-);
+const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy, dynamodb } =
+  createRestoreWiring('restore-test-scheduler', restoreTestSchedulerEnv);
+
+// The evidence ledger decides who is tested first: the least recently tested.
+const history = createDynamoDbEvidenceLedger({
+  client: dynamodb,
+  tableName: config.evidenceTableName,
+  retentionSeconds: config.evidenceRetentionSeconds,
+});
 
 export const handler = createEventHandler({
   logger,
@@ -26,7 +32,9 @@ export const handler = createEventHandler({
         algorithm: config.extra.RESTORE_TEST_SELECTION,
         windowDays: config.extra.RESTORE_TEST_WINDOW_DAYS,
         maxPerRun: config.extra.RESTORE_TEST_MAX_PER_RUN,
+        overdueAfterSeconds: config.extra.RESTORE_TEST_OVERDUE_AFTER,
       },
+      history,
       policy: {
         ...basePolicy(context),
         vaultName: config.extra.DR_VAULT_NAME,

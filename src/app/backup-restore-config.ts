@@ -42,6 +42,8 @@ export const restoreTestSchedulerEnv = backupRestoreEnv.extend({
     .default('latest'),
   RESTORE_TEST_WINDOW_DAYS: integer(7, 1, 365),
   RESTORE_TEST_MAX_PER_RUN: integer(20, 1, 100),
+  /** A resource left out of a run while its last test is older than this is overdue: on-call is told. */
+  RESTORE_TEST_OVERDUE_AFTER: positiveDurationEnv('P14D'),
 });
 
 export const restoreValidationEnv = z.object({

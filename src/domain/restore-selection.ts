@@ -16,14 +16,24 @@ export interface Selection {
   chosen: RecoveryPoint[];
   /** Resources in scope beyond `maxPerRun`, left for the next run. */
   deferred: number;
+  /** The resources left for a later run, least recently tested first, with when each was last tested. */
+  deferredResources: { resourceArn: string; lastTestedAt?: string | undefined }[];
 }
 
+/**
+ * Which resources a run tests, when there are more than `maxPerRun`: the least recently tested first (never
+ * tested before anything tested; ties by ARN, so the order is reproducible). Each run then tests the `maxPerRun`
+ * longest-waiting resources, so every resource in scope is tested within ceil(N / maxPerRun) runs; sorting by ARN
+ * alone would defer the same tail for ever.
+ */
 export function selectRecoveryPointsToTest(input: {
   points: RecoveryPoint[];
   settings: RestoreSettings;
   algorithm: SelectionAlgorithm;
   maxPerRun: number;
   random: () => number;
+  /** When each resource (by ARN) was last tested, from the evidence ledger; absent: never. */
+  lastTested?: ReadonlyMap<string, string> | undefined;
 }): Selection {
   const byResource = new Map<string, RecoveryPoint[]>();
   for (const point of input.points) {
@@ -34,8 +44,14 @@ export function selectRecoveryPointsToTest(input: {
     list.push(point);
     byResource.set(point.resourceArn, list);
   }
+  const lastTested = input.lastTested ?? new Map<string, string>();
+  const order = [...byResource.keys()].sort((a, b) => {
+    const at = lastTested.get(a) ?? '';
+    const bt = lastTested.get(b) ?? '';
+    return at.localeCompare(bt) || a.localeCompare(b);
+  });
   const chosen: RecoveryPoint[] = [];
-  for (const resourceArn of [...byResource.keys()].sort()) {
+  for (const resourceArn of order) {
     const candidates = (byResource.get(resourceArn) ?? []).sort(
       (a, b) => (b.creationDate?.getTime() ?? 0) - (a.creationDate?.getTime() ?? 0),
     );
@@ -46,7 +62,35 @@ export function selectRecoveryPointsToTest(input: {
     const point = candidates[index];
     if (point) chosen.push(point);
   }
-  return { chosen: chosen.slice(0, input.maxPerRun), deferred: Math.max(0, chosen.length - input.maxPerRun) };
+  const deferred = chosen.slice(input.maxPerRun);
+  return {
+    chosen: chosen.slice(0, input.maxPerRun),
+    deferred: deferred.length,
+    deferredResources: deferred.map((point) => ({
+      resourceArn: point.resourceArn as string,
+      lastTestedAt: lastTested.get(point.resourceArn as string),
+    })),
+  };
+}
+
+/** Evidence kinds that prove a resource was restore-tested (a test started, or any restore validated). */
+const TESTED_KINDS: ReadonlySet<string> = new Set(['restore-test', 'validation']);
+
+/**
+ * When each backed-up resource was last tested, from the evidence ledger's records that happened before
+ * `before` (a run's own time: what a run itself records never changes its choice, so a retry chooses the same).
+ */
+export function lastTestedByResource(
+  records: readonly { kind: string; occurredAt: string; subject: { id: string } }[],
+  before: string,
+): Map<string, string> {
+  const last = new Map<string, string>();
+  for (const record of records) {
+    if (!TESTED_KINDS.has(record.kind) || record.occurredAt >= before) continue;
+    const previous = last.get(record.subject.id);
+    if (!previous || record.occurredAt > previous) last.set(record.subject.id, record.occurredAt);
+  }
+  return last;
 }
 
 /**

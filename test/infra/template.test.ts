@@ -283,11 +283,13 @@ describe('the evidence ledger', () => {
         'ReverseReplicationRole',
       ].sort(),
     );
-    const writes = writers.filter(([id]) => id !== 'EvidenceExportRole');
-    for (const [id, statement] of writes) expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
-    // The export reads it, and nothing else touches it.
-    const readers = writers.filter(([id]) => id === 'EvidenceExportRole');
-    expect(readers.flatMap(([, statement]) => actionsOf(statement))).toEqual(['dynamodb:Scan']);
+    const reads = (statement: Statement) =>
+      actionsOf(statement).every((action) => action === 'dynamodb:Scan');
+    for (const [id, statement] of writers.filter(([, statement]) => !reads(statement)))
+      expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
+    // The export and the restore-test scheduler (least recently tested first) read it; nothing else touches it.
+    const readers = writers.filter(([, statement]) => reads(statement)).map(([id]) => id);
+    expect(readers.sort()).toEqual(['EvidenceExportRole', 'RestoreTestSchedulerRole']);
   });
 
   it('exports to S3 only when a bucket is set, only under its prefix, only encrypted', () => {

@@ -10,6 +10,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runScheduledRestoreTests } from '../../../src/app/restore-test-scheduler.ts';
 import { ForeignEventError } from '../../../src/domain/errors.ts';
+import { type EvidenceRecord, evidenceFromSignal } from '../../../src/domain/evidence.ts';
 import { restoreTokenFor } from '../../../src/domain/restore-metadata.ts';
 import {
   BACKUP_ACCOUNT,
@@ -41,7 +42,13 @@ function point(table: string, day: number) {
 
 function deps(
   regionRole: 'primary' | 'recovery' = 'recovery',
-  options: { algorithm?: 'latest' | 'random'; now?: () => Date; dryRun?: boolean } = {},
+  options: {
+    algorithm?: 'latest' | 'random';
+    now?: () => Date;
+    dryRun?: boolean;
+    maxPerRun?: number;
+    earlier?: EvidenceRecord[];
+  } = {},
 ) {
   const context = backupRestoreDeps({
     now: NOW,
@@ -51,7 +58,51 @@ function deps(
   return {
     ...context,
     clock: options.now ?? context.clock,
-    selection: { algorithm: options.algorithm ?? ('latest' as const), windowDays: 7, maxPerRun: 20 },
+    selection: {
+      algorithm: options.algorithm ?? ('latest' as const),
+      windowDays: 7,
+      maxPerRun: options.maxPerRun ?? 20,
+      overdueAfterSeconds: 14 * 86_400,
+    },
+    // The evidence ledger as the recording publisher would have filled it: earlier records, and what this
+    // test's runs published.
+    history: {
+      list: async () => [
+        ...(options.earlier ?? []),
+        ...context.signals.published.flatMap(
+          (signal) =>
+            evidenceFromSignal(signal, {
+              recordedBy: 'test',
+              recordedAt: signal.detail.observedAt,
+              trigger: 'schedule',
+            }) ?? [],
+        ),
+      ],
+    },
+  };
+}
+
+/** An earlier restore test of a table, as the ledger records it. */
+function testedAt(table: string, occurredAt: string): EvidenceRecord {
+  return {
+    id: `restore-test#${table}-${occurredAt}`,
+    kind: 'restore-test',
+    workload: 'orders',
+    occurredAt,
+    result: 'succeeded',
+    summary: 'DR restore started',
+    subject: {
+      type: 'backup-resource',
+      id: point(table, 1).ResourceArn,
+      region: 'us-east-1',
+      account: BACKUP_ACCOUNT,
+    },
+    trigger: 'schedule',
+    correlationId: 'earlier',
+    timings: {},
+    details: {},
+    recordedAt: occurredAt,
+    recordedBy: 'restore-test-scheduler',
   };
 }
 
@@ -186,6 +237,74 @@ describe('runScheduledRestoreTests', () => {
       expect(context.records.all.size).toBe(1);
     },
   );
+
+  it('tests the least recently tested first: ten resources, three a run, all tested within four runs', async () => {
+    // Prepare: ten tables with a point each; runs a day apart, each against the ledger the runs before filled
+    const tables = Array.from({ length: 10 }, (_, index) => `t${index}`);
+    backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({
+      RecoveryPoints: tables.map((table) => point(table, 20)),
+    });
+    jobIdsPerPoint();
+    let now = NOW;
+    const context = deps('recovery', { now: () => now, maxPerRun: 3 });
+    // Act
+    const runs: string[][] = [];
+    for (let run = 0; run < 4; run++) {
+      now = new Date(NOW.getTime() + run * 86_400_000);
+      const before = startedPoints().length;
+      await runScheduledRestoreTests(scheduledEvent(now.toISOString(), `sched-${run}`), context);
+      runs.push(
+        startedPoints()
+          .slice(before)
+          .map((arn) => String(arn).split(':').pop() ?? ''),
+      );
+    }
+    // Assess
+    expect(runs.map((run) => run.length)).toEqual([3, 3, 3, 3]);
+    expect(new Set(runs.flat().map((name) => name.replace(/-20$/, '')))).toEqual(new Set(tables));
+    // The fourth run: the one never tested, then the two tested longest ago.
+    expect(runs[3]).toEqual(['t9-20', 't0-20', 't1-20']);
+  });
+
+  it('tells on-call when a resource it leaves out was last tested longer ago than the overdue age', async () => {
+    // Prepare: two tables, one a run; "users" tested 20 days ago, "orders" yesterday
+    backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({
+      RecoveryPoints: [point('orders', 20), point('users', 20), point('zeta', 20)],
+    });
+    jobIdsPerPoint();
+    const context = deps('recovery', {
+      maxPerRun: 1,
+      earlier: [
+        testedAt('orders', '2026-11-21T05:00:00.000Z'),
+        testedAt('users', '2026-11-02T05:00:00.000Z'),
+        testedAt('zeta', '2026-11-20T05:00:00.000Z'),
+      ],
+    });
+    // Act
+    const outcome = await runScheduledRestoreTests(schedule(), context);
+    // Assess: users goes first (tested longest ago); zeta and orders are deferred but not overdue
+    expect(startedPoints()).toEqual([point('users', 20).RecoveryPointArn]);
+    expect(outcome).toMatchObject({ deferred: 2, overdue: [] });
+    // A week later with one a run, zeta (tested 9 days before) and orders wait; nothing past 14 days yet…
+    const later = deps('recovery', {
+      maxPerRun: 1,
+      earlier: [
+        testedAt('orders', '2026-11-01T05:00:00.000Z'),
+        testedAt('users', '2026-11-02T05:00:00.000Z'),
+        testedAt('zeta', '2026-11-21T05:00:00.000Z'),
+      ],
+    });
+    const second = await runScheduledRestoreTests(scheduledEvent(RUN_TIME, 'sched-2'), later);
+    // …orders goes first (21 days); users (20 days) is left out and overdue: AT_RISK for its workload
+    expect(second).toMatchObject({ overdue: [point('users', 1).ResourceArn] });
+    const [overdue] = later.signals.published.filter(
+      (signal) => signal.detail.evidence.reason === 'restore-test-overdue',
+    );
+    expect(overdue?.detail).toMatchObject({
+      workload: 'orders',
+      assessment: { state: 'AT_RISK', reason: 'restore test overdue: last tested 20d ago' },
+    });
+  });
 
   it.each([
     ['another Region', { region: PRIMARY_REGION }],
