@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
+import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import {
   createFailbackDeclarationStore,
   createPendingReversalStore,
@@ -76,6 +77,12 @@ function onceGuard(context: Context): OnceGuard {
     })({ id: key });
 }
 
+const ledger = createDynamoDbEvidenceLedger({
+  client: dynamodb,
+  tableName: config.evidenceTableName,
+  retentionSeconds: config.evidenceRetentionSeconds,
+});
+
 export const handler = createEventHandler({
   logger,
   parse: parseScheduledEvent,
@@ -88,6 +95,7 @@ export const handler = createEventHandler({
       drs,
       backup,
       memory: createReconcilerMemory({ ...tables, clock }),
+      ledger,
       once: onceGuard(context),
       remainingMs: () => context.getRemainingTimeInMillis(),
       policy: {

@@ -132,7 +132,8 @@ export async function runCleanup(argv: string[], env: Env, io: Io, now = () => n
       ];
     }),
   );
-  if (!values.json) io.out(recorded);
+  // To standard error, so a --json consumer still sees whether the actions were recorded.
+  io.err(recorded);
   if (values.json) io.out(`${JSON.stringify({ plan, results }, null, 2)}\n`);
   else {
     for (const result of results) {

@@ -74,7 +74,15 @@ export async function runReport(argv: string[], env: Env, io: Io, now = () => ne
     ),
   };
   const records = await readLedgers(tablesFrom(values.table ?? [], env), env);
-  const report = buildEvidenceReport(records, { since, until, now: at, cadence, workload: values.workload });
+  // "Overdue" is judged at the end of the period: a Q3 report made in Q4 says what was overdue in Q3.
+  const asOf = until < at ? until : at;
+  const report = buildEvidenceReport(records, {
+    since,
+    until,
+    now: asOf,
+    cadence,
+    workload: values.workload,
+  });
   const text =
     format === 'md' ? renderMarkdown(report) : format === 'csv' ? renderCsv(report) : renderJson(report);
   if (values.out) {

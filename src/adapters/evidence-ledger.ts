@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { EvidenceRecord } from '../domain/evidence.ts';
 import type { EvidenceLedger } from '../ports/evidence.ts';
 
@@ -41,6 +41,12 @@ export function createDynamoDbEvidenceLedger(options: {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
         }
       }
+    },
+    async has(id) {
+      const { Item } = await db.send(
+        new GetCommand({ TableName, Key: { id }, ProjectionExpression: 'id', ConsistentRead: true }),
+      );
+      return Item !== undefined;
     },
     async list(query) {
       const names: Record<string, string> = { '#at': 'occurredAt' };

@@ -14,7 +14,7 @@ export interface EvidenceArchive {
 }
 
 export interface EvidenceExportDeps {
-  ledger: EvidenceLedger;
+  ledger: Pick<EvidenceLedger, 'list'>;
   /** Undefined when the export is off. */
   archive: EvidenceArchive | undefined;
   prefix: string;

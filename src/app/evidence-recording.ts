@@ -15,7 +15,7 @@ export interface RecordingPublisher extends SignalPublisher {
 }
 
 export function recordingPublisher(options: {
-  ledger: EvidenceLedger;
+  ledger: Pick<EvidenceLedger, 'record'>;
   publisher: SignalPublisher;
   recordedBy: string;
   clock: Clock;

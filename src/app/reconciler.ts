@@ -13,6 +13,7 @@ import {
 import { SIGNAL_TYPES } from '../../events/dr-autopilot/signal.ts';
 import { type LaunchResultEvent, launchResult } from '../../events/drs/launch-result.ts';
 import { formatSeconds } from '../domain/duration.ts';
+import { evidenceFromSignal } from '../domain/evidence.ts';
 import {
   cleanupOverdueSince,
   type LaunchSelection,
@@ -25,12 +26,17 @@ import { LAUNCH_SUCCEEDED } from '../domain/reverse-replication.ts';
 import type { RecoveryPoint, RestoreJob, RestoreJobHistory } from '../ports/backup.ts';
 import type { RestoreRecord } from '../ports/backup-restore-records.ts';
 import type { DrsJob, DrsJobHistory, DrsLookup } from '../ports/drs.ts';
+import type { EvidenceLedger } from '../ports/evidence.ts';
 import type { OnceGuard, ReconcilerMemory, ReportedLeftover } from '../ports/reconciler.ts';
 import { type BackupRestoreDeps, restoreAfterBackup, restoreAfterCopy } from './backup-restore.ts';
 import { restoreSignalFactory } from './backup-restore-signals.ts';
 import { boundedMap } from './bounded-map.ts';
 import { type RestoreValidationDeps, validateRestoreJob } from './restore-validation.ts';
-import { type ReverseReplicationDeps, reverseReplicationAfterRecovery } from './reverse-replication.ts';
+import {
+  launchSignalFromApis,
+  type ReverseReplicationDeps,
+  reverseReplicationAfterRecovery,
+} from './reverse-replication.ts';
 
 /**
  * The reconciler: DRS and AWS Backup events are best effort, so once an hour each deployment re-derives from
@@ -86,6 +92,11 @@ export interface ReconcilerDeps {
   reversal: ReverseReplicationDeps;
   validation: RestoreValidationDeps;
   restore: BackupRestoreDeps;
+  /**
+   * The evidence ledger: every finished launch of the lookback (drills, failed launches, failbacks included)
+   * that has no record — its Launch Result was lost — gets the record the event would have given.
+   */
+  ledger: Pick<EvidenceLedger, 'has' | 'record'>;
 }
 
 type Counts = Record<string, number>;
@@ -243,6 +254,36 @@ async function reconcileLaunches(
       item: `${selection.jobId}/${selection.sourceServerId}`,
       outcome: outcome.action,
     });
+  });
+  // Every finished launch past the grace, whatever its kind, must be in the ledger: a lost Launch Result of a
+  // drill or of a failed launch is evidence too (a drill nobody recorded is a failover "never tested").
+  const finished = launches.flatMap((job) => {
+    const ended = Date.parse(job.endDateTime ?? '');
+    if (Number.isNaN(ended) || now.getTime() - ended < deps.policy.graceSeconds * 1000) return [];
+    return job.participatingServers.flatMap((server) =>
+      server.sourceServerId && (server.launchStatus === 'LAUNCHED' || server.launchStatus === 'FAILED')
+        ? [{ job, sourceServerId: server.sourceServerId }]
+        : [],
+    );
+  });
+  await eachItem(finished, deps, check, failures, async ({ job, sourceServerId }) => {
+    if (await deps.ledger.has(`launch#${job.jobId}#${sourceServerId}`)) return;
+    const signal = await launchSignalFromApis(
+      job,
+      sourceServerId,
+      deps.reversal,
+      `reconciler:launch:${job.jobId}:${sourceServerId}`,
+    );
+    const record = signal
+      ? evidenceFromSignal(signal, {
+          recordedBy: 'reconciler',
+          recordedAt: deps.reversal.clock().toISOString(),
+          trigger: 'reconciler',
+        })
+      : undefined;
+    if (!record) return;
+    await deps.ledger.record([record]);
+    count(check.skipped, 'launch-recorded');
   });
   return check;
 }

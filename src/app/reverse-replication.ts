@@ -118,7 +118,11 @@ export async function reverseReplicationAfterRecovery(
       deps.drs.describeJob(jobId),
       deps.drs.describeRecoveryInstancesOf(sourceServerId),
     ]);
-    const measured = launchEvidence(facts, server, job, instances, undefined, deps.policy);
+    const declaration =
+      server?.replicationDirection === 'FAILBACK'
+        ? await deps.declarations.get(workloadFromTags(server.tags))
+        : undefined;
+    const measured = launchEvidence(facts, server, job, instances, declaration, deps.policy, event.time);
     if (screened.action === 'signal-launch-failed') {
       await deps.signals.publish([launchFailedSignal(signal, facts, server, measured)]);
       return { action: 'launch-failure-signalled', sourceServerId, jobId };
@@ -151,12 +155,35 @@ export async function reverseReplicationAfterRecovery(
       (gathered.recoveryInstances ?? []) as DrsRecoveryInstance[],
       gathered.declaration as FailbackDeclaration | undefined,
       deps.policy,
+      event.time,
     ),
   );
   if (decision.action !== 'reverse') {
     if (decision.action === 'signal-launch-failed')
       throw new Error('unreachable: a failed launch is screened first');
-    await deps.signals.publish([...launched, skipSignal(signal, facts, decision, server)]);
+    // Already reversed (a redelivery, or a retry after the reversal's answer or its signal was lost): the reversal
+    // is named, so the ledger holds its record even when the attempt that started it could not write it.
+    const reversed =
+      decision.reason === 'already-reversed'
+        ? ((gathered.recoveryInstances ?? []) as DrsRecoveryInstance[]).filter(
+            (instance) => instance.jobId === jobId && !reversalPending(instance),
+          )
+        : [];
+    await deps.signals.publish([
+      ...launched,
+      skipSignal(
+        signal,
+        facts,
+        decision,
+        server,
+        reversed.length === 1
+          ? {
+              recoveryInstanceId: reversed[0]?.recoveryInstanceId ?? null,
+              direction: server?.replicationDirection === 'FAILBACK' ? 'failback' : 'failover',
+            }
+          : {},
+      ),
+    ]);
     return { action: 'skipped', sourceServerId, reason: decision.reason, explanation: decision.explanation };
   }
 
@@ -190,6 +217,7 @@ export async function reverseReplicationAfterRecovery(
           recoveryInstanceId,
           reversedArn,
           confirmedBy,
+          deps.clock().toISOString(),
         ),
       );
     };
@@ -240,6 +268,53 @@ export async function reverseReplicationAfterRecovery(
     recoveryInstanceIds: startedIds,
     reversedDirectionSourceServerArns: arns,
   };
+}
+
+/**
+ * The launch signal a Launch Result would have produced, from the APIs alone (the reconciler, when the event was
+ * lost): the same evidence, the same ledger id (`launch#<job>#<server>`), so an event that did arrive and the
+ * reconciler write one record. `undefined` when the server's launch status is not final.
+ */
+export async function launchSignalFromApis(
+  job: DrsJob,
+  sourceServerId: string,
+  deps: Pick<ReverseReplicationDeps, 'drs' | 'declarations' | 'policy' | 'dryRun'>,
+  correlationId: string,
+): Promise<Signal | undefined> {
+  const participant = job.participatingServers.find((server) => server.sourceServerId === sourceServerId);
+  const status = participant?.launchStatus;
+  if (status !== 'LAUNCHED' && status !== 'FAILED') return undefined;
+  const [server, instances] = await Promise.all([
+    deps.drs.describeSourceServer(sourceServerId),
+    deps.drs.describeRecoveryInstancesOf(sourceServerId),
+  ]);
+  const facts: LaunchEventFacts = {
+    id: correlationId,
+    account: deps.policy.account,
+    region: deps.policy.region,
+    state: status === 'LAUNCHED' ? LAUNCH_SUCCEEDED : 'RECOVERY_LAUNCH_FAILED',
+    jobId: job.jobId,
+    isDrill:
+      job.initiatedBy === 'START_DRILL' ? 'TRUE' : job.initiatedBy === 'START_RECOVERY' ? 'FALSE' : undefined,
+    sourceServerId,
+  };
+  const declaration =
+    server?.replicationDirection === 'FAILBACK'
+      ? await deps.declarations.get(workloadFromTags(server.tags))
+      : undefined;
+  const measured = launchEvidence(facts, server, job, instances, declaration, deps.policy, job.endDateTime);
+  const at = job.endDateTime ?? job.creationDateTime ?? new Date().toISOString();
+  const signal: SignalFactory = (input) =>
+    createSignal({
+      ...input,
+      observedAt: at,
+      correlationId,
+      dryRun: deps.dryRun,
+      evidence: { jobId: job.jobId, sourceServerId, isDrillFlag: facts.isDrill ?? null, ...input.evidence },
+    });
+  return status === 'LAUNCHED'
+    ? launchSucceededSignals(signal, facts, server, measured)[0]
+    : launchFailedSignal(signal, facts, server, measured);
 }
 
 export type PendingReversalOutcome =
@@ -347,9 +422,10 @@ async function gatherFacts(
     drs.describeSourceServer(event.sourceServerId),
     drs.describeRecoveryInstancesOf(event.sourceServerId),
   ]);
-  // Only a failback launch that may be re-protected needs a person's declaration.
+  // Only a failback launch needs a person's declaration: for re-protection when it is on, and for the evidence
+  // ("failback, declared or not") either way.
   const declaration =
-    sourceServer?.replicationDirection === 'FAILBACK' && deps.policy.reverseFailbackInstances
+    sourceServer?.replicationDirection === 'FAILBACK'
       ? await deps.declarations.get(workloadFromTags(sourceServer.tags))
       : undefined;
   return { event, job, sourceServer, recoveryInstances, declaration };
@@ -415,8 +491,18 @@ function launchEvidence(
   instances: readonly DrsRecoveryInstance[],
   declaration: FailbackDeclaration | undefined,
   policy: ReverseReplicationPolicy,
+  eventTime?: string | undefined,
 ): LaunchEvidence {
-  const kind = launchKind(facts);
+  const launched = instances.filter((instance) => instance.jobId === facts.jobId);
+  // What the APIs say wins over the event's flag: a job started as a drill, or an instance DRS marks as one, is a
+  // drill whatever the event says; a recovery needs both the job and every instance to agree.
+  const apiDrill =
+    job?.initiatedBy === 'START_DRILL' || launched.some((instance) => instance.isDrill === true);
+  const apiRecovery =
+    job?.initiatedBy === 'START_RECOVERY' &&
+    launched.length > 0 &&
+    launched.every((instance) => instance.isDrill === false);
+  const kind = apiDrill ? 'drill' : apiRecovery ? 'recovery' : launchKind(facts);
   const failback = server?.replicationDirection === 'FAILBACK';
   const purpose = failback && kind !== 'launch' ? (kind === 'drill' ? 'failback-drill' : 'failback') : kind;
   const seconds = (from: string | undefined, to: string | undefined) => {
@@ -424,24 +510,30 @@ function launchEvidence(
     const end = to ? Date.parse(to) : Number.NaN;
     return Number.isNaN(start) || Number.isNaN(end) ? null : Math.max(0, Math.round((end - start) / 1000));
   };
-  const launched = instances.filter((instance) => instance.jobId === facts.jobId);
+  // A job of several servers ends when its last server does; each server's Launch Result comes when its own
+  // launch ends, so the event's time is this server's end while the job still runs.
+  const endedAt = job?.endDateTime ?? eventTime ?? undefined;
   const pointInTime = launched.map((instance) => instance.pointInTimeSnapshotDateTime).find(Boolean);
+  // "Use most recent data" takes the snapshot during the launch, after the request: its data is as fresh as the
+  // launch itself (no loss up to the request), which the record says rather than hiding.
+  const takenAtLaunch =
+    pointInTime !== undefined &&
+    job?.creationDateTime !== undefined &&
+    Date.parse(pointInTime) >= Date.parse(job.creationDateTime);
   const tags = server?.tags ?? {};
   return {
     launchPurpose: purpose,
     launchStartedAt: job?.creationDateTime ?? null,
-    launchEndedAt: job?.endDateTime ?? null,
-    launchSeconds: seconds(job?.creationDateTime, job?.endDateTime),
+    launchEndedAt: endedAt ?? null,
+    launchSeconds: seconds(job?.creationDateTime, endedAt),
     initiatedBy: job?.initiatedBy ?? null,
     recoveryInstanceIds: launched.map((instance) => instance.recoveryInstanceId).join(',') || null,
     pointInTime: pointInTime ?? null,
+    pointInTimeTakenAtLaunch: pointInTime === undefined ? null : takenAtLaunch,
     dataAgeSeconds: seconds(pointInTime, job?.creationDateTime),
     rtoSeconds: parseIsoDuration(tags[RTO_TAG]) || policy.defaultRtoSeconds || null,
     rpoSeconds: parseIsoDuration(tags[RPO_TAG]) || policy.defaultRpoSeconds || null,
-    declared:
-      purpose === 'failback' && policy.reverseFailbackInstances
-        ? declarationCovers(declaration, job?.creationDateTime)
-        : null,
+    declared: purpose === 'failback' ? declarationCovers(declaration, job?.creationDateTime) : null,
     declaredBy: purpose === 'failback' ? (declaration?.declaredBy ?? null) : null,
   };
 }
@@ -522,6 +614,7 @@ function skipSignal(
   facts: LaunchEventFacts,
   decision: Extract<ReverseReplicationDecision, { action: 'skip' }>,
   server: DrsSourceServer | undefined,
+  extra: Record<string, string | null> = {},
 ): Signal {
   const base = {
     type: SIGNAL_TYPES.reverseReplicationSkipped,
@@ -532,7 +625,7 @@ function skipSignal(
         0,
         500,
       ),
-    evidence: { reason: decision.reason, explanation: decision.explanation },
+    evidence: { reason: decision.reason, explanation: decision.explanation, ...extra },
   };
   if (UNCONFIRMED.has(decision.reason)) {
     return signal({
@@ -603,6 +696,7 @@ function startedSignal(
   recoveryInstanceId: string,
   reversedArn: string | undefined,
   confirmedBy: string,
+  reversedAt: string,
 ): Signal {
   return signal({
     type: SIGNAL_TYPES.reversedReplicationStarted,
@@ -625,6 +719,8 @@ function startedSignal(
       pairedServerArnBefore: server?.reversedDirectionSourceServerArn ?? null,
       originRegion: server?.originRegion ?? null,
       confirmedBy,
+      // When the reversal was started (or found started): a retry or the reconciler may act long after the launch.
+      reversedAt,
     },
   });
 }

@@ -186,10 +186,15 @@ export function renderMarkdown(report: EvidenceReport): string {
   for (const summary of report.workloads) {
     for (const area of ['failover', 'failback', 'restore'] as TestArea[]) {
       const test = summary.tests[area];
+      const missed = [
+        test.record?.timings.rtoMet === false ? 'RTO' : '',
+        test.record?.timings.rpoMet === false ? 'RPO' : '',
+      ].filter(Boolean);
+      const objectives = missed.length > 0 ? `; **${missed.join(' and ')} missed**` : '';
       const status = test.record
         ? test.overdue
-          ? `**overdue** (${seconds(test.ageSeconds)} ago, due every ${seconds(test.dueEverySeconds)})`
-          : `ok (${seconds(test.ageSeconds)} ago)`
+          ? `**overdue** (${seconds(test.ageSeconds)} ago, due every ${seconds(test.dueEverySeconds)})${objectives}`
+          : `ok (${seconds(test.ageSeconds)} ago)${objectives}`
         : '**never tested**';
       const failure = test.newerFailure ? `; **failed since** ${day(test.newerFailure.occurredAt)}` : '';
       lines.push(

@@ -128,8 +128,14 @@ export function evidenceFromSignal(
   const { type, detail } = signal;
   if (detail.dryRun) return undefined;
   const ev = detail.evidence;
-  const base = (kind: EvidenceKind, key: string, result: EvidenceResult, occurredAt = detail.observedAt) => ({
-    id: `${kind}#${key}`,
+  const base = (
+    kind: EvidenceKind,
+    key: string,
+    result: EvidenceResult,
+    occurredAt = detail.observedAt,
+    idKind: string = kind,
+  ) => ({
+    id: `${idKind}#${key}`,
     kind,
     workload: detail.workload,
     occurredAt,
@@ -156,12 +162,15 @@ export function evidenceFromSignal(
       const kind = (LAUNCH_KINDS.has(purpose) ? purpose : 'launch') as EvidenceKind;
       const measured = num(ev.launchSeconds);
       const dataAge = num(ev.dataAgeSeconds);
+      // One id per launch of a server whatever its kind: the event path and the reconciler may judge the kind
+      // differently (an unreadable drill flag), never the launch.
       return {
         ...base(
           kind,
           `${str(ev.jobId) ?? 'unknown-job'}#${str(ev.sourceServerId) ?? detail.resource.id}`,
           type === SIGNAL_TYPES.recoveryLaunchSucceeded ? 'succeeded' : 'failed',
           str(ev.launchStartedAt) ?? detail.observedAt,
+          'launch',
         ),
         timings: timings({
           startedAt: str(ev.launchStartedAt),
@@ -186,6 +195,14 @@ export function evidenceFromSignal(
     }
     case SIGNAL_TYPES.reverseReplicationSkipped: {
       const reason = str(ev.reason);
+      if (reason === 'already-reversed' && str(ev.recoveryInstanceId)) {
+        // The same record as the reversal's own: written here when the attempt that started it could not.
+        const kind: EvidenceKind = isFailbackDirection(ev.direction) ? 're-protection' : 'reversal';
+        return {
+          ...base(kind, `${str(ev.recoveryInstanceId)}#${str(ev.jobId) ?? 'unknown-job'}`, 'succeeded'),
+          timings: {},
+        };
+      }
       if (reason === 'reversal-gave-up') {
         const key = `${str(ev.recoveryInstanceId) ?? detail.resource.id}#${str(ev.jobId) ?? 'unknown-job'}#gave-up`;
         return { ...base('reversal', key, 'failed'), timings: {} };

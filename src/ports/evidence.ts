@@ -7,6 +7,8 @@ export interface EvidenceLedger {
    * a retried or concurrent writer derives the same id): that is success, not an error.
    */
   record(records: readonly EvidenceRecord[]): Promise<void>;
+  /** Whether a record with this id is there (a strongly consistent read). */
+  has(id: string): Promise<boolean>;
   /** Every record that occurred in `[since, until)`, of one workload or all, in no particular order. */
   list(query: {
     since: string;

@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsError, type DoubleResponse, startAwsDouble } from '../helpers/aws-http-double.ts';
 import { lambdaContext } from '../helpers/context.ts';
@@ -128,9 +128,12 @@ afterAll(async () => {
   await dynamo?.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   resetDrs();
   putEvents = [];
+  // Each test reads its own ledger.
+  await dynamo.client.send(new DeleteTableCommand({ TableName: 'evidence' }));
+  await createEvidenceTable(dynamo.client, 'evidence');
 });
 
 function launchEvent(id: string, change: (event: SampleEvent) => void = () => {}) {
@@ -176,9 +179,7 @@ describe('reverse-replication handler, end to end', () => {
       'Recovery Launch Succeeded',
       'Reversed Replication Started',
     ]);
-    expect((await evidenceIds()).filter((id) => id.includes(INSTANCE))).toEqual([
-      `reversal#${INSTANCE}#${JOB}`,
-    ]);
+    expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
   });
 
   it('starts exactly one reversal when the same event arrives five times at once', async () => {
@@ -199,10 +200,8 @@ describe('reverse-replication handler, end to end', () => {
     expect(drsState.reversals).toBe(1);
     for (const outcome of retried) expect(outcome).toMatchObject({ action: 'reverse-replication-started' });
     expect(putEvents.filter((entry) => entry.DetailType === 'Reversed Replication Started')).toHaveLength(1);
-    // Five writers of the same evidence: one record each for the launch and the reversal.
-    const ids = await evidenceIds();
-    expect(ids.filter((id) => id === `recovery#${JOB}#${SOURCE_SERVER}`)).toHaveLength(1);
-    expect(ids.filter((id) => id === `reversal#${INSTANCE}#${JOB}`)).toHaveLength(1);
+    // Five writers of the same evidence: the launch and the reversal, nothing else.
+    expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
   });
 
   it('a throttled first attempt, retried, starts exactly one reversal', async () => {
@@ -222,6 +221,21 @@ describe('reverse-replication handler, end to end', () => {
     const outcome = await handler(launchEvent('replayed-with-new-id'), context());
 
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(drsState.reversals).toBe(1);
+  });
+
+  it('records the reversal even when the attempt that started it could not write the ledger', async () => {
+    // The ledger is unavailable when the first attempt writes (after ReverseReplication succeeded)
+    await dynamo.client.send(new DeleteTableCommand({ TableName: 'evidence' }));
+    await expect(handler(launchEvent('ledger-down-1'), context())).rejects.toThrow(
+      /ResourceNotFound|not found/i,
+    );
+    expect(drsState.reversals).toBe(1);
+    await createEvidenceTable(dynamo.client, 'evidence');
+    // Lambda's retry finds the reversal started and records it, once
+    const outcome = await handler(launchEvent('ledger-down-1'), context());
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
     expect(drsState.reversals).toBe(1);
   });
 

@@ -82,12 +82,15 @@ describe('the reconciler function', () => {
     );
     const own = statementsOf('ReconcilerRole').filter((statement) => !theirs.has(grant(statement)));
     expect(own.map((statement) => statement.Sid).sort()).toEqual([
+      'EvidenceLedgerLookup',
       'Logs',
       'PendingReversals',
       'ReconcilerMemory',
       'RestoreJobs',
     ]);
     const bySid = Object.fromEntries(own.map((statement) => [statement.Sid, statement]));
+    // Whether a finished launch is recorded: one key of the ledger, read only.
+    expect(actionsOf(bySid.EvidenceLedgerLookup as Statement)).toEqual(['dynamodb:GetItem']);
     expect(JSON.stringify(bySid.Logs?.Resource)).toContain('-reconciler:*');
     // ListRestoreJobs (no resource-level scoping) next to restore-validation's two job calls.
     expect(actionsOf(bySid.RestoreJobs as Statement)).toEqual([

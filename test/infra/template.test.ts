@@ -284,12 +284,13 @@ describe('the evidence ledger', () => {
       ].sort(),
     );
     const reads = (statement: Statement) =>
-      actionsOf(statement).every((action) => action === 'dynamodb:Scan');
+      actionsOf(statement).every((action) => action === 'dynamodb:Scan' || action === 'dynamodb:GetItem');
     for (const [id, statement] of writers.filter(([, statement]) => !reads(statement)))
       expect(actionsOf(statement), id).toEqual(['dynamodb:PutItem']);
-    // The export and the restore-test scheduler (least recently tested first) read it; nothing else touches it.
+    // The export, the restore-test scheduler (least recently tested first) and the reconciler (is a finished
+    // launch recorded?) read it; nothing else touches it.
     const readers = writers.filter(([, statement]) => reads(statement)).map(([id]) => id);
-    expect(readers.sort()).toEqual(['EvidenceExportRole', 'RestoreTestSchedulerRole']);
+    expect(readers.sort()).toEqual(['EvidenceExportRole', 'ReconcilerRole', 'RestoreTestSchedulerRole']);
   });
 
   it('exports to S3 only when a bucket is set, only under its prefix, only encrypted', () => {

@@ -155,7 +155,12 @@ describe('reverseReplicationAfterRecovery', () => {
 
     const refused = await reverseReplicationAfterRecovery(launchEvent(), deps);
     expect(refused).toMatchObject({ action: 'skipped', reason: 'failback-launch' });
-    expect(declarations.reads).toBe(0);
+    // Read for the evidence only ("a failback, declared or not"): nothing is re-protected without the option.
+    expect(declarations.reads).toBe(1);
+    expect(published(SIGNAL_TYPES.recoveryLaunchSucceeded).at(-1)?.detail.evidence).toMatchObject({
+      launchPurpose: 'failback',
+      declared: false,
+    });
 
     const undeclared = await reverseReplicationAfterRecovery(launchEvent(), configured);
     expect(undeclared).toMatchObject({ action: 'skipped', reason: 'failback-undeclared' });

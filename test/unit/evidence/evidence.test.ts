@@ -53,26 +53,26 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
     [
       'a real recovery launch',
       launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'recovery'),
-      'recovery#drsjob-1#s-1',
+      'launch#drsjob-1#s-1',
       'succeeded',
     ],
-    ['a drill', launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'drill'), 'drill#drsjob-1#s-1', 'succeeded'],
+    ['a drill', launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'drill'), 'launch#drsjob-1#s-1', 'succeeded'],
     [
       'a failback',
       launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'failback'),
-      'failback#drsjob-1#s-1',
+      'launch#drsjob-1#s-1',
       'succeeded',
     ],
     [
       'a failback drill',
       launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'failback-drill'),
-      'failback-drill#drsjob-1#s-1',
+      'launch#drsjob-1#s-1',
       'succeeded',
     ],
     [
       'a failed launch',
       launch(SIGNAL_TYPES.recoveryLaunchFailed, 'recovery'),
-      'recovery#drsjob-1#s-1',
+      'launch#drsjob-1#s-1',
       'failed',
     ],
     [
@@ -93,6 +93,17 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
         direction: 'failback',
       }),
       're-protection#i-2#drsjob-2',
+      'succeeded',
+    ],
+    [
+      'a reversal found already started (its first attempt could not record it)',
+      signal(SIGNAL_TYPES.reverseReplicationSkipped, {
+        jobId: 'drsjob-1',
+        recoveryInstanceId: 'i-1',
+        direction: 'failover',
+        reason: 'already-reversed',
+      }),
+      'reversal#i-1#drsjob-1',
       'succeeded',
     ],
     [
@@ -266,6 +277,9 @@ class MemoryLedger implements EvidenceLedger {
     }
     for (const record of records) if (!this.records.has(record.id)) this.records.set(record.id, record);
   }
+  async has(id: string) {
+    return this.records.has(id);
+  }
   async list() {
     return [...this.records.values()];
   }
@@ -287,7 +301,7 @@ describe('recordingPublisher', () => {
     await publisher.as('schedule').publish([launch(SIGNAL_TYPES.recoveryLaunchSucceeded, 'recovery')]);
 
     expect([...ledger.records.values()]).toMatchObject([
-      { id: 'recovery#drsjob-1#s-1', trigger: 'schedule', recordedBy: 'reverse-replication' },
+      { id: 'launch#drsjob-1#s-1', trigger: 'schedule', recordedBy: 'reverse-replication' },
     ]);
     expect(bus.published).toHaveLength(1);
   });

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SIGNAL_TYPES } from '../../../events/dr-autopilot/signal.ts';
 import { type ReconcilerDeps, ReconcilerError, reconcile } from '../../../src/app/reconciler.ts';
 import type { RestoreValidationDeps } from '../../../src/app/restore-validation.ts';
+import type { EvidenceRecord } from '../../../src/domain/evidence.ts';
 import type { ReportedLeftover } from '../../../src/ports/reconciler.ts';
 import {
   FakeDrs,
@@ -10,6 +11,7 @@ import {
   RECOVERY_INSTANCE_ID,
   recoveryInstance,
   recoveryJob,
+  SOURCE_SERVER_ID,
 } from '../../fakes/drs.ts';
 import { FakeDeclarations, FakePendingReversals } from '../../fakes/failback.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
@@ -42,6 +44,7 @@ describe('reconcile', () => {
   let onceKeys: Map<string, unknown>;
   let remaining: number;
   let deps: ReconcilerDeps;
+  let ledger: Map<string, EvidenceRecord>;
   const now = new Date('2026-11-22T12:00:00Z');
 
   beforeEach(() => {
@@ -57,7 +60,14 @@ describe('reconcile', () => {
     onceKeys = new Map();
     remaining = 600_000;
     const records = memoryRecords();
+    ledger = new Map();
     deps = {
+      ledger: {
+        has: async (id) => ledger.has(id),
+        record: async (items) => {
+          for (const item of items) if (!ledger.has(item.id)) ledger.set(item.id, item);
+        },
+      },
       drs,
       backup: {} as ReconcilerDeps['backup'],
       memory: {
@@ -175,10 +185,23 @@ describe('reconcile', () => {
     // Act
     const outcome = await reconcile({ id: 'run-1' }, deps);
 
-    // Assess
-    expect(outcome.launches.skipped).toEqual({ drill: 1 });
-    expect(drs.readCalls).toEqual([]);
+    // Assess: never reversed, never signalled; only its evidence, which its lost event would have recorded
+    expect(outcome.launches.skipped).toEqual({ drill: 1, 'launch-recorded': 1 });
+    expect(drs.reverseCalls).toEqual([]);
     expect(signals.published).toEqual([]);
+    expect([...ledger.values()]).toMatchObject([
+      {
+        id: `launch#${DRILL_JOB}#${SOURCE_SERVER_ID}`,
+        kind: 'drill',
+        trigger: 'reconciler',
+        timings: { endedAt: '2026-11-22T10:15:00Z', measuredRtoSeconds: 1200 },
+      },
+    ]);
+    // The next hour reads the ledger and nothing else
+    drs.readCalls.length = 0;
+    await reconcile({ id: 'run-2' }, deps);
+    expect(drs.readCalls).toEqual([]);
+    expect(ledger.size).toBe(1);
   });
 
   it('hands a skipped launch over once: the use case is not asked again every hour', async () => {
@@ -209,7 +232,7 @@ describe('reconcile', () => {
     const outcome = await reconcile({ id: 'run-1' }, deps);
 
     // Assess
-    expect(outcome.launches.skipped).toEqual({ 'pending-retry': 1 });
+    expect(outcome.launches.skipped).toEqual({ 'pending-retry': 1, 'launch-recorded': 1 });
     expect(drs.reverseCalls).toEqual([]);
   });
 
