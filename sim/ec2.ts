@@ -1,4 +1,4 @@
-import { xmlEscape, type SimRequest, type SimResponse } from './http.ts';
+import { type SimRequest, type SimResponse, xmlEscape } from './http.ts';
 import { hex, type SimWorld } from './world.ts';
 
 /**
@@ -178,7 +178,8 @@ export class Ec2Sim {
     overrides?: Record<string, { deleteOnTermination?: boolean; kmsKeyId?: string }> | undefined;
   }): string {
     const image = this.images.find((candidate) => candidate.id === input.imageId);
-    if (!image) throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${input.imageId}]' does not exist`);
+    if (!image)
+      throw new Ec2Error('InvalidAMIID.NotFound', `The image id '[${input.imageId}]' does not exist`);
     const now = new Date();
     const id = `i-${hex(17)}`;
     const availabilityZone = `${input.region}a`;
@@ -371,9 +372,12 @@ export class Ec2Sim {
     if (ids.length === 0) return mine;
     const missing = ids.filter((id) => !mine.some((item) => item.id === id));
     if (missing.length > 0) {
-      const noun = { InvalidInstanceID: 'instance ID', InvalidAMIID: 'image id', InvalidSnapshot: 'snapshot', InvalidVolume: 'volume' }[
-        errorPrefix
-      ];
+      const noun = {
+        InvalidInstanceID: 'instance ID',
+        InvalidAMIID: 'image id',
+        InvalidSnapshot: 'snapshot',
+        InvalidVolume: 'volume',
+      }[errorPrefix];
       throw new Ec2Error(`${errorPrefix}.NotFound`, `The ${noun} '${missing.join(', ')}' does not exist`);
     }
     return ids.map((id) => mine.find((item) => item.id === id) as T);
@@ -433,7 +437,11 @@ export class Ec2Sim {
     const state = this.stateOf(instance);
     const runningFor = Date.now() - instance.launchTime.getTime() - PENDING_SECONDS * 1000;
     const check =
-      state !== 'running' ? 'not-applicable' : runningFor < INITIALIZING_SECONDS * 1000 ? 'initializing' : 'ok';
+      state !== 'running'
+        ? 'not-applicable'
+        : runningFor < INITIALIZING_SECONDS * 1000
+          ? 'initializing'
+          : 'ok';
     const summary = (name: string) =>
       `<${name}><status>${check}</status><details><item><name>reachability</name><status>${check === 'ok' ? 'passed' : check}</status></item></details></${name}>`;
     return `<item><instanceId>${instance.id}</instanceId><availabilityZone>${instance.availabilityZone}</availabilityZone>${stateXml('instanceState', state)}${summary('systemStatus')}${summary('instanceStatus')}</item>`;
@@ -445,14 +453,17 @@ export class Ec2Sim {
         (device) =>
           `<item><deviceName>${device.deviceName}</deviceName><ebs><snapshotId>${device.snapshotId}</snapshotId><volumeSize>${device.sizeGiB}</volumeSize><deleteOnTermination>${device.deleteOnTermination}</deleteOnTermination><volumeType>gp3</volumeType><encrypted>true</encrypted></ebs></item>`,
       )
-      .join('')}</blockDeviceMapping><virtualizationType>hvm</virtualizationType>${tagSet(image.tags)}</item>`;
+      .join(
+        '',
+      )}</blockDeviceMapping><virtualizationType>hvm</virtualizationType>${tagSet(image.tags)}</item>`;
   }
 }
 
 /** `Name.1`, `Name.2`…: an EC2 query list. */
 function list(form: URLSearchParams, name: string): string[] {
   const values: string[] = [];
-  for (let index = 1; form.has(`${name}.${index}`); index++) values.push(form.get(`${name}.${index}`) as string);
+  for (let index = 1; form.has(`${name}.${index}`); index++)
+    values.push(form.get(`${name}.${index}`) as string);
   return values;
 }
 
