@@ -156,7 +156,10 @@ export function planCleanup(input: {
     });
     return plan;
   }
-  plan.steps.push(step('main', resource.id, resource.arn));
+  // An EC2 instance already shutting down needs no second TerminateInstances (EC2 answers it, but changes nothing).
+  if (!(resource.type === 'EC2' && resource.status === 'shutting-down')) {
+    plan.steps.push(step('main', resource.id, resource.arn));
+  }
   for (const kind of ['ec2-image', 'ebs-snapshot', 'ebs-volume'] as const) {
     for (const item of resource.related.filter((candidate) => candidate.kind === kind)) {
       const owned = ours(item.tags) && createdByRestore(item, job);
