@@ -32,6 +32,21 @@ const recoveryPointSeed = z
     items: z.number().int().min(0).default(10),
     /** Copied from the primary Region's vault (a copy job exists in the primary Region). */
     copiedFrom: z.string().optional(),
+    /** EC2: the backed-up instance's EBS volumes (the recovery point is an AMI with one snapshot each). */
+    devices: z
+      .array(
+        z
+          .object({
+            deviceName: z.string(),
+            sizeGiB: z.number().int().min(1),
+            deleteOnTermination: z.boolean(),
+          })
+          .strict(),
+      )
+      .default([
+        { deviceName: '/dev/xvda', sizeGiB: 8, deleteOnTermination: true },
+        { deviceName: '/dev/sdf', sizeGiB: 32, deleteOnTermination: false },
+      ]),
   })
   .strict();
 export const backupSeedSchema = z.object({ recoveryPoints: z.array(recoveryPointSeed).default([]) }).strict();
@@ -42,6 +57,7 @@ interface StoredRecoveryPoint {
   tags: Record<string, string>;
   items: number;
   seedId: string;
+  devices: { deviceName: string; sizeGiB: number; deleteOnTermination: boolean }[];
 }
 
 type StoredRestoreJob = DescribeRestoreJobOutput & {
@@ -97,8 +113,13 @@ export class BackupSim {
 
   addRecoveryPoint(seed: RecoveryPointSeed): StoredRecoveryPoint {
     const created = new Date(Date.now() - seed.ageHours * 3_600_000);
+    // EC2 recovery points are AMIs (their ARN is the image's), the others here Backup-native ARNs.
+    const arn =
+      seed.resourceType === 'EC2'
+        ? `arn:aws:ec2:${this.world.region}::image/ami-${uuidFrom(seed.id).replace(/-/g, '').slice(0, 17)}`
+        : `arn:aws:backup:${this.world.region}:${this.world.account}:recovery-point:${uuidFrom(seed.id)}`;
     const point: RecoveryPointByBackupVault = {
-      RecoveryPointArn: `arn:aws:backup:${this.world.region}:${this.world.account}:recovery-point:${uuidFrom(seed.id)}`,
+      RecoveryPointArn: arn,
       BackupVaultName: seed.vault,
       BackupVaultArn: this.vaultArn(seed.vault),
       ...(seed.copiedFrom
@@ -117,7 +138,13 @@ export class BackupSim {
       ResourceName: seed.resourceArn.slice(seed.resourceArn.lastIndexOf('/') + 1),
       VaultType: 'BACKUP_VAULT',
     };
-    const stored = { point, tags: { ...seed.tags }, items: seed.items, seedId: seed.id };
+    const stored = {
+      point,
+      tags: { ...seed.tags },
+      items: seed.items,
+      seedId: seed.id,
+      devices: seed.devices,
+    };
     this.recoveryPoints.push(stored);
     return stored;
   }
@@ -425,7 +452,7 @@ export class BackupSim {
         return json(200, {
           BackupVaultArn: stored.point.BackupVaultArn,
           RecoveryPointArn: stored.point.RecoveryPointArn,
-          RestoreMetadata: originalMetadata(stored.point),
+          RestoreMetadata: originalMetadata(stored),
           ResourceType: stored.point.ResourceType,
         });
       }
@@ -614,8 +641,29 @@ function resourceName(point: RecoveryPointByBackupVault): string {
 }
 
 /** GetRecoveryPointRestoreMetadata: the *original* configuration (source Region values). */
-function originalMetadata(point: RecoveryPointByBackupVault): Record<string, string> {
+function originalMetadata({ point, devices }: StoredRecoveryPoint): Record<string, string> {
   switch (point.ResourceType) {
+    // restoring-ec2.html: the backed-up configuration, BlockDeviceMappings as a JSON string (source values).
+    case 'EC2':
+      return {
+        InstanceType: 't3.micro',
+        SubnetId: 'subnet-0source0000000001',
+        SecurityGroupIds: '["sg-0source000000001"]',
+        vpcId: 'vpc-0source000000001',
+        Placement: JSON.stringify({ AvailabilityZone: 'us-east-1a', Tenancy: 'default' }),
+        BlockDeviceMappings: JSON.stringify(
+          devices.map((device) => ({
+            DeviceName: device.deviceName,
+            Ebs: {
+              DeleteOnTermination: device.deleteOnTermination,
+              VolumeSize: device.sizeGiB,
+              VolumeType: 'gp3',
+              Encrypted: true,
+              KmsKeyId: `arn:aws:kms:us-east-1:111122223333:key/${uuidFrom('source-key')}`,
+            },
+          })),
+        ),
+      };
     case 'DynamoDB':
       return { targetTableName: resourceName(point), encryptionType: 'Default' };
     case 'EBS':
@@ -636,6 +684,9 @@ function inferredMetadata(point: RecoveryPointByBackupVault): Record<string, str
       return { targetTableName: `awsbackup-restore-test-${suffix}`, encryptionType: 'Default' };
     case 'EBS':
       return { availabilityZone: 'us-west-2a', encrypted: 'true' };
+    // restore-testing-inferred-metadata.html: EC2 gets no BlockDeviceMappings.
+    case 'EC2':
+      return { disableApiTermination: 'false', instanceType: 't3.micro', requireImdsV2: 'true' };
     case 'S3':
       return {
         DestinationBucketName: `awsbackup-restore-test-${suffix}`,

@@ -18,6 +18,7 @@ import { runFailback } from '../scripts/failback.ts';
 import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
 import type { EvidenceRecord } from '../src/domain/evidence.ts';
+import { TAG } from '../src/domain/restore-ownership.ts';
 import { backupSeedSchema } from './backup.ts';
 import { advanceClock } from './clock.ts';
 import type { AwsEvent, DrsSim } from './drs.ts';
@@ -154,6 +155,17 @@ const expectationSchema = z.union([
           terminateJobs: z.number().int().optional(),
         })
         .strict(),
+      region: regionRef.optional(),
+      ...requires,
+    })
+    .strict(),
+  /**
+   * What one Region's EC2 holds (default the recovery Region's): `tagged` counts instances (not terminated),
+   * volumes, snapshots and AMIs carrying dr-autopilot's restore-job tag: what a restore test left behind.
+   */
+  z
+    .object({
+      ec2State: z.object({ tagged: z.number().int().min(0) }).strict(),
       region: regionRef.optional(),
       ...requires,
     })
@@ -314,7 +326,7 @@ const stepSchema = z.union([
     .object({
       fault: z
         .object({
-          service: z.enum(['drs', 'backup', 'eventbridge', 'sns']),
+          service: z.enum(['drs', 'backup', 'eventbridge', 'sns', 'ec2']),
           operation: z.string(),
           error: z.string(),
           times: z.number().int().min(1),
@@ -460,6 +472,13 @@ export const scenarioSchema = z
           .strict()
           .optional(),
         backup: backupSeedSchema.optional(),
+        ec2: z
+          .object({
+            /** How long a terminated EC2 instance stays shutting-down, its volumes attached (default PT1M). */
+            terminationTakes: isoDuration.optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),
@@ -684,6 +703,8 @@ function seedWorld(sim: Simulator, scenario: Scenario): void {
     }
   }
   if (scenario.world.backup) sim.backup.seed(scenario.world.backup);
+  const termination = durationSeconds(scenario.world.ec2?.terminationTakes);
+  if (termination !== undefined) sim.ec2.terminationSeconds = termination;
 }
 
 function durationSeconds(text: string | undefined): number | undefined {
@@ -1169,6 +1190,15 @@ export function checkExpectation(
     );
     return counted(describe, matching.length, expectation, `${records.length} evidence record(s) in all`);
   }
+  if ('ec2State' in expectation) {
+    const where = sim.region(expectation.region ?? 'recovery').name;
+    const left = sim.ec2.tagged(where, TAG.restoreJobId);
+    return {
+      description: describe,
+      status: left.length === expectation.ec2State.tagged ? 'pass' : 'fail',
+      detail: `${left.length} tagged (expected ${expectation.ec2State.tagged})${left.length ? `: ${left.map((item) => `${item.kind} ${item.id} ${item.state}`).join(', ')}` : ''}`,
+    };
+  }
   if ('drsState' in expectation) {
     const actual = drsCounts(sim.region(expectation.region ?? 'recovery').drs);
     const wrong = Object.entries(expectation.drsState).filter(([key, value]) => actual[key] !== value);
@@ -1227,6 +1257,8 @@ function describeExpectation(expectation: Expectation): string {
   }
   if ('evidence' in expectation)
     return `${amount} evidence record(s)${where} ${JSON.stringify(expectation.evidence)}${why}`;
+  if ('ec2State' in expectation)
+    return `EC2 resources${where} tagged by a dr-autopilot restore: ${expectation.ec2State.tagged}${why}`;
   if ('drsState' in expectation) return `DRS state${where} ${JSON.stringify(expectation.drsState)}${why}`;
   return `${amount} readiness row(s)${where} ${JSON.stringify(expectation.readiness)}${why}`;
 }

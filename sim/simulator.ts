@@ -13,6 +13,7 @@ import { BackupSim, type RestoreMaterializer } from './backup.ts';
 import { installSimClock, resetClock } from './clock.ts';
 import { type AwsEvent, DrsService, type DrsSim } from './drs.ts';
 import { startDynaliteServer } from './dynamo.ts';
+import { Ec2Sim, ec2Error } from './ec2.ts';
 import { DeliveryQueue, EventBridgeSim } from './eventbridge.ts';
 import { type SimHandler, type SimRequest, type SimServer, startHttpServer } from './http.ts';
 import { LambdaSim } from './lambda.ts';
@@ -48,7 +49,7 @@ import { SimWorld } from './world.ts';
 export const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED000001', secretAccessKey: 'simulated-secret' };
 
 export type Endpoints = Record<
-  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'other',
+  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'ec2' | 'other',
   string
 >;
 
@@ -149,6 +150,8 @@ export class Simulator {
     readonly drsService: DrsService,
     /** AWS Backup of the recovery Region (the DR vault). */
     readonly backup: BackupSim,
+    /** EC2 of the pair (state per Region): what EC2 restores create, and what cleanup deletes. */
+    readonly ec2: Ec2Sim,
     private readonly closers: (() => Promise<void>)[],
   ) {}
 
@@ -198,6 +201,7 @@ export class Simulator {
           ? bridgeIn(world.primaryRegion).put('default', event)
           : bridgeIn(world.recoveryRegion).put(bus, event),
     );
+    const ec2 = new Ec2Sim(world, world.account);
     const snsIn = new Map(
       world.regions.map((region) => [
         region,
@@ -261,6 +265,27 @@ export class Simulator {
       ).url,
       sts: (await serve((request) => world.inRegion(signedRegion(request), () => handleSts(world, request))))
         .url,
+      ec2: (
+        await serve((request) => {
+          const route = routeByRegion(world, request, 'ec2', 'query');
+          if (route.ok) return world.inRegion(route.region, () => ec2.handle(request, route.region));
+          const operation = new URLSearchParams(request.body).get('Action') ?? '?';
+          world.recordCall(
+            {
+              service: 'ec2',
+              operation,
+              result: route.code,
+              mutating: true,
+              input: {},
+              region: route.region,
+            },
+            `${operation} (${route.code})`,
+          );
+          return route.response.dropConnection
+            ? route.response
+            : ec2Error(route.response.status, route.code, `refused: ${route.code}`);
+        })
+      ).url,
       other: (
         await serve((request) =>
           world.inRegion(signedRegion(request), () => handleUnsimulated(world, request)),
@@ -284,6 +309,7 @@ export class Simulator {
           AWS_ENDPOINT_URL_SNS: endpoints.sns,
           AWS_ENDPOINT_URL_STS: endpoints.sts,
           AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+          AWS_ENDPOINT_URL_EC2: endpoints.ec2,
           AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
           AWS_SESSION_TOKEN: 'simulated-session-token',
@@ -319,8 +345,11 @@ export class Simulator {
         ),
       );
     }
-    const simulator = new Simulator(world, regions, drsService, backup, closers);
-    backup.materialize = (job, point) => materializeRestore(simulator.dynamodb, world, job, point);
+    const simulator = new Simulator(world, regions, drsService, backup, ec2, closers);
+    backup.materialize = (job, point) =>
+      job.ResourceType === 'EC2'
+        ? Promise.resolve(materializeEc2Restore(ec2, world, job, point))
+        : materializeRestore(simulator.dynamodb, world, job, point);
     backup.dematerialize = async (job) => {
       const table = job.CreatedResourceArn?.match(/:table\/(.+)$/)?.[1];
       if (job.ResourceType !== 'DynamoDB' || !table) return;
@@ -420,6 +449,7 @@ export class Simulator {
     this.world.reset();
     this.drsService.reset();
     this.backup.reset();
+    this.ec2.reset();
     for (const region of this.regions.values()) {
       region.eventBridge.reset();
       region.sns.reset();
@@ -473,7 +503,8 @@ function forwardAcrossRegions(
 /**
  * A finished restore becomes a real resource where the simulator can hold one: a DynamoDB restore creates the
  * table named by the restore metadata (`targetTableName`, any case) in the simulated DynamoDB, holding the
- * recovery point's items. Other resource types have no simulated service to restore into.
+ * recovery point's items. EC2 restores: {@link materializeEc2Restore}. Other resource types have no simulated
+ * service to restore into.
  */
 async function materializeRestore(
   dynamodb: DynamoDBClient,
@@ -482,7 +513,7 @@ async function materializeRestore(
 ): Promise<string> {
   if (job.ResourceType !== 'DynamoDB') {
     throw new Error(
-      `restoring ${job.ResourceType ?? 'this resource type'} is not simulated (only DynamoDB is)`,
+      `restoring ${job.ResourceType ?? 'this resource type'} is not simulated (DynamoDB and EC2 are)`,
     );
   }
   const key = Object.keys(job.metadata).find((name) => name.toLowerCase() === 'targettablename');
@@ -505,4 +536,68 @@ async function materializeRestore(
     await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: batch } }));
   }
   return `arn:aws:dynamodb:${world.recoveryRegion}:${world.account}:table/${tableName}`;
+}
+
+/**
+ * An EC2 restore (AWS Backup restoring-ec2.html: the restore creates "an AMI, instance, root and data volumes,
+ * and EBS snapshots"): the recovery point is a backup AMI in the DR Region; the restore registers a copy of it
+ * (its own snapshots, encrypted with the key the restore metadata's BlockDeviceMappings name, if any) and
+ * launches the instance from it, with the metadata's instance type, subnet and per-device DeleteOnTermination.
+ */
+function materializeEc2Restore(
+  ec2: Ec2Sim,
+  world: SimWorld,
+  ...[job, point]: Parameters<RestoreMaterializer>
+): string {
+  const region = world.recoveryRegion;
+  const backupImage = (point.point.RecoveryPointArn ?? '').slice(
+    (point.point.RecoveryPointArn ?? '').lastIndexOf('/') + 1,
+  );
+  ec2.registerImage({
+    region,
+    id: backupImage,
+    name: `AwsBackup_${point.seedId}`,
+    createdAt: point.point.CreationDate ?? new Date(),
+    devices: point.devices,
+  });
+  const metadata = (name: string) =>
+    Object.entries(job.metadata).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  let mappings: { DeviceName?: string; Ebs?: { DeleteOnTermination?: boolean; KmsKeyId?: string } }[] = [];
+  const text = metadata('BlockDeviceMappings');
+  if (text !== undefined) {
+    try {
+      mappings = JSON.parse(text) as typeof mappings;
+    } catch {
+      throw new Error('Invalid BlockDeviceMappings in the restore metadata: not JSON');
+    }
+  }
+  const overrides = Object.fromEntries(
+    mappings
+      .filter((mapping) => mapping.DeviceName && mapping.Ebs)
+      .map((mapping) => [
+        mapping.DeviceName as string,
+        {
+          ...(mapping.Ebs?.DeleteOnTermination === undefined
+            ? {}
+            : { deleteOnTermination: mapping.Ebs.DeleteOnTermination }),
+          ...(mapping.Ebs?.KmsKeyId ? { kmsKeyId: mapping.Ebs.KmsKeyId } : {}),
+        },
+      ]),
+  );
+  const kmsKeyId = mappings.find((mapping) => mapping.Ebs?.KmsKeyId)?.Ebs?.KmsKeyId;
+  const image = ec2.registerImage({
+    region,
+    name: `AwsBackup-restore-${job.RestoreJobId ?? ''}`,
+    createdAt: new Date(),
+    devices: point.devices,
+    kmsKeyId,
+  });
+  const instanceId = ec2.launchInstance({
+    region,
+    imageId: image,
+    instanceType: metadata('instanceType'),
+    subnetId: metadata('subnetId'),
+    overrides,
+  });
+  return `arn:aws:ec2:${region}:${world.account}:instance/${instanceId}`;
 }

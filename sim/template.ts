@@ -118,9 +118,21 @@ function packageInputs(): string[] {
 /**
  * Stage parameters the rehearsal and the tests deploy with, beyond the Region pair: re-protection of declared
  * failbacks is on, so the rehearsal shows the whole cycle and the declaration gate (a failback drill, or an
- * undeclared failback, is still never re-protected). Everything else keeps its default.
+ * undeclared failback, is still never re-protected); EC2 restore settings of the recovery Region. Everything else
+ * keeps its default.
  */
-export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = { reverseFailbackInstances: 'true' };
+export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = {
+  reverseFailbackInstances: 'true',
+  // EC2 restores need a DR subnet and security groups (no default VPC is assumed), and get the DR key on
+  // every volume (scenario 18).
+  restoreSettings: JSON.stringify({
+    EC2: {
+      subnetId: 'subnet-0d0e0f0a0b0c0d0e1',
+      securityGroupIds: ['sg-0d0e0f0a0b0c0d0e1'],
+      kmsKeyArn: 'arn:aws:kms:us-west-2:111122223333:key/0d0e0f0a-0b0c-4d0e-8f0a-0b0c0d0e0f0a',
+    },
+  }),
+};
 
 function inputsDigest(): string {
   const hash = createHash('sha256');

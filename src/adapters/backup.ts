@@ -3,6 +3,7 @@ import {
   DescribeCopyJobCommand,
   DescribeRecoveryPointCommand,
   DescribeRestoreJobCommand,
+  GetRecoveryPointRestoreMetadataCommand,
   GetRestoreTestingInferredMetadataCommand,
   ListTagsCommand,
   PutRestoreValidationResultCommand,
@@ -138,6 +139,15 @@ export function createBackupAdapter(options: {
       )) {
         yield (page.RecoveryPoints ?? []).map((point) => toRecoveryPoint(point, vaultName));
       }
+    },
+    async originalRestoreMetadata(vaultName, recoveryPointArn) {
+      const { RestoreMetadata } = await client.send(
+        new GetRecoveryPointRestoreMetadataCommand({
+          BackupVaultName: vaultName,
+          RecoveryPointArn: recoveryPointArn,
+        }),
+      );
+      return { ...(RestoreMetadata ?? {}) };
     },
     async inferredRestoreMetadata(vaultName, recoveryPointArn) {
       const { InferredMetadata } = await client.send(

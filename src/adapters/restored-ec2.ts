@@ -9,10 +9,11 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   type EC2Client,
+  type Snapshot,
   TerminateInstancesCommand,
   type Volume,
 } from '@aws-sdk/client-ec2';
-import type { RelatedResource, RestoredResourceHandler } from '../ports/restored-resources.ts';
+import type { RelatedResource, RestoredResourceHandler, TagTarget } from '../ports/restored-resources.ts';
 import {
   absentResource,
   deleteStep,
@@ -55,6 +56,84 @@ async function deleteVolume(client: EC2Client, id: string): Promise<'done' | 'wa
     },
     { notFound: VOLUME_NOT_FOUND, busy: ['VolumeInUse'] },
   );
+}
+
+function volumeFacts(volume: Volume): RelatedResource {
+  return {
+    kind: 'ebs-volume',
+    id: volume.VolumeId ?? '',
+    tags: tagMap(volume.Tags),
+    createdAt: volume.CreateTime,
+    status: volume.State,
+  };
+}
+
+async function describeSnapshots(client: EC2Client, ids: string[]): Promise<Snapshot[]> {
+  if (ids.length === 0) return [];
+  try {
+    const { Snapshots = [] } = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: ids }));
+    return Snapshots;
+  } catch (error) {
+    if (isNotFound(error, SNAPSHOT_NOT_FOUND)) {
+      const found: Snapshot[] = [];
+      for (const id of ids.length > 1 ? ids : []) found.push(...(await describeSnapshots(client, [id])));
+      return found;
+    }
+    throw error;
+  }
+}
+
+async function instanceState(client: EC2Client, id: string): Promise<string | undefined> {
+  const instance = await unlessNotFound(async () => {
+    const { Reservations = [] } = await client.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    return Reservations.flatMap((reservation) => reservation.Instances ?? [])[0];
+  }, INSTANCE_NOT_FOUND);
+  return instance?.State?.Name;
+}
+
+/**
+ * A fresh read of pieces an earlier cleanup round owned: volumes (with the instance they are still attached
+ * to, and its state), snapshots and AMIs. Gone ones are left out (one unknown ID fails a Describe call as a
+ * whole, so IDs are asked one by one then).
+ */
+async function inspectRelated(client: EC2Client, targets: TagTarget[]): Promise<RelatedResource[]> {
+  const ids = (kind: TagTarget['kind']) => targets.filter((target) => target.kind === kind).map((t) => t.id);
+  const found: RelatedResource[] = [];
+  for (const volume of await describeVolumes(client, ids('ebs-volume'))) {
+    if (volume.State === 'deleted' || volume.State === 'deleting') continue;
+    const instanceId = volume.Attachments?.[0]?.InstanceId;
+    found.push({
+      ...volumeFacts(volume),
+      attachment:
+        volume.State === 'in-use' && instanceId
+          ? { instanceId, instanceState: await instanceState(client, instanceId) }
+          : undefined,
+    });
+  }
+  for (const snapshot of await describeSnapshots(client, ids('ebs-snapshot'))) {
+    found.push({
+      kind: 'ebs-snapshot',
+      id: snapshot.SnapshotId ?? '',
+      tags: tagMap(snapshot.Tags),
+      createdAt: snapshot.StartTime,
+      status: snapshot.State,
+    });
+  }
+  for (const imageId of ids('ec2-image')) {
+    const image = await unlessNotFound(async () => {
+      const { Images = [] } = await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
+      return Images[0];
+    }, IMAGE_NOT_FOUND);
+    if (!image || image.State === 'deregistered') continue;
+    found.push({
+      kind: 'ec2-image',
+      id: image.ImageId ?? imageId,
+      tags: tagMap(image.Tags),
+      createdAt: image.CreationDate ? new Date(image.CreationDate) : undefined,
+      status: image.State,
+    });
+  }
+  return found;
 }
 
 async function createTags(client: EC2Client, ids: string[], tags: Record<string, string>): Promise<void> {
@@ -152,12 +231,10 @@ export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHan
         attached.map((item) => item.id),
       )) {
         related.push({
-          kind: 'ebs-volume',
-          id: volume.VolumeId ?? '',
-          tags: tagMap(volume.Tags),
-          createdAt: volume.CreateTime,
-          status: volume.State,
+          ...volumeFacts(volume),
           deleteOnTermination: attached.find((item) => item.id === volume.VolumeId)?.deleteOnTermination,
+          attachment:
+            volume.State === 'in-use' ? { instanceId: id, instanceState: instance.State?.Name } : undefined,
         });
       }
       return {
@@ -175,6 +252,7 @@ export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHan
         related,
       };
     },
+    inspectRelated: (targets) => inspectRelated(client, targets),
     tag: (_resource, targets, tags) =>
       createTags(
         client,

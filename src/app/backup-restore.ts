@@ -263,9 +263,15 @@ export async function startDrRestore(
       ? restoreTokenFor(point.recoveryPointArn, 'copy')
       : restoreTokenFor(point.resourceArn ?? point.recoveryPointArn, `scheduled-test:${request.runId}`);
   const inferred = await deps.backup.inferredRestoreMetadata(policy.vaultName, point.recoveryPointArn);
+  // EC2's KMS key goes into BlockDeviceMappings, which only the backed-up configuration has.
+  const original =
+    type === 'EC2' && policy.settings.EC2?.kmsKeyArn
+      ? await deps.backup.originalRestoreMetadata(policy.vaultName, point.recoveryPointArn)
+      : undefined;
   const decision = buildRestoreMetadata({
     resourceType: type,
     inferred,
+    original,
     settings: policy.settings,
     region: policy.region,
     name: restoreNameFor(token),
@@ -273,7 +279,11 @@ export async function startDrRestore(
   });
   if (decision.kind !== 'restore') {
     const explanation =
-      decision.kind === 'misconfigured' ? `missing ${decision.missing.join(', ')}` : decision.reason;
+      decision.kind === 'misconfigured'
+        ? `missing ${decision.missing.join(', ')}`
+        : decision.kind === 'inapplicable'
+          ? `${decision.setting} is set but cannot be applied: ${decision.reason}`
+          : decision.reason;
     await deps.signals.publish([
       signal({
         type: SIGNAL_TYPES.restoreSkipped,
@@ -283,8 +293,17 @@ export async function startDrRestore(
         summary: `DR restore of ${resource.id} (${type}) not possible: ${explanation}`,
         assessment: {
           state: 'UNKNOWN',
-          reason: `cannot restore ${type} backups in ${policy.region}: settings missing`,
-          nextStep: `Set ${decision.kind === 'misconfigured' ? decision.missing.join(', ') : 'RESTORE_SETTINGS'} (a subnet, security groups or key of ${policy.region}) and redeploy.`,
+          reason:
+            decision.kind === 'inapplicable'
+              ? `cannot restore ${type} backups in ${policy.region}: ${decision.setting.replace('RESTORE_SETTINGS.', '')} not applicable`.slice(
+                  0,
+                  120,
+                )
+              : `cannot restore ${type} backups in ${policy.region}: settings missing`,
+          nextStep:
+            decision.kind === 'inapplicable'
+              ? `${decision.setting} (stage parameter restoreSettings) cannot be applied to ${point.recoveryPointArn}: ${decision.reason}. Check the recovery point's restore metadata (GetRecoveryPointRestoreMetadata), or remove the setting if the DR vault key suffices, and redeploy.`
+              : `Set ${decision.kind === 'misconfigured' ? decision.missing.join(', ') : 'RESTORE_SETTINGS'} (a subnet, security groups or key of ${policy.region}) and redeploy.`,
           runbook: RESTORE_RUNBOOK.settings,
         },
         evidence: { ...evidence, reason: 'misconfigured', explanation },

@@ -10,9 +10,11 @@ import {
   carriesOurTag,
   decideClaim,
   decideOwnership,
+  describeWait,
   type Ownership,
   ourTags,
   planCleanup,
+  planLeftovers,
 } from '../domain/restore-ownership.ts';
 import { isRestorableType, type RestoreSettings } from '../domain/restore-settings.ts';
 import {
@@ -23,7 +25,12 @@ import {
 } from '../domain/restore-verdict.ts';
 import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
 import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
-import type { RestoredResource, RestoredResourceHandlers } from '../ports/restored-resources.ts';
+import type {
+  CleanupStep,
+  RestoredResource,
+  RestoredResourceHandlers,
+  TagTarget,
+} from '../ports/restored-resources.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
 import { backupResource, RESTORE_RUNBOOK, restoreSignalFactory } from './backup-restore-signals.ts';
 import { type NotRecoveryRegion, screenScheduledRun } from './restore-schedule.ts';
@@ -58,7 +65,13 @@ export type ValidationOutcome =
       deleted: string[];
       refused: string[];
     }
-  | { action: 'cleanup-progress'; restoreJobId: string; cleanup: CleanupStatus; deleted: string[] };
+  | {
+      action: 'cleanup-progress';
+      restoreJobId: string;
+      cleanup: CleanupStatus;
+      deleted: string[];
+      waiting?: string;
+    };
 
 export type SweepOutcome =
   | { action: 'swept'; processed: { restoreJobId: string; action: string }[] }
@@ -357,9 +370,9 @@ async function validate(
     resultSignalled: false,
   };
   await deps.records.put(decided);
-  const cleanup = resource
+  const cleanup: CleanupRound = resource
     ? await runCleanup(decided, job, ownership, resource, deps)
-    : { status: 'none' as const, deleted: [], refused: [] };
+    : { status: 'none', deleted: [], refused: [], targets: [] };
   await finish(decided, job, ownership, cleanup, deps, signal, subject);
   return {
     action: 'validated',
@@ -380,25 +393,35 @@ async function finish(
   decided: RestoreRecord,
   job: RestoreJob,
   ownership: Exclude<Ownership, 'foreign'>,
-  cleanup: { status: CleanupStatus; deleted: string[] },
+  cleanup: CleanupRound,
   deps: RestoreValidationDeps,
   signal: ReturnType<typeof restoreSignalFactory>,
   subject: ReturnType<typeof backupResource>,
 ): Promise<void> {
-  let record = decided;
+  let record: RestoreRecord = {
+    ...decided,
+    cleanupTargets: cleanup.targets.length > 0 ? cleanup.targets : undefined,
+    cleanupWaiting: cleanup.status === 'in-progress' ? `waiting: ${cleanup.waiting ?? 'a step'}` : undefined,
+    cleanupDeleted: unique([...(decided.cleanupDeleted ?? []), ...cleanup.deleted]),
+    cleanupRefused:
+      cleanup.refused.length > 0 ? cleanup.refused.join('; ').slice(0, 1000) : decided.cleanupRefused,
+  };
+  if (record.cleanupDeleted?.length === 0) record.cleanupDeleted = undefined;
   const verdict = (record.verdict ?? 'failed') as FinalVerdict;
   const checks = record.checks ?? `verdict ${verdict}`;
-  const cleaned = cleanup.status === 'done' && cleanup.deleted.length > 0;
+  // Everything deleted over all rounds, once the last owned piece is gone.
+  const allDeleted = record.cleanupDeleted ?? [];
+  const cleaned = cleanup.status === 'done' && allDeleted.length > 0;
   if (record.resultSignalled === false) {
     await deps.signals.publish([
       resultSignal(record, job, ownership, verdict, checks, cleanup, deps, signal, subject),
-      ...(cleaned ? [cleanupSignal(record, job, cleanup.deleted, signal, subject)] : []),
+      ...(cleaned ? [cleanupSignal(record, job, allDeleted, signal, subject)] : []),
     ]);
     record = { ...record, resultSignalled: true };
     await deps.records.put(record);
   } else if (cleaned) {
     // A cleanup that had to wait (a volume still attached to a terminating instance) finished in a later round.
-    await deps.signals.publish([cleanupSignal(record, job, cleanup.deleted, signal, subject)]);
+    await deps.signals.publish([cleanupSignal(record, job, allDeleted, signal, subject)]);
   }
   const reported = await reportValidation(record, job, ownership, verdict, checks, cleanup.status, deps);
   await deps.records.put({
@@ -406,6 +429,10 @@ async function finish(
     validationReported: reported,
     phase: cleanup.status === 'in-progress' ? 'cleaning' : 'done',
   });
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
 }
 
 function resultSignal(
@@ -500,40 +527,82 @@ async function continueCleanup(
 ): Promise<ValidationOutcome> {
   const type = job.resourceType ?? record.resourceType;
   const handler = isRestorableType(type) ? deps.handlers[type] : undefined;
-  const cleanup =
+  const cleanup: CleanupRound =
     handler && job.createdResourceArn
       ? await runCleanup(record, job, ownership, await handler.inspect(job.createdResourceArn), deps)
-      : { status: 'none' as const, deleted: [], refused: [] };
+      : { status: 'none', deleted: [], refused: [], targets: record.cleanupTargets ?? [] };
   await finish(record, job, ownership, cleanup, deps, signal, subject);
   return {
     action: 'cleanup-progress',
     restoreJobId: record.restoreJobId,
     cleanup: cleanup.status,
     deleted: cleanup.deleted,
+    ...(cleanup.waiting ? { waiting: cleanup.waiting } : {}),
   };
 }
 
-/** Executes the cleanup plan in order, stopping at the first step that must wait. */
+interface CleanupRound {
+  status: CleanupStatus;
+  /** Deleted in this round. */
+  deleted: string[];
+  refused: string[];
+  /** Every owned piece known so far (remembered in the record for the next round). */
+  targets: TagTarget[];
+  /** What the cleanup waits for, while `in-progress`. */
+  waiting?: string | undefined;
+}
+
+/**
+ * One cleanup round: the plan for the restored resource as it is now, plus every owned piece an earlier round
+ * remembered that the resource no longer lists (a terminated EC2 instance lists no volumes), read afresh.
+ * Steps run in order, stopping at the first that must wait; the cleanup is `done` only when every owned piece
+ * is gone (rule 4: delete only what we created, and finish).
+ */
 async function runCleanup(
   record: RestoreRecord,
   job: RestoreJob,
   ownership: Exclude<Ownership, 'foreign'>,
   resource: RestoredResource,
   deps: RestoreValidationDeps,
-): Promise<{ status: CleanupStatus; deleted: string[]; refused: string[] }> {
+): Promise<CleanupRound> {
   const plan = planCleanup({ ownership, mode: record.mode, resource, job });
   const refused = plan.refused.map((item) => `${item.id}: ${item.reason}`);
-  if (plan.steps.length === 0) return { status: 'none', deleted: [], refused };
-  if (deps.dryRun) return { status: 'dry-run', deleted: [], refused };
+  const remembered = record.cleanupTargets ?? [];
   const handler = deps.handlers[resource.type];
-  if (!handler) return { status: 'none', deleted: [], refused };
+  const planned = (target: TagTarget) =>
+    plan.steps.some((step) => step.kind === target.kind && step.id === target.id);
+  const known = (list: TagTarget[], target: TagTarget) =>
+    list.some((item) => item.kind === target.kind && item.id === target.id);
+  const targets: TagTarget[] = [...remembered];
+  for (const target of [...plan.steps, ...plan.watch]) {
+    if (target.kind !== 'main' && !known(targets, target)) {
+      targets.push({ kind: target.kind, id: target.id, arn: target.arn });
+    }
+  }
+  const steps: CleanupStep[] = [...plan.steps];
+  let pieces = resource.related;
+  const leftover = targets.filter((target) => !planned(target));
+  if (leftover.length > 0 && handler?.inspectRelated) {
+    const current = await handler.inspectRelated(leftover);
+    pieces = [...pieces, ...current];
+    const more = planLeftovers({ type: resource.type, remembered: leftover, current, job });
+    steps.push(...more.steps);
+    refused.push(...more.refused.map((item) => `${item.id}: ${item.reason}`));
+  }
+  if (steps.length === 0)
+    return { status: remembered.length > 0 ? 'done' : 'none', deleted: [], refused, targets };
+  if (deps.dryRun) return { status: 'dry-run', deleted: [], refused, targets };
+  if (!handler) return { status: 'none', deleted: [], refused, targets };
   const deleted: string[] = [];
-  for (const step of plan.steps) {
+  for (const step of steps) {
+    // Each delete re-reads its resource first (the adapters): state changes between rounds.
     const result = await handler.delete(step, resource);
-    if (result === 'waiting') return { status: 'in-progress', deleted, refused };
+    if (result === 'waiting') {
+      return { status: 'in-progress', deleted, refused, targets, waiting: describeWait(step, pieces) };
+    }
     deleted.push(step.id);
   }
-  return { status: 'done', deleted, refused };
+  return { status: 'done', deleted, refused, targets };
 }
 
 const VALIDATION_STATUS = { passed: 'SUCCESSFUL', failed: 'FAILED', 'timed-out': 'TIMED_OUT' } as const;

@@ -22,12 +22,19 @@ export type MetadataDecision =
       requestedName?: string;
     }
   | { kind: 'unsupported'; reason: string }
-  | { kind: 'misconfigured'; missing: string[] };
+  | { kind: 'misconfigured'; missing: string[] }
+  /** A setting that is configured but cannot apply to this recovery point: never ignored silently. */
+  | { kind: 'inapplicable'; setting: string; reason: string };
 
 export interface MetadataInput {
   resourceType: string | undefined;
   /** GetRestoreTestingInferredMetadata's answer for the recovery point in the DR vault. */
   inferred: Record<string, string>;
+  /**
+   * GetRecoveryPointRestoreMetadata's answer (the backed-up configuration), when read: EC2's block devices
+   * come from there, since the inferred metadata has none.
+   */
+  original?: Record<string, string> | undefined;
   settings: RestoreSettings;
   /** The DR Region (where the restore runs). */
   region: string;
@@ -67,7 +74,15 @@ export function buildRestoreMetadata(input: MetadataInput): MetadataDecision {
     if (value === undefined) missing.push(`RESTORE_SETTINGS.${resourceType}.${field}`);
     return value;
   };
-  const ctx = { metadata, settings, region: input.region, need };
+  const inapplicable: { setting: string; reason: string }[] = [];
+  const ctx = {
+    metadata,
+    settings,
+    region: input.region,
+    need,
+    original: input.original ?? {},
+    inapplicable,
+  };
   let requestedName: string | undefined = input.name;
   switch (resourceType) {
     case 'EBS':
@@ -95,6 +110,8 @@ export function buildRestoreMetadata(input: MetadataInput): MetadataDecision {
       break;
   }
   if (missing.length > 0) return { kind: 'misconfigured', missing };
+  const [refused] = inapplicable;
+  if (refused) return { kind: 'inapplicable', ...refused };
   return { kind: 'restore', resourceType, metadata, ...(requestedName ? { requestedName } : {}) };
 }
 
@@ -103,6 +120,8 @@ interface Ctx {
   settings: TypeSettings;
   region: string;
   need: <T>(value: T | undefined, field: keyof TypeSettings) => T | undefined;
+  original: Record<string, string>;
+  inapplicable: { setting: string; reason: string }[];
 }
 
 function ebs({ metadata, settings, region, need }: Ctx): void {
@@ -114,7 +133,7 @@ function ebs({ metadata, settings, region, need }: Ctx): void {
   applyKmsKey(metadata, 'kmsKeyId', settings.kmsKeyArn, region);
 }
 
-function ec2({ metadata, settings, region, need }: Ctx): void {
+function ec2({ metadata, settings, region, need, original, inapplicable }: Ctx): void {
   const subnetId = need(settings.subnetId, 'subnetId');
   const groups = need(settings.securityGroupIds, 'securityGroupIds');
   if (subnetId) setKey(metadata, 'subnetId', subnetId);
@@ -126,9 +145,27 @@ function ec2({ metadata, settings, region, need }: Ctx): void {
   for (const key of ['NetworkInterfaces', 'Placement', 'CapacityReservationSpecification', 'vpcId']) {
     deleteKey(metadata, key);
   }
-  const mappings = getKey(metadata, 'BlockDeviceMappings');
+  // GetRestoreTestingInferredMetadata returns no BlockDeviceMappings for EC2 (restore-testing-inferred-metadata
+  // .html: disableApiTermination, instanceType, requireImdsV2 only); the backed-up configuration
+  // (GetRecoveryPointRestoreMetadata, restoring-ec2.html) carries them, as a JSON string.
+  const mappings =
+    getKey(metadata, 'BlockDeviceMappings') ??
+    (settings.kmsKeyArn ? getKey(original, 'BlockDeviceMappings') : undefined);
   if (mappings !== undefined) {
-    setKey(metadata, 'BlockDeviceMappings', rewriteBlockDeviceMappings(mappings, settings.kmsKeyArn, region));
+    const rewritten = rewriteBlockDeviceMappings(mappings, settings.kmsKeyArn, region);
+    if (rewritten !== undefined) setKey(metadata, 'BlockDeviceMappings', rewritten.text);
+    if (settings.kmsKeyArn && (rewritten === undefined || rewritten.ebsDevices === 0)) {
+      inapplicable.push({
+        setting: 'RESTORE_SETTINGS.EC2.kmsKeyArn',
+        reason: `the recovery point's BlockDeviceMappings ${rewritten === undefined ? 'are not a JSON list' : 'name no EBS volume'}, so the key cannot be set on any volume`,
+      });
+    }
+  } else if (settings.kmsKeyArn) {
+    inapplicable.push({
+      setting: 'RESTORE_SETTINGS.EC2.kmsKeyArn',
+      reason:
+        "neither the inferred nor the recovery point's restore metadata has BlockDeviceMappings, where AWS Backup takes an EC2 restore's KMS key",
+    });
   }
 }
 
@@ -137,14 +174,19 @@ function ec2({ metadata, settings, region, need }: Ctx): void {
  * KMS key in the BlockDeviceMappings when restoring from cross-Region backups, your restore might fail"); a
  * key from another Region is dropped; `SnapshotId` and `OutpostArn` are not supported by AWS Backup.
  */
-function rewriteBlockDeviceMappings(text: string, kmsKeyArn: string | undefined, region: string): string {
+function rewriteBlockDeviceMappings(
+  text: string,
+  kmsKeyArn: string | undefined,
+  region: string,
+): { text: string; ebsDevices: number } | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return text;
+    return undefined;
   }
-  if (!Array.isArray(parsed)) return text;
+  if (!Array.isArray(parsed)) return undefined;
+  let ebsDevices = 0;
   const rewritten = parsed.map((mapping: unknown) => {
     if (typeof mapping !== 'object' || mapping === null) return mapping;
     const copy = { ...(mapping as Record<string, unknown>) };
@@ -156,10 +198,11 @@ function rewriteBlockDeviceMappings(text: string, kmsKeyArn: string | undefined,
       if (kmsKeyArn) ebs.KmsKeyId = kmsKeyArn;
       else if (typeof ebs.KmsKeyId === 'string' && isForeignKey(ebs.KmsKeyId, region)) delete ebs.KmsKeyId;
       copy.Ebs = ebs;
+      ebsDevices += 1;
     }
     return copy;
   });
-  return JSON.stringify(rewritten);
+  return { text: JSON.stringify(rewritten), ebsDevices };
 }
 
 function rds({ metadata, settings, region, need }: Ctx, name: string, mode: MetadataInput['mode']): void {

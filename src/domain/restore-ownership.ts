@@ -106,6 +106,11 @@ function createdByRestore(item: RelatedResource, job: JobFacts): boolean {
 export interface CleanupPlan {
   steps: CleanupStep[];
   refused: { id: string; reason: string }[];
+  /**
+   * Owned pieces that go away by themselves and are not deleted now (EBS volumes with DeleteOnTermination,
+   * attached to the instance being terminated): the cleanup is not done until they are gone too.
+   */
+  watch: TagTarget[];
 }
 
 /**
@@ -121,7 +126,7 @@ export function planCleanup(input: {
   job: JobFacts;
 }): CleanupPlan {
   const { ownership, resource, job } = input;
-  const plan: CleanupPlan = { steps: [], refused: [] };
+  const plan: CleanupPlan = { steps: [], refused: [], watch: [] };
   if (ownership === 'foreign') {
     plan.refused.push({
       id: resource.id,
@@ -151,13 +156,64 @@ export function planCleanup(input: {
     });
     return plan;
   }
-  plan.steps.push(step('main', resource.id, resource.arn));
+  // An EC2 instance already shutting down needs no second TerminateInstances (EC2 answers it, but changes nothing).
+  if (!(resource.type === 'EC2' && resource.status === 'shutting-down')) {
+    plan.steps.push(step('main', resource.id, resource.arn));
+  }
   for (const kind of ['ec2-image', 'ebs-snapshot', 'ebs-volume'] as const) {
     for (const item of resource.related.filter((candidate) => candidate.kind === kind)) {
-      if (kind === 'ebs-volume' && item.deleteOnTermination !== false) continue;
-      if (ours(item.tags) && createdByRestore(item, job)) plan.steps.push(step(kind, item.id, item.arn));
+      const owned = ours(item.tags) && createdByRestore(item, job);
+      if (kind === 'ebs-volume' && item.deleteOnTermination !== false) {
+        if (owned) plan.watch.push({ kind, id: item.id, arn: item.arn });
+        continue;
+      }
+      if (owned) plan.steps.push(step(kind, item.id, item.arn));
       else plan.refused.push({ id: item.id, reason: 'not tagged as created by this restore: not deleted' });
     }
   }
   return plan;
+}
+
+/**
+ * The pieces an earlier cleanup round owned that this round's plan does not cover (the restored resource no
+ * longer lists them, or they were only watched), against a fresh read of each (`current`; absent = gone): those
+ * still there are deleted only if they still carry our tag for this job and were created by the restore
+ * (rule 4); the others are refused and never deleted.
+ */
+export function planLeftovers(input: {
+  type: CleanupStep['type'];
+  remembered: readonly TagTarget[];
+  current: readonly RelatedResource[];
+  job: JobFacts;
+}): Omit<CleanupPlan, 'watch'> {
+  const plan: Omit<CleanupPlan, 'watch'> = { steps: [], refused: [] };
+  for (const target of input.remembered) {
+    const item = input.current.find(
+      (candidate) => candidate.kind === target.kind && candidate.id === target.id,
+    );
+    if (!item) continue;
+    if (carriesOurTag(item.tags, input.job.restoreJobId) && createdByRestore(item, input.job)) {
+      plan.steps.push({ type: input.type, kind: target.kind, id: target.id, arn: target.arn });
+    } else {
+      const tagged = item.tags[TAG.restoreJobId];
+      plan.refused.push({
+        id: item.id,
+        reason: tagged
+          ? `tagged for restore job ${tagged}: not deleted`
+          : 'no longer tagged as created by this restore: not deleted',
+      });
+    }
+  }
+  return plan;
+}
+
+/** What a cleanup step that must wait is waiting for, as on-call and the record say it. */
+export function describeWait(step: TagTarget, pieces: readonly RelatedResource[]): string {
+  const piece = pieces.find((candidate) => candidate.kind === step.kind && candidate.id === step.id);
+  if (piece?.attachment) {
+    const state = piece.attachment.instanceState ? ` (${piece.attachment.instanceState})` : '';
+    return `${step.id} attached to ${piece.attachment.instanceId}${state}`;
+  }
+  if (step.kind === 'ebs-snapshot') return `${step.id} still in use by an AMI`;
+  return `${step.id} (${step.kind === 'main' ? 'the restored resource' : step.kind}) cannot be deleted yet`;
 }

@@ -4,6 +4,7 @@
  * table under the detector's own partition (`detector#backup-restore`).
  */
 import type { Measurements } from '../domain/restore-verdict.ts';
+import type { TagTarget } from './restored-resources.ts';
 
 export type RestoreOwner = 'dr-autopilot' | 'restore-testing-plan';
 export type RestorePurpose = 'copy' | 'scheduled-test' | 'restore-testing-plan';
@@ -40,6 +41,15 @@ export interface RestoreRecord {
    * Absent on records written before this field existed (they were signalled).
    */
   resultSignalled?: boolean | undefined;
+  /**
+   * Cleanup: what the restore created and dr-autopilot owns (tagged for this job), remembered from the first
+   * round on, so a cleanup finishes even once the restored resource no longer lists them (a terminated EC2
+   * instance lists no volumes); what the cleanup waits for; what it has deleted so far; what it refused.
+   */
+  cleanupTargets?: TagTarget[] | undefined;
+  cleanupWaiting?: string | undefined;
+  cleanupDeleted?: string[] | undefined;
+  cleanupRefused?: string | undefined;
   correlationId: string;
 }
 

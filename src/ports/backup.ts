@@ -60,6 +60,11 @@ export interface BackupReader {
   newestRecoveryPointOf(vaultName: string, resourceArn: string): Promise<RecoveryPoint | undefined>;
   /** Every recovery point in a vault created after `createdAfter`, page by page. */
   listRecoveryPoints(vaultName: string, createdAfter: Date): AsyncIterable<RecoveryPoint[]>;
+  /**
+   * GetRecoveryPointRestoreMetadata: the configuration the resource was backed up with (source-Region values);
+   * for EC2 it carries `BlockDeviceMappings` (a JSON string), which the inferred metadata lacks.
+   */
+  originalRestoreMetadata(vaultName: string, recoveryPointArn: string): Promise<Record<string, string>>;
   /** GetRestoreTestingInferredMetadata: the minimal metadata for a restore with secure defaults. */
   inferredRestoreMetadata(vaultName: string, recoveryPointArn: string): Promise<Record<string, string>>;
   /** The recovery point's tags; `{}` for service-ARN recovery points, which AWS Backup cannot tag. */

@@ -15,6 +15,8 @@ export interface RelatedResource {
   status?: string | undefined;
   /** EBS volumes attached to a restored instance: deleted with it unless false. */
   deleteOnTermination?: boolean | undefined;
+  /** EBS volumes: the instance it is attached to, and that instance's state (`shutting-down`…), if attached. */
+  attachment?: { instanceId: string; instanceState?: string | undefined } | undefined;
 }
 
 export interface RestoredResource {
@@ -57,6 +59,11 @@ export interface RestoredResourceHandler {
   prepare?(resource: RestoredResource, context: PrepareContext): Promise<string[]>;
   /** `done`: deleted (or already gone); `waiting`: cannot proceed yet (a dependency still being deleted). */
   delete(step: CleanupStep, resource: RestoredResource): Promise<'done' | 'waiting'>;
+  /**
+   * A fresh read of related resources a cleanup remembered from an earlier round (the restored resource may no
+   * longer list them: a terminated EC2 instance lists no volumes). Those not returned no longer exist.
+   */
+  inspectRelated?(targets: TagTarget[]): Promise<RelatedResource[]>;
 }
 
 export type RestoredResourceHandlers = Partial<Record<RestorableType, RestoredResourceHandler>>;

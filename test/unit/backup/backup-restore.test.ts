@@ -2,6 +2,7 @@ import {
   BackupClient,
   DescribeCopyJobCommand,
   DescribeRecoveryPointCommand,
+  GetRecoveryPointRestoreMetadataCommand,
   GetRestoreTestingInferredMetadataCommand,
   ListTagsCommand,
   StartRestoreJobCommand,
@@ -217,6 +218,91 @@ describe('restoreAfterCopy', () => {
     });
     expect(context.signals.published[0]?.detail.assessment).toMatchObject({ state: 'UNKNOWN' });
     expect(backupMock).not.toHaveReceivedCommand(StartRestoreJobCommand);
+  });
+
+  describe('EC2: the KMS key override (RESTORE_SETTINGS.EC2.kmsKeyArn)', () => {
+    const AMI = 'arn:aws:ec2:us-west-2::image/ami-0abc1234def567890';
+    const DR_KEY = `arn:aws:kms:${DR_REGION}:${BACKUP_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const ec2Settings = {
+      settings: { EC2: { subnetId: 'subnet-0dr', securityGroupIds: ['sg-0dr'], kmsKeyArn: DR_KEY } },
+    };
+    beforeEach(() => {
+      recoveryPoint(AMI, 'EC2', 'arn:aws:ec2:us-east-1:111122223333:instance/i-0source');
+      // AWS infers no BlockDeviceMappings for EC2 (restore-testing-inferred-metadata.html).
+      backupMock.on(GetRestoreTestingInferredMetadataCommand).resolves({
+        InferredMetadata: { disableApiTermination: 'false', instanceType: 't3.micro', requireImdsV2: 'true' },
+      });
+    });
+
+    it("sets the DR key on every block device of the recovery point's backed-up configuration", async () => {
+      // Prepare
+      backupMock.on(GetRecoveryPointRestoreMetadataCommand).resolves({
+        RestoreMetadata: {
+          InstanceType: 't3.micro',
+          BlockDeviceMappings: JSON.stringify([
+            {
+              DeviceName: '/dev/xvda',
+              Ebs: {
+                VolumeSize: 8,
+                DeleteOnTermination: true,
+                SnapshotId: 'snap-0src',
+                KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/src',
+              },
+            },
+            { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 32, DeleteOnTermination: false, Encrypted: false } },
+          ]),
+        },
+      });
+      const context = deps({}, ec2Settings);
+      // Act
+      const outcome = await restoreAfterCopy(copyEvent({ destinationRecoveryPointArn: AMI }), context);
+      // Assess
+      expect(outcome).toMatchObject({ action: 'restore-started', resourceType: 'EC2' });
+      const metadata = backupMock.commandCalls(StartRestoreJobCommand)[0]?.args[0].input.Metadata ?? {};
+      expect(JSON.parse(metadata.BlockDeviceMappings ?? 'null')).toEqual([
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: { VolumeSize: 8, DeleteOnTermination: true, KmsKeyId: DR_KEY, Encrypted: true },
+        },
+        {
+          DeviceName: '/dev/sdf',
+          Ebs: { VolumeSize: 32, DeleteOnTermination: false, KmsKeyId: DR_KEY, Encrypted: true },
+        },
+      ]);
+    });
+
+    it('refuses to restore, naming the setting and why, when the key cannot be applied', async () => {
+      // Prepare
+      backupMock
+        .on(GetRecoveryPointRestoreMetadataCommand)
+        .resolves({ RestoreMetadata: { InstanceType: 't3.micro' } });
+      const context = deps({}, ec2Settings);
+      // Act
+      const outcome = await restoreAfterCopy(copyEvent({ destinationRecoveryPointArn: AMI }), context);
+      // Assess
+      expect(outcome).toMatchObject({
+        action: 'skipped',
+        reason: 'misconfigured',
+        explanation: expect.stringMatching(
+          /^RESTORE_SETTINGS\.EC2\.kmsKeyArn is set but cannot be applied: .*BlockDeviceMappings/,
+        ),
+      });
+      expect(context.signals.published[0]?.detail.assessment).toMatchObject({
+        state: 'UNKNOWN',
+        nextStep: expect.stringContaining('restoreSettings'),
+      });
+      expect(backupMock).not.toHaveReceivedCommand(StartRestoreJobCommand);
+    });
+
+    it('reads no restore metadata when no EC2 key is configured', async () => {
+      const context = deps(
+        {},
+        { settings: { EC2: { subnetId: 'subnet-0dr', securityGroupIds: ['sg-0dr'] } } },
+      );
+      const outcome = await restoreAfterCopy(copyEvent({ destinationRecoveryPointArn: AMI }), context);
+      expect(outcome).toMatchObject({ action: 'restore-started' });
+      expect(backupMock).not.toHaveReceivedCommand(GetRecoveryPointRestoreMetadataCommand);
+    });
   });
 
   it.each([

@@ -197,6 +197,59 @@ describe('buildRestoreMetadata', () => {
     ]);
   });
 
+  it("takes EC2's block devices from the backed-up configuration when the inferred metadata has none", () => {
+    const decision = buildRestoreMetadata(
+      input({
+        resourceType: 'EC2',
+        inferred: { instanceType: 't3.micro' },
+        original: {
+          BlockDeviceMappings: JSON.stringify([{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8 } }]),
+        },
+        settings: { EC2: { subnetId: 'subnet-0dr', securityGroupIds: ['sg-0dr'], kmsKeyArn: KEY } },
+      }),
+    );
+    if (decision.kind !== 'restore') throw new Error(`expected restore, got ${decision.kind}`);
+    expect(JSON.parse(getKey(decision.metadata, 'BlockDeviceMappings') ?? 'null')).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8, KmsKeyId: KEY, Encrypted: true } },
+    ]);
+  });
+
+  it.each<{ name: string; original: Record<string, string> }>([
+    { name: 'no BlockDeviceMappings anywhere', original: {} },
+    { name: 'BlockDeviceMappings that are not JSON', original: { BlockDeviceMappings: 'not json' } },
+    {
+      name: 'no EBS device',
+      original: {
+        BlockDeviceMappings: JSON.stringify([{ DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' }]),
+      },
+    },
+  ])('never ignores the EC2 KMS key silently: $name', ({ original }) => {
+    const decision = buildRestoreMetadata(
+      input({
+        resourceType: 'EC2',
+        inferred: { instanceType: 't3.micro' },
+        original,
+        settings: { EC2: { subnetId: 'subnet-0dr', securityGroupIds: ['sg-0dr'], kmsKeyArn: KEY } },
+      }),
+    );
+    expect(decision).toMatchObject({
+      kind: 'inapplicable',
+      setting: 'RESTORE_SETTINGS.EC2.kmsKeyArn',
+      reason: expect.stringContaining('BlockDeviceMappings'),
+    });
+  });
+
+  it('restores EC2 without block devices when no key is configured', () => {
+    const decision = buildRestoreMetadata(
+      input({
+        resourceType: 'EC2',
+        inferred: { instanceType: 't3.micro' },
+        settings: { EC2: { subnetId: 'subnet-0dr', securityGroupIds: ['sg-0dr'] } },
+      }),
+    );
+    expect(decision.kind).toBe('restore');
+  });
+
   it.each<{ type: string; settings: RestoreSettings; inferred?: Record<string, string>; missing: string[] }>([
     {
       type: 'EBS',

@@ -437,7 +437,10 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
       ['Restore Test Result', 'passed'],
       ['Restore Cleanup Finished', null],
     ]);
-    expect(context.signals.published[1]?.detail.evidence.deleted).toBe('dr-autopilot-0123456789ab');
+    // The cleanup evidence names everything deleted over all rounds.
+    expect(context.signals.published[1]?.detail.evidence.deleted).toBe(
+      'dr-autopilot-0123456789ab-validate,dr-autopilot-0123456789ab',
+    );
   });
 });
 
