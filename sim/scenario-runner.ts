@@ -182,6 +182,8 @@ const expectationSchema = z.union([
           summary: textMatch.optional(),
           /** A measured RTO (launch or restore time) is recorded, against a target. */
           measured: z.literal(true).optional(),
+          /** Count distinct subjects (resources) among the matching records, not records. */
+          distinct: z.literal('subject').optional(),
         })
         .strict(),
       ...expectationRegion,
@@ -1172,7 +1174,7 @@ export function checkExpectation(
     return counted(describe, matching.length, expectation);
   }
   if ('evidence' in expectation) {
-    const { kind, result, workload, trigger, summary, measured } = expectation.evidence;
+    const { kind, result, workload, trigger, summary, measured, distinct } = expectation.evidence;
     const anyRegion = expectation.region === undefined || expectation.region === 'any';
     const names = new Set(regions.map((region) => region.name));
     const records = [...evidence.entries()]
@@ -1188,7 +1190,8 @@ export function checkExpectation(
         (measured === undefined ||
           (record.timings.measuredRtoSeconds !== undefined && record.timings.rtoSeconds !== undefined)),
     );
-    return counted(describe, matching.length, expectation, `${records.length} evidence record(s) in all`);
+    const amount = distinct ? new Set(matching.map((record) => record.subject.id)).size : matching.length;
+    return counted(describe, amount, expectation, `${records.length} evidence record(s) in all`);
   }
   if ('ec2State' in expectation) {
     const where = sim.region(expectation.region ?? 'recovery').name;

@@ -123,6 +123,8 @@ function packageInputs(): string[] {
  */
 export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = {
   reverseFailbackInstances: 'true',
+  // Three restore tests a run, so scenario 20 shows ten resources all tested within four runs.
+  restoreTestMaxPerRun: '3',
   // EC2 restores need a DR subnet and security groups (no default VPC is assumed), and get the DR key on
   // every volume (scenario 18).
   restoreSettings: JSON.stringify({
