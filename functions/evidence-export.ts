@@ -22,7 +22,10 @@ const config = loadConfig(
     EVIDENCE_EXPORT_PREFIX: z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, 'must be an S3 key prefix without a trailing slash')
+      .regex(
+        /^[A-Za-z0-9!_.*'()/-]{1,200}$/,
+        'must be a non-empty S3 key prefix (the IAM grant is scoped to it)',
+      )
       .refine((prefix) => !prefix.endsWith('/'), 'must not end with a slash')
       .default('dr-autopilot-evidence'),
     STAGE: z.string().trim().min(1, 'must not be empty'),

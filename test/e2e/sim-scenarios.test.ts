@@ -48,6 +48,33 @@ describe('simulated DR scenarios', () => {
     expect(failures(report)).toBe('');
     expect(report.passed).toBe(true);
     expect(report.expectations.filter((result) => result.status === 'pass').length).toBeGreaterThan(0);
+
+    // Nothing missed: every action the simulated AWS saw done is in the evidence ledger, once.
+    const ok = (operation: string) =>
+      sim.world.calls.filter((call) => call.operation === operation && call.result === 'ok');
+    const records = (kinds: string[], result = 'succeeded') =>
+      new Set(report.evidence.filter((r) => kinds.includes(r.kind) && r.result === result).map((r) => r.id));
+    const reversed = new Set(
+      ok('ReverseReplication').map(
+        (call) => (call.input as { recoveryInstanceID?: string }).recoveryInstanceID,
+      ),
+    );
+    expect(records(['reversal', 're-protection']).size, 'reversal records').toBe(reversed.size);
+    const restoreTokens = new Set(
+      ok('StartRestoreJob').map((call) => (call.input as { IdempotencyToken?: string }).IdempotencyToken),
+    );
+    expect(records(['restore', 'restore-test']).size, 'restore records').toBe(restoreTokens.size);
+    const launched = [...sim.regions.values()].flatMap((region) =>
+      region.drs.jobs
+        .filter((job) => job.type === 'LAUNCH')
+        .flatMap((job) =>
+          (job.participatingServers ?? [])
+            .filter((server) => server.launchStatus === 'LAUNCHED' || server.launchStatus === 'FAILED')
+            .map((server) => `launch#${job.jobID}#${server.sourceServerID}`),
+        ),
+    );
+    const launchRecords = new Set(report.evidence.filter((r) => r.id.startsWith('launch#')).map((r) => r.id));
+    expect([...launchRecords].sort(), 'launch records').toEqual([...new Set(launched)].sort());
   });
 
   it('npm run status reads the readiness table the rehearsal left', async () => {
