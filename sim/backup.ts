@@ -466,6 +466,14 @@ export class BackupSim {
         return json(200, { InferredMetadata: inferredMetadata(stored.point) });
       }
       case 'ListTags': {
+        // "ListTags only works for resource types that support full Backup management of their backups"
+        // (API_ListTags): an EC2 AMI or an EBS/RDS snapshot recovery point is refused, as AWS would.
+        if (!/^arn:aws[a-z-]*:backup:/.test(String(params.resourceArn ?? ''))) {
+          return error(
+            'InvalidParameterValueException',
+            `ListTags does not support ${params.resourceArn}: not a resource AWS Backup fully manages`,
+          );
+        }
         const stored = this.recoveryPoints.find(
           (candidate) => candidate.point.RecoveryPointArn === params.resourceArn,
         );

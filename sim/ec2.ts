@@ -140,6 +140,7 @@ export class Ec2Sim {
     encrypted?: boolean | undefined;
     kmsKeyId?: string | undefined;
     id?: string | undefined;
+    tags?: Tags | undefined;
   }): string {
     const id = input.id ?? `ami-${hex(17)}`;
     if (this.images.some((image) => image.id === id)) return id;
@@ -162,7 +163,7 @@ export class Ec2Sim {
       id,
       name: input.name,
       creationDate: input.createdAt,
-      tags: {},
+      tags: { ...(input.tags ?? {}) },
       devices,
     });
     return id;

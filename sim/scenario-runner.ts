@@ -704,7 +704,23 @@ function seedWorld(sim: Simulator, scenario: Scenario): void {
         region.drs.terminationSeconds = durationSeconds(drs.terminationTakes) ?? 300;
     }
   }
-  if (scenario.world.backup) sim.backup.seed(scenario.world.backup);
+  if (scenario.world.backup) {
+    sim.backup.seed(scenario.world.backup);
+    // An EC2 recovery point is a backup AMI in the DR vault's Region, carrying the tags AWS Backup copied from
+    // the instance (its only tags: AWS Backup's ListTags does not answer for it).
+    for (const stored of sim.backup.recoveryPoints) {
+      const arn = stored.point.RecoveryPointArn ?? '';
+      if (stored.point.ResourceType !== 'EC2' || !arn.includes(':image/')) continue;
+      sim.ec2.registerImage({
+        region: sim.world.recoveryRegion,
+        id: arn.slice(arn.lastIndexOf('/') + 1),
+        name: `AwsBackup_${stored.seedId}`,
+        createdAt: stored.point.CreationDate ?? new Date(),
+        devices: stored.devices,
+        tags: stored.tags,
+      });
+    }
+  }
   const termination = durationSeconds(scenario.world.ec2?.terminationTakes);
   if (termination !== undefined) sim.ec2.terminationSeconds = termination;
 }

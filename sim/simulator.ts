@@ -559,6 +559,7 @@ function materializeEc2Restore(
     name: `AwsBackup_${point.seedId}`,
     createdAt: point.point.CreationDate ?? new Date(),
     devices: point.devices,
+    tags: point.tags,
   });
   const metadata = (name: string) =>
     Object.entries(job.metadata).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];

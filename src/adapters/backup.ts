@@ -14,6 +14,8 @@ import {
   type RestoreJobsListMember,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
+import { DescribeImagesCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ListTagsForResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { isBackupNativeRecoveryPoint } from '../../events/backup/arn.ts';
 import type {
   BackupReader,
@@ -77,6 +79,12 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 export function createBackupAdapter(options: {
   client: BackupClient;
   copyJobClient: BackupClient;
+  /**
+   * The services that hold the tags of recovery points AWS Backup does not fully manage (EC2 AMIs, EBS snapshots,
+   * RDS and Aurora snapshots): AWS Backup copies the protected resource's tags onto them, and ListTags does not
+   * answer for them. Without these clients such points have no tags to read.
+   */
+  resourceTags?: { ec2: EC2Client; rds: RDSClient } | undefined;
 }): BackupReader & BackupRestoreControl & RestoreJobHistory {
   const { client } = options;
   return {
@@ -159,9 +167,11 @@ export function createBackupAdapter(options: {
       return { ...(InferredMetadata ?? {}) };
     },
     async recoveryPointTags(recoveryPointArn) {
-      // ListTags answers only for resources AWS Backup fully manages (ARNs `arn:aws:backup:…`); for the others it
-      // may throw, so it is not asked: those recovery points have no Backup tags to read.
-      if (!isBackupNativeRecoveryPoint(recoveryPointArn)) return {};
+      // ListTags answers only for resources AWS Backup fully manages (ARNs `arn:aws:backup:…`); the others are
+      // EC2 AMIs, EBS snapshots or RDS snapshots, which carry the tags AWS Backup copied from the resource.
+      if (!isBackupNativeRecoveryPoint(recoveryPointArn)) {
+        return options.resourceTags ? nonNativeRecoveryPointTags(recoveryPointArn, options.resourceTags) : {};
+      }
       const tags: Record<string, string> = {};
       let NextToken: string | undefined;
       do {
@@ -201,4 +211,48 @@ export function createBackupAdapter(options: {
       );
     },
   };
+}
+
+const NOT_FOUND = new Set([
+  'InvalidAMIID.NotFound',
+  'InvalidAMIID.Malformed',
+  'InvalidSnapshot.NotFound',
+  'InvalidSnapshotID.Malformed',
+  'DBSnapshotNotFound',
+  'DBSnapshotNotFoundFault',
+  'DBClusterSnapshotNotFoundFault',
+]);
+
+/**
+ * The tags of an EC2 AMI (`arn:aws:ec2:<region>::image/ami-…`), an EBS snapshot (`…::snapshot/snap-…`) or an RDS
+ * or Aurora snapshot (`arn:aws:rds:…:snapshot:…` / `…:cluster-snapshot:…`) recovery point, from its own service.
+ * A point that no longer exists has no tags (its restore fails on its own); any other error propagates.
+ */
+async function nonNativeRecoveryPointTags(
+  arn: string,
+  clients: { ec2: EC2Client; rds: RDSClient },
+): Promise<Record<string, string>> {
+  const fromList = (tags: { Key?: string; Value?: string }[] | undefined) =>
+    Object.fromEntries((tags ?? []).flatMap((tag) => (tag.Key ? [[tag.Key, tag.Value ?? '']] : [])));
+  try {
+    const ec2 = /^arn:aws[a-z-]*:ec2:[a-z0-9-]+:\d*:(image|snapshot)\/((?:ami|snap)-[0-9a-f]+)$/.exec(arn);
+    if (ec2?.[1] === 'image') {
+      const { Images } = await clients.ec2.send(new DescribeImagesCommand({ ImageIds: [ec2[2] as string] }));
+      return fromList(Images?.[0]?.Tags);
+    }
+    if (ec2?.[1] === 'snapshot') {
+      const { Snapshots } = await clients.ec2.send(
+        new DescribeSnapshotsCommand({ SnapshotIds: [ec2[2] as string] }),
+      );
+      return fromList(Snapshots?.[0]?.Tags);
+    }
+    if (/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d+:(cluster-)?snapshot:/.test(arn)) {
+      const { TagList } = await clients.rds.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+      return fromList(TagList);
+    }
+  } catch (error) {
+    if (NOT_FOUND.has((error as { name?: string }).name ?? '')) return {};
+    throw error;
+  }
+  return {};
 }

@@ -1,5 +1,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -75,6 +77,8 @@ export function createRestoreWiring<
       copyJobClient: options.copyJobsFromPrimary
         ? new BackupClient({ region: config.primaryRegion })
         : backupClient,
+      // Workload, RPO and RTO of EC2, EBS, RDS and Aurora recovery points: the tags on the AMI or snapshot.
+      resourceTags: { ec2: new EC2Client({}), rds: new RDSClient({}) },
     }),
     records: createRestoreRecords({
       client: DynamoDBDocumentClient.from(dynamodb),

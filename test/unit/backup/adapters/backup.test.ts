@@ -6,6 +6,8 @@ import {
   ResourceNotFoundException,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
+import { DescribeImagesCommand, DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ListTagsForResourceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
@@ -86,6 +88,81 @@ describe('createBackupAdapter', () => {
     backupMock.on(ListTagsCommand).resolves({ Tags: { 'dr-autopilot:workload': 'payments' } });
     expect(await adapter.recoveryPointTags(arn)).toEqual(expected);
     expect(backupMock).toHaveReceivedCommandTimes(ListTagsCommand, calls);
+  });
+
+  describe('tags of recovery points AWS Backup does not fully manage (issue 11)', () => {
+    const ec2Mock = mockClient(EC2Client);
+    const rdsMock = mockClient(RDSClient);
+    const withResourceTags = () =>
+      createBackupAdapter({
+        client: new BackupClient({ region: 'us-west-2' }),
+        copyJobClient: new BackupClient({ region: 'us-east-1' }),
+        resourceTags: {
+          ec2: new EC2Client({ region: 'us-west-2' }),
+          rds: new RDSClient({ region: 'us-west-2' }),
+        },
+      });
+    const copied = [
+      { Key: 'dr-autopilot:workload', Value: 'web' },
+      { Key: 'dr-autopilot:rto', Value: 'PT2H' },
+    ];
+    beforeEach(() => {
+      ec2Mock.reset();
+      rdsMock.reset();
+      ec2Mock.on(DescribeImagesCommand).resolves({ Images: [{ ImageId: 'ami-0abc', Tags: copied }] });
+      ec2Mock
+        .on(DescribeSnapshotsCommand)
+        .resolves({ Snapshots: [{ SnapshotId: 'snap-0abc', Tags: copied }] });
+      rdsMock.on(ListTagsForResourceCommand).resolves({ TagList: copied });
+    });
+
+    it.each([
+      [
+        'an EC2 AMI',
+        'arn:aws:ec2:us-west-2::image/ami-0abc',
+        DescribeImagesCommand,
+        { ImageIds: ['ami-0abc'] },
+      ],
+      [
+        'an EBS snapshot',
+        'arn:aws:ec2:us-west-2::snapshot/snap-0abc',
+        DescribeSnapshotsCommand,
+        { SnapshotIds: ['snap-0abc'] },
+      ],
+    ] as const)(
+      'reads %s’s own tags (AWS Backup copied the resource’s onto it)',
+      async (_name, arn, command, input) => {
+        expect(await withResourceTags().recoveryPointTags(arn)).toEqual({
+          'dr-autopilot:workload': 'web',
+          'dr-autopilot:rto': 'PT2H',
+        });
+        expect(ec2Mock).toHaveReceivedCommandWith(command as typeof DescribeImagesCommand, input as never);
+        expect(backupMock).not.toHaveReceivedCommand(ListTagsCommand);
+      },
+    );
+
+    it.each([
+      'arn:aws:rds:us-west-2:111122223333:snapshot:awsbackup:job-0abc',
+      'arn:aws:rds:us-west-2:111122223333:cluster-snapshot:awsbackup:job-0abc',
+    ])('reads an RDS or Aurora snapshot’s tags (%s)', async (arn) => {
+      expect(await withResourceTags().recoveryPointTags(arn)).toMatchObject({
+        'dr-autopilot:workload': 'web',
+      });
+      expect(rdsMock).toHaveReceivedCommandWith(ListTagsForResourceCommand, { ResourceName: arn });
+    });
+
+    it('answers no tags for a point that is gone, and lets any other error through', async () => {
+      ec2Mock
+        .on(DescribeImagesCommand)
+        .rejects(Object.assign(new Error('gone'), { name: 'InvalidAMIID.NotFound' }));
+      expect(await withResourceTags().recoveryPointTags('arn:aws:ec2:us-west-2::image/ami-0abc')).toEqual({});
+      ec2Mock
+        .on(DescribeSnapshotsCommand)
+        .rejects(Object.assign(new Error('slow down'), { name: 'RequestLimitExceeded' }));
+      await expect(
+        withResourceTags().recoveryPointTags('arn:aws:ec2:us-west-2::snapshot/snap-0abc'),
+      ).rejects.toThrow(/slow down/);
+    });
   });
 });
 
