@@ -3,12 +3,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
-import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import { createS3EvidenceArchive } from '../src/adapters/s3-archive.ts';
 import { exportEvidence } from '../src/app/evidence-export.ts';
 import { loadConfig } from '../src/runtime/config.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
+import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
 /** Wiring only: the monthly schedule exports this Region's evidence ledger (off unless a bucket is set). */
 const config = loadConfig(
@@ -32,11 +32,7 @@ const config = loadConfig(
   }),
 );
 const logger = createLogger('evidence-export');
-const ledger = createDynamoDbEvidenceLedger({
-  client: new DynamoDBClient({}),
-  tableName: config.evidenceTableName,
-  retentionSeconds: config.evidenceRetentionSeconds,
-});
+const ledger = createEvidenceLedger(config, new DynamoDBClient({}));
 const s3 = new S3Client({});
 
 export const handler = createEventHandler({

@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
-import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import {
   createFailbackDeclarationStore,
   createPendingReversalStore,
@@ -21,6 +20,7 @@ import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import type { OnceGuard } from '../src/ports/reconciler.ts';
 import { envFlag } from '../src/runtime/config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
+import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
 /**
  * Wiring only: the hourly schedule in both Regions. The reconciler acts through the event paths' use cases, so
@@ -77,11 +77,7 @@ function onceGuard(context: Context): OnceGuard {
     })({ id: key });
 }
 
-const ledger = createDynamoDbEvidenceLedger({
-  client: dynamodb,
-  tableName: config.evidenceTableName,
-  retentionSeconds: config.evidenceRetentionSeconds,
-});
+const ledger = createEvidenceLedger(config, dynamodb);
 
 export const handler = createEventHandler({
   logger,

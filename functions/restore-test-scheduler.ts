@@ -1,20 +1,16 @@
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
-import { createDynamoDbEvidenceLedger } from '../src/adapters/evidence-ledger.ts';
 import { createRestoreWiring, restoreTestSchedulerEnv } from '../src/app/backup-restore-config.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
+import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
 /** Wiring only. In the primary Region the run is refused at once (restore tests run in the recovery Region). */
 const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy, dynamodb } =
   createRestoreWiring('restore-test-scheduler', restoreTestSchedulerEnv);
 
 // The evidence ledger decides who is tested first: the least recently tested.
-const history = createDynamoDbEvidenceLedger({
-  client: dynamodb,
-  tableName: config.evidenceTableName,
-  retentionSeconds: config.evidenceRetentionSeconds,
-});
+const history = createEvidenceLedger(config, dynamodb);
 
 export const handler = createEventHandler({
   logger,
