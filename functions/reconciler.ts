@@ -14,7 +14,12 @@ import {
 } from '../src/adapters/failback-store.ts';
 import { createReconcilerMemory } from '../src/adapters/reconciler-memory.ts';
 import { createRestoredResourceHandlers } from '../src/adapters/restored-resources.ts';
-import { backupRestoreEnv, createRestoreWiring } from '../src/app/backup-restore-config.ts';
+import {
+  backupRestoreEnv,
+  createRestoreWiring,
+  createValidatorWiring,
+  restoreValidatorsEnvs,
+} from '../src/app/backup-restore-config.ts';
 import { type ReconcilerDeps, reconcile } from '../src/app/reconciler.ts';
 import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import type { OnceGuard } from '../src/ports/reconciler.ts';
@@ -42,6 +47,7 @@ const wiring = createRestoreWiring(
     RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
     REVERSE_FAILBACK_INSTANCES: envFlag(false),
     REVERSAL_RETRY_FOR: positiveDurationEnv('PT1H'),
+    ...restoreValidatorsEnvs,
   }),
   // Copies into the DR vault are handed to restoreAfterCopy, which may read the copy job in the primary Region.
   { copyJobsFromPrimary: true },
@@ -76,6 +82,9 @@ function onceGuard(context: Context): OnceGuard {
       config: idempotencyConfig,
     })({ id: key });
 }
+
+// The validation use case asks workloads' own validators, as the restore-validation function does.
+const validators = createValidatorWiring(config, extra);
 
 const ledger = createEvidenceLedger(config, dynamodb);
 
@@ -128,6 +137,7 @@ export const handler = createEventHandler({
         signals,
         clock,
         dryRun: config.dryRun,
+        validators,
         policy: {
           ...restorePolicy,
           validationWindowSeconds: extra.RESTORE_VALIDATION_WINDOW,

@@ -6,7 +6,11 @@ import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { restoreJobStateChange } from '../events/backup/restore-job-state-change.ts';
 import { createRestoredResourceHandlers } from '../src/adapters/restored-resources.ts';
-import { createRestoreWiring, restoreValidationEnv } from '../src/app/backup-restore-config.ts';
+import {
+  createRestoreWiring,
+  createValidatorWiring,
+  restoreValidationEnv,
+} from '../src/app/backup-restore-config.ts';
 import {
   type SweepOutcome,
   sweepOpenRestores,
@@ -31,6 +35,7 @@ const deps = {
   signals: wiring.signals,
   clock: wiring.clock,
   dryRun: config.dryRun,
+  validators: createValidatorWiring(config, config.extra),
 };
 
 type Input =

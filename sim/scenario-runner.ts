@@ -23,6 +23,7 @@ import { backupSeedSchema } from './backup.ts';
 import { advanceClock } from './clock.ts';
 import type { AwsEvent, DrsSim } from './drs.ts';
 import type { Invocation } from './eventbridge.ts';
+import { validatorSeedSchema } from './lambda-api.ts';
 import { type ReadinessRow, readReadiness } from './readiness.ts';
 import { SIM_CREDENTIALS, type SimRegion, type Simulator } from './simulator.ts';
 import type { SnsMessage } from './sns.ts';
@@ -474,6 +475,8 @@ export const scenarioSchema = z
           .strict()
           .optional(),
         backup: backupSeedSchema.optional(),
+        /** Workloads' own restore validators (Lambda functions) and what each answers when invoked. */
+        validators: z.array(validatorSeedSchema).optional(),
         ec2: z
           .object({
             /** How long a terminated EC2 instance stays shutting-down, its volumes attached (default PT1M). */
@@ -721,6 +724,7 @@ function seedWorld(sim: Simulator, scenario: Scenario): void {
       });
     }
   }
+  if (scenario.world.validators) sim.lambdaApi.seed(scenario.world.validators);
   const termination = durationSeconds(scenario.world.ec2?.terminationTakes);
   if (termination !== undefined) sim.ec2.terminationSeconds = termination;
 }

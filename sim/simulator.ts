@@ -17,6 +17,7 @@ import { Ec2Sim, ec2Error } from './ec2.ts';
 import { DeliveryQueue, EventBridgeSim } from './eventbridge.ts';
 import { type SimHandler, type SimRequest, type SimServer, startHttpServer } from './http.ts';
 import { LambdaSim } from './lambda.ts';
+import { LambdaApiSim } from './lambda-api.ts';
 import { routeByRegion, signingScopeOf } from './sigv4.ts';
 import { SnsSim } from './sns.ts';
 import { handleSts, handleUnsimulated } from './sts.ts';
@@ -49,7 +50,7 @@ import { SimWorld } from './world.ts';
 export const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED000001', secretAccessKey: 'simulated-secret' };
 
 export type Endpoints = Record<
-  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'ec2' | 'other',
+  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'ec2' | 'lambda' | 'other',
   string
 >;
 
@@ -152,6 +153,8 @@ export class Simulator {
     readonly backup: BackupSim,
     /** EC2 of the pair (state per Region): what EC2 restores create, and what cleanup deletes. */
     readonly ec2: Ec2Sim,
+    /** The Lambda API for workloads' own functions (restore validators a scenario defines), both Regions. */
+    readonly lambdaApi: LambdaApiSim,
     private readonly closers: (() => Promise<void>)[],
   ) {}
 
@@ -202,6 +205,7 @@ export class Simulator {
           : bridgeIn(world.recoveryRegion).put(bus, event),
     );
     const ec2 = new Ec2Sim(world, world.account);
+    const lambdaApi = new LambdaApiSim(world);
     const snsIn = new Map(
       world.regions.map((region) => [
         region,
@@ -286,6 +290,24 @@ export class Simulator {
             : ec2Error(route.response.status, route.code, `refused: ${route.code}`);
         })
       ).url,
+      lambda: (
+        await serve((request) => {
+          const route = routeByRegion(world, request, 'lambda', 'rest-json');
+          if (route.ok) return world.inRegion(route.region, () => lambdaApi.handle(request, route.region));
+          world.recordCall(
+            {
+              service: 'lambda',
+              operation: 'Invoke',
+              result: route.code,
+              mutating: true,
+              input: {},
+              region: route.region,
+            },
+            `Invoke (${route.code})`,
+          );
+          return route.response;
+        })
+      ).url,
       other: (
         await serve((request) =>
           world.inRegion(signedRegion(request), () => handleUnsimulated(world, request)),
@@ -310,6 +332,7 @@ export class Simulator {
           AWS_ENDPOINT_URL_STS: endpoints.sts,
           AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
           AWS_ENDPOINT_URL_EC2: endpoints.ec2,
+          AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
           AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
           AWS_SESSION_TOKEN: 'simulated-session-token',
@@ -345,7 +368,7 @@ export class Simulator {
         ),
       );
     }
-    const simulator = new Simulator(world, regions, drsService, backup, ec2, closers);
+    const simulator = new Simulator(world, regions, drsService, backup, ec2, lambdaApi, closers);
     backup.materialize = (job, point) =>
       job.ResourceType === 'EC2'
         ? Promise.resolve(materializeEc2Restore(ec2, world, job, point))
@@ -450,6 +473,7 @@ export class Simulator {
     this.drsService.reset();
     this.backup.reset();
     this.ec2.reset();
+    this.lambdaApi.reset();
     for (const region of this.regions.values()) {
       region.eventBridge.reset();
       region.sns.reset();

@@ -118,8 +118,8 @@ function packageInputs(): string[] {
 /**
  * Stage parameters the rehearsal and the tests deploy with, beyond the Region pair: re-protection of declared
  * failbacks is on, so the rehearsal shows the whole cycle and the declaration gate (a failback drill, or an
- * undeclared failback, is still never re-protected); EC2 restore settings of the recovery Region. Everything else
- * keeps its default.
+ * undeclared failback, is still never re-protected); EC2 restore settings of the recovery Region; a custom
+ * restore validator for the `invoicing` workload. Everything else keeps its default.
  */
 export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = {
   reverseFailbackInstances: 'true',
@@ -134,6 +134,8 @@ export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = {
       kmsKeyArn: 'arn:aws:kms:us-west-2:111122223333:key/0d0e0f0a-0b0c-4d0e-8f0a-0b0c0d0e0f0a',
     },
   }),
+  // The invoicing workload's own restore validator (scenario 19 defines what it answers).
+  restoreValidators: JSON.stringify({ invoicing: 'invoicing-restore-validator' }),
 };
 
 function inputsDigest(): string {

@@ -1,18 +1,27 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { createBackupAdapter } from '../adapters/backup.ts';
 import { createRestoreRecords } from '../adapters/backup-restore-records.ts';
+import { createLambdaValidatorInvoker } from '../adapters/lambda-validator.ts';
+import { ConfigError } from '../domain/errors.ts';
 import {
   positiveDurationEnv,
   restoreRoleArnEnv,
   restoreSettingsEnv,
   vaultNameEnv,
 } from '../domain/restore-settings.ts';
+import {
+  type RestoreValidators,
+  restoreValidatorsEnv,
+  validatorRegion,
+} from '../domain/restore-validators.ts';
+import type { RestoreValidatorInvoker } from '../ports/restore-validator.ts';
 import { createIdempotencyStore } from '../runtime/clients.ts';
 import { loadConfig } from '../runtime/config.ts';
 import { accountOf } from '../runtime/handler.ts';
@@ -48,11 +57,45 @@ export const restoreTestSchedulerEnv = backupRestoreEnv.extend({
   RESTORE_TEST_OVERDUE_AFTER: positiveDurationEnv('P14D'),
 });
 
+/** Workloads' own validators (docs/restore-tests.md): which function per workload, and how long to wait for one. */
+export const restoreValidatorsEnvs = {
+  RESTORE_VALIDATORS: restoreValidatorsEnv,
+  RESTORE_VALIDATOR_TIMEOUT: positiveDurationEnv('PT30S').refine((seconds) => seconds <= 120, {
+    message: 'must be at most PT2M (validation runs inside the restore-validation function)',
+  }),
+};
+
 export const restoreValidationEnv = z.object({
   RESTORE_SETTINGS: restoreSettingsEnv,
   RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
   RESTORE_SWEEP_MAX: integer(25, 1, 200),
+  ...restoreValidatorsEnvs,
 });
+
+/**
+ * The validators and their invoker, at cold start. Validation runs in the recovery Region, so a validator given
+ * as an ARN of another Region is a configuration error naming it (Lambda invokes a function in its own Region).
+ */
+export function createValidatorWiring(
+  config: { recoveryRegion: string },
+  extra: { RESTORE_VALIDATORS: RestoreValidators; RESTORE_VALIDATOR_TIMEOUT: number },
+): { functions: RestoreValidators; invoker: RestoreValidatorInvoker } {
+  for (const [workload, fn] of Object.entries(extra.RESTORE_VALIDATORS)) {
+    const region = validatorRegion(fn);
+    if (region !== undefined && region !== config.recoveryRegion) {
+      throw new ConfigError(
+        `invalid configuration: RESTORE_VALIDATORS ${JSON.stringify(workload)} names ${fn}, in ${region}; validators must be in the recovery Region ${config.recoveryRegion}`,
+      );
+    }
+  }
+  return {
+    functions: extra.RESTORE_VALIDATORS,
+    invoker: createLambdaValidatorInvoker({
+      client: new LambdaClient({}),
+      timeoutMs: extra.RESTORE_VALIDATOR_TIMEOUT * 1000,
+    }),
+  };
+}
 
 /**
  * The wiring the restore functions share (backup-restore, restore-test-scheduler, restore-validation), built

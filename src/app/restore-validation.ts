@@ -18,6 +18,13 @@ import {
 } from '../domain/restore-ownership.ts';
 import { isRestorableType, type RestoreSettings } from '../domain/restore-settings.ts';
 import {
+  chooseValidator,
+  combineVerdicts,
+  judgeValidatorResponse,
+  type RestoreValidators,
+  type ValidatorResult,
+} from '../domain/restore-validators.ts';
+import {
   assessRestoreResult,
   type FinalVerdict,
   judgeRestoredResource,
@@ -25,6 +32,7 @@ import {
 } from '../domain/restore-verdict.ts';
 import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
 import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
+import type { RestoreValidatorInvoker } from '../ports/restore-validator.ts';
 import type {
   CleanupStep,
   RestoredResource,
@@ -101,6 +109,8 @@ export interface RestoreValidationDeps {
   clock: Clock;
   policy: RestoreValidationPolicy;
   dryRun: boolean;
+  /** Workloads' own validators (RESTORE_VALIDATORS) and how to ask them; absent or empty: built-in checks only. */
+  validators?: { functions: RestoreValidators; invoker: RestoreValidatorInvoker } | undefined;
 }
 
 const FAILED_STATUSES = new Set(['FAILED', 'ABORTED']);
@@ -350,6 +360,15 @@ async function validate(
     }
     verdict = 'timed-out';
   } else verdict = judgement.verdict;
+  // The workload's own validator is asked only once the built-in checks passed; its verdict joins theirs.
+  const custom =
+    verdict === 'passed' && resource
+      ? await customValidation(record, job, resource, judgement.checks, deps)
+      : undefined;
+  if (custom) {
+    verdict = combineVerdicts(verdict, custom);
+    judgement.checks.push(custom.checks);
+  }
 
   const measurements = measureRestore({
     jobCreation: job.creationDate,
@@ -366,6 +385,7 @@ async function validate(
     verdict,
     checks: judgement.checks.join('; '),
     measurements,
+    customValidation: custom,
     phase: 'cleaning',
     resultSignalled: false,
   };
@@ -490,8 +510,57 @@ function resultSignal(
       cleanup: cleanup.status,
       deleted: cleanup.deleted.join(','),
       ...measurements,
+      ...validatorEvidence(record.customValidation),
     },
   });
+}
+
+/** The custom validator's part of the result's evidence (flat: signal evidence holds scalars). */
+function validatorEvidence(custom: ValidatorResult | undefined) {
+  return {
+    validator: custom?.functionName ?? null,
+    validatorVerdict: custom?.verdict ?? null,
+    validatorChecks: custom?.checks ?? null,
+    validatorEvidence: custom?.evidence ?? null,
+  };
+}
+
+/**
+ * The workload's own validator (RESTORE_VALIDATORS, or the recovery point's `dr-autopilot:validator` tag naming
+ * one of them): invoked with the restored resource; its answer judged (an error, a timeout or a malformed
+ * answer fails). `undefined` when none applies. Dry-run invokes nothing (a validator is code we cannot vouch for:
+ * it may change things), and says so in the checks.
+ */
+async function customValidation(
+  record: RestoreRecord,
+  job: RestoreJob,
+  resource: RestoredResource,
+  builtInChecks: string[],
+  deps: RestoreValidationDeps,
+): Promise<ValidatorResult | undefined> {
+  const validators = deps.validators;
+  if (!validators || Object.keys(validators.functions).length === 0) return undefined;
+  const tags = job.recoveryPointArn ? await deps.backup.recoveryPointTags(job.recoveryPointArn) : {};
+  const choice = chooseValidator(record.workload, tags, validators.functions);
+  if (choice.kind === 'none') return undefined;
+  if (choice.kind === 'refused') {
+    return { functionName: 'none', source: 'tag', verdict: 'failed', checks: choice.reason };
+  }
+  if (deps.dryRun) {
+    builtInChecks.push(`validator ${choice.functionName} not invoked (dry-run)`);
+    return undefined;
+  }
+  const response = await validators.invoker.invoke(choice.functionName, {
+    version: '1',
+    restoreJobId: record.restoreJobId,
+    resourceType: resource.type,
+    restoredResourceArn: job.createdResourceArn ?? resource.arn,
+    sourceResourceArn: job.sourceResourceArn ?? record.sourceResourceArn ?? null,
+    recoveryPointArn: job.recoveryPointArn ?? (record.recoveryPointArn || null),
+    workload: record.workload,
+    builtInChecks: [...builtInChecks],
+  });
+  return judgeValidatorResponse(choice, response);
 }
 
 /** Evidence only: what the restore created is gone (the ledger's cleanup record for auditors). */

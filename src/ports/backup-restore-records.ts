@@ -3,6 +3,7 @@
  * token, that a restore job is ours) and restore-testing-plan jobs under validation. Stored in the readiness
  * table under the detector's own partition (`detector#backup-restore`).
  */
+import type { ValidatorResult } from '../domain/restore-validators.ts';
 import type { Measurements } from '../domain/restore-verdict.ts';
 import type { TagTarget } from './restored-resources.ts';
 
@@ -35,6 +36,8 @@ export interface RestoreRecord {
   /** The checks behind the verdict and its measurements, kept from the verdict until the result is signalled. */
   checks?: string | undefined;
   measurements?: Measurements | undefined;
+  /** The workload's own validator's verdict, checks and evidence, when one was asked (kept with the verdict). */
+  customValidation?: ValidatorResult | undefined;
   /**
    * `false` from the verdict until the `Restore Test Result` signal went out: a retry after a failure in
    * between (cleanup already done) signals the stored verdict instead of validating a deleted resource again.
