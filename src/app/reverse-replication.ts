@@ -118,10 +118,7 @@ export async function reverseReplicationAfterRecovery(
       deps.drs.describeJob(jobId),
       deps.drs.describeRecoveryInstancesOf(sourceServerId),
     ]);
-    const declaration =
-      server?.replicationDirection === 'FAILBACK'
-        ? await deps.declarations.get(workloadFromTags(server.tags))
-        : undefined;
+    const declaration = await declarationFor(server, deps.declarations);
     const measured = launchEvidence(facts, server, job, instances, declaration, deps.policy, event.time);
     if (screened.action === 'signal-launch-failed') {
       await deps.signals.publish([launchFailedSignal(signal, facts, server, measured)]);
@@ -298,10 +295,7 @@ export async function launchSignalFromApis(
       job.initiatedBy === 'START_DRILL' ? 'TRUE' : job.initiatedBy === 'START_RECOVERY' ? 'FALSE' : undefined,
     sourceServerId,
   };
-  const declaration =
-    server?.replicationDirection === 'FAILBACK'
-      ? await deps.declarations.get(workloadFromTags(server.tags))
-      : undefined;
+  const declaration = await declarationFor(server, deps.declarations);
   const measured = launchEvidence(facts, server, job, instances, declaration, deps.policy, job.endDateTime);
   const at = job.endDateTime ?? job.creationDateTime ?? new Date().toISOString();
   const signal: SignalFactory = (input) =>
@@ -422,13 +416,21 @@ async function gatherFacts(
     drs.describeSourceServer(event.sourceServerId),
     drs.describeRecoveryInstancesOf(event.sourceServerId),
   ]);
-  // Only a failback launch needs a person's declaration: for re-protection when it is on, and for the evidence
-  // ("failback, declared or not") either way.
-  const declaration =
-    sourceServer?.replicationDirection === 'FAILBACK'
-      ? await deps.declarations.get(workloadFromTags(sourceServer.tags))
-      : undefined;
+  const declaration = await declarationFor(sourceServer, deps.declarations);
   return { event, job, sourceServer, recoveryInstances, declaration };
+}
+
+/**
+ * The failback declaration of a failback launch's workload (none for any other launch): re-protection needs it
+ * when it is on, and the evidence says "failback, declared or not" either way.
+ */
+async function declarationFor(
+  server: DrsSourceServer | undefined,
+  declarations: FailbackDeclarations,
+): Promise<FailbackDeclaration | undefined> {
+  return server?.replicationDirection === 'FAILBACK'
+    ? declarations.get(workloadFromTags(server.tags))
+    : undefined;
 }
 
 type SignalFactory = (input: Omit<SignalInput, 'observedAt' | 'correlationId' | 'dryRun'>) => Signal;
