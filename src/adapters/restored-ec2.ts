@@ -65,6 +65,7 @@ function volumeFacts(volume: Volume): RelatedResource {
     tags: tagMap(volume.Tags),
     createdAt: volume.CreateTime,
     status: volume.State,
+    sizeGiB: volume.Size,
   };
 }
 
@@ -223,16 +224,24 @@ export function createRestoredEc2Handler(client: EC2Client): RestoredResourceHan
       }
       const attached = (instance.BlockDeviceMappings ?? []).flatMap((mapping) =>
         mapping.Ebs?.VolumeId
-          ? [{ id: mapping.Ebs.VolumeId, deleteOnTermination: mapping.Ebs.DeleteOnTermination }]
+          ? [
+              {
+                id: mapping.Ebs.VolumeId,
+                deviceName: mapping.DeviceName,
+                deleteOnTermination: mapping.Ebs.DeleteOnTermination,
+              },
+            ]
           : [],
       );
       for (const volume of await describeVolumes(
         client,
         attached.map((item) => item.id),
       )) {
+        const mapping = attached.find((item) => item.id === volume.VolumeId);
         related.push({
           ...volumeFacts(volume),
-          deleteOnTermination: attached.find((item) => item.id === volume.VolumeId)?.deleteOnTermination,
+          deviceName: mapping?.deviceName,
+          deleteOnTermination: mapping?.deleteOnTermination,
           attachment:
             volume.State === 'in-use' ? { instanceId: id, instanceState: instance.State?.Name } : undefined,
         });

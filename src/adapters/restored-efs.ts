@@ -18,7 +18,7 @@ import {
 
 const NOT_FOUND = ['FileSystemNotFound'];
 
-/** A restored EFS file system (always a new one): available. */
+/** A restored EFS file system (always a new one): available, its mount targets, its metered size. */
 export function createRestoredEfsHandler(client: EFSClient): RestoredResourceHandler {
   return {
     async inspect(arn) {
@@ -30,6 +30,10 @@ export function createRestoredEfsHandler(client: EFSClient): RestoredResourceHan
         NOT_FOUND,
       );
       if (!fileSystem || fileSystem.LifeCycleState === 'deleted') return base;
+      // AWS Backup creates no mount target; any that exist (created by someone to validate) must be available.
+      const targets = fileSystem.NumberOfMountTargets
+        ? ((await client.send(new DescribeMountTargetsCommand({ FileSystemId: id }))).MountTargets ?? [])
+        : [];
       return {
         ...base,
         arn: fileSystem.FileSystemArn ?? arn,
@@ -40,8 +44,11 @@ export function createRestoredEfsHandler(client: EFSClient): RestoredResourceHan
         tags: tagMap(fileSystem.Tags),
         facts: {
           sizeInBytes: fileSystem.SizeInBytes?.Value ?? null,
+          sizeMeteredAt: fileSystem.SizeInBytes?.Timestamp?.toISOString() ?? null,
           encrypted: fileSystem.Encrypted ?? null,
-          mountTargets: fileSystem.NumberOfMountTargets ?? 0,
+          mountTargets: targets.length,
+          mountTargetsAvailable: targets.filter((target) => target.LifeCycleState === 'available').length,
+          mountTargetsFailed: targets.filter((target) => target.LifeCycleState === 'error').length,
         },
       };
     },

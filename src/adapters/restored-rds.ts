@@ -76,7 +76,12 @@ export function createRestoredRdsHandler(client: RDSClient): RestoredResourceHan
         createdAt: instance.InstanceCreateTime,
         status: instance.DBInstanceStatus,
         tags: tagMap(instance.TagList),
-        facts: { engine: instance.Engine ?? null, instanceClass: instance.DBInstanceClass ?? null },
+        facts: {
+          engine: instance.Engine ?? null,
+          engineVersion: instance.EngineVersion ?? null,
+          instanceClass: instance.DBInstanceClass ?? null,
+          endpoint: endpointOf(instance.Endpoint?.Address, instance.Endpoint?.Port),
+        },
       };
     },
     async tag(resource, _targets, tags) {
@@ -125,6 +130,7 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
         facts: {
           engine: cluster.Engine ?? null,
           engineVersion: cluster.EngineVersion ?? null,
+          endpoint: endpointOf(cluster.Endpoint, cluster.Port),
           serverlessV2: cluster.ServerlessV2ScalingConfiguration !== undefined,
           deletionProtection: cluster.DeletionProtection ?? false,
           members: cluster.DBClusterMembers?.length ?? 0,
@@ -177,6 +183,11 @@ export function createRestoredAuroraHandler(client: RDSClient): RestoredResource
       );
     },
   };
+}
+
+/** `host:port`, or null while RDS has not published the endpoint. */
+function endpointOf(address: string | undefined, port: number | undefined): string | null {
+  return address ? `${address}:${port ?? ''}` : null;
 }
 
 const VALIDATION_SUFFIX = '-validate';

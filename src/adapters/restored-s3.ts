@@ -19,7 +19,8 @@ import {
 } from './restored-common.ts';
 
 const NOT_FOUND = ['NotFound', 'NoSuchBucket'];
-const SAMPLE = 10;
+/** Listing pages (≤1000 keys each) counted per inspection: objects beyond are not counted. */
+const COUNT_PAGES = 10;
 /** Version pages (≤1000 keys each) emptied per call; a larger bucket is finished by the next sweep. */
 const PAGES_PER_CALL = 20;
 
@@ -28,7 +29,7 @@ function bucketOf(arn: string): string {
 }
 
 /**
- * A restored S3 bucket: it exists and holds objects. Every call names the expected bucket owner (this account):
+ * A restored S3 bucket: it exists, and its objects and bytes (the first 10,000 objects) are counted. Every call names the expected bucket owner (this account):
  * bucket names are global, and a bucket of another account is never read, tagged or emptied.
  */
 export function createRestoredS3Handler(
@@ -53,16 +54,28 @@ export function createRestoredS3Handler(
       } catch (error) {
         if (!isNotFound(error, ['NoSuchTagSet'])) throw error;
       }
-      const { KeyCount } = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, MaxKeys: SAMPLE, ExpectedBucketOwner }),
-      );
+      let objects = 0;
+      let bytes = 0;
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const listing = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token, ExpectedBucketOwner }),
+        );
+        for (const item of listing.Contents ?? []) {
+          objects++;
+          bytes += item.Size ?? 0;
+        }
+        token = listing.IsTruncated ? listing.NextContinuationToken : undefined;
+        pages++;
+      } while (token && pages < COUNT_PAGES);
       return {
         ...base,
         exists: true,
         name: bucket,
         status: 'exists',
         tags,
-        facts: { sampledObjects: KeyCount ?? 0 },
+        facts: { objects, bytes, listingComplete: token === undefined },
       };
     },
     async tag(resource, _targets, tags) {

@@ -29,6 +29,8 @@ import {
   type FinalVerdict,
   judgeRestoredResource,
   measureRestore,
+  type RestoreExpectations,
+  TYPES_COMPARED_WITH_METADATA,
 } from '../domain/restore-verdict.ts';
 import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
 import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
@@ -343,7 +345,7 @@ async function validate(
   }
 
   const judgement = resource
-    ? judgeRestoredResource(resource, job)
+    ? judgeRestoredResource(resource, await expectationsFor(job, resource, deps))
     : { verdict: 'failed' as const, checks: ['the restore job names no created resource'] };
   if (resource && 'prepare' in judgement && judgement.prepare && handler.prepare && !deps.dryRun) {
     const created = await handler.prepare(resource, {
@@ -402,6 +404,37 @@ async function validate(
     deleted: cleanup.deleted,
     refused: cleanup.refused,
   };
+}
+
+/**
+ * What the restored resource is compared with: the job's size and completion, and (for the types whose checks
+ * need it, once the resource exists) the recovery point's original configuration. A recovery point deleted
+ * since the restore leaves the metadata unknown, and those checks say so.
+ */
+async function expectationsFor(
+  job: RestoreJob,
+  resource: RestoredResource,
+  deps: RestoreValidationDeps,
+): Promise<RestoreExpectations> {
+  const expected = { backupSizeInBytes: job.backupSizeInBytes, completionDate: job.completionDate };
+  const vaultName = job.backupVaultArn?.split(':backup-vault:')[1];
+  if (
+    !resource.exists ||
+    !TYPES_COMPARED_WITH_METADATA.has(resource.type) ||
+    !vaultName ||
+    !job.recoveryPointArn
+  ) {
+    return expected;
+  }
+  try {
+    return {
+      ...expected,
+      metadata: await deps.backup.originalRestoreMetadata(vaultName, job.recoveryPointArn),
+    };
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return expected;
+    throw error;
+  }
 }
 
 /**

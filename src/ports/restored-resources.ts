@@ -15,6 +15,9 @@ export interface RelatedResource {
   status?: string | undefined;
   /** EBS volumes attached to a restored instance: deleted with it unless false. */
   deleteOnTermination?: boolean | undefined;
+  /** EBS volumes: size, and the device name they are attached as (an EC2 restore compares both with its backup). */
+  sizeGiB?: number | undefined;
+  deviceName?: string | undefined;
   /** EBS volumes: the instance it is attached to, and that instance's state (`shutting-down`…), if attached. */
   attachment?: { instanceId: string; instanceState?: string | undefined } | undefined;
 }

@@ -2,6 +2,7 @@ import {
   BackupClient,
   DescribeRestoreJobCommand,
   type DescribeRestoreJobCommandOutput,
+  GetRecoveryPointRestoreMetadataCommand,
   ListTagsCommand,
   PutRestoreValidationResultCommand,
 } from '@aws-sdk/client-backup';
@@ -96,6 +97,7 @@ function job(overrides: Partial<DescribeRestoreJobCommandOutput> = {}) {
     RestoreJobId: JOB_ID,
     Status: 'COMPLETED',
     RecoveryPointArn: POINT,
+    BackupVaultArn: `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:backup-vault:dr-vault`,
     SourceResourceArn: 'arn:aws:dynamodb:us-east-1:111122223333:table/orders',
     ResourceType: 'DynamoDB',
     CreatedResourceArn: `arn:aws:dynamodb:${DR_REGION}:${BACKUP_ACCOUNT}:table/${NAME}`,
@@ -369,6 +371,9 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
       DBClusterArn: clusterArn,
       Status: 'available',
       Engine: 'aurora-postgresql',
+      EngineVersion: '16.4',
+      Endpoint: `${NAME}.cluster-abc.${DR_REGION}.rds.amazonaws.com`,
+      Port: 5432,
       ClusterCreateTime: COMPLETED,
       TagList: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
       DBClusterMembers: Array.from({ length: members }, () => ({})),
@@ -380,68 +385,87 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
     TagList: Object.entries(OUR_TAGS).map(([Key, Value]) => ({ Key, Value })),
   });
 
-  it('creates a DB instance, passes once it is available, deletes it, then the cluster', async () => {
-    // Prepare
-    job({
-      ResourceType: 'Aurora',
-      CreatedResourceArn: clusterArn,
-      SourceResourceArn: 'arn:aws:rds:us-east-1:111122223333:cluster:orders',
-    });
-    rdsMock
-      .on(DescribeDBClustersCommand)
-      .resolvesOnce({ DBClusters: [cluster({}, 0)] })
-      .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 0)] })
-      .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 1)] })
-      .resolves({ DBClusters: [cluster(OUR_TAGS, 0)] });
-    rdsMock
-      .on(DescribeDBInstancesCommand)
-      .resolvesOnce({ DBInstances: [] })
-      .resolvesOnce({ DBInstances: [] })
-      .resolvesOnce({ DBInstances: [instance('available')] })
-      .resolvesOnce({ DBInstances: [instance('available')] })
-      .resolves({ DBInstances: [] });
-    rdsMock.on(AddTagsToResourceCommand).resolves({});
-    rdsMock.on(CreateDBInstanceCommand).resolves({});
-    rdsMock.on(DeleteDBInstanceCommand).resolves({});
-    rdsMock.on(DeleteDBClusterCommand).resolves({});
-    const context = deps([record({ resourceType: 'Aurora' })], {
-      settings: { Aurora: { validationInstanceClass: 'db.r6g.large' } },
-    });
-    // Act
-    const first = await validateRestoreJob(restoreEvent(), context);
-    const second = await sweepOpenRestores(scheduleEvent(), context);
-    const third = await sweepOpenRestores(scheduleEvent(), context);
-    // Assess
-    expect(first).toMatchObject({ action: 'validation-pending' });
-    expect(rdsMock).toHaveReceivedCommandWith(CreateDBInstanceCommand, {
-      DBInstanceIdentifier: `${NAME}-validate`,
-      DBClusterIdentifier: NAME,
-      DBInstanceClass: 'db.r6g.large',
-      Tags: expect.arrayContaining([{ Key: 'dr-autopilot:restore-job-id', Value: JOB_ID }]),
-    });
-    expect(second).toEqual({ action: 'swept', processed: [{ restoreJobId: JOB_ID, action: 'validated' }] });
-    expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
-      DBInstanceIdentifier: `${NAME}-validate`,
-      SkipFinalSnapshot: true,
-    });
-    expect(third).toEqual({
-      action: 'swept',
-      processed: [{ restoreJobId: JOB_ID, action: 'cleanup-progress' }],
-    });
-    expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
-    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
-    // One result, and the cleanup that finished sweeps later as its own evidence.
-    expect(
-      context.signals.published.map((signal) => [signal.type, signal.detail.evidence.verdict ?? null]),
-    ).toEqual([
-      ['Restore Test Result', 'passed'],
-      ['Restore Cleanup Finished', null],
-    ]);
-    // The cleanup evidence names everything deleted over all rounds.
-    expect(context.signals.published[1]?.detail.evidence.deleted).toBe(
-      'dr-autopilot-0123456789ab-validate,dr-autopilot-0123456789ab',
-    );
-  });
+  it.each([
+    { backedUp: '16.4', verdict: 'passed' },
+    { backedUp: '15.8', verdict: 'failed' },
+  ])(
+    'creates a DB instance, judges it against the backup (engine $backedUp → $verdict), deletes it, then the cluster',
+    async ({ backedUp, verdict }) => {
+      // Prepare
+      backupMock
+        .on(GetRecoveryPointRestoreMetadataCommand)
+        .resolves({ RestoreMetadata: { Engine: 'aurora-postgresql', EngineVersion: backedUp } });
+      job({
+        ResourceType: 'Aurora',
+        CreatedResourceArn: clusterArn,
+        SourceResourceArn: 'arn:aws:rds:us-east-1:111122223333:cluster:orders',
+      });
+      rdsMock
+        .on(DescribeDBClustersCommand)
+        .resolvesOnce({ DBClusters: [cluster({}, 0)] })
+        .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 0)] })
+        .resolvesOnce({ DBClusters: [cluster(OUR_TAGS, 1)] })
+        .resolves({ DBClusters: [cluster(OUR_TAGS, 0)] });
+      rdsMock
+        .on(DescribeDBInstancesCommand)
+        .resolvesOnce({ DBInstances: [] })
+        .resolvesOnce({ DBInstances: [] })
+        .resolvesOnce({ DBInstances: [instance('available')] })
+        .resolvesOnce({ DBInstances: [instance('available')] })
+        .resolves({ DBInstances: [] });
+      rdsMock.on(AddTagsToResourceCommand).resolves({});
+      rdsMock.on(CreateDBInstanceCommand).resolves({});
+      rdsMock.on(DeleteDBInstanceCommand).resolves({});
+      rdsMock.on(DeleteDBClusterCommand).resolves({});
+      const context = deps([record({ resourceType: 'Aurora' })], {
+        settings: { Aurora: { validationInstanceClass: 'db.r6g.large' } },
+      });
+      // Act
+      const first = await validateRestoreJob(restoreEvent(), context);
+      const second = await sweepOpenRestores(scheduleEvent(), context);
+      const third = await sweepOpenRestores(scheduleEvent(), context);
+      // Assess
+      expect(first).toMatchObject({ action: 'validation-pending' });
+      expect(rdsMock).toHaveReceivedCommandWith(CreateDBInstanceCommand, {
+        DBInstanceIdentifier: `${NAME}-validate`,
+        DBClusterIdentifier: NAME,
+        DBInstanceClass: 'db.r6g.large',
+        Tags: expect.arrayContaining([{ Key: 'dr-autopilot:restore-job-id', Value: JOB_ID }]),
+      });
+      expect(second).toEqual({ action: 'swept', processed: [{ restoreJobId: JOB_ID, action: 'validated' }] });
+      expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
+        DBInstanceIdentifier: `${NAME}-validate`,
+        SkipFinalSnapshot: true,
+      });
+      expect(third).toEqual({
+        action: 'swept',
+        processed: [{ restoreJobId: JOB_ID, action: 'cleanup-progress' }],
+      });
+      expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBClusterCommand, 1);
+      expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict });
+      // The restored cluster was compared with the recovery point's own configuration, read from the DR vault.
+      expect(backupMock).toHaveReceivedCommandWith(GetRecoveryPointRestoreMetadataCommand, {
+        BackupVaultName: 'dr-vault',
+        RecoveryPointArn: POINT,
+      });
+      expect(context.records.all.get(JOB_ID)?.checks).toContain(
+        verdict === 'passed'
+          ? 'engine version 16.4'
+          : `engine version 16.4, the backed-up database ran ${backedUp}`,
+      );
+      // One result, and the cleanup that finished sweeps later as its own evidence.
+      expect(
+        context.signals.published.map((signal) => [signal.type, signal.detail.evidence.verdict ?? null]),
+      ).toEqual([
+        ['Restore Test Result', verdict],
+        ['Restore Cleanup Finished', null],
+      ]);
+      // The cleanup evidence names everything deleted over all rounds.
+      expect(context.signals.published[1]?.detail.evidence.deleted).toBe(
+        'dr-autopilot-0123456789ab-validate,dr-autopilot-0123456789ab',
+      );
+    },
+  );
 });
 
 describe('a retry after a failure past the verdict (the result signal)', () => {
@@ -481,6 +505,7 @@ describe('a retry after a failure past the verdict (the result signal)', () => {
     });
     backupMock.on(ListTagsCommand).resolves({ Tags: {} });
     backupMock.on(PutRestoreValidationResultCommand).resolves({});
+    backupMock.on(GetRecoveryPointRestoreMetadataCommand).resolves({ RestoreMetadata: {} });
     rdsMock.on(DescribeDBClustersCommand).resolves({
       DBClusters: [
         {
@@ -488,6 +513,9 @@ describe('a retry after a failure past the verdict (the result signal)', () => {
           DBClusterArn: clusterArn,
           Status: 'available',
           Engine: 'aurora-postgresql',
+          EngineVersion: '16.4',
+          Endpoint: `${planCluster}.cluster-abc.${DR_REGION}.rds.amazonaws.com`,
+          Port: 5432,
           ClusterCreateTime: COMPLETED,
           TagList: [{ Key: 'awsbackup-restore-test', Value: '' }],
         },
@@ -563,6 +591,7 @@ describe('dry-run (rule 7): validates read-only', () => {
     // Prepare
     const clusterArn = `arn:aws:rds:${DR_REGION}:${BACKUP_ACCOUNT}:cluster:${NAME}`;
     job({ ResourceType: 'Aurora', CreatedResourceArn: clusterArn });
+    backupMock.on(GetRecoveryPointRestoreMetadataCommand).resolves({ RestoreMetadata: {} });
     rdsMock.on(DescribeDBClustersCommand).resolves({
       DBClusters: [
         {
@@ -570,6 +599,9 @@ describe('dry-run (rule 7): validates read-only', () => {
           DBClusterArn: clusterArn,
           Status: 'available',
           Engine: 'aurora-postgresql',
+          EngineVersion: '16.4',
+          Endpoint: `${NAME}.cluster-abc.${DR_REGION}.rds.amazonaws.com`,
+          Port: 5432,
           ClusterCreateTime: COMPLETED,
         },
       ],

@@ -3,6 +3,7 @@ import {
   assessRestoreResult,
   judgeRestoredResource,
   measureRestore,
+  type RestoreExpectations,
 } from '../../../src/domain/restore-verdict.ts';
 import type { RestoredResource } from '../../../src/ports/restored-resources.ts';
 
@@ -39,7 +40,16 @@ describe('judgeRestoredResource', () => {
     },
     { name: 'DynamoDB CREATING', resource: { status: 'CREATING' }, verdict: 'pending' },
     { name: 'DynamoDB missing', resource: { exists: false }, verdict: 'failed' },
-    { name: 'RDS available', resource: { type: 'RDS', status: 'available' }, verdict: 'passed' },
+    {
+      name: 'RDS available with an endpoint',
+      resource: { type: 'RDS', status: 'available', facts: { endpoint: 'db.example:5432' } },
+      verdict: 'passed',
+    },
+    {
+      name: 'RDS available without an endpoint',
+      resource: { type: 'RDS', status: 'available' },
+      verdict: 'failed',
+    },
     { name: 'RDS creating', resource: { type: 'RDS', status: 'creating' }, verdict: 'pending' },
     {
       name: 'RDS incompatible-restore',
@@ -51,6 +61,7 @@ describe('judgeRestoredResource', () => {
       resource: {
         type: 'Aurora',
         status: 'available',
+        facts: { endpoint: 'cluster.example:3306' },
         related: [{ kind: 'rds-instance', id: 'v', tags: {}, status: 'available' }],
       },
       verdict: 'passed',
@@ -78,7 +89,11 @@ describe('judgeRestoredResource', () => {
       resource: { type: 'Aurora', status: 'inaccessible-encryption-credentials' },
       verdict: 'failed',
     },
-    { name: 'EBS available', resource: { type: 'EBS', status: 'available' }, verdict: 'passed' },
+    {
+      name: 'EBS available',
+      resource: { type: 'EBS', status: 'available', facts: { sizeGiB: 32 } },
+      verdict: 'passed',
+    },
     { name: 'EBS creating', resource: { type: 'EBS', status: 'creating' }, verdict: 'pending' },
     { name: 'EBS error', resource: { type: 'EBS', status: 'error' }, verdict: 'failed' },
     {
@@ -102,21 +117,151 @@ describe('judgeRestoredResource', () => {
     },
     { name: 'EC2 stopped', resource: { type: 'EC2', status: 'stopped', facts: {} }, verdict: 'failed' },
     { name: 'EC2 pending', resource: { type: 'EC2', status: 'pending', facts: {} }, verdict: 'pending' },
-    { name: 'EFS available', resource: { type: 'EFS', status: 'available' }, verdict: 'passed' },
+    {
+      name: 'EFS available, data metered',
+      resource: { type: 'EFS', status: 'available', facts: { sizeInBytes: 5_000_000 } },
+      verdict: 'passed',
+    },
     { name: 'EFS creating', resource: { type: 'EFS', status: 'creating' }, verdict: 'pending' },
     { name: 'EFS error', resource: { type: 'EFS', status: 'error' }, verdict: 'failed' },
     {
       name: 'S3 with objects',
-      resource: { type: 'S3', status: 'exists', facts: { sampledObjects: 10 } },
+      resource: { type: 'S3', status: 'exists', facts: { objects: 10, bytes: 2048 } },
       verdict: 'passed',
     },
     {
       name: 'S3 empty',
-      resource: { type: 'S3', status: 'exists', facts: { sampledObjects: 0 } },
+      resource: { type: 'S3', status: 'exists', facts: { objects: 0, bytes: 0 } },
       verdict: 'failed',
+    },
+    {
+      name: 'S3 empty from an empty backup',
+      resource: { type: 'S3', status: 'exists', facts: { objects: 0, bytes: 0 } },
+      size: 0,
+      verdict: 'passed',
     },
   ])('$name → $verdict', ({ resource: overrides, size, verdict }) => {
     expect(judgeRestoredResource(resource(overrides), { backupSizeInBytes: size }).verdict).toBe(verdict);
+  });
+
+  describe('compared with the recovery point', () => {
+    const judge = (overrides: Partial<RestoredResource>, expected: RestoreExpectations) =>
+      judgeRestoredResource(resource(overrides), expected);
+    const rds = (engine: string, engineVersion: string): Partial<RestoredResource> => ({
+      type: 'RDS',
+      status: 'available',
+      facts: { endpoint: 'db.example:5432', engine, engineVersion },
+    });
+
+    it('fails an RDS restore whose engine or version is not the backed-up one (metadata keys in any case)', () => {
+      const metadata = { Engine: 'postgres', EngineVersion: '16.4' };
+      expect(judge(rds('postgres', '16.4'), { metadata }).verdict).toBe('passed');
+      expect(
+        judge(rds('postgres', '16.4'), { metadata: { engine: 'postgres', engineVersion: '16.4' } }).verdict,
+      ).toBe('passed');
+      const wrongVersion = judge(rds('postgres', '15.8'), { metadata });
+      expect(wrongVersion.verdict).toBe('failed');
+      expect(wrongVersion.checks).toContain('engine version 15.8, the backed-up database ran 16.4');
+      expect(judge(rds('mysql', '16.4'), { metadata }).verdict).toBe('failed');
+      // Without metadata, it says what it could not compare.
+      expect(judge(rds('postgres', '16.4'), {}).checks).toContain(
+        'engine version 16.4 (the backup names none)',
+      );
+    });
+
+    it('fails an Aurora cluster whose engine version differs from the backup', () => {
+      const aurora: Partial<RestoredResource> = {
+        type: 'Aurora',
+        status: 'available',
+        facts: {
+          endpoint: 'c.example:3306',
+          engine: 'aurora-mysql',
+          engineVersion: '8.0.mysql_aurora.3.05.2',
+        },
+        related: [{ kind: 'rds-instance', id: 'v', tags: {}, status: 'available' }],
+      };
+      expect(
+        judge(aurora, { metadata: { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.05.2' } })
+          .verdict,
+      ).toBe('passed');
+      expect(
+        judge(aurora, { metadata: { Engine: 'aurora-mysql', EngineVersion: '8.0.mysql_aurora.3.07.1' } })
+          .verdict,
+      ).toBe('failed');
+    });
+
+    it('fails an EBS volume smaller than the backed-up one', () => {
+      const volume = (sizeGiB: number): Partial<RestoredResource> => ({
+        type: 'EBS',
+        status: 'available',
+        facts: { sizeGiB },
+      });
+      expect(judge(volume(32), { metadata: { volumeSize: '32' } }).verdict).toBe('passed');
+      const small = judge(volume(8), { metadata: { volumeSize: '32' } });
+      expect(small.verdict).toBe('failed');
+      expect(small.checks).toContain('volume x is 8 GiB, smaller than the 32 GiB backed up');
+      expect(judge(volume(8), {}).checks).toContain('volume x is 8 GiB (the backup names no size)');
+    });
+
+    it('fails an EC2 restore missing a backed-up device, or with a device smaller than backed up', () => {
+      const mappings = JSON.stringify([
+        { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8 } },
+        { DeviceName: '/dev/sdf', Ebs: { VolumeSize: 32 } },
+      ]);
+      const instance = (volumes: { deviceName: string; sizeGiB: number }[]): Partial<RestoredResource> => ({
+        type: 'EC2',
+        status: 'running',
+        facts: { instanceStatus: 'ok', systemStatus: 'ok' },
+        related: volumes.map((volume, index) => ({
+          kind: 'ebs-volume',
+          id: `vol-${index}`,
+          tags: {},
+          ...volume,
+        })),
+      });
+      const whole = [
+        { deviceName: '/dev/xvda', sizeGiB: 8 },
+        { deviceName: '/dev/sdf', sizeGiB: 32 },
+      ];
+      expect(judge(instance(whole), { metadata: { BlockDeviceMappings: mappings } }).verdict).toBe('passed');
+      const missing = judge(instance(whole.slice(0, 1)), { metadata: { BlockDeviceMappings: mappings } });
+      expect(missing.verdict).toBe('failed');
+      expect(missing.checks).toContain('device /dev/sdf of the backup is not attached');
+      const shrunk = judge(instance([whole[0] as never, { deviceName: '/dev/sdf', sizeGiB: 16 }]), {
+        metadata: { BlockDeviceMappings: mappings },
+      });
+      expect(shrunk.verdict).toBe('failed');
+    });
+
+    it('judges an EFS restore empty only from a size metered after the restore completed', () => {
+      const completionDate = new Date('2026-11-22T10:00:00Z');
+      const efs = (sizeInBytes: number, sizeMeteredAt: string, extra: Record<string, number> = {}) => ({
+        type: 'EFS' as const,
+        status: 'available',
+        facts: { sizeInBytes, sizeMeteredAt, mountTargets: 0, ...extra },
+      });
+      const expected = { backupSizeInBytes: 50_000_000, completionDate };
+      expect(judge(efs(6144, '2026-11-22T09:59:00.000Z'), expected).verdict).toBe('pending');
+      const empty = judge(efs(6144, '2026-11-22T10:20:00.000Z'), expected);
+      expect(empty.verdict).toBe('failed');
+      expect(empty.checks).toContain('the file system holds no data although the backup does');
+      expect(judge(efs(48_000_000, '2026-11-22T10:20:00.000Z'), expected).verdict).toBe('passed');
+      // A tiny backup (metadata only) restores to a tiny file system.
+      expect(
+        judge(efs(6144, '2026-11-22T10:20:00.000Z'), { backupSizeInBytes: 6144, completionDate }).verdict,
+      ).toBe('passed');
+      // Mount targets someone created must be available; one in error fails.
+      const metered = '2026-11-22T10:20:00.000Z';
+      expect(
+        judge(efs(48_000_000, metered, { mountTargets: 2, mountTargetsAvailable: 1 }), expected).verdict,
+      ).toBe('pending');
+      expect(
+        judge(
+          efs(48_000_000, metered, { mountTargets: 2, mountTargetsAvailable: 1, mountTargetsFailed: 1 }),
+          expected,
+        ).verdict,
+      ).toBe('failed');
+    });
   });
 
   it('asks for a validation instance when a restored Aurora cluster has none', () => {

@@ -128,6 +128,9 @@ describe('restored RDS instance', () => {
           DBInstanceStatus: 'available',
           InstanceCreateTime: CREATED,
           TagList: [{ Key: 'k', Value: 'v' }],
+          Engine: 'postgres',
+          EngineVersion: '16.4',
+          Endpoint: { Address: 'dr-autopilot-0123456789ab.abc.us-west-2.rds.amazonaws.com', Port: 5432 },
         },
       ],
     });
@@ -141,6 +144,11 @@ describe('restored RDS instance', () => {
       status: 'available',
       name: 'dr-autopilot-0123456789ab',
       tags: { k: 'v' },
+      facts: {
+        engine: 'postgres',
+        engineVersion: '16.4',
+        endpoint: 'dr-autopilot-0123456789ab.abc.us-west-2.rds.amazonaws.com:5432',
+      },
     });
     expect(rdsMock).toHaveReceivedCommandWith(DeleteDBInstanceCommand, {
       DBInstanceIdentifier: 'dr-autopilot-0123456789ab',

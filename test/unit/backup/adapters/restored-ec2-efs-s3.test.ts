@@ -109,7 +109,9 @@ describe('restored EC2 instance', () => {
               State: { Name: 'running' },
               LaunchTime: CREATED,
               ImageId: 'ami-0new',
-              BlockDeviceMappings: [{ Ebs: { VolumeId: 'vol-0root', DeleteOnTermination: true } }],
+              BlockDeviceMappings: [
+                { DeviceName: '/dev/xvda', Ebs: { VolumeId: 'vol-0root', DeleteOnTermination: true } },
+              ],
             },
           ],
         },
@@ -132,7 +134,7 @@ describe('restored EC2 instance', () => {
       .resolves({ Snapshots: [{ SnapshotId: 'snap-0new', StartTime: CREATED }] });
     ec2Mock
       .on(DescribeVolumesCommand)
-      .resolves({ Volumes: [{ VolumeId: 'vol-0root', CreateTime: CREATED }] });
+      .resolves({ Volumes: [{ VolumeId: 'vol-0root', CreateTime: CREATED, Size: 8 }] });
     // Act
     const instance = await ec2.inspect('arn:aws:ec2:us-west-2:111122223333:instance/i-0abc');
     // Assess
@@ -146,7 +148,12 @@ describe('restored EC2 instance', () => {
       'ebs-snapshot:snap-0new',
       'ebs-volume:vol-0root',
     ]);
-    expect(instance.related[2]?.deleteOnTermination).toBe(true);
+    // Each volume's device name and size, compared with the backup's block devices.
+    expect(instance.related[2]).toMatchObject({
+      deleteOnTermination: true,
+      deviceName: '/dev/xvda',
+      sizeGiB: 8,
+    });
   });
 
   it('tags exactly the targets, and deletes each kind with its own call', async () => {
@@ -217,6 +224,60 @@ describe('restored EFS file system', () => {
       exists: true,
       status: 'available',
       name: 'dr-autopilot-0123456789ab',
+    }); // No mount target: none is described.
+    expect(efsMock).toHaveReceivedCommandTimes(DescribeMountTargetsCommand, 0);
+  });
+
+  it('reports its metered size with when it was metered, and its mount targets by state', async () => {
+    efsMock.on(DescribeFileSystemsCommand).resolves({
+      FileSystems: [
+        {
+          FileSystemId: 'fs-0abc',
+          CreationToken: 'dr-autopilot-0123456789ab',
+          LifeCycleState: 'available',
+          CreationTime: CREATED,
+          SizeInBytes: { Value: 52_428_800, Timestamp: new Date('2026-11-22T10:30:00Z') },
+          NumberOfMountTargets: 3,
+          Tags: [],
+          OwnerId: '111122223333',
+          PerformanceMode: 'generalPurpose',
+        },
+      ],
+    });
+    efsMock.on(DescribeMountTargetsCommand).resolves({
+      MountTargets: [
+        {
+          MountTargetId: 'fsmt-1',
+          FileSystemId: 'fs-0abc',
+          SubnetId: 's',
+          OwnerId: 'o',
+          LifeCycleState: 'available',
+        },
+        {
+          MountTargetId: 'fsmt-2',
+          FileSystemId: 'fs-0abc',
+          SubnetId: 's',
+          OwnerId: 'o',
+          LifeCycleState: 'creating',
+        },
+        {
+          MountTargetId: 'fsmt-3',
+          FileSystemId: 'fs-0abc',
+          SubnetId: 's',
+          OwnerId: 'o',
+          LifeCycleState: 'error',
+        },
+      ],
+    });
+    const fileSystem = await efs.inspect(
+      'arn:aws:elasticfilesystem:us-west-2:111122223333:file-system/fs-0abc',
+    );
+    expect(fileSystem.facts).toMatchObject({
+      sizeInBytes: 52_428_800,
+      sizeMeteredAt: '2026-11-22T10:30:00.000Z',
+      mountTargets: 3,
+      mountTargetsAvailable: 1,
+      mountTargetsFailed: 1,
     });
   });
 
@@ -255,14 +316,43 @@ describe('restored S3 bucket', () => {
   it('reports the objects it holds and its tags', async () => {
     s3Mock.on(HeadBucketCommand).resolves({});
     s3Mock.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: 'k', Value: 'v' }] });
-    s3Mock.on(ListObjectsV2Command).resolves({ KeyCount: 4 });
+    s3Mock
+      .on(ListObjectsV2Command)
+      .resolvesOnce({
+        Contents: [
+          { Key: 'a', Size: 100 },
+          { Key: 'b', Size: 20 },
+        ],
+        IsTruncated: true,
+        NextContinuationToken: 'page-2',
+      })
+      .resolvesOnce({ Contents: [{ Key: 'c', Size: 3 }], IsTruncated: false });
     const bucket = await s3.inspect('arn:aws:s3:::dr-autopilot-0123456789ab');
     expect(bucket).toMatchObject({
       id: 'dr-autopilot-0123456789ab',
       exists: true,
       tags: { k: 'v' },
-      facts: { sampledObjects: 4 },
+      facts: { objects: 3, bytes: 123, listingComplete: true },
     });
+    // Every page is asked for with the previous page's token, naming the bucket owner.
+    expect(s3Mock).toHaveReceivedNthCommandWith(ListObjectsV2Command, 2, {
+      Bucket: 'dr-autopilot-0123456789ab',
+      ContinuationToken: 'page-2',
+      ExpectedBucketOwner: '111122223333',
+    });
+  });
+
+  it('counts at most ten pages of a large bucket, and says the count is partial', async () => {
+    s3Mock.on(HeadBucketCommand).resolves({});
+    s3Mock.on(GetBucketTaggingCommand).resolves({ TagSet: [] });
+    s3Mock.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: 'k', Size: 1 }],
+      IsTruncated: true,
+      NextContinuationToken: 'more',
+    });
+    const bucket = await s3.inspect('arn:aws:s3:::dr-autopilot-0123456789ab');
+    expect(bucket.facts).toEqual({ objects: 10, bytes: 10, listingComplete: false });
+    expect(s3Mock).toHaveReceivedCommandTimes(ListObjectsV2Command, 10);
   });
 
   it('reports a missing bucket as not existing', async () => {
