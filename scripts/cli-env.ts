@@ -7,7 +7,11 @@
  */
 export type Env = Record<string, string | undefined>;
 
-export function clientConfig(env: Env, service: 'DRS' | 'DYNAMODB' | 'STS', region?: string) {
+export function clientConfig(
+  env: Env,
+  service: 'DRS' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION',
+  region?: string,
+) {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

@@ -270,6 +270,10 @@ describe('the evidence ledger', () => {
     expect(template.Outputs?.EvidenceTableName).toBeDefined();
   });
 
+  it('names the readiness table in the stack outputs, where `npm run status -- --stage` finds it', () => {
+    expect(template.Outputs?.ReadinessTableName).toEqual({ Value: { Ref: 'ReadinessTable' } });
+  });
+
   it('is written by the functions that act, with PutItem only: no role may change or delete a record', () => {
     const writers = roleStatements().filter(([, statement]) => touchesEvidence(statement));
     expect([...new Set(writers.map(([id]) => id))].sort()).toEqual(

@@ -1,0 +1,51 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { clientConfig, type Env, UsageError } from './cli-env.ts';
+
+/** The service name of serverless.yml: a stage's stack is `dr-autopilot-<stage>`. */
+export const SERVICE = 'dr-autopilot';
+
+export interface Deployment {
+  stack: string;
+  region: string;
+  outputs: Record<string, string>;
+}
+
+/**
+ * The outputs of a deployed stage's stack (CloudFormation DescribeStacks), so a tool finds the deployment's
+ * tables from `--stage` and `--region` alone. A stack that does not exist is a usage error naming the stack and
+ * the Region asked; a stack without `wanted` outputs (deployed by an older version) says to redeploy.
+ */
+export async function readDeployment(
+  env: Env,
+  options: { stage: string; region: string | undefined; wanted: string[] },
+): Promise<Deployment> {
+  const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new UsageError('no Region: pass --region or set AWS_REGION');
+  const stack = `${SERVICE}-${options.stage}`;
+  const client = new CloudFormationClient(clientConfig(env, 'CLOUDFORMATION', region));
+  try {
+    const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stack }));
+    const outputs: Record<string, string> = {};
+    for (const output of Stacks[0]?.Outputs ?? []) {
+      if (output.OutputKey && output.OutputValue !== undefined)
+        outputs[output.OutputKey] = output.OutputValue;
+    }
+    const missing = options.wanted.filter((key) => !(key in outputs));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `stack ${stack} in ${region} has no output ${missing.join(', ')}: redeploy this version of dr-autopilot`,
+      );
+    }
+    return { stack, region, outputs };
+  } catch (error) {
+    // CloudFormation answers a missing stack with ValidationError "Stack with id … does not exist".
+    if (error instanceof Error && error.name === 'ValidationError' && /does not exist/.test(error.message)) {
+      throw new UsageError(
+        `stack ${stack} not found in ${region}: check --stage (${options.stage}) and --region (${region}), the ones you deployed with`,
+      );
+    }
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
