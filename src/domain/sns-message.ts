@@ -241,7 +241,9 @@ export function renderTransitionMessage(
   const nextStepSource = to === 'READY' ? undefined : trigger.state === to ? cause : sorted[0];
   const nextStep =
     to === 'READY'
-      ? 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
+      ? from === null
+        ? 'Nothing to do: every resource of this workload is ready. This is its first report: dr-autopilot tracks it from now on.'
+        : 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
       : (nextStepSource?.nextStep ??
         'Open the resources listed below in the console and check their replication and recovery settings.');
   const runbook = runbookLink(
@@ -265,7 +267,10 @@ export function renderTransitionMessage(
     'EVIDENCE',
     oneLine(cause.summary, 600),
     `Signal "${cause.signalType}" observed ${cause.observedAt} (correlation id ${cause.correlationId}).`,
-    ...evidenceEntries(cause.evidence).map(([key, value]) => `  ${key}: ${String(value)}`),
+    // For people, fields without a value (`null`: a fact the detector did not have) are left out; the JSON keeps them.
+    ...evidenceEntries(cause.evidence)
+      .filter(([, value]) => value !== null)
+      .map(([key, value]) => `  ${key}: ${String(value)}`),
     '',
     'SINCE',
     `${STATE_LABEL[to]} since ${transition.at}.`,

@@ -162,6 +162,38 @@ describe('renderTransitionMessage', () => {
     },
   );
 
+  it('does not ask about an earlier problem in the first report of a workload', () => {
+    // Act
+    const first = renderTransitionMessage(
+      transition({ from: null, to: 'READY' }, { state: 'READY' }),
+      [view(1, 'READY')],
+      context,
+    );
+    const recovered = renderTransitionMessage(
+      transition({ from: 'NOT_READY', to: 'READY' }, { state: 'READY' }),
+      [view(1, 'READY')],
+      context,
+    );
+    // Assess
+    expect(first.body).toContain('(first report)');
+    expect(first.body).not.toContain('earlier problem');
+    expect(first.body).toContain('This is its first report');
+    expect(recovered.body).toContain('Check that the cause of the earlier problem is understood.');
+  });
+
+  it('leaves evidence fields without a value out of the text, and keeps them in the JSON', () => {
+    // Act
+    const message = renderTransitionMessage(
+      transition({}, { evidence: { jobId: 'drsjob-1', validator: null, checks: 'ok' } }),
+      [view(1, 'NOT_READY')],
+      context,
+    );
+    // Assess
+    expect(message.body).toContain('jobId: drsjob-1');
+    expect(message.body).not.toContain('validator: null');
+    expect(message.body).toContain('"validator": null');
+  });
+
   it('marks a dry-run change in the subject and the body', () => {
     // Act
     const message = renderTransitionMessage(
