@@ -1,3 +1,4 @@
+import { fitKeepingEnds } from '../src/app/readiness-status.ts';
 import type { ReadinessRow } from './readiness.ts';
 import type { ScenarioReport } from './scenario-runner.ts';
 import { renderMessage } from './sns.ts';
@@ -131,8 +132,11 @@ export function renderReadiness(rows: ReadinessRow[]): string[] {
   const widths = header.map((title, column) =>
     Math.min(60, Math.max(title.length, ...body.map((cells) => (cells[column] ?? '').length))),
   );
+  // The resource column keeps both ends of an ARN (its type and name); the others are cut at the end.
+  const fitCell = (cell: string, column: number) =>
+    column === 1 ? fitKeepingEnds(cell, widths[column] ?? 0) : cell.slice(0, widths[column]);
   const format = (cells: string[]) =>
-    `  ${cells.map((cell, column) => cell.slice(0, widths[column]).padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
+    `  ${cells.map((cell, column) => fitCell(cell, column).padEnd(widths[column] ?? 0)).join('  ')}`.trimEnd();
   return [format(header), format(widths.map((width) => '─'.repeat(width))), ...body.map(format)];
 }
 

@@ -56,6 +56,17 @@ function cell(text: string, width: number): string {
   return (chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : chars.join('')).padEnd(width);
 }
 
+/**
+ * `text` in at most `width` characters, cut in the middle: what identifies a resource is at both ends of its
+ * ARN or ID (the type and the name), never in the account and Region between them.
+ */
+export function fitKeepingEnds(text: string, width: number): string {
+  const chars = Array.from(text.replace(/\s+/g, ' '));
+  if (chars.length <= width) return chars.join('');
+  const tail = Math.ceil((width - 1) * 0.6);
+  return `${chars.slice(0, width - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
 /** A fixed-width table for a terminal. */
 export function renderReadinessTable(status: ReadinessStatus): string {
   if (status.workloads.length === 0) return 'No readiness state yet: no signal has been processed.\n';
@@ -68,7 +79,7 @@ export function renderReadinessTable(status: ReadinessStatus): string {
     for (const resource of workload.resources) {
       const pending = resource.pendingState ? ` (pending ${STATE_LABEL[resource.pendingState]})` : '';
       lines.push(
-        `${cell('', 20)} ${cell(STATE_LABEL[resource.state], 10)} ${cell(resource.since.slice(0, 19), 20)} ${cell(`${resource.resource.type} ${resource.resource.id}`, 44)} ${resource.reason}${pending}; last evidence ${resource.observedAt.slice(0, 19)}: ${resource.evidence}`,
+        `${cell('', 20)} ${cell(STATE_LABEL[resource.state], 10)} ${cell(resource.since.slice(0, 19), 20)} ${cell(fitKeepingEnds(`${resource.resource.type} ${resource.resource.id}`, 44), 44)} ${resource.reason}${pending}; last evidence ${resource.observedAt.slice(0, 19)}: ${resource.evidence}`,
       );
     }
   }

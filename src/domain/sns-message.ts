@@ -241,7 +241,7 @@ export function renderTransitionMessage(
   const nextStepSource = to === 'READY' ? undefined : trigger.state === to ? cause : sorted[0];
   const nextStep =
     to === 'READY'
-      ? from === null
+      ? !from
         ? 'Nothing to do: every resource of this workload is ready. This is its first report: dr-autopilot tracks it from now on.'
         : 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
       : (nextStepSource?.nextStep ??

@@ -165,7 +165,7 @@ describe('renderTransitionMessage', () => {
   it('does not ask about an earlier problem in the first report of a workload', () => {
     // Act
     const first = renderTransitionMessage(
-      transition({ from: null, to: 'READY' }, { state: 'READY' }),
+      transition({ from: undefined, to: 'READY' }, { state: 'READY' }),
       [view(1, 'READY')],
       context,
     );
