@@ -11,9 +11,11 @@ import type { SimWorld } from './world.ts';
  * `Message`, `Type`, `Context`), and the events AWS Backup emits (Copy Job State Change, Restore Job State
  * Change), shaped like AWS's samples in events/backup/samples.
  *
- * A restore job stays RUNNING until the scenario finishes it; finishing a DynamoDB restore creates the table
- * (with the recovery point's items) in the simulated DynamoDB, so validators find a real resource. Restores
- * of other resource types are not materialised: they finish FAILED with a message saying so.
+ * A restore job stays RUNNING until the scenario finishes it; finishing it materialises what the restore
+ * creates (see `materialize`, wired by the simulator: a DynamoDB table with the recovery point's items, an EC2
+ * instance with its AMI, snapshots and volumes, an S3 bucket with the recovery point's objects), so validators
+ * find a real resource. Restores of other resource types are not materialised: they finish FAILED with a
+ * message saying so.
  */
 
 const MUTATING = new Set(['StartRestoreJob', 'PutRestoreValidationResult']);
@@ -30,6 +32,17 @@ const recoveryPointSeed = z
     tags: z.record(z.string(), z.string()).default({}),
     /** DynamoDB: how many items the restored table holds. */
     items: z.number().int().min(0).default(10),
+    /**
+     * S3: how many objects the backed-up bucket held (keys and sizes are deterministic, see
+     * {@link s3ObjectsOf}); the recovery point's BackupSizeInBytes is their total, and a restore writes them into
+     * the new bucket.
+     */
+    objects: z.number().int().min(0).default(10),
+    /**
+     * A fault the scenario injects: the restore completes, but what it creates holds no data (S3: a bucket with
+     * no objects; DynamoDB: a table with no items), whatever the backup held (its BackupSizeInBytes is unchanged).
+     */
+    restoresEmpty: z.boolean().default(false),
     /** Copied from the primary Region's vault (a copy job exists in the primary Region). */
     copiedFrom: z.string().optional(),
     /** EC2: the backed-up instance's EBS volumes (the recovery point is an AMI with one snapshot each). */
@@ -56,8 +69,25 @@ interface StoredRecoveryPoint {
   point: RecoveryPointByBackupVault;
   tags: Record<string, string>;
   items: number;
+  /** S3: the backed-up bucket's objects (empty for other types). */
+  objects: S3ObjectSeed[];
+  /** The restore comes back without data (a fault the scenario injects). */
+  restoresEmpty: boolean;
   seedId: string;
   devices: { deviceName: string; sizeGiB: number; deleteOnTermination: boolean }[];
+}
+
+export interface S3ObjectSeed {
+  key: string;
+  size: number;
+}
+
+/** The objects of an S3 recovery point: `count` keys under the seed's name, sizes 1–64 KiB, deterministic. */
+export function s3ObjectsOf(seedId: string, count: number): S3ObjectSeed[] {
+  return Array.from({ length: count }, (_, index) => ({
+    key: `${seedId}/part-${String(index).padStart(5, '0')}.json`,
+    size: 1024 + ((index * 7919 + 17) % 64_512),
+  }));
 }
 
 type StoredRestoreJob = DescribeRestoreJobOutput & {
@@ -113,6 +143,7 @@ export class BackupSim {
 
   addRecoveryPoint(seed: RecoveryPointSeed): StoredRecoveryPoint {
     const created = new Date(Date.now() - seed.ageHours * 3_600_000);
+    const objects = seed.resourceType === 'S3' ? s3ObjectsOf(seed.id, seed.objects) : [];
     // EC2 recovery points are AMIs (their ARN is the image's), the others here Backup-native ARNs.
     const arn =
       seed.resourceType === 'EC2'
@@ -132,16 +163,23 @@ export class BackupSim {
       CreationDate: created,
       InitiationDate: created,
       CompletionDate: new Date(created.getTime() + 120_000),
-      BackupSizeInBytes: 1_048_576,
+      // S3: what the bucket's objects add up to; the other types: a nominal 1 MiB.
+      BackupSizeInBytes:
+        seed.resourceType === 'S3' ? objects.reduce((sum, item) => sum + item.size, 0) : 1_048_576,
       IsEncrypted: true,
       EncryptionKeyArn: `arn:aws:kms:${this.world.region}:${this.world.account}:key/${uuidFrom(`${seed.vault}-key`)}`,
-      ResourceName: seed.resourceArn.slice(seed.resourceArn.lastIndexOf('/') + 1),
+      // The last part of the ARN's resource (`table/customers`, an S3 ARN's bucket name after `:::`).
+      ResourceName: seed.resourceArn.slice(
+        Math.max(seed.resourceArn.lastIndexOf('/'), seed.resourceArn.lastIndexOf(':')) + 1,
+      ),
       VaultType: 'BACKUP_VAULT',
     };
     const stored = {
       point,
       tags: { ...seed.tags },
       items: seed.items,
+      objects,
+      restoresEmpty: seed.restoresEmpty,
       seedId: seed.id,
       devices: seed.devices,
     };

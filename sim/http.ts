@@ -129,3 +129,24 @@ export function queryError(status: number, code: string, message: string, type =
     body: `<ErrorResponse><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`,
   };
 }
+
+/**
+ * A REST-XML error document (Amazon S3): `<Error><Code>…</Code><Message>…</Message>…</Error>`, with any extra
+ * members (`BucketName`, `Endpoint`…) the error carries.
+ */
+export function restXmlError(
+  status: number,
+  code: string,
+  message: string,
+  members: Record<string, string> = {},
+): SimResponse {
+  const requestId = crypto.randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+  const extra = Object.entries(members)
+    .map(([name, value]) => `<${name}>${xmlEscape(value)}</${name}>`)
+    .join('');
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message>${extra}<RequestId>${requestId}</RequestId></Error>`,
+  };
+}

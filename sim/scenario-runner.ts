@@ -83,7 +83,7 @@ const expectationSchema = z.union([
   /** DRS, Backup, EventBridge, SNS… calls (`service:Operation`) answered `result`; any Region unless `region`. */
   z
     .object({
-      call: z.string().regex(/^[a-z0-9]+:[A-Za-z]+$/),
+      call: z.string().regex(/^[a-z0-9]+:[A-Za-z][A-Za-z0-9]*$/),
       result: z.string().default('ok'),
       ...expectationRegion,
       ...count,
@@ -167,6 +167,17 @@ const expectationSchema = z.union([
   z
     .object({
       ec2State: z.object({ tagged: z.number().int().min(0) }).strict(),
+      region: regionRef.optional(),
+      ...requires,
+    })
+    .strict(),
+  /**
+   * What one Region's S3 holds (default the recovery Region's): `tagged` counts buckets carrying dr-autopilot's
+   * restore-job tag, whatever they still hold: what a restore test left behind.
+   */
+  z
+    .object({
+      s3State: z.object({ tagged: z.number().int().min(0) }).strict(),
       region: regionRef.optional(),
       ...requires,
     })
@@ -329,7 +340,7 @@ const stepSchema = z.union([
     .object({
       fault: z
         .object({
-          service: z.enum(['drs', 'backup', 'eventbridge', 'sns', 'ec2']),
+          service: z.enum(['drs', 'backup', 'eventbridge', 'sns', 'ec2', 's3']),
           operation: z.string(),
           error: z.string(),
           times: z.number().int().min(1),
@@ -1222,6 +1233,15 @@ export function checkExpectation(
       detail: `${left.length} tagged (expected ${expectation.ec2State.tagged})${left.length ? `: ${left.map((item) => `${item.kind} ${item.id} ${item.state}`).join(', ')}` : ''}`,
     };
   }
+  if ('s3State' in expectation) {
+    const where = sim.region(expectation.region ?? 'recovery').name;
+    const left = sim.s3.tagged(where, TAG.restoreJobId);
+    return {
+      description: describe,
+      status: left.length === expectation.s3State.tagged ? 'pass' : 'fail',
+      detail: `${left.length} tagged (expected ${expectation.s3State.tagged})${left.length ? `: ${left.map((bucket) => `bucket ${bucket.name} (${bucket.versions} version(s), ${bucket.deleteMarkers} delete marker(s))`).join(', ')}` : ''}`,
+    };
+  }
   if ('drsState' in expectation) {
     const actual = drsCounts(sim.region(expectation.region ?? 'recovery').drs);
     const wrong = Object.entries(expectation.drsState).filter(([key, value]) => actual[key] !== value);
@@ -1282,6 +1302,8 @@ function describeExpectation(expectation: Expectation): string {
     return `${amount} evidence record(s)${where} ${JSON.stringify(expectation.evidence)}${why}`;
   if ('ec2State' in expectation)
     return `EC2 resources${where} tagged by a dr-autopilot restore: ${expectation.ec2State.tagged}${why}`;
+  if ('s3State' in expectation)
+    return `S3 buckets${where} tagged by a dr-autopilot restore: ${expectation.s3State.tagged}${why}`;
   if ('drsState' in expectation) return `DRS state${where} ${JSON.stringify(expectation.drsState)}${why}`;
   return `${amount} readiness row(s)${where} ${JSON.stringify(expectation.readiness)}${why}`;
 }

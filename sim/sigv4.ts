@@ -1,15 +1,23 @@
-import { awsJsonError, jsonError, queryError, type SimRequest, type SimResponse } from './http.ts';
+import {
+  awsJsonError,
+  jsonError,
+  queryError,
+  restXmlError,
+  type SimRequest,
+  type SimResponse,
+} from './http.ts';
 import type { SimWorld } from './world.ts';
 
 /**
  * Which Region a request is for, the way AWS knows it: every SDK request is signed with Signature Version 4,
  * whose credential scope names the Region and the service (`Credential=AKID/20261129/us-east-1/drs/aws4_request`
  * in the `Authorization` header, or `X-Amz-Credential` in a presigned URL's query). The simulator serves each
- * Region-scoped service (DRS, EventBridge, SNS) of both Regions of the pair on one endpoint, so
+ * Region-scoped service (DRS, EventBridge, SNS, EC2, Lambda, S3) of both Regions of the pair on one endpoint, so
  * `AWS_ENDPOINT_URL_<SERVICE>` works unchanged, and routes each request to the state of the Region it was
  * signed for. A request AWS would refuse is refused the same way: unsigned (403 Missing Authentication Token), a
  * malformed signature (400 IncompleteSignature), a scope for another service or a Region outside the pair
- * (403, a signature error). The signature itself is not verified (the simulator does not hold the secrets of
+ * (403, a signature error); S3 (`rest-xml`) in its own words: 403 AccessDenied for an unsigned (anonymous)
+ * request, 400 AuthorizationHeaderMalformed for a scope it cannot use. The signature itself is not verified (the simulator does not hold the secrets of
  * every caller); a Region in an outage ({@link SimWorld.lostRegions}) does not answer at all: the connection is
  * dropped, as an unreachable endpoint would be.
  */
@@ -22,8 +30,8 @@ export interface SigningScope {
   service: string;
 }
 
-/** The protocol the service speaks, for the shape of its errors. */
-export type Protocol = 'rest-json' | 'aws-json' | 'query';
+/** The protocol the service speaks, for the shape of its errors (`rest-xml`: Amazon S3). */
+export type Protocol = 'rest-json' | 'aws-json' | 'query' | 'rest-xml';
 
 const SCOPE = /^([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request$/;
 
@@ -64,27 +72,41 @@ export function routeByRegion(
   protocol: Protocol,
 ): RouteResult {
   const scope = signingScopeOf(request);
+  // Amazon S3 answers in its own words: an unsigned request is anonymous (403 AccessDenied on a private bucket),
+  // a credential scope it cannot use is 400 AuthorizationHeaderMalformed.
+  const s3 = protocol === 'rest-xml';
   if (scope === undefined) {
-    return refuse(
-      protocol,
-      403,
-      protocol === 'query' ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException',
-      'Missing Authentication Token',
-    );
+    return s3
+      ? refuse(protocol, 403, 'AccessDenied', 'Access Denied')
+      : refuse(
+          protocol,
+          403,
+          protocol === 'query' ? 'MissingAuthenticationToken' : 'MissingAuthenticationTokenException',
+          'Missing Authentication Token',
+        );
   }
   if (scope === 'malformed') {
     return refuse(
       protocol,
       400,
-      protocol === 'query' ? 'IncompleteSignature' : 'IncompleteSignatureException',
+      s3
+        ? 'AuthorizationHeaderMalformed'
+        : protocol === 'query'
+          ? 'IncompleteSignature'
+          : 'IncompleteSignatureException',
       'Authorization header requires a Credential parameter of the form AKID/date/region/service/aws4_request.',
     );
   }
-  const signatureError = protocol === 'query' ? 'SignatureDoesNotMatch' : 'InvalidSignatureException';
+  const signatureError = s3
+    ? 'AuthorizationHeaderMalformed'
+    : protocol === 'query'
+      ? 'SignatureDoesNotMatch'
+      : 'InvalidSignatureException';
+  const signatureStatus = s3 ? 400 : 403;
   if (scope.service !== service) {
     return refuse(
       protocol,
-      403,
+      signatureStatus,
       signatureError,
       `Credential should be scoped to correct service: '${service}'.`,
       scope.region,
@@ -93,7 +115,7 @@ export function routeByRegion(
   if (!world.regions.includes(scope.region)) {
     return refuse(
       protocol,
-      403,
+      signatureStatus,
       signatureError,
       `Credential should be scoped to a valid region, not '${scope.region}'. (The simulated pair is ${world.regions.join(' and ')}.)`,
       scope.region,
@@ -122,6 +144,8 @@ function refuse(
       ? queryError(status, code, message)
       : protocol === 'aws-json'
         ? awsJsonError(status, code, message)
-        : jsonError(status, code, { message });
+        : protocol === 'rest-xml'
+          ? restXmlError(status, code, message)
+          : jsonError(status, code, { message });
   return { ok: false, region, code, response };
 }

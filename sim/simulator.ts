@@ -18,6 +18,7 @@ import { DeliveryQueue, EventBridgeSim } from './eventbridge.ts';
 import { type SimHandler, type SimRequest, type SimServer, startHttpServer } from './http.ts';
 import { LambdaSim } from './lambda.ts';
 import { LambdaApiSim } from './lambda-api.ts';
+import { S3Sim, s3OperationOf } from './s3.ts';
 import { routeByRegion, signingScopeOf } from './sigv4.ts';
 import { SnsSim } from './sns.ts';
 import { handleSts, handleUnsimulated } from './sts.ts';
@@ -37,7 +38,8 @@ import { SimWorld } from './world.ts';
  * deployment's bus, that template's rules), SNS, Lambda runtime (its functions see that Region's environment and
  * have their own module instances) and DynamoDB (dynalite: both stacks use the same table names). DRS is one
  * service with state per Region, on one endpoint that routes each request to the Region it was signed for
- * (SigV4 credential scope), as are EventBridge and SNS; AWS Backup serves the recovery Region (the DR vault);
+ * (SigV4 credential scope), as are EventBridge, SNS, EC2, Lambda and S3 (whose bucket names are one namespace
+ * across both Regions, each bucket in one Region); AWS Backup serves the recovery Region (the DR vault);
  * STS answers for the account. Functions reach every service through the SDK's standard
  * `AWS_ENDPOINT_URL_<SERVICE>` settings.
  *
@@ -50,7 +52,7 @@ import { SimWorld } from './world.ts';
 export const SIM_CREDENTIALS = { accessKeyId: 'ASIASIMULATED000001', secretAccessKey: 'simulated-secret' };
 
 export type Endpoints = Record<
-  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'ec2' | 'lambda' | 'other',
+  'drs' | 'backup' | 'eventbridge' | 'sns' | 'sts' | 'dynamodb' | 'ec2' | 's3' | 'lambda' | 'other',
   string
 >;
 
@@ -153,6 +155,8 @@ export class Simulator {
     readonly backup: BackupSim,
     /** EC2 of the pair (state per Region): what EC2 restores create, and what cleanup deletes. */
     readonly ec2: Ec2Sim,
+    /** S3 of the pair (one bucket namespace, each bucket in a Region): what S3 restores create. */
+    readonly s3: S3Sim,
     /** The Lambda API for workloads' own functions (restore validators a scenario defines), both Regions. */
     readonly lambdaApi: LambdaApiSim,
     private readonly closers: (() => Promise<void>)[],
@@ -205,6 +209,7 @@ export class Simulator {
           : bridgeIn(world.recoveryRegion).put(bus, event),
     );
     const ec2 = new Ec2Sim(world, world.account);
+    const s3 = new S3Sim(world, world.account);
     const lambdaApi = new LambdaApiSim(world);
     const snsIn = new Map(
       world.regions.map((region) => [
@@ -290,6 +295,26 @@ export class Simulator {
             : ec2Error(route.response.status, route.code, `refused: ${route.code}`);
         })
       ).url,
+      s3: (
+        await serve((request) => {
+          const route = routeByRegion(world, request, 's3', 'rest-xml');
+          if (route.ok) return world.inRegion(route.region, () => s3.handle(request, route.region));
+          const { name } = s3OperationOf(request);
+          world.recordCall(
+            {
+              service: 's3',
+              operation: name,
+              result: route.code,
+              mutating: true,
+              input: {},
+              region: route.region,
+            },
+            `${name} (${route.code})`,
+          );
+          // S3 answers a HEAD request without a body, errors included.
+          return request.method === 'HEAD' ? { ...route.response, body: '' } : route.response;
+        })
+      ).url,
       lambda: (
         await serve((request) => {
           const route = routeByRegion(world, request, 'lambda', 'rest-json');
@@ -332,6 +357,7 @@ export class Simulator {
           AWS_ENDPOINT_URL_STS: endpoints.sts,
           AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
           AWS_ENDPOINT_URL_EC2: endpoints.ec2,
+          AWS_ENDPOINT_URL_S3: endpoints.s3,
           AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
           AWS_ACCESS_KEY_ID: SIM_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: SIM_CREDENTIALS.secretAccessKey,
@@ -368,12 +394,19 @@ export class Simulator {
         ),
       );
     }
-    const simulator = new Simulator(world, regions, drsService, backup, ec2, lambdaApi, closers);
-    backup.materialize = (job, point) =>
+    const simulator = new Simulator(world, regions, drsService, backup, ec2, s3, lambdaApi, closers);
+    backup.materialize = async (job, point) =>
       job.ResourceType === 'EC2'
-        ? Promise.resolve(materializeEc2Restore(ec2, world, job, point))
-        : materializeRestore(simulator.dynamodb, world, job, point);
+        ? materializeEc2Restore(ec2, world, job, point)
+        : job.ResourceType === 'S3'
+          ? materializeS3Restore(s3, world, job, point)
+          : materializeRestore(simulator.dynamodb, world, job, point);
     backup.dematerialize = async (job) => {
+      if (job.ResourceType === 'S3') {
+        const bucket = job.CreatedResourceArn?.match(/^arn:aws[a-z-]*:s3:::([^/]+)$/)?.[1];
+        if (bucket) s3.removeBucket(bucket);
+        return;
+      }
       const table = job.CreatedResourceArn?.match(/:table\/(.+)$/)?.[1];
       if (job.ResourceType !== 'DynamoDB' || !table) return;
       await simulator.dynamodb.send(new DeleteTableCommand({ TableName: table })).catch((error: Error) => {
@@ -473,6 +506,7 @@ export class Simulator {
     this.drsService.reset();
     this.backup.reset();
     this.ec2.reset();
+    this.s3.reset();
     this.lambdaApi.reset();
     for (const region of this.regions.values()) {
       region.eventBridge.reset();
@@ -527,8 +561,9 @@ function forwardAcrossRegions(
 /**
  * A finished restore becomes a real resource where the simulator can hold one: a DynamoDB restore creates the
  * table named by the restore metadata (`targetTableName`, any case) in the simulated DynamoDB, holding the
- * recovery point's items. EC2 restores: {@link materializeEc2Restore}. Other resource types have no simulated
- * service to restore into.
+ * recovery point's items (none when the scenario makes the restore come back empty). EC2 restores:
+ * {@link materializeEc2Restore}; S3 restores: {@link materializeS3Restore}. Other resource types have no
+ * simulated service to restore into.
  */
 async function materializeRestore(
   dynamodb: DynamoDBClient,
@@ -537,7 +572,7 @@ async function materializeRestore(
 ): Promise<string> {
   if (job.ResourceType !== 'DynamoDB') {
     throw new Error(
-      `restoring ${job.ResourceType ?? 'this resource type'} is not simulated (DynamoDB and EC2 are)`,
+      `restoring ${job.ResourceType ?? 'this resource type'} is not simulated (DynamoDB, EC2 and S3 are)`,
     );
   }
   const key = Object.keys(job.metadata).find((name) => name.toLowerCase() === 'targettablename');
@@ -551,8 +586,9 @@ async function materializeRestore(
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-  for (let start = 0; start < point.items; start += 25) {
-    const batch = Array.from({ length: Math.min(25, point.items - start) }, (_, index) => ({
+  const items = point.restoresEmpty ? 0 : point.items;
+  for (let start = 0; start < items; start += 25) {
+    const batch = Array.from({ length: Math.min(25, items - start) }, (_, index) => ({
       PutRequest: {
         Item: { id: { S: `item-${start + index}` }, restoredFrom: { S: job.RecoveryPointArn ?? '' } },
       },
@@ -625,4 +661,46 @@ function materializeEc2Restore(
     overrides,
   });
   return `arn:aws:ec2:${region}:${world.account}:instance/${instanceId}`;
+}
+
+/**
+ * An S3 restore (AWS Backup restoring-s3.html: "You can restore them to an existing or new bucket"; restore jobs
+ * run in the Region of the recovery point or copy, here the recovery Region): the bucket named by the restore
+ * metadata's `DestinationBucketName` (any key case), created when `NewBucket` is true (the default here, as
+ * the inferred metadata has it), versioned, then the recovery point's objects are written into it. A name
+ * already taken anywhere fails the restore, as CreateBucket would (one namespace across Regions); an existing
+ * destination (`NewBucket` false) must be this account's, in this Region, and versioned. The fault
+ * `restoresEmpty` leaves the bucket without objects.
+ */
+function materializeS3Restore(
+  s3: S3Sim,
+  world: SimWorld,
+  ...[job, point]: Parameters<RestoreMaterializer>
+): string {
+  const region = world.recoveryRegion;
+  const metadata = (name: string) =>
+    Object.entries(job.metadata).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  const name = metadata('DestinationBucketName');
+  if (!name) throw new Error('Restore metadata has no DestinationBucketName');
+  const newBucket = (metadata('NewBucket') ?? 'true').trim().toLowerCase() === 'true';
+  if (newBucket) {
+    try {
+      s3.createBucket({ name, region });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new Error(
+        `could not create bucket ${name}: ${code ? `${code}: ` : ''}${(error as Error).message}`,
+      );
+    }
+  } else {
+    const existing = s3.buckets.get(name);
+    if (!existing || existing.region !== region || existing.owner !== world.account) {
+      throw new Error(`destination bucket ${name} does not exist in ${region} in this account`);
+    }
+    if (existing.versioning !== 'Enabled') {
+      throw new Error(`destination bucket ${name} does not have versioning enabled`);
+    }
+  }
+  if (!point.restoresEmpty) for (const object of point.objects) s3.putObject(name, object.key, object.size);
+  return `arn:aws:s3:::${name}`;
 }
