@@ -78,7 +78,7 @@ export function checkValidatorRegions(
               variables: ['RESTORE_VALIDATORS', 'RECOVERY_REGION'],
               path: [workload],
               received: fn,
-              message: `names a function in ${region}; validators must be in the recovery Region RECOVERY_REGION (${config.recoveryRegion})`,
+              message: `names a function in ${region}; validators must be in the recovery Region (RECOVERY_REGION: ${config.recoveryRegion})`,
             },
           ],
         },

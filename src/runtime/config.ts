@@ -76,7 +76,7 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
         {
           variables: ['RECOVERY_REGION', 'PRIMARY_REGION'],
           path: [],
-          message: 'must differ from PRIMARY_REGION',
+          message: `must differ from PRIMARY_REGION (${values.PRIMARY_REGION})`,
         },
       ],
     });
@@ -144,7 +144,10 @@ function describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const accepted = Object.keys(objectShapeAt(schema, issue.path) ?? {});
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${quoted(issue.keys)}${accepted.length > 0 ? `; accepted: ${accepted.join(', ')}` : ''}`;
+      const meant = issue.keys.flatMap((key) =>
+        accepted.filter((candidate) => candidate.toLowerCase() === key.toLowerCase()),
+      );
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${quoted(issue.keys)}${meant.length > 0 ? ` (did you mean ${quoted(meant)}?)` : ''}${accepted.length > 0 ? `; accepted: ${accepted.join(', ')}` : ''}`;
     }
     case 'invalid_value':
       return `must be ${issue.values.length === 1 ? quoted(issue.values) : `one of ${quoted(issue.values)}`}`;
