@@ -14,7 +14,8 @@ class CheckConfigPlugin {
     this.log = log;
     const check = () => this.check();
     this.hooks = {
-      'before:package:initialize': check,
+      // The first step of packaging (also of `osls deploy`): nothing is cleaned, built or written before it.
+      'before:package:cleanup': check,
       'before:deploy:function:initialize': check,
     };
   }
