@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -197,5 +197,22 @@ describe('the functions’ loaders', () => {
     const used = new Set([...text.matchAll(/\$\{param:(\w+)\}/g)].map((match) => String(match[1])));
 
     expect([...used].filter((name) => !(name in (layout.params.default ?? {})))).toEqual([]);
+  });
+});
+
+describe('docs/configuration.md', () => {
+  it('shows what the check prints', async () => {
+    const docs = readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8');
+    const shown = /```text\n(dr-autopilot configuration \(stage prod, region eu-west-1\)[^`]*)```/.exec(
+      docs,
+    )?.[1];
+
+    const { err } = await check(
+      ...DEPLOYMENT,
+      '--param=defaultRpo=15min',
+      '--param=restoreSettings={"Ec2":{}}',
+    );
+
+    expect(shown).toBe(err);
   });
 });
