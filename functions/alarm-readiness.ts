@@ -1,27 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
-import { alarmStateChange, DEFAULT_ALARM_NAME_PREFIX } from '../events/cloudwatch/alarm-state-change.ts';
+import { alarmStateChange } from '../events/cloudwatch/alarm-state-change.ts';
 import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
 import { alarmToSignal } from '../src/app/alarm-readiness.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { loadConfig } from '../src/runtime/config.ts';
+import { configForAlarmReadiness } from '../src/runtime/function-config.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /** Wiring only: CloudWatch alarms in scope (by name prefix) become readiness signals on the bus. */
-const config = loadConfig(
-  process.env,
-  z.object({
-    ALARM_NAME_PREFIX: z
-      .string()
-      .trim()
-      .min(1)
-      .regex(/^[^:]+$/, 'must not contain ":"')
-      .default(DEFAULT_ALARM_NAME_PREFIX),
-  }),
-);
+const config = configForAlarmReadiness(process.env);
 const logger = createLogger('alarm-readiness');
 const signals = createEventBridgeSignalPublisher({
   client: new EventBridgeClient({}),

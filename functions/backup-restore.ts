@@ -2,13 +2,14 @@ import type { Context } from 'aws-lambda';
 import { backupJobStateChange } from '../events/backup/backup-job-state-change.ts';
 import { copyJobStateChange } from '../events/backup/copy-job-state-change.ts';
 import { restoreAfterBackup, restoreAfterCopy } from '../src/app/backup-restore.ts';
-import { backupRestoreEnv, createRestoreWiring } from '../src/app/backup-restore-config.ts';
+import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
+import { configForBackupRestore } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
 /** Wiring only. Meaningful in the recovery Region; in the primary Region nothing forwards events to it. */
 const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy } = createRestoreWiring(
   'backup-restore',
-  backupRestoreEnv,
+  configForBackupRestore(process.env),
   // Cross-Region copy jobs are visible only in the Region that ran them: the primary Region.
   { copyJobsFromPrimary: true },
 );

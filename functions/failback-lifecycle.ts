@@ -7,8 +7,7 @@ import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
-import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
-import { envFlag, loadConfig } from '../src/runtime/config.ts';
+import { configForFailbackLifecycle } from '../src/runtime/function-config.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
@@ -19,14 +18,7 @@ import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
  * `{"task":"lifecycle"}`), and DRS *Launch Result* / *Recovery Instance Failback State Change* events of its
  * own Region or forwarded from the primary Region, which make a sweep worth running at once.
  */
-const config = loadConfig(
-  process.env,
-  z.object({
-    LIFECYCLE_UNPROTECTED_ALERT_AFTER: positiveDurationEnv('PT1H'),
-    DRILL_MAX_AGE: positiveDurationEnv('PT24H'),
-    TERMINATE_DRILL_INSTANCES: envFlag(false),
-  }),
-);
+const config = configForFailbackLifecycle(process.env);
 const logger = createLogger('failback-lifecycle');
 const otherRegion = config.regionRole === 'recovery' ? config.primaryRegion : config.recoveryRegion;
 const own = createDrsLifecycleAdapter(await createRetryAfterDrsClient({}));

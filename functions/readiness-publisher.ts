@@ -13,14 +13,9 @@ import {
   type SweepOutcome,
   sweepReadiness,
 } from '../src/app/readiness.ts';
-import {
-  historyRetentionSeconds,
-  readinessEnvSchema,
-  readinessPolicyFrom,
-} from '../src/app/readiness-config.ts';
 import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { loadConfig } from '../src/runtime/config.ts';
+import { configForReadinessPublisher } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
@@ -28,7 +23,7 @@ import { createLogger } from '../src/runtime/logger.ts';
  * Wiring only. One function, the single writer of readiness state: every dr-autopilot signal from the bus,
  * plus two schedules whose constant input is `{"task":"sweep"}` (every 5 minutes) or `{"task":"digest"}` (daily).
  */
-const config = loadConfig(process.env, readinessEnvSchema);
+const config = configForReadinessPublisher(process.env);
 const logger = createLogger('readiness-publisher');
 const dynamodb = new DynamoDBClient({});
 const clock = () => new Date();
@@ -37,11 +32,11 @@ const deps: ReadinessDeps = {
     client: dynamodb,
     tableName: config.readinessTableName,
     clock,
-    historyRetentionSeconds: historyRetentionSeconds(config.extra),
+    historyRetentionSeconds: config.historyRetentionSeconds,
   }),
   notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
   clock,
-  policy: readinessPolicyFrom(config.extra),
+  policy: config.policy,
   messages: { stage: config.extra.STAGE, region: config.region, runbookUrl: config.extra.RUNBOOK_URL },
 };
 

@@ -4,7 +4,6 @@ import { EFSClient } from '@aws-sdk/client-efs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
@@ -14,16 +13,10 @@ import {
 } from '../src/adapters/failback-store.ts';
 import { createReconcilerMemory } from '../src/adapters/reconciler-memory.ts';
 import { createRestoredResourceHandlers } from '../src/adapters/restored-resources.ts';
-import {
-  backupRestoreEnv,
-  createRestoreWiring,
-  createValidatorWiring,
-  restoreValidatorsEnvs,
-} from '../src/app/backup-restore-config.ts';
+import { createRestoreWiring, createValidatorWiring } from '../src/app/backup-restore-wiring.ts';
 import { type ReconcilerDeps, reconcile } from '../src/app/reconciler.ts';
-import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import type { OnceGuard } from '../src/ports/reconciler.ts';
-import { envFlag } from '../src/runtime/config.ts';
+import { configForReconciler } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
@@ -33,22 +26,7 @@ import { createEvidenceLedger } from '../src/runtime/signals.ts';
  */
 const wiring = createRestoreWiring(
   'reconciler',
-  backupRestoreEnv.extend({
-    RECONCILER_LOOKBACK: positiveDurationEnv('P2D'),
-    RECONCILER_GRACE: positiveDurationEnv('PT30M'),
-    RECONCILER_CLEANUP_OVERDUE: positiveDurationEnv('PT6H'),
-    RECONCILER_CONCURRENCY: z
-      .string()
-      .default('4')
-      .refine((value) => /^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 20, {
-        message: 'must be a whole number from 1 to 20',
-      })
-      .transform(Number),
-    RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
-    REVERSE_FAILBACK_INSTANCES: envFlag(false),
-    REVERSAL_RETRY_FOR: positiveDurationEnv('PT1H'),
-    ...restoreValidatorsEnvs,
-  }),
+  configForReconciler(process.env),
   // Copies into the DR vault are handed to restoreAfterCopy, which may read the copy job in the primary Region.
   { copyJobsFromPrimary: true },
 );
@@ -84,7 +62,7 @@ function onceGuard(context: Context): OnceGuard {
 }
 
 // The validation use case asks workloads' own validators, as the restore-validation function does.
-const validators = createValidatorWiring(config, extra);
+const validators = createValidatorWiring(extra);
 
 const ledger = createEvidenceLedger(config, dynamodb);
 

@@ -1,13 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
-import { createRestoreWiring, restoreTestSchedulerEnv } from '../src/app/backup-restore-config.ts';
+import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
+import { configForRestoreTestScheduler } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
 /** Wiring only. In the primary Region the run is refused at once (restore tests run in the recovery Region). */
 const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy, dynamodb } =
-  createRestoreWiring('restore-test-scheduler', restoreTestSchedulerEnv);
+  createRestoreWiring('restore-test-scheduler', configForRestoreTestScheduler(process.env));
 
 // The evidence ledger decides who is tested first: the least recently tested.
 const history = createEvidenceLedger(config, dynamodb);

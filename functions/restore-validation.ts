@@ -6,21 +6,18 @@ import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { restoreJobStateChange } from '../events/backup/restore-job-state-change.ts';
 import { createRestoredResourceHandlers } from '../src/adapters/restored-resources.ts';
-import {
-  createRestoreWiring,
-  createValidatorWiring,
-  restoreValidationEnv,
-} from '../src/app/backup-restore-config.ts';
+import { createRestoreWiring, createValidatorWiring } from '../src/app/backup-restore-wiring.ts';
 import {
   type SweepOutcome,
   sweepOpenRestores,
   type ValidationOutcome,
   validateRestoreJob,
 } from '../src/app/restore-validation.ts';
+import { configForRestoreValidation } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
 /** Wiring only: *Restore Job State Change* events, and the sweep schedule that moves open restores forward. */
-const wiring = createRestoreWiring('restore-validation', restoreValidationEnv);
+const wiring = createRestoreWiring('restore-validation', configForRestoreValidation(process.env));
 const { config, logger, dynamodb, persistenceStore, basePolicy } = wiring;
 const clients = {
   dynamodb,
@@ -35,7 +32,7 @@ const deps = {
   signals: wiring.signals,
   clock: wiring.clock,
   dryRun: config.dryRun,
-  validators: createValidatorWiring(config, config.extra),
+  validators: createValidatorWiring(config.extra),
 };
 
 type Input =

@@ -14,9 +14,8 @@ import {
   retryPendingReversals,
   reverseReplicationAfterRecovery,
 } from '../src/app/reverse-replication.ts';
-import { positiveDurationEnv } from '../src/domain/restore-settings.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { envFlag, loadConfig } from '../src/runtime/config.ts';
+import { configForReverseReplication } from '../src/runtime/function-config.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
@@ -26,13 +25,7 @@ import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
  * DRS *Launch Result* event, and a schedule whose constant input is `{"task":"retry-pending"}` (reversals DRS
  * refused with ConflictException while the recovery instance's agent was starting).
  */
-const config = loadConfig(
-  process.env,
-  z.object({
-    REVERSE_FAILBACK_INSTANCES: envFlag(false),
-    REVERSAL_RETRY_FOR: positiveDurationEnv('PT1H'),
-  }),
-);
+const config = configForReverseReplication(process.env);
 const logger = createLogger('reverse-replication');
 // Retries honour DRS's Retry-After (the pinned SDK ignores it: see src/adapters/drs-client.ts).
 const drs = createDrsAdapter(await createRetryAfterDrsClient());

@@ -1,9 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { checkService, formatProblem, readLayout, resolveService } from '../scripts/config-check.ts';
 import { buildEvidenceReport, renderMarkdown } from '../src/domain/evidence-report.ts';
 import { renderReport } from './render.ts';
 import { canRun, listScenarios, runScenario, type ScenarioReport } from './scenario-runner.ts';
 import { Simulator, statusCommand } from './simulator.ts';
+import { rehearsalParams } from './template.ts';
+import { SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, SIM_STAGE } from './world.ts';
 
 /**
  * `npm start`: a DR rehearsal on the embedded simulated AWS (a Region pair: primary us-east-1, recovery
@@ -17,10 +20,13 @@ import { Simulator, statusCommand } from './simulator.ts';
  *                                     recovery Region's readiness table)
  *   npm start -- --report FILE        also write the auditor's report (`npm run report`'s Markdown) over the
  *                                     evidence ledger of every scenario run
+ *   npm start -- --param='name=value' rehearse with your own stage parameters (as for `osls deploy`, over the
+ *                                     rehearsal's; checked first, as `npm run check-config` does). Scenarios
+ *                                     expect the rehearsal's settings: yours may make some fail, which is the point
  * Exits 1 when an expectation fails. No network, no credentials: every AWS endpoint is local.
  */
 
-const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose] [--keep] [--report FILE]`;
+const HELP = `usage: npm start -- [--scenario NAME]... [--list] [--json] [--verbose] [--keep] [--report FILE] [--param='name=value']...`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -31,6 +37,7 @@ async function main(): Promise<number> {
       verbose: { type: 'boolean', short: 'v' },
       keep: { type: 'boolean', short: 'k' },
       report: { type: 'string' },
+      param: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,8 +61,14 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const rehearsed = rehearsedParams(values.param ?? []);
+  if (!rehearsed.ok) {
+    console.error(rehearsed.refused);
+    return rehearsed.code;
+  }
+  const { params } = rehearsed;
   const log = values.json ? () => undefined : (line: string) => console.error(line);
-  const sim = await Simulator.start({ log });
+  const sim = await Simulator.start({ log, params });
   try {
     if (values.list) {
       console.log(
@@ -131,6 +144,43 @@ async function main(): Promise<number> {
   } finally {
     await sim.close();
   }
+}
+
+/**
+ * The `--param` options as stage parameters, checked for both simulated deployments the way `npm run check-config`
+ * checks a real one, or why not: a usage error (exit 2) or the check's lines (exit 1). The Region pair is the
+ * simulator's.
+ */
+function rehearsedParams(
+  options: readonly string[],
+): { ok: true; params: Record<string, string> } | { ok: false; refused: string; code: 1 | 2 } {
+  const params: Record<string, string> = {};
+  for (const option of options) {
+    const groups = /(?<name>[^=]+)=(?<value>.+)/.exec(option)?.groups;
+    if (!groups?.name || groups.value === undefined) {
+      return { ok: false, refused: `usage: --param='<name>=<value>', not ${option}`, code: 2 };
+    }
+    if (groups.name === 'primaryRegion' || groups.name === 'recoveryRegion') {
+      return {
+        ok: false,
+        refused: `the rehearsal's Region pair is ${SIM_PRIMARY_REGION} and ${SIM_RECOVERY_REGION}; --param=${groups.name} cannot change it`,
+        code: 2,
+      };
+    }
+    params[groups.name] = groups.value.trimEnd();
+  }
+  if (Object.keys(params).length === 0) return { ok: true, params };
+  const layout = readLayout();
+  const cliParams = rehearsalParams(SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, params);
+  const lines = [SIM_PRIMARY_REGION, SIM_RECOVERY_REGION].flatMap((region) =>
+    checkService(resolveService(layout, { stage: SIM_STAGE, region, cliParams }), layout).map(formatProblem),
+  );
+  if (lines.length === 0) return { ok: true, params };
+  return {
+    ok: false,
+    refused: `The rehearsal's deployment would not start with these parameters:\n${[...new Set(lines)].map((line) => `  ✗ ${line}`).join('\n')}`,
+    code: 1,
+  };
 }
 
 /**

@@ -89,6 +89,8 @@ export interface SimulatorOptions {
    */
   primaryTemplatePath?: string | undefined;
   log?: ((line: string) => void) | undefined;
+  /** Stage parameters beyond the rehearsal's, when packaging here (`npm start -- --param=…`). */
+  params?: Readonly<Record<string, string>> | undefined;
 }
 
 /** One Region of the simulated pair: its deployment and services. */
@@ -168,7 +170,7 @@ export class Simulator {
     const world = new SimWorld();
     const templates =
       options.templatePath === undefined && options.primaryTemplatePath === undefined
-        ? await packagePairForSimulator({ log: options.log })
+        ? await packagePairForSimulator({ log: options.log, params: options.params })
         : {
             recovery: options.templatePath ?? (options.primaryTemplatePath as string),
             primary: options.primaryTemplatePath ?? (options.templatePath as string),

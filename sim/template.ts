@@ -138,9 +138,24 @@ export const REHEARSAL_PARAMS: Readonly<Record<string, string>> = {
   restoreValidators: JSON.stringify({ invoicing: 'invoicing-restore-validator' }),
 };
 
-function inputsDigest(): string {
+/**
+ * The stage parameters of a simulated deployment: the Region pair, the rehearsal's, then `params` (`npm start --
+ * --param=…`: a user's own settings, rehearsed), which win as later `--param` options do in osls.
+ */
+export function rehearsalParams(
+  primaryRegion: string,
+  recoveryRegion: string,
+  params: Readonly<Record<string, string>> = {},
+): string[] {
+  return Object.entries({ primaryRegion, recoveryRegion, ...REHEARSAL_PARAMS, ...params }).map(
+    ([name, value]) => `${name}=${value}`,
+  );
+}
+
+function inputsDigest(params: Readonly<Record<string, string>>): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(REHEARSAL_PARAMS)).update('\0');
+  if (Object.keys(params).length > 0) hash.update(JSON.stringify(params)).update('\0');
   for (const file of packageInputs())
     hash.update(relative(ROOT, file)).update('\0').update(readFileSync(file));
   return hash.digest('hex');
@@ -158,6 +173,8 @@ export async function oslsPackage(options: {
   recoveryRegion: string;
   packageDir: string;
   region?: string | undefined;
+  /** Stage parameters beyond the rehearsal's (they win). */
+  params?: Readonly<Record<string, string>> | undefined;
 }): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -175,9 +192,9 @@ export async function oslsPackage(options: {
       options.region ?? options.recoveryRegion,
       '--package',
       options.packageDir,
-      `--param=primaryRegion=${options.primaryRegion}`,
-      `--param=recoveryRegion=${options.recoveryRegion}`,
-      ...Object.entries(REHEARSAL_PARAMS).map(([name, value]) => `--param=${name}=${value}`),
+      ...rehearsalParams(options.primaryRegion, options.recoveryRegion, options.params).map(
+        (param) => `--param=${param}`,
+      ),
     ],
     { cwd: ROOT, env, maxBuffer: 32 * 1024 * 1024 },
   );
@@ -194,13 +211,18 @@ export function simPackageDir(region: string): string {
  * the template's path.
  */
 export async function packageForSimulator(
-  options: { force?: boolean; log?: (line: string) => void; region?: string } = {},
+  options: {
+    force?: boolean;
+    log?: ((line: string) => void) | undefined;
+    region?: string;
+    params?: Readonly<Record<string, string>> | undefined;
+  } = {},
 ): Promise<string> {
   const region = options.region ?? SIM_RECOVERY_REGION;
   const dir = simPackageDir(region);
   const templatePath = join(dir, 'cloudformation-template-update-stack.json');
   const stampPath = join(dir, 'inputs.sha256');
-  const digest = inputsDigest();
+  const digest = inputsDigest(options.params ?? {});
   if (!options.force && existsSync(templatePath) && existsSync(stampPath)) {
     if (readFileSync(stampPath, 'utf8').trim() === digest) return templatePath;
   }
@@ -212,6 +234,7 @@ export async function packageForSimulator(
     recoveryRegion: SIM_RECOVERY_REGION,
     packageDir: dir,
     region,
+    params: options.params,
   });
   writeFileSync(stampPath, `${digest}\n`);
   return templatePath;
@@ -219,7 +242,11 @@ export async function packageForSimulator(
 
 /** Both deployments of the pair, packaged one after the other (see {@link oslsPackage}); their template paths. */
 export async function packagePairForSimulator(
-  options: { force?: boolean; log?: (line: string) => void } = {},
+  options: {
+    force?: boolean;
+    log?: ((line: string) => void) | undefined;
+    params?: Readonly<Record<string, string>> | undefined;
+  } = {},
 ): Promise<{ primary: string; recovery: string }> {
   const recovery = await packageForSimulator({ ...options, region: SIM_RECOVERY_REGION });
   const primary = await packageForSimulator({ ...options, region: SIM_PRIMARY_REGION });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
-import { ConfigError } from '../domain/errors.ts';
+import { ConfigError, type ConfigProblem } from '../domain/errors.ts';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const region = (name: string) =>
@@ -61,18 +61,38 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
   extra?: Extra,
 ): BaseConfig & { extra: z.infer<Extra> } {
   const schema = extra ? baseEnvSchema.extend(extra.shape) : baseEnvSchema;
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, { reportInput: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, { cause: result.error });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, {
+      cause: result.error,
+      problems: result.error.issues.map((issue) => problemOf(schema, issue)),
+    });
   }
   const values = result.data as z.infer<typeof baseEnvSchema> & Record<string, unknown>;
   if (values.PRIMARY_REGION === values.RECOVERY_REGION) {
-    throw new ConfigError('invalid configuration: PRIMARY_REGION and RECOVERY_REGION must differ');
+    throw new ConfigError('invalid configuration: PRIMARY_REGION and RECOVERY_REGION must differ', {
+      problems: [
+        {
+          variables: ['RECOVERY_REGION', 'PRIMARY_REGION'],
+          path: [],
+          message: `must differ from PRIMARY_REGION (${values.PRIMARY_REGION})`,
+        },
+      ],
+    });
   }
   if (values.AWS_REGION !== values.PRIMARY_REGION && values.AWS_REGION !== values.RECOVERY_REGION) {
     throw new ConfigError(
       `invalid configuration: AWS_REGION ${values.AWS_REGION} is neither PRIMARY_REGION (${values.PRIMARY_REGION}) nor RECOVERY_REGION (${values.RECOVERY_REGION})`,
+      {
+        problems: [
+          {
+            variables: ['AWS_REGION', 'PRIMARY_REGION', 'RECOVERY_REGION'],
+            path: [],
+            message: `is neither PRIMARY_REGION (${values.PRIMARY_REGION}) nor RECOVERY_REGION (${values.RECOVERY_REGION})`,
+          },
+        ],
+      },
     );
   }
   const extraValues = Object.fromEntries(
@@ -103,4 +123,78 @@ export function envFlag(fallback: boolean) {
     .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
     .default(fallback ? 'true' : 'false')
     .transform((value) => value.toLowerCase() === 'true');
+}
+
+/**
+ * A schema issue as a {@link ConfigProblem}: our own messages as they are, zod's built-in ones (`Unrecognized
+ * key: "Ec2"`, `Too small: expected number to be >=1`) as sentences that say what is accepted.
+ */
+function problemOf(schema: z.ZodType, issue: z.core.$ZodIssue): ConfigProblem {
+  const [variable, ...path] = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
+  return {
+    variables: [String(variable)],
+    path,
+    message: /^[A-Z]/.test(issue.message) ? describeIssue(schema, issue) : issue.message,
+    ...(path.length > 0 && 'input' in issue ? { received: issue.input } : {}),
+  };
+}
+
+function describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue): string {
+  const quoted = (values: readonly unknown[]) => values.map((value) => JSON.stringify(value)).join(', ');
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const accepted = Object.keys(objectShapeAt(schema, issue.path) ?? {});
+      const meant = issue.keys.flatMap((key) =>
+        accepted.filter((candidate) => candidate.toLowerCase() === key.toLowerCase()),
+      );
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${quoted(issue.keys)}${meant.length > 0 ? ` (did you mean ${quoted(meant)}?)` : ''}${accepted.length > 0 ? `; accepted: ${accepted.join(', ')}` : ''}`;
+    }
+    case 'invalid_value':
+      return `must be ${issue.values.length === 1 ? quoted(issue.values) : `one of ${quoted(issue.values)}`}`;
+    case 'invalid_type': {
+      if (issue.input === undefined) return 'is required';
+      const expected: Record<string, string> = {
+        int: 'a whole number',
+        number: 'a number',
+        boolean: 'true or false',
+        string: 'a string',
+        object: 'an object {…}',
+        array: 'a list […]',
+      };
+      return `must be ${expected[issue.expected] ?? issue.expected}`;
+    }
+    case 'too_small':
+    case 'too_big': {
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      if (issue.origin === 'string' && issue.code === 'too_small' && Number(bound) === 1)
+        return 'must not be empty';
+      const limit = issue.code === 'too_small' ? 'at least' : 'at most';
+      if (issue.origin === 'string') return `must have ${limit} ${bound} characters`;
+      if (issue.origin === 'array') return `must have ${limit} ${bound} items`;
+      return issue.inclusive === false
+        ? `must be ${issue.code === 'too_small' ? 'more' : 'less'} than ${bound}`
+        : `must be ${limit} ${bound}`;
+    }
+    default:
+      return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+  }
+}
+
+/** The keys an object schema accepts at `path` (through defaults, optionals and pipes), if it is an object there. */
+function objectShapeAt(
+  schema: z.core.$ZodType,
+  path: readonly PropertyKey[],
+): Record<string, unknown> | undefined {
+  let current: z.core.$ZodType | undefined = schema;
+  let index = 0;
+  while (current) {
+    const def = current._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === 'pipe') current = def.out as z.core.$ZodType;
+    else if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(def.type))
+      current = def.innerType as z.core.$ZodType;
+    else if (def.type !== 'object') return undefined;
+    else if (index === path.length) return def.shape as Record<string, unknown>;
+    else current = (def.shape as Record<string, z.core.$ZodType>)[String(path[index++])];
+  }
+  return undefined;
 }
