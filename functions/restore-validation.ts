@@ -16,6 +16,9 @@ import {
 import { configForRestoreValidation } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
+/** Seconds one restore's own service calls may take (inspect, tag, prepare, clean up, signal, record). */
+const SERVICE_CALLS_SECONDS = 30;
+
 /** Wiring only: *Restore Job State Change* events, and the sweep schedule that moves open restores forward. */
 const wiring = createRestoreWiring('restore-validation', configForRestoreValidation(process.env));
 const { config, logger, dynamodb, persistenceStore, basePolicy } = wiring;
@@ -61,11 +64,19 @@ export const handler = createEventHandler({
       ...basePolicy(context),
       validationWindowSeconds: config.extra.RESTORE_VALIDATION_WINDOW,
       maxPerSweep: config.extra.RESTORE_SWEEP_MAX,
+      // One restore may wait for a workload validator's answer, plus its own service calls.
+      sweepReserveMs: (config.extra.RESTORE_VALIDATOR_TIMEOUT + SERVICE_CALLS_SECONDS) * 1000,
     };
     // S3 calls name the bucket owner: this invocation's account.
     const handlers = createRestoredResourceHandlers(clients, { account: policy.account });
     return input.kind === 'sweep'
-      ? sweepOpenRestores(input.event, { ...deps, signals: wiring.signals.as('schedule'), handlers, policy })
+      ? sweepOpenRestores(input.event, {
+          ...deps,
+          signals: wiring.signals.as('schedule'),
+          handlers,
+          policy,
+          remainingMs: () => context.getRemainingTimeInMillis(),
+        })
       : validateRestoreJob(input.event, { ...deps, handlers, policy });
   },
 });

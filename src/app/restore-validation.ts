@@ -84,7 +84,12 @@ export type ValidationOutcome =
     };
 
 export type SweepOutcome =
-  | { action: 'swept'; processed: { restoreJobId: string; action: string }[] }
+  | {
+      action: 'swept';
+      processed: { restoreJobId: string; action: string }[];
+      /** Open restores not reached before the invocation's time ran short: the next sweep takes them first. */
+      leftForNextSweep?: number;
+    }
   | NotRecoveryRegion;
 
 type CleanupStatus = 'none' | 'done' | 'in-progress' | 'dry-run';
@@ -101,6 +106,11 @@ export interface RestoreValidationPolicy {
   validationWindowSeconds: number;
   /** Open restores moved forward per sweep. */
   maxPerSweep: number;
+  /**
+   * Time a sweep keeps in hand before starting the next restore (the longest one restore may take: a workload
+   * validator's timeout plus the service calls around it); without `remainingMs`, no bound.
+   */
+  sweepReserveMs?: number | undefined;
 }
 
 export interface RestoreValidationDeps {
@@ -111,6 +121,8 @@ export interface RestoreValidationDeps {
   clock: Clock;
   policy: RestoreValidationPolicy;
   dryRun: boolean;
+  /** Milliseconds left in this invocation (Lambda's context); the sweep stops starting restores near the end. */
+  remainingMs?: (() => number) | undefined;
   /** Workloads' own validators (RESTORE_VALIDATORS) and how to ask them; absent or empty: built-in checks only. */
   validators?: { functions: RestoreValidators; invoker: RestoreValidatorInvoker } | undefined;
 }
@@ -154,7 +166,13 @@ export async function sweepOpenRestores(
   open.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const processed: { restoreJobId: string; action: string }[] = [];
   const failures: string[] = [];
-  for (const record of open.slice(0, policy.maxPerSweep)) {
+  const batch = open.slice(0, policy.maxPerSweep);
+  let leftForNextSweep = 0;
+  for (const [index, record] of batch.entries()) {
+    if (deps.remainingMs && deps.remainingMs() < (policy.sweepReserveMs ?? 0)) {
+      leftForNextSweep = batch.length - index;
+      break;
+    }
     try {
       const outcome = await progress(record.restoreJobId, event.id, deps, undefined);
       processed.push({ restoreJobId: record.restoreJobId, action: outcome.action });
@@ -167,7 +185,7 @@ export async function sweepOpenRestores(
       `sweep ${event.id}: ${failures.length} restore(s) failed: ${failures.join('; ')}`,
     );
   }
-  return { action: 'swept', processed };
+  return { action: 'swept', processed, ...(leftForNextSweep > 0 ? { leftForNextSweep } : {}) };
 }
 
 async function progress(

@@ -358,6 +358,35 @@ describe('validateRestoreJob', () => {
   });
 });
 
+describe('a sweep near the end of its invocation', () => {
+  beforeEach(resetMocksForDynamoDbRestores);
+
+  it('starts no restore it may not finish in time, oldest first, and leaves the rest to the next sweep', async () => {
+    // Prepare: three open restores still running; time for two before the reserve is reached.
+    backupMock.on(DescribeRestoreJobCommand).resolves({ RestoreJobId: JOB_ID, Status: 'RUNNING' });
+    const open = ['2026-11-22T10:02:00Z', '2026-11-22T10:00:00Z', '2026-11-22T10:01:00Z'].map((at, index) =>
+      record({ restoreJobId: `job-${index}`, startedAt: at }),
+    );
+    const left = [200_000, 90_000, 59_000];
+    const context = {
+      ...deps(open, { sweepReserveMs: 60_000 }),
+      remainingMs: () => left.shift() ?? 0,
+    };
+    // Act
+    const outcome = await sweepOpenRestores(scheduleEvent(), context);
+    // Assess
+    expect(outcome).toEqual({
+      action: 'swept',
+      processed: [
+        { restoreJobId: 'job-1', action: 'skipped' },
+        { restoreJobId: 'job-2', action: 'skipped' },
+      ],
+      leftForNextSweep: 1,
+    });
+    expect(backupMock).toHaveReceivedCommandTimes(DescribeRestoreJobCommand, 2);
+  });
+});
+
 describe('Aurora: validation instance, then cleanup over several sweeps', () => {
   beforeEach(() => {
     backupMock.reset();
