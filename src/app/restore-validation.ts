@@ -450,10 +450,21 @@ async function expectationsFor(
       metadata: await deps.backup.originalRestoreMetadata(vaultName, job.recoveryPointArn),
     };
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return expected;
-    throw error;
+    // Gone since the restore, or refused for good (a vault access policy, another account's vault): validate
+    // without it, and say so. Anything else (throttling, a 5xx) is retried by the next round.
+    const name = (error as Error).name;
+    if (!METADATA_UNAVAILABLE.has(name)) throw error;
+    return { ...expected, metadataUnavailable: `${name}: ${(error as Error).message}`.slice(0, 300) };
   }
 }
+
+/** GetRecoveryPointRestoreMetadata errors that no retry mends (Backup API reference, Errors). */
+const METADATA_UNAVAILABLE = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'InvalidParameterValueException',
+  'InvalidRequestException',
+]);
 
 /**
  * After a verdict and a cleanup round: the `Restore Test Result` signal (once, with the verdict as it was

@@ -45,6 +45,8 @@ export interface RestoreExpectations {
   backupSizeInBytes?: number | undefined;
   completionDate?: Date | undefined;
   metadata?: Record<string, string> | undefined;
+  /** Why the recovery point's configuration could not be read (it was deleted, access was refused). */
+  metadataUnavailable?: string | undefined;
 }
 
 /** The resource types whose checks compare with the recovery point's restore metadata. */
@@ -60,6 +62,12 @@ export const TYPES_COMPARED_WITH_METADATA: ReadonlySet<RestoredResource['type']>
  * `aws-backup-restore_<datetime>` directory) meters a few KiB of metadata; at or below this, it holds no data.
  */
 export const EFS_EMPTY_BYTES = 12 * 1024;
+/**
+ * The metered size "represents the actual size only if the file system is not modified for a period longer than
+ * a couple of hours" (EFS API, FileSystemSize): an empty-looking size is judged only once measured this long
+ * after the restore's last write (its completion). Keep `restoreValidationWindow` above it (default PT3H).
+ */
+export const EFS_SIZE_SETTLES_SECONDS = 2 * 3600;
 
 interface Check {
   ok: boolean;
@@ -68,6 +76,16 @@ interface Check {
 
 export function judgeRestoredResource(resource: RestoredResource, expected: RestoreExpectations): Judgement {
   if (!resource.exists) return { verdict: 'failed', checks: [`${resource.arn} not found`] };
+  const judgement = judgeExisting(resource, expected);
+  if (expected.metadataUnavailable && TYPES_COMPARED_WITH_METADATA.has(resource.type)) {
+    judgement.checks.push(
+      `not compared with the backed-up configuration, which could not be read (${expected.metadataUnavailable})`,
+    );
+  }
+  return judgement;
+}
+
+function judgeExisting(resource: RestoredResource, expected: RestoreExpectations): Judgement {
   const status = resource.status ?? 'unknown';
   const expectsData = expected.backupSizeInBytes === undefined || expected.backupSizeInBytes > 0;
   const meta = (key: string) => (expected.metadata ? getKey(expected.metadata, key) : undefined);
@@ -197,9 +215,18 @@ function judgeFileSystem(
     `${size} byte(s) metered${Number.isNaN(meteredAt) ? '' : ` at ${new Date(meteredAt).toISOString()}`}`,
   );
   if (size > EFS_EMPTY_BYTES || !expectsData) return { verdict: 'passed', checks };
+  if (Number.isNaN(meteredAt)) {
+    return { verdict: 'pending', checks: [...checks, 'EFS gives no time for this size yet'] };
+  }
   const completed = expected.completionDate?.getTime();
-  if (completed === undefined || Number.isNaN(meteredAt) || meteredAt <= completed) {
-    return { verdict: 'pending', checks: [...checks, 'size last metered before the restore completed'] };
+  if (completed === undefined || meteredAt < completed + EFS_SIZE_SETTLES_SECONDS * 1000) {
+    return {
+      verdict: 'pending',
+      checks: [
+        ...checks,
+        'size not settled: EFS meters it exactly only a couple of hours after the last write',
+      ],
+    };
   }
   return { verdict: 'failed', checks: [...checks, 'the file system holds no data although the backup does'] };
 }
@@ -236,12 +263,31 @@ function engineChecks(resource: RestoredResource, meta: (key: string) => string 
   if (wantedVersion === undefined) {
     checks.push({ ok: true, line: `engine version ${version} (the backup names none)` });
   } else if (wantedVersion === version) checks.push({ ok: true, line: `engine version ${version}` });
-  else
+  else if (compareVersions(version, wantedVersion) > 0) {
+    // RDS upgrades a snapshot of a version it no longer supports while restoring it (and Aurora one past
+    // standard support): a newer version is RDS's doing, not a bad restore.
+    checks.push({
+      ok: true,
+      line: `engine version ${version}, upgraded by RDS from the backed-up ${wantedVersion}`,
+    });
+  } else {
     checks.push({
       ok: false,
-      line: `engine version ${version}, the backed-up database ran ${wantedVersion}`,
+      line: `engine version ${version}, older than the backed-up database's ${wantedVersion}`,
     });
+  }
   return checks;
+}
+
+/** Engine versions by their numbers, left to right (`13.15` > `13.7`; `8.0.mysql_aurora.3.07.1` > `…3.05.2`). */
+function compareVersions(a: string, b: string): number {
+  const numbers = (text: string) => (text.match(/\d+/g) ?? []).map(Number);
+  const [left, right] = [numbers(a), numbers(b)];
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const difference = (left[index] ?? -1) - (right[index] ?? -1);
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
 function sizeCheck(what: string, sizeGiB: number | undefined, wanted: string | undefined): Check {
@@ -257,7 +303,7 @@ function sizeCheck(what: string, sizeGiB: number | undefined, wanted: string | u
 /** Every EBS device of the backed-up instance (BlockDeviceMappings, a JSON string) is attached, at its size. */
 function deviceChecks(resource: RestoredResource, mappingsText: string | undefined): Check[] {
   const volumes = resource.related.filter((item) => item.kind === 'ebs-volume');
-  let mappings: { DeviceName?: string; Ebs?: { VolumeSize?: number } }[] | undefined;
+  let mappings: { DeviceName?: string; NoDevice?: string; Ebs?: { VolumeSize?: number } }[] | undefined;
   try {
     mappings = mappingsText === undefined ? undefined : (JSON.parse(mappingsText) as typeof mappings);
   } catch {
@@ -268,19 +314,22 @@ function deviceChecks(resource: RestoredResource, mappingsText: string | undefin
       { ok: true, line: `${volumes.length} EBS volume(s) attached (the backup lists no block devices)` },
     ];
   }
-  return mappings
-    .filter((mapping) => mapping.DeviceName && mapping.Ebs)
-    .map((mapping) => {
-      const device = mapping.DeviceName as string;
-      const volume = volumes.find((item) => item.deviceName === device);
-      if (!volume) return { ok: false, line: `device ${device} of the backup is not attached` };
-      const wanted = mapping.Ebs?.VolumeSize;
-      return sizeCheck(
-        `${device} (${volume.id})`,
-        volume.sizeGiB,
-        wanted === undefined ? undefined : String(wanted),
-      );
-    });
+  return (
+    mappings
+      // A `NoDevice` mapping suppresses the device: nothing is attached there.
+      .filter((mapping) => mapping.DeviceName && mapping.Ebs && mapping.NoDevice === undefined)
+      .map((mapping) => {
+        const device = mapping.DeviceName as string;
+        const volume = volumes.find((item) => item.deviceName === device);
+        if (!volume) return { ok: false, line: `device ${device} of the backup is not attached` };
+        const wanted = mapping.Ebs?.VolumeSize;
+        return sizeCheck(
+          `${device} (${volume.id})`,
+          volume.sizeGiB,
+          wanted === undefined ? undefined : String(wanted),
+        );
+      })
+  );
 }
 
 function pending(check: string): Judgement {

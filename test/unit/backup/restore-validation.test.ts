@@ -358,6 +358,62 @@ describe('validateRestoreJob', () => {
   });
 });
 
+describe('the backed-up configuration, when AWS Backup will not give it', () => {
+  beforeEach(resetMocksForDynamoDbRestores);
+  const instanceArn = `arn:aws:rds:${DR_REGION}:${BACKUP_ACCOUNT}:db:${NAME}`;
+  function restoredInstance() {
+    job({ ResourceType: 'RDS', CreatedResourceArn: instanceArn });
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        {
+          DBInstanceIdentifier: NAME,
+          DBInstanceArn: instanceArn,
+          DBInstanceStatus: 'available',
+          Engine: 'postgres',
+          EngineVersion: '16.4',
+          Endpoint: { Address: `${NAME}.abc.${DR_REGION}.rds.amazonaws.com`, Port: 5432 },
+          InstanceCreateTime: COMPLETED,
+          TagList: Object.entries(OUR_TAGS).map(([Key, Value]) => ({ Key, Value })),
+        },
+      ],
+    });
+    rdsMock.on(DeleteDBInstanceCommand).resolves({});
+  }
+
+  it('validates without it when access is refused for good, and says what was not compared', async () => {
+    // Prepare
+    restoredInstance();
+    backupMock
+      .on(GetRecoveryPointRestoreMetadataCommand)
+      .rejects(
+        Object.assign(new Error('denied by the vault access policy'), { name: 'AccessDeniedException' }),
+      );
+    const context = deps([record({ resourceType: 'RDS' })]);
+    // Act
+    const outcome = await validateRestoreJob(restoreEvent(), context);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'validated', verdict: 'passed' });
+    expect(context.records.all.get(JOB_ID)?.checks).toContain(
+      'not compared with the backed-up configuration, which could not be read (AccessDeniedException: denied by the vault access policy)',
+    );
+  });
+
+  it('leaves a throttled read to the next round, deciding nothing', async () => {
+    // Prepare
+    restoredInstance();
+    backupMock
+      .on(GetRecoveryPointRestoreMetadataCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException', $retryable: {} }));
+    const context = deps([record({ resourceType: 'RDS' })]);
+    // Act
+    const run = validateRestoreJob(restoreEvent(), context);
+    // Assess
+    await expect(run).rejects.toThrow('slow down');
+    expect(context.records.all.get(JOB_ID)?.verdict).toBeUndefined();
+    expect(rdsMock).toHaveReceivedCommandTimes(DeleteDBInstanceCommand, 0);
+  });
+});
+
 describe('a sweep near the end of its invocation', () => {
   beforeEach(resetMocksForDynamoDbRestores);
 
@@ -416,7 +472,7 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
 
   it.each([
     { backedUp: '16.4', verdict: 'passed' },
-    { backedUp: '15.8', verdict: 'failed' },
+    { backedUp: '16.6', verdict: 'failed' },
   ])(
     'creates a DB instance, judges it against the backup (engine $backedUp → $verdict), deletes it, then the cluster',
     async ({ backedUp, verdict }) => {
@@ -480,7 +536,7 @@ describe('Aurora: validation instance, then cleanup over several sweeps', () => 
       expect(context.records.all.get(JOB_ID)?.checks).toContain(
         verdict === 'passed'
           ? 'engine version 16.4'
-          : `engine version 16.4, the backed-up database ran ${backedUp}`,
+          : `engine version 16.4, older than the backed-up database's ${backedUp}`,
       );
       // One result, and the cleanup that finished sweeps later as its own evidence.
       expect(

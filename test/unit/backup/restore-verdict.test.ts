@@ -161,7 +161,13 @@ describe('judgeRestoredResource', () => {
       ).toBe('passed');
       const wrongVersion = judge(rds('postgres', '15.8'), { metadata });
       expect(wrongVersion.verdict).toBe('failed');
-      expect(wrongVersion.checks).toContain('engine version 15.8, the backed-up database ran 16.4');
+      expect(wrongVersion.checks).toContain("engine version 15.8, older than the backed-up database's 16.4");
+      // RDS upgrades a snapshot of a version it no longer supports while restoring it: newer passes, and says so.
+      const upgraded = judge(rds('postgres', '13.15'), {
+        metadata: { Engine: 'postgres', EngineVersion: '13.7' },
+      });
+      expect(upgraded.verdict).toBe('passed');
+      expect(upgraded.checks).toContain('engine version 13.15, upgraded by RDS from the backed-up 13.7');
       expect(judge(rds('mysql', '16.4'), { metadata }).verdict).toBe('failed');
       // Without metadata, it says what it could not compare.
       expect(judge(rds('postgres', '16.4'), {}).checks).toContain(
@@ -227,6 +233,14 @@ describe('judgeRestoredResource', () => {
       const missing = judge(instance(whole.slice(0, 1)), { metadata: { BlockDeviceMappings: mappings } });
       expect(missing.verdict).toBe('failed');
       expect(missing.checks).toContain('device /dev/sdf of the backup is not attached');
+      // A device the backup suppresses (NoDevice) is not expected.
+      const suppressed = JSON.stringify([
+        { DeviceName: '/dev/xvda', Ebs: { VolumeSize: 8 } },
+        { DeviceName: '/dev/sdf', NoDevice: '', Ebs: { VolumeSize: 32 } },
+      ]);
+      expect(
+        judge(instance(whole.slice(0, 1)), { metadata: { BlockDeviceMappings: suppressed } }).verdict,
+      ).toBe('passed');
       const shrunk = judge(instance([whole[0] as never, { deviceName: '/dev/sdf', sizeGiB: 16 }]), {
         metadata: { BlockDeviceMappings: mappings },
       });
@@ -242,7 +256,17 @@ describe('judgeRestoredResource', () => {
       });
       const expected = { backupSizeInBytes: 50_000_000, completionDate };
       expect(judge(efs(6144, '2026-11-22T09:59:00.000Z'), expected).verdict).toBe('pending');
-      const empty = judge(efs(6144, '2026-11-22T10:20:00.000Z'), expected);
+      // Measured after completion, but before the size settles (a couple of hours without writes).
+      expect(judge(efs(6144, '2026-11-22T10:20:00.000Z'), expected).verdict).toBe('pending');
+      expect(judge(efs(6144, '2026-11-22T11:59:00.000Z'), expected).verdict).toBe('pending');
+      // No metering time: not judged either.
+      expect(
+        judge(
+          { type: 'EFS', status: 'available', facts: { sizeInBytes: 6144, sizeMeteredAt: null } },
+          expected,
+        ).checks,
+      ).toContain('EFS gives no time for this size yet');
+      const empty = judge(efs(6144, '2026-11-22T12:00:00.000Z'), expected);
       expect(empty.verdict).toBe('failed');
       expect(empty.checks).toContain('the file system holds no data although the backup does');
       expect(judge(efs(48_000_000, '2026-11-22T10:20:00.000Z'), expected).verdict).toBe('passed');
