@@ -16,8 +16,8 @@ import {
 import { configForRestoreValidation } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
-/** Seconds one restore's own service calls may take (inspect, tag, prepare, clean up, signal, record). */
-const SERVICE_CALLS_SECONDS = 30;
+/** Seconds one restore's own service calls may take (inspect, tag, prepare, signal, record, and a cleanup round: emptying a large bucket runs up to 20 list-and-delete pages). */
+const SERVICE_CALLS_SECONDS = 60;
 
 /** Wiring only: *Restore Job State Change* events, and the sweep schedule that moves open restores forward. */
 const wiring = createRestoreWiring('restore-validation', configForRestoreValidation(process.env));
