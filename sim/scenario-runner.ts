@@ -1224,23 +1224,28 @@ export function checkExpectation(
     const amount = distinct ? new Set(matching.map((record) => record.subject.id)).size : matching.length;
     return counted(describe, amount, expectation, `${records.length} evidence record(s) in all`);
   }
+  // What restore tests left behind in a simulated service: resources still carrying a restore job's tag.
+  const leftTagged = <T>(left: T[], wanted: number, show: (item: T) => string) => ({
+    description: describe,
+    status: left.length === wanted ? ('pass' as const) : ('fail' as const),
+    detail: `${left.length} tagged (expected ${wanted})${left.length ? `: ${left.map(show).join(', ')}` : ''}`,
+  });
   if ('ec2State' in expectation) {
     const where = sim.region(expectation.region ?? 'recovery').name;
-    const left = sim.ec2.tagged(where, TAG.restoreJobId);
-    return {
-      description: describe,
-      status: left.length === expectation.ec2State.tagged ? 'pass' : 'fail',
-      detail: `${left.length} tagged (expected ${expectation.ec2State.tagged})${left.length ? `: ${left.map((item) => `${item.kind} ${item.id} ${item.state}`).join(', ')}` : ''}`,
-    };
+    return leftTagged(
+      sim.ec2.tagged(where, TAG.restoreJobId),
+      expectation.ec2State.tagged,
+      (item) => `${item.kind} ${item.id} ${item.state}`,
+    );
   }
   if ('s3State' in expectation) {
     const where = sim.region(expectation.region ?? 'recovery').name;
-    const left = sim.s3.tagged(where, TAG.restoreJobId);
-    return {
-      description: describe,
-      status: left.length === expectation.s3State.tagged ? 'pass' : 'fail',
-      detail: `${left.length} tagged (expected ${expectation.s3State.tagged})${left.length ? `: ${left.map((bucket) => `bucket ${bucket.name} (${bucket.versions} version(s), ${bucket.deleteMarkers} delete marker(s))`).join(', ')}` : ''}`,
-    };
+    return leftTagged(
+      sim.s3.tagged(where, TAG.restoreJobId),
+      expectation.s3State.tagged,
+      (bucket) =>
+        `bucket ${bucket.name} (${bucket.versions} version(s), ${bucket.deleteMarkers} delete marker(s))`,
+    );
   }
   if ('drsState' in expectation) {
     const actual = drsCounts(sim.region(expectation.region ?? 'recovery').drs);
