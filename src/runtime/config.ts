@@ -63,11 +63,11 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
   const schema = extra ? baseEnvSchema.extend(extra.shape) : baseEnvSchema;
   const result = schema.safeParse(env, { reportInput: true });
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, {
-      cause: result.error,
-      problems: result.error.issues.map((issue) => problemOf(schema, issue)),
-    });
+    const problems = result.error.issues.map((issue) => problemOf(schema, issue));
+    throw new ConfigError(
+      `invalid configuration: ${problems.map((problem) => describeProblem(problem, env)).join('; ')}`,
+      { cause: result.error, problems },
+    );
   }
   const values = result.data as z.infer<typeof baseEnvSchema> & Record<string, unknown>;
   if (values.PRIMARY_REGION === values.RECOVERY_REGION) {
@@ -115,6 +115,18 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
     evidenceRetentionSeconds: parseIsoDuration(values.EVIDENCE_RETENTION) ?? 0,
     extra: extraValues,
   };
+}
+
+/**
+ * One problem as the cold start logs it: the variable, where in its JSON value, the value given (the stage
+ * parameter behind a variable is named by `npm run check-config`, which runs this same check before deploy).
+ */
+function describeProblem(problem: ConfigProblem, env: Record<string, string | undefined>): string {
+  const [variable = ''] = problem.variables;
+  const value = problem.path.length > 0 ? problem.received : env[variable];
+  const shown = typeof value === 'string' ? Array.from(value).slice(0, 120).join('') : value;
+  const given = value === undefined ? '' : ` (given ${JSON.stringify(shown)})`;
+  return `${[variable, ...problem.path].join('.')} ${problem.message}${given}`;
 }
 
 /** A boolean environment flag (`true`/`false`, any case), for function-specific options; unset means `fallback`. */

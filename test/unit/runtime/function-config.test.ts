@@ -26,7 +26,7 @@ describe('a function’s configuration loader', () => {
     await expect(coldStart).rejects.toThrow(ConfigError);
     await expect(coldStart).rejects.toThrow(expected.message);
     expect(expected.message).toBe(
-      'invalid configuration: MODE must be "active" or "dry-run"; EVIDENCE_EXPORT_PREFIX must not end with a slash',
+      'invalid configuration: MODE must be "active" or "dry-run" (given "yolo"); EVIDENCE_EXPORT_PREFIX must not end with a slash (given "evidence/")',
     );
   });
 
