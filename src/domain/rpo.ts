@@ -119,17 +119,45 @@ export interface RpoAssessment {
   failedOver: FailedOver | undefined;
 }
 
-/** The RPO of a resource: its `dr-autopilot:rpo` tag when that is a positive ISO-8601 duration, else the default. */
+/**
+ * The smallest RPO a DRS server can meet: DRS keeps a point-in-time snapshot every 10 minutes (the first hour's
+ * points in time), so the newest one is up to 10 minutes old, and the monitor sees it up to a sweep later. An
+ * RPO tag below this could never be met and would keep the server AT_RISK: it is refused, and the default applies.
+ */
+export const DRS_MIN_RPO_SECONDS = 12 * 60;
+
+/**
+ * The RPO of a resource: its `dr-autopilot:rpo` tag when that is an ISO-8601 duration of at least
+ * {@link DRS_MIN_RPO_SECONDS}, else the default (and `invalidRpoTag` says which tag was refused, and why).
+ */
 export function rpoOf(
   tags: Record<string, string>,
   defaultRpoSeconds: number,
-): { rpoSeconds: number; rpoSource: 'tag' | 'default'; invalidRpoTag: string | undefined } {
+): {
+  rpoSeconds: number;
+  rpoSource: 'tag' | 'default';
+  invalidRpoTag: string | undefined;
+  invalidRpoReason?: string | undefined;
+} {
   const tag = tags[RPO_TAG];
   if (tag === undefined)
     return { rpoSeconds: defaultRpoSeconds, rpoSource: 'default', invalidRpoTag: undefined };
   const seconds = parseIsoDuration(tag);
   if (seconds === undefined || seconds <= 0) {
-    return { rpoSeconds: defaultRpoSeconds, rpoSource: 'default', invalidRpoTag: tag };
+    return {
+      rpoSeconds: defaultRpoSeconds,
+      rpoSource: 'default',
+      invalidRpoTag: tag,
+      invalidRpoReason: 'not an ISO-8601 duration such as PT15M',
+    };
+  }
+  if (seconds < DRS_MIN_RPO_SECONDS) {
+    return {
+      rpoSeconds: defaultRpoSeconds,
+      rpoSource: 'default',
+      invalidRpoTag: tag,
+      invalidRpoReason: `below the ${formatSeconds(DRS_MIN_RPO_SECONDS)} DRS can meet (a snapshot every 10m)`,
+    };
   }
   return { rpoSeconds: seconds, rpoSource: 'tag', invalidRpoTag: undefined };
 }
@@ -163,11 +191,15 @@ export function assessReplication(facts: ReplicationFacts, policy: RpoPolicy, no
       ? `exposure unknown, RPO ${formatSeconds(rpo.rpoSeconds)}`
       : `exposure ${formatSeconds(exposureSeconds)} ${overRpo ? '>' : '<='} RPO ${formatSeconds(rpo.rpoSeconds)}`;
   const withError = error ? ` (${error})` : '';
+  const refusedTag =
+    rpo.invalidRpoTag === undefined
+      ? ''
+      : `; ${RPO_TAG} ${JSON.stringify(rpo.invalidRpoTag)} ignored: ${rpo.invalidRpoReason}`;
 
   const verdict = (readiness: ReadinessState, reasonCode: RpoReasonCode, reason: string): RpoAssessment => ({
     state: readiness,
     reasonCode,
-    reason,
+    reason: `${reason}${refusedTag}`,
     ...rpo,
     lagSeconds,
     snapshotAgeSeconds: snapshotAge,

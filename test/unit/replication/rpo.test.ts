@@ -173,7 +173,10 @@ describe('assessReplication: per-server RPO tag vs the default', () => {
   it.each([
     [{}, 900, 'default', undefined, 'AT_RISK'],
     [{ 'dr-autopilot:rpo': 'PT1H' }, 3_600, 'tag', undefined, 'READY'],
-    [{ 'dr-autopilot:rpo': 'PT5M' }, 300, 'tag', undefined, 'AT_RISK'],
+    // Below what DRS can meet (a point-in-time snapshot every 10 minutes): refused, the default applies.
+    [{ 'dr-autopilot:rpo': 'PT5M' }, 900, 'default', 'PT5M', 'AT_RISK'],
+    [{ 'dr-autopilot:rpo': 'PT12M' }, 720, 'tag', undefined, 'AT_RISK'],
+    [{ 'dr-autopilot:rpo': 'PT30M' }, 1_800, 'tag', undefined, 'READY'],
     [{ 'dr-autopilot:rpo': 'P1D' }, 86_400, 'tag', undefined, 'READY'],
     [{ 'dr-autopilot:rpo': 'fifteen minutes' }, 900, 'default', 'fifteen minutes', 'AT_RISK'],
     [{ 'dr-autopilot:rpo': 'PT0S' }, 900, 'default', 'PT0S', 'AT_RISK'],
@@ -237,6 +240,17 @@ describe('helpers', () => {
     [undefined, undefined],
   ])('snapshot taken %s is %s seconds old', (timestamp, age) => {
     expect(snapshotAgeSeconds(timestamp, NOW)).toBe(age);
+  });
+
+  it('says which RPO tag it ignored, and why, in the reason on-call reads', () => {
+    const assessment = assessReplication(
+      facts({ tags: { 'dr-autopilot:rpo': 'PT5M' }, lagDuration: 'PT1M' }),
+      POLICY,
+      NOW,
+    );
+    expect(assessment.reason).toContain(
+      'dr-autopilot:rpo "PT5M" ignored: below the 12m DRS can meet (a snapshot every 10m)',
+    );
   });
 
   it('reads the RPO tag case-insensitively as a duration', () => {
