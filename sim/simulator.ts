@@ -241,17 +241,7 @@ export class Simulator {
           const route = routeByRegion(world, request, 'events', 'aws-json');
           if (route.ok) return bridgeIn(route.region).handle(request);
           const operation = String(request.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
-          world.recordCall(
-            {
-              service: 'eventbridge',
-              operation,
-              result: route.code,
-              mutating: true,
-              input: {},
-              region: route.region,
-            },
-            `${operation} (${route.code})`,
-          );
+          recordRefused(world, 'eventbridge', operation, route);
           return route.response;
         })
       ).url,
@@ -260,17 +250,7 @@ export class Simulator {
           const route = routeByRegion(world, request, 'sns', 'query');
           if (route.ok) return (snsIn.get(route.region) as SnsSim).handle(request);
           const operation = new URLSearchParams(request.body).get('Action') ?? '?';
-          world.recordCall(
-            {
-              service: 'sns',
-              operation,
-              result: route.code,
-              mutating: true,
-              input: {},
-              region: route.region,
-            },
-            `${operation} (${route.code})`,
-          );
+          recordRefused(world, 'sns', operation, route);
           return route.response;
         })
       ).url,
@@ -281,17 +261,7 @@ export class Simulator {
           const route = routeByRegion(world, request, 'ec2', 'query');
           if (route.ok) return world.inRegion(route.region, () => ec2.handle(request, route.region));
           const operation = new URLSearchParams(request.body).get('Action') ?? '?';
-          world.recordCall(
-            {
-              service: 'ec2',
-              operation,
-              result: route.code,
-              mutating: true,
-              input: {},
-              region: route.region,
-            },
-            `${operation} (${route.code})`,
-          );
+          recordRefused(world, 'ec2', operation, route);
           return route.response.dropConnection
             ? route.response
             : ec2Error(route.response.status, route.code, `refused: ${route.code}`);
@@ -302,17 +272,7 @@ export class Simulator {
           const route = routeByRegion(world, request, 's3', 'rest-xml');
           if (route.ok) return world.inRegion(route.region, () => s3.handle(request, route.region));
           const { name } = s3OperationOf(request);
-          world.recordCall(
-            {
-              service: 's3',
-              operation: name,
-              result: route.code,
-              mutating: true,
-              input: {},
-              region: route.region,
-            },
-            `${name} (${route.code})`,
-          );
+          recordRefused(world, 's3', name, route);
           // S3 answers a HEAD request without a body, errors included.
           return request.method === 'HEAD' ? { ...route.response, body: '' } : route.response;
         })
@@ -321,17 +281,7 @@ export class Simulator {
         await serve((request) => {
           const route = routeByRegion(world, request, 'lambda', 'rest-json');
           if (route.ok) return world.inRegion(route.region, () => lambdaApi.handle(request, route.region));
-          world.recordCall(
-            {
-              service: 'lambda',
-              operation: 'Invoke',
-              result: route.code,
-              mutating: true,
-              input: {},
-              region: route.region,
-            },
-            `Invoke (${route.code})`,
-          );
+          recordRefused(world, 'lambda', 'Invoke', route);
           return route.response;
         })
       ).url,
@@ -558,6 +508,19 @@ function forwardAcrossRegions(
   }
   target.deliver(bus, event);
   return true;
+}
+
+/** A request the Region routing refused (another Region, a lost Region, an injected fault), as that service's call. */
+function recordRefused(
+  world: SimWorld,
+  service: string,
+  operation: string,
+  route: { region?: string | undefined; code: string },
+): void {
+  world.recordCall(
+    { service, operation, result: route.code, mutating: true, input: {}, region: route.region },
+    `${operation} (${route.code})`,
+  );
 }
 
 /**
