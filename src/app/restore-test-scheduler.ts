@@ -58,9 +58,10 @@ export async function runScheduledRestoreTests(
   const { policy } = deps;
   const refused = screenScheduledRun(event, policy, 'restore tests run');
   if (refused) return refused;
-  const runId = `scheduled-${event.time}`;
   // The window is the run's own (event time), not the clock's: a retry later must see the same points.
   const until = Date.parse(event.time);
+  // The run is named by the instant, not by how the event spells it (`…:00Z` and `…:00.000Z` are one run).
+  const runId = `scheduled-${new Date(until).toISOString()}`;
   const since = new Date(until - deps.selection.windowDays * 86_400_000);
   const points: RecoveryPoint[] = [];
   for await (const page of deps.backup.listRecoveryPoints(policy.vaultName, since)) {

@@ -108,7 +108,10 @@ function testedAt(table: string, occurredAt: string): EvidenceRecord {
 
 /** The scheduled-test token of a protected resource in a run (one restore per resource and run). */
 function tokenOf(table: string, runTime = RUN_TIME) {
-  return restoreTokenFor(point(table, 1).ResourceArn, `scheduled-test:scheduled-${runTime}`);
+  return restoreTokenFor(
+    point(table, 1).ResourceArn,
+    `scheduled-test:scheduled-${new Date(runTime).toISOString()}`,
+  );
 }
 
 /**
@@ -237,6 +240,22 @@ describe('runScheduledRestoreTests', () => {
       expect(context.records.all.size).toBe(1);
     },
   );
+
+  it('names a run by its instant: the same time spelt two ways is one run, with the same tokens', async () => {
+    // Prepare
+    jobIdsPerPoint();
+    backupMock.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [point('orders', 20)] });
+    const context = deps('recovery');
+    // Act
+    await runScheduledRestoreTests(scheduledEvent('2026-11-22T05:00:00Z', 'sched-1'), context);
+    await runScheduledRestoreTests(scheduledEvent('2026-11-22T05:00:00.000Z', 'sched-1b'), context);
+    // Assess: one run record, and both deliveries asked AWS Backup with the one token (one restore).
+    const tokens = backupMock
+      .commandCalls(StartRestoreJobCommand)
+      .map((call) => call.args[0].input.IdempotencyToken);
+    expect(new Set(tokens)).toEqual(new Set([tokenOf('orders')]));
+    expect(context.records.all.size).toBe(1);
+  });
 
   it('tests the least recently tested first: ten resources, three a run, all tested within four runs', async () => {
     // Prepare: ten tables with a point each; runs a day apart, each against the ledger the runs before filled
