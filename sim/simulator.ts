@@ -9,6 +9,7 @@ import {
   ListTablesCommand,
   type LocalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
+import { getKey } from '../src/domain/restore-metadata.ts';
 import { BackupSim, type RestoreMaterializer } from './backup.ts';
 import { installSimClock, resetClock } from './clock.ts';
 import { type AwsEvent, DrsService, type DrsSim } from './drs.ts';
@@ -540,8 +541,7 @@ async function materializeRestore(
       `restoring ${job.ResourceType ?? 'this resource type'} is not simulated (DynamoDB, EC2 and S3 are)`,
     );
   }
-  const key = Object.keys(job.metadata).find((name) => name.toLowerCase() === 'targettablename');
-  const tableName = key ? job.metadata[key] : undefined;
+  const tableName = getKey(job.metadata, 'targetTableName');
   if (!tableName) throw new Error('Restore metadata has no targetTableName');
   await dynamodb.send(
     new CreateTableCommand({
@@ -586,8 +586,8 @@ function materializeEc2Restore(
     devices: point.devices,
     tags: point.tags,
   });
-  const metadata = (name: string) =>
-    Object.entries(job.metadata).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  // Restore metadata keys are case-insensitive (AWS Backup restore metadata): the product's own lookup.
+  const metadata = (name: string) => getKey(job.metadata, name);
   let mappings: { DeviceName?: string; Ebs?: { DeleteOnTermination?: boolean; KmsKeyId?: string } }[] = [];
   const text = metadata('BlockDeviceMappings');
   if (text !== undefined) {
@@ -643,8 +643,8 @@ function materializeS3Restore(
   ...[job, point]: Parameters<RestoreMaterializer>
 ): string {
   const region = world.recoveryRegion;
-  const metadata = (name: string) =>
-    Object.entries(job.metadata).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  // Restore metadata keys are case-insensitive (AWS Backup restore metadata): the product's own lookup.
+  const metadata = (name: string) => getKey(job.metadata, name);
   const name = metadata('DestinationBucketName');
   if (!name) throw new Error('Restore metadata has no DestinationBucketName');
   const newBucket = (metadata('NewBucket') ?? 'true').trim().toLowerCase() === 'true';
