@@ -34,7 +34,7 @@ const deps: ReadinessDeps = {
     clock,
     historyRetentionSeconds: config.historyRetentionSeconds,
   }),
-  notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.topicArn }),
+  notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.extra.TOPIC_ARN }),
   clock,
   policy: config.policy,
   messages: { stage: config.extra.STAGE, region: config.region, runbookUrl: config.extra.RUNBOOK_URL },
@@ -45,8 +45,9 @@ const digestClaims = createDynamoDbDigestClaims({ client: dynamodb, tableName: c
 const onSignal = createEventHandler({
   logger,
   parse: parseSignalEvent,
-  // Signals come from this deployment's detectors, on its own bus: anything else is rejected (rule 5).
-  origin: { region: config.region },
+  // Signals come from this deployment's detectors and, forwarded to this bus, from the other Region of the pair's
+  // (this deployment owns readiness for the pair): anything else is rejected (rule 5).
+  origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
   idempotency: { persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb) },
   run: (event) => applySignal(event, deps),
 });

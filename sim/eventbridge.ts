@@ -37,6 +37,8 @@ export interface EventBridgeOptions {
   queue?: DeliveryQueue | undefined;
   /** Delivers an event to a bus of another Region (by the bus ARN); false if no such bus is simulated. */
   forward?: ((busArn: string, event: AwsEvent) => boolean) | undefined;
+  /** Publishes a rule target's message to an SNS topic of this Region: the error code SNS answered, if any. */
+  publish?: ((topicArn: string, message: string) => string | undefined) | undefined;
 }
 
 export interface Invocation {
@@ -65,6 +67,7 @@ export class EventBridgeSim {
   deadLetters: DeadLetter[] = [];
   private readonly queue: DeliveryQueue;
   private readonly forward: EventBridgeOptions['forward'];
+  private readonly publish: EventBridgeOptions['publish'];
   private readonly busNames: Set<string>;
   /** Events EventBridge will lose (never deliver), by detail-type: how many more. See {@link loseNext}. */
   private readonly losses = new Map<string, number>();
@@ -78,6 +81,7 @@ export class EventBridgeSim {
     this.region = deployment.region;
     this.queue = options.queue ?? new DeliveryQueue();
     this.forward = options.forward;
+    this.publish = options.publish;
     this.busNames = new Set(['default', ...deployment.buses.map((bus) => bus.name)]);
   }
 
@@ -231,7 +235,9 @@ export class EventBridgeSim {
         targets.push(
           target.kind === 'event-bus'
             ? `bus ${target.eventBusArn?.slice(target.eventBusArn.lastIndexOf('/') + 1)}`
-            : (this.lambda.find(target.functionLogicalId)?.shortName ?? target.functionLogicalId),
+            : target.kind === 'sns-topic'
+              ? `topic ${target.topicArn?.slice(target.topicArn.lastIndexOf(':') + 1)}`
+              : (this.lambda.find(target.functionLogicalId)?.shortName ?? target.functionLogicalId),
         );
       }
     }
@@ -332,6 +338,23 @@ export class EventBridgeSim {
         });
       return;
     }
+    if (target.kind === 'sns-topic') {
+      const topicArn = target.topicArn ?? '';
+      const message =
+        target.inputTransformer === undefined
+          ? JSON.stringify(event)
+          : transformInput(event, target.inputTransformer, rule.name);
+      const error = this.publish ? this.publish(topicArn, message) : 'NotFound';
+      // SNS refused (the topic is missing, the message too big): after its retry policy, the rule's DLQ.
+      if (error !== undefined) {
+        this.deadLetter(target.deadLetterArn, 'rule-dead-letter-queue', {
+          event,
+          rule: rule.name,
+          error: `SNS answered ${error} for ${topicArn}`,
+        });
+      }
+      return;
+    }
     const fn = this.lambda.find(target.functionLogicalId);
     if (!fn) {
       // EventBridge cannot invoke the target: after its retry policy the event goes to the rule's DLQ.
@@ -343,7 +366,9 @@ export class EventBridgeSim {
       return;
     }
     let payload: unknown = event;
-    if (target.input !== undefined) payload = JSON.parse(target.input);
+    if (target.inputTransformer !== undefined)
+      payload = JSON.parse(transformInput(event, target.inputTransformer, rule.name));
+    else if (target.input !== undefined) payload = JSON.parse(target.input);
     else if (target.inputPath === '$.detail') payload = event.detail;
     else if (target.inputPath !== undefined && target.inputPath !== '$') {
       throw new Error(`rule ${rule.name}: InputPath ${target.inputPath} is not simulated`);
@@ -447,4 +472,36 @@ function summarizeOutcome(outcome: unknown): string {
 function listText(values: unknown[]): string {
   if (values.some((value) => typeof value === 'object' && value !== null)) return `${values.length} item(s)`;
   return `[${values.join(', ')}]`;
+}
+
+/**
+ * A rule target's `InputTransformer`, as EventBridge applies it (EventBridge User Guide, Amazon EventBridge input
+ * transformation): each variable is a dot path into the event (array indices allowed); `<name>` in the template
+ * is replaced by the value, a string without quotes and anything else as JSON; values are NOT escaped; a path
+ * that does not exist creates no variable and nothing of it appears in the output. The result is the text the
+ * target receives (for a string template, quotes included).
+ */
+export function transformInput(
+  event: AwsEvent,
+  transformer: { pathsMap: Record<string, string>; template: string },
+  ruleName: string,
+): string {
+  const values = new Map<string, string>();
+  for (const [name, path] of Object.entries(transformer.pathsMap)) {
+    if (!/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/.test(path)) {
+      throw new Error(`rule ${ruleName}: InputPathsMap path ${path} is not simulated`);
+    }
+    let value: unknown = event;
+    for (const [, key, index] of path.slice(1).matchAll(/\.([A-Za-z0-9_-]+)|\[(\d+)\]/g)) {
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[key ?? Number(index)]
+          : undefined;
+    }
+    if (value !== undefined) values.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  values.set('aws.events.rule-name', ruleName);
+  return transformer.template.replace(/<([A-Za-z0-9_.-]+)>/g, (placeholder, name: string) =>
+    values.has(name) || name in transformer.pathsMap ? (values.get(name) ?? '') : placeholder,
+  );
 }

@@ -324,6 +324,7 @@ export class Simulator {
       const eventBridge = new EventBridgeSim(world, deployment, lambda, {
         queue,
         forward: (busArn, event) => forwardAcrossRegions(world, bridges, busArn, event),
+        publish: (topicArn, message) => (snsIn.get(region) as SnsSim).publishAsService(topicArn, message),
       });
       bridges.set(region, eventBridge);
       const dynamodb = new DynamoDBClient({

@@ -136,6 +136,17 @@ export class SnsSim {
     );
   }
 
+  /**
+   * A message an AWS service publishes for the account (an EventBridge rule's SNS target), not through the API:
+   * the same checks as `Publish`. Returns the error code SNS answers, or undefined when accepted.
+   */
+  publishAsService(topicArn: string, message: string, subject?: string): string | undefined {
+    const parsed = this.check(topicArn, { message, subject, attributes: {} });
+    if ('error' in parsed) return parsed.error.code;
+    this.accept(parsed.message);
+    return undefined;
+  }
+
   private accept(message: SnsMessage): void {
     this.messages.push(message);
     this.world.record({

@@ -57,10 +57,16 @@ export interface SimFunction {
 
 export interface SimRuleTarget {
   id: string;
-  /** A function of this stack (`functionLogicalId`), or an event bus (`eventBusArn`, e.g. cross-Region forwarding). */
-  kind: 'function' | 'event-bus';
+  /**
+   * A function of this stack (`functionLogicalId`), an event bus (`eventBusArn`, e.g. cross-Region forwarding), or
+   * an SNS topic (`topicArn`).
+   */
+  kind: 'function' | 'event-bus' | 'sns-topic';
   functionLogicalId: string;
   eventBusArn?: string | undefined;
+  topicArn?: string | undefined;
+  /** `InputTransformer`: JSON paths by variable, and the template they fill. */
+  inputTransformer?: { pathsMap: Record<string, string>; template: string } | undefined;
   input?: string | undefined;
   inputPath?: string | undefined;
   maximumRetryAttempts: number;
@@ -325,21 +331,30 @@ export function loadDeployment(
         functionLogicalId !== undefined &&
         template.Resources[functionLogicalId]?.Type === 'AWS::Lambda::Function';
       const resolvedArn = isFunction ? undefined : String(resolver.resolve(target.Arn as Json));
-      if (!isFunction && !/^arn:aws[a-z-]*:events:/.test(resolvedArn ?? '')) {
+      const isTopic = /^arn:aws[a-z-]*:sns:/.test(resolvedArn ?? '');
+      if (!isFunction && !isTopic && !/^arn:aws[a-z-]*:events:/.test(resolvedArn ?? '')) {
         throw new Error(
-          `rule ${logicalId}: target ${String(target.Id)} is neither a function of this stack nor an event bus`,
+          `rule ${logicalId}: target ${String(target.Id)} is neither a function of this stack, an event bus nor a topic`,
         );
       }
-      if (target.InputTransformer !== undefined) {
-        throw new Error(`rule ${logicalId}: InputTransformer is not simulated`);
+      const transformer = target.InputTransformer as
+        | { InputPathsMap?: Record<string, string>; InputTemplate?: string }
+        | undefined;
+      if (transformer !== undefined && typeof transformer.InputTemplate !== 'string') {
+        throw new Error(`rule ${logicalId}: InputTransformer without an InputTemplate`);
       }
       const retry = (target.RetryPolicy ?? {}) as Record<string, Json>;
       const dlq = (target.DeadLetterConfig as Record<string, Json> | undefined)?.Arn;
       return {
         id: String(target.Id),
-        kind: isFunction ? ('function' as const) : ('event-bus' as const),
+        kind: isFunction ? ('function' as const) : isTopic ? ('sns-topic' as const) : ('event-bus' as const),
         functionLogicalId: functionLogicalId ?? '',
-        eventBusArn: resolvedArn,
+        eventBusArn: isTopic ? undefined : resolvedArn,
+        topicArn: isTopic ? resolvedArn : undefined,
+        inputTransformer:
+          transformer === undefined
+            ? undefined
+            : { pathsMap: transformer.InputPathsMap ?? {}, template: String(transformer.InputTemplate) },
         input: target.Input === undefined ? undefined : String(resolver.resolve(target.Input)),
         inputPath: target.InputPath === undefined ? undefined : String(target.InputPath),
         maximumRetryAttempts: Number(retry.MaximumRetryAttempts ?? 185),
@@ -440,7 +455,8 @@ export class Resolver {
 
   resolve(value: Json): Json {
     if (value === null || typeof value !== 'object') return value;
-    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (Array.isArray(value))
+      return value.map((item) => this.resolve(item)).filter((item) => item !== NO_VALUE);
     const keys = Object.keys(value);
     if (keys.length === 1) {
       const [key] = keys as [string];
@@ -468,11 +484,19 @@ export class Resolver {
           const [separator, text] = argument as [string, Json];
           return String(this.resolve(text)).split(separator);
         }
+        case 'Fn::If': {
+          const [condition, whenTrue, whenFalse] = argument as [string, Json, Json];
+          return this.resolve(this.condition(condition) ? whenTrue : whenFalse);
+        }
         default:
           if (key.startsWith('Fn::')) throw new Error(`${key} is not simulated`);
       }
     }
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.resolve(item)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([key, item]) => [key, this.resolve(item)] as const)
+        .filter(([, item]) => item !== NO_VALUE),
+    );
   }
 
   private resource(logicalId: string): CfnResource {
@@ -499,6 +523,8 @@ export class Resolver {
         return stackName;
       case 'AWS::URLSuffix':
         return 'amazonaws.com';
+      case 'AWS::NoValue':
+        return NO_VALUE;
     }
     const resource = this.resource(name);
     switch (resource.Type) {
@@ -552,6 +578,16 @@ export class Resolver {
         return `arn:aws:kms:${region}:${account}:key/${keyIdOf(logicalId)}`;
       case 'AWS::KMS::Key.KeyId':
         return keyIdOf(logicalId);
+      case 'AWS::Events::Rule.Arn': {
+        // A rule on a custom bus is `rule/<bus>/<name>`; on the default bus `rule/<name>`.
+        const bus = resource.Properties?.EventBusName;
+        const busName = bus === undefined ? undefined : String(this.resolve(bus));
+        const onBus =
+          busName === undefined || busName === 'default'
+            ? ''
+            : `${busName.slice(busName.lastIndexOf('/') + 1)}/`;
+        return `arn:aws:events:${region}:${account}:rule/${onBus}${this.nameOf(logicalId, 'Name')}`;
+      }
       default:
         throw new Error(`Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not simulated`);
     }
@@ -571,6 +607,9 @@ export class Resolver {
     });
   }
 }
+
+/** `Ref: AWS::NoValue`: the property or list item is removed, as CloudFormation does. */
+const NO_VALUE = '\u0000AWS::NoValue';
 
 function keyIdOf(logicalId: string): string {
   const digest = createHash('sha256').update(logicalId).digest('hex');

@@ -21,9 +21,6 @@ export const baseEnvSchema = z.object({
   MODE: z.enum(['active', 'dry-run'], { error: 'must be "active" or "dry-run"' }).default('active'),
   DEFAULT_RPO: isoDuration,
   DEFAULT_RTO: isoDuration,
-  TOPIC_ARN: z
-    .string({ error: 'is required' })
-    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
   EVENT_BUS_NAME: required,
   READINESS_TABLE_NAME: required,
   IDEMPOTENCY_TABLE_NAME: required,
@@ -43,7 +40,6 @@ export interface BaseConfig {
   dryRun: boolean;
   defaultRpoSeconds: number;
   defaultRtoSeconds: number;
-  topicArn: string;
   eventBusName: string;
   readinessTableName: string;
   idempotencyTableName: string;
@@ -107,7 +103,6 @@ export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never,
     dryRun: values.MODE === 'dry-run',
     defaultRpoSeconds: parseIsoDuration(values.DEFAULT_RPO) ?? 0,
     defaultRtoSeconds: parseIsoDuration(values.DEFAULT_RTO) ?? 0,
-    topicArn: values.TOPIC_ARN,
     eventBusName: values.EVENT_BUS_NAME,
     readinessTableName: values.READINESS_TABLE_NAME,
     idempotencyTableName: values.IDEMPOTENCY_TABLE_NAME,

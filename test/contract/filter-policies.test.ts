@@ -88,8 +88,10 @@ describe('the machinery alarms', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: 'ReadinessTopic' }],
-      OKActions: [{ Ref: 'ReadinessTopic' }],
+      // In the readiness owner (this template, the recovery Region's); the primary Region's forward their state
+      // changes (test/infra/readiness-pair.test.ts)
+      AlarmActions: { 'Fn::If': ['OwnsReadiness', [{ Ref: 'ReadinessTopic' }], { Ref: 'AWS::NoValue' }] },
+      OKActions: { 'Fn::If': ['OwnsReadiness', [{ Ref: 'ReadinessTopic' }], { Ref: 'AWS::NoValue' }] },
     });
     const anchor = String(found?.Properties?.AlarmDescription).match(/#(runbook-[a-z-]+)/)?.[1];
     expect(runbook).toContain(`<a id="${anchor}"></a>`);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readReadiness } from '../../sim/readiness.ts';
 import {
   canRun,
   listScenarios,
@@ -134,8 +135,9 @@ describe('simulated DR scenarios', () => {
     ).toBe(false);
   });
 
-  it("runs each Region's functions with that Region's configuration, tables and topic", async () => {
-    // Prepare: an alarm of dr-autopilot's in each Region, for a workload of its own
+  it("gives one verdict per Region pair: both Regions' signals reach the recovery Region's table and topic", async () => {
+    // Prepare: an alarm of dr-autopilot's in each Region, for a workload of its own, and a machinery alarm of the
+    // primary Region's deployment (its failed-invocations queue) going to ALARM
     const alarm = (region: string, workload: string) => ({
       event: {
         source: 'aws.cloudwatch',
@@ -150,49 +152,65 @@ describe('simulated DR scenarios', () => {
       },
       region,
     });
+    // The packaged stage's machinery alarm (serverless.yml names them `<service>-<stage>-…`)
+    const machineryAlarmName = `${sim.primary.deployment.buses[0]?.name}-failed-invocations`;
+    const machineryAlarm = {
+      event: {
+        source: 'aws.cloudwatch',
+        'detail-type': 'CloudWatch Alarm State Change',
+        resources: [`arn:aws:cloudwatch:us-east-1:111122223333:alarm:${machineryAlarmName}`],
+        detail: {
+          alarmName: machineryAlarmName,
+          configuration: { description: 'failed invocations', metrics: [] },
+          previousState: { value: 'OK', reason: 'x', timestamp: '2026-11-22T04:00:00.000+0000' },
+          state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-11-22T04:05:00.000+0000' },
+        },
+      },
+      region: 'us-east-1',
+    };
     const scenario = parseScenario({
-      name: 'two-regions',
+      name: 'region-pair',
       title: 'An alarm in each Region',
       description:
-        'Each Region turns its own alarm into readiness in its own table, told through its own topic.',
+        "Each Region turns its own alarm into a signal; the recovery Region's deployment owns readiness.",
       requires: ['alarmReadiness', 'readinessPublisher'],
-      steps: [alarm('us-east-1', 'east-app'), alarm('us-west-2', 'west-app')],
+      steps: [alarm('us-east-1', 'east-app'), alarm('us-west-2', 'west-app'), machineryAlarm],
       expect: [
+        { readiness: { kind: 'workload', workload: 'east-app', state: 'NOT_READY' }, count: 1 },
+        { readiness: { kind: 'workload', workload: 'west-app', state: 'NOT_READY' }, count: 1 },
+        { signal: { detailType: 'Alarm State Changed' }, region: 'primary', count: 1 },
+        { signal: { detailType: 'Alarm State Changed' }, region: 'recovery', count: 2 },
+        { sns: { subject: 'east-app' }, min: 1 },
+        { sns: { subject: 'west-app' }, min: 1 },
         {
-          readiness: { kind: 'workload', workload: 'east-app', state: 'NOT_READY' },
-          region: 'primary',
+          sns: { body: `alarm ${machineryAlarmName} in the primary Region us-east-1 went from OK to ALARM` },
           count: 1,
         },
-        {
-          readiness: { kind: 'workload', workload: 'west-app', state: 'NOT_READY' },
-          region: 'primary',
-          count: 0,
-        },
-        { readiness: { kind: 'workload', workload: 'west-app', state: 'NOT_READY' }, count: 1 },
-        { readiness: { kind: 'workload', workload: 'east-app', state: 'NOT_READY' }, count: 0 },
-        { signal: { detailType: 'Alarm State Changed' }, region: 'primary', count: 1 },
-        { signal: { detailType: 'Alarm State Changed' }, region: 'any', count: 2 },
-        { sns: { subject: 'east-app' }, region: 'primary', min: 1 },
-        { sns: { subject: 'east-app' }, count: 0 },
-        { call: 'sns:Publish', region: 'us-east-1', min: 1 },
+        { sns: {}, region: 'primary', count: 0 },
+        { call: 'sns:Publish', region: 'us-east-1', count: 0 },
         { invocationError: { function: 'alarmReadiness' }, region: 'any', count: 0 },
+        { deadLetters: {}, region: 'any', count: 0 },
       ],
     });
 
     // Act
     const report = await runScenario(sim, scenario);
 
-    // Assess: the scenario's expectations, and each Region's function configuration as its cold start read it
+    // Assess: one topic (the recovery Region's) and one readiness publisher; the primary Region has neither, and
+    // its functions run with their own Region's configuration
     expect(failures(report)).toBe('');
-    const topics = (region: string) =>
-      new Set((report.regions[region]?.snsMessages ?? []).map((message) => message.topicArn));
-    expect([...topics('us-east-1')]).toEqual([sim.primary.deployment.topics[0]?.arn]);
-    expect([...topics('us-west-2')]).toEqual([sim.recovery.deployment.topics[0]?.arn]);
-    expect(sim.primary.deployment.topics[0]?.arn).toMatch(/^arn:aws:sns:us-east-1:/);
-    expect(sim.primary.tableNamed('ReadinessTable')).toBe(sim.recovery.tableNamed('ReadinessTable'));
-    expect(sim.primary.endpoints.dynamodb).not.toBe(sim.recovery.endpoints.dynamodb);
-    const publisher = sim.primary.functionNamed('readinessPublisher');
-    expect(publisher && sim.primary.lambda.environmentOf(publisher).AWS_REGION).toBe('us-east-1');
+    expect(sim.primary.deployment.topics).toEqual([]);
+    expect(sim.primary.functionNamed('readinessPublisher')).toBeUndefined();
+    expect(await readReadiness(sim, 'us-east-1')).toEqual([]);
+    expect(sim.recovery.deployment.topics.map((topic) => topic.arn)).toEqual([
+      expect.stringMatching(/^arn:aws:sns:us-west-2:/),
+    ]);
+    const topics = new Set(
+      (report.regions['us-west-2']?.snsMessages ?? []).map((message) => message.topicArn),
+    );
+    expect([...topics]).toEqual([sim.recovery.deployment.topics[0]?.arn]);
+    const alarmReadiness = sim.primary.functionNamed('alarmReadiness');
+    expect(alarmReadiness && sim.primary.lambda.environmentOf(alarmReadiness).AWS_REGION).toBe('us-east-1');
     expect(report.timeline.some((entry) => entry.kind === 'invoke' && entry.region === 'us-east-1')).toBe(
       true,
     );

@@ -163,7 +163,7 @@ describe('replication monitor infrastructure', () => {
       TreatMissingData: 'breaching',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
-      AlarmActions: [{ Ref: 'ReadinessTopic' }],
+      AlarmActions: { 'Fn::If': ['OwnsReadiness', [{ Ref: 'ReadinessTopic' }], { Ref: 'AWS::NoValue' }] },
     });
     expect(alarm.Dimensions).toEqual([
       { Name: 'service', Value: 'dr-autopilot' },

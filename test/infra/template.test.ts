@@ -240,7 +240,6 @@ describe('the packaged CloudFormation template', () => {
           'MODE',
           'DEFAULT_RPO',
           'DEFAULT_RTO',
-          'TOPIC_ARN',
           'EVENT_BUS_NAME',
           'READINESS_TABLE_NAME',
           'IDEMPOTENCY_TABLE_NAME',

@@ -39,7 +39,6 @@ describe('loadConfig', () => {
     ['DEFAULT_RPO', { DEFAULT_RPO: '15 minutes' }],
     ['DEFAULT_RPO', { DEFAULT_RPO: 'P0D' }],
     ['DEFAULT_RTO', { DEFAULT_RTO: undefined }],
-    ['TOPIC_ARN', { TOPIC_ARN: 'readiness' }],
     ['EVENT_BUS_NAME', { EVENT_BUS_NAME: '' }],
     ['READINESS_TABLE_NAME', { READINESS_TABLE_NAME: undefined }],
     ['IDEMPOTENCY_TABLE_NAME', { IDEMPOTENCY_TABLE_NAME: ' ' }],
@@ -50,8 +49,8 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(() => loadConfig(baseEnv({ MODE: 'x', TOPIC_ARN: undefined }))).toThrow(
-      /MODE.*TOPIC_ARN|TOPIC_ARN.*MODE/,
+    expect(() => loadConfig(baseEnv({ MODE: 'x', EVENT_BUS_NAME: undefined }))).toThrow(
+      /MODE.*EVENT_BUS_NAME|EVENT_BUS_NAME.*MODE/,
     );
   });
 

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../../src/domain/errors.ts';
-import { configForEvidenceExport, configForRestoreValidation } from '../../../src/runtime/function-config.ts';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import {
+  configForEvidenceExport,
+  configForReadinessPublisher,
+  configForRestoreValidation,
+} from '../../../src/runtime/function-config.ts';
 import { baseEnv } from '../../helpers/env.ts';
 
 afterEach(() => {
@@ -57,5 +62,19 @@ describe('a function’s configuration loader', () => {
           'unknown key "Ec2" (did you mean "EC2"?); accepted: EBS, EC2, RDS, Aurora, DynamoDB, EFS, S3',
       },
     ]);
+  });
+});
+
+describe('the readiness topic', () => {
+  it('is asked for the readiness topic only where it is published to: the readiness publisher', () => {
+    // The topic exists only in the deployment that owns readiness (the recovery Region's)
+    const withoutTopic = baseEnv({ TOPIC_ARN: undefined });
+
+    expect(() => configForReadinessPublisher(withoutTopic)).toThrow(/TOPIC_ARN is required/);
+    expect(() => configForReadinessPublisher(baseEnv({ TOPIC_ARN: 'readiness' }))).toThrow(
+      /TOPIC_ARN must be an SNS topic ARN/,
+    );
+    expect(configForReadinessPublisher(baseEnv()).extra.TOPIC_ARN).toMatch(/^arn:aws:sns:/);
+    expect(() => loadConfig(withoutTopic)).not.toThrow();
   });
 });
