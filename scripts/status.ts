@@ -14,12 +14,14 @@ import { readDeployment } from './stack-outputs.ts';
  * the readiness of every workload, for on-call, then the DR cycle of every protected server (its
  * failover/failback stage, cleanup plan, drill instances left running).
  * The readiness table comes from the stage's stack outputs (`ReadinessTableName` of `dr-autopilot-<stage>`,
- * CloudFormation DescribeStacks in `--region`); `READINESS_TABLE_NAME` overrides it (a local DynamoDB such as
+ * CloudFormation DescribeStacks in `--region`); pointed at the primary Region, it follows that stack's
+ * `ReadinessRegion` output to the recovery Region's deployment, which keeps the one verdict of the pair; `READINESS_TABLE_NAME` overrides it (a local DynamoDB such as
  * dynalite, with AWS_ENDPOINT_URL_DYNAMODB). Credentials and endpoints: the SDK's standard settings.
  */
 const HELP = `usage:
   npm run status -- --stage STAGE --region REGION [--workload NAME] [--history [--since P7D]] [--json]
---stage, --region: the stage and Region you deployed (the stack dr-autopilot-<stage>); --region defaults to AWS_REGION
+--stage, --region: the stage and a Region you deployed (the stack dr-autopilot-<stage>); --region defaults to AWS_REGION.
+  Readiness is kept by the recovery Region's deployment: given the primary Region, status reads it there
 --workload: one workload; --history: its transitions and signals since --since (default P7D), oldest first
 environment: READINESS_TABLE_NAME instead of the stack outputs (a local table); AWS credentials as for the AWS CLI`;
 
@@ -40,7 +42,7 @@ export async function runStatus(argv: string[], env: Env, io: Io, now = () => ne
     io.out(`${HELP}\n`);
     return 0;
   }
-  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  let region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region)
     throw new UsageError('no Region: pass --region (the Region you deployed to) or set AWS_REGION');
   let tableName = env.READINESS_TABLE_NAME;
@@ -51,13 +53,19 @@ export async function runStatus(argv: string[], env: Env, io: Io, now = () => ne
         'no deployment named: pass --stage (the stage you deployed), or set READINESS_TABLE_NAME',
       );
     }
-    const deployment = await readDeployment(env, {
+    let deployment = await readDeployment(env, {
       stage: values.stage,
       region,
       wanted: ['ReadinessTableName'],
     });
+    // One verdict per Region pair: the recovery Region's deployment keeps it (its `ReadinessRegion` output).
+    const owner = deployment.outputs.ReadinessRegion;
+    if (owner !== undefined && owner !== region) {
+      source = `stack ${deployment.stack}; the Region pair's readiness is kept here, not in ${region}`;
+      region = owner;
+      deployment = await readDeployment(env, { stage: values.stage, region, wanted: ['ReadinessTableName'] });
+    } else source = `stack ${deployment.stack}`;
     tableName = deployment.outputs.ReadinessTableName as string;
-    source = `stack ${deployment.stack}`;
   }
   const sinceSeconds = parseIsoDuration(values.since) ?? 0;
   if (values.history && !(sinceSeconds > 0)) {

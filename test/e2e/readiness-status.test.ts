@@ -48,8 +48,24 @@ beforeAll(async () => {
         );
         return;
       }
+      // The pair's two stacks: us-east-1 (primary) keeps no readiness and says where it is kept
+      const primary = String(request.headers.authorization).includes('/us-east-1/');
+      const outputs = {
+        EvidenceTableName: 'evidence-x',
+        ReadinessTableName: primary ? 'primary-working-state' : tableName,
+        ReadinessRegion: 'us-west-2',
+      };
       response.end(
-        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>dr-autopilot-prod</StackName><StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-11-01T00:00:00Z</CreationTime><Outputs><member><OutputKey>EvidenceTableName</OutputKey><OutputValue>evidence-x</OutputValue></member><member><OutputKey>ReadinessTableName</OutputKey><OutputValue>${tableName}</OutputValue></member></Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>dr-autopilot-prod</StackName><StackStatus>UPDATE_COMPLETE</StackStatus><CreationTime>2026-11-01T00:00:00Z</CreationTime><Outputs>${Object.entries(
+          outputs,
+        )
+          .map(
+            ([key, value]) =>
+              `<member><OutputKey>${key}</OutputKey><OutputValue>${value}</OutputValue></member>`,
+          )
+          .join(
+            '',
+          )}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></DescribeStacksResponse>`,
       );
     });
   });
@@ -142,6 +158,22 @@ describe('npm run status', () => {
     const request = stackRequests.at(-1);
     expect(request?.body.get('Action')).toBe('DescribeStacks');
     expect(request?.authorization).toContain('/us-west-2/cloudformation/aws4_request');
+  });
+
+  it("follows the primary Region's stack to the recovery Region, which keeps the pair's readiness", async () => {
+    // Act
+    const { stdout } = await status(['--stage', 'prod', '--region', 'us-east-1', '--workload', 'orders'], {
+      READINESS_TABLE_NAME: '',
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormationUrl,
+    });
+    // Assess: both stacks read, the recovery Region's table shown, and the header says why
+    expect(stdout).toContain(
+      `table ${tableName} in us-west-2 (from stack dr-autopilot-prod; the Region pair's readiness is kept here, not in us-east-1)`,
+    );
+    expect(stdout).toMatch(/^orders\s+READY/m);
+    expect(
+      stackRequests.slice(-2).map((request) => /\/(us-[a-z]+-\d)\//.exec(request.authorization)?.[1]),
+    ).toEqual(['us-east-1', 'us-west-2']);
   });
 
   it.each([
