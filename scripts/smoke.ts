@@ -249,7 +249,7 @@ function configurationCheck(functions: DeployedFunction[], context: Context): Sm
         status: 'WARN',
         check: 'configuration',
         read: `function ${fn.functionName} is ${state}`,
-        next: 'Lambda is still setting it up: run the check again in a minute.',
+        next: 'Lambda has not finished setting it up: run the check again in a minute; if it stays so, read the function in the Lambda console.',
       });
     }
     const environment = config.Environment;
