@@ -282,23 +282,123 @@ function quote(value: unknown): string {
   return cut.includes('"') ? `'${cut}'` : `"${cut}"`;
 }
 
-/** Every problem of a deployment's configuration; none means every function would start. */
-export function checkService(resolved: ResolvedService, layout: Layout = readLayout()): CheckProblem[] {
-  const params = resolveParams(resolved.configParams, resolved.stage, resolved.cliParams);
-  const defaults = resolved.configParams.default ?? {};
+/** The problems of several functions, one entry per distinct problem, with the functions it reaches. */
+function problemCollector() {
   const problems = new Map<string, CheckProblem & { functions: string[] }>();
-  const add = (problem: CheckProblem, functionName?: string) => {
-    const key = JSON.stringify([problem.parameters, problem.variables, problem.message, problem.where]);
-    const known = problems.get(key) ?? { ...problem, functions: [] };
-    if (functionName !== undefined) known.functions.push(functionName);
-    problems.set(key, known);
+  return {
+    add(problem: CheckProblem, functionName?: string) {
+      const key = JSON.stringify([problem.parameters, problem.variables, problem.message, problem.where]);
+      const known = problems.get(key) ?? { ...problem, functions: [] };
+      if (functionName !== undefined) known.functions.push(functionName);
+      problems.set(key, known);
+    },
+    /** Every problem, `where` naming the functions it reaches (`of every function` when it reaches all of `all`). */
+    list(all: number): CheckProblem[] {
+      return [...problems.values()].map(({ functions, ...problem }) => ({
+        ...problem,
+        where:
+          functions.length === 0
+            ? problem.where
+            : `${problem.where} of ${functions.length === all && all > 1 ? 'every function' : functions.join(', ')}`,
+      }));
+    },
   };
-  const exampleFor = (name: string) => {
+}
+
+type Collector = ReturnType<typeof problemCollector>;
+
+/** How a stage parameter is written back as an example (`--param=name=value`), from serverless.yml's defaults. */
+function examples(defaults: JsonObject) {
+  return (name: string) => {
     const value = EXAMPLES[name] ?? defaults[name];
     return value === undefined || value === null || value === ''
       ? undefined
       : `--param=${shellWord(`${name}=${value}`)}`;
   };
+}
+
+/**
+ * Runs one function's configuration loader (src/runtime/function-config.ts) over `env`, and adds each problem it
+ * reports, named by the stage parameter behind the variable (read from the configuration as written) and the
+ * parameter's value in `params`.
+ */
+function loaderProblems(
+  fn: { name: string; handler: string; env: Record<string, string> },
+  context: {
+    layout: Layout;
+    params: Record<string, Json>;
+    region: string;
+    stage: string;
+    exampleFor: (name: string) => string | undefined;
+  },
+  collector: Collector,
+): void {
+  const { layout } = context;
+  const load = FUNCTION_CONFIGS[fn.handler.replace(/\.[^.]+$/, '')];
+  if (!load) {
+    collector.add({
+      parameters: [],
+      variables: [],
+      where: `function ${fn.name} (${fn.handler})`,
+      message: 'has no configuration loader in src/runtime/function-config.ts',
+    });
+    return;
+  }
+  const sourcesOf = (variable: string): Source => {
+    if (variable === 'AWS_REGION') return { params: [], stage: false };
+    const definition = layout.functions[fn.name];
+    return sourceOf(
+      (definition?.environment as JsonObject | undefined)?.[variable] ??
+        (layout.provider.environment as JsonObject | undefined)?.[variable],
+    );
+  };
+  try {
+    load(fn.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const fallback: ConfigProblem = { variables: [], path: [], message: error.message };
+    for (const problem of error.problems.length > 0 ? error.problems : [fallback]) {
+      const variable = problem.variables[0] ?? '';
+      collector.add(
+        describe(problem, sourcesOf(variable), {
+          ...context,
+          env: fn.env,
+          rename: (name) => {
+            const source = sourcesOf(name);
+            if (name === 'AWS_REGION') return '--region';
+            return source.params.length === 1 ? (source.params[0] as string) : name;
+          },
+        }),
+        label(fn.handler),
+      );
+    }
+  }
+}
+
+/**
+ * The environment each function of a deployment gets (`AWS_REGION` included), by its serverless.yml name: the
+ * values osls resolved, with what CloudFormation fills in replaced by placeholders ({@link environmentValue}).
+ */
+export function functionEnvironments(
+  resolved: ResolvedService,
+  layout: Layout = readLayout(),
+): Record<string, { handler: string; env: Record<string, string> }> {
+  return Object.fromEntries(
+    Object.entries(resolved.functions).map(([name, fn]) => {
+      const env: Record<string, string> = { AWS_REGION: resolved.region };
+      for (const [variable, value] of Object.entries({ ...resolved.environment, ...(fn.environment ?? {}) }))
+        env[variable] = environmentValue(value, layout, resolved);
+      return [name, { handler: fn.handler, env }];
+    }),
+  );
+}
+
+/** Every problem of a deployment's configuration; none means every function would start. */
+export function checkService(resolved: ResolvedService, layout: Layout = readLayout()): CheckProblem[] {
+  const params = resolveParams(resolved.configParams, resolved.stage, resolved.cliParams);
+  const defaults = resolved.configParams.default ?? {};
+  const collector = problemCollector();
+  const exampleFor = examples(defaults);
   const parameter = (name: string) => ({ name, value: String(params[name] ?? '') });
 
   // Parameters no ${param:…} reads: a typo deploys the default silently.
@@ -310,7 +410,7 @@ export function checkService(resolved: ResolvedService, layout: Layout = readLay
   for (const name of new Set(given)) {
     if (known.has(name)) continue;
     const near = [...known].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-    add({
+    collector.add({
       parameters: [parameter(name)],
       variables: [],
       where: 'nothing reads it',
@@ -320,66 +420,103 @@ export function checkService(resolved: ResolvedService, layout: Layout = readLay
   }
 
   // Every function's loader, over the environment the deployment gives it.
-  const functionNames = Object.keys(resolved.functions);
-  const sourcesOf = (functionName: string, variable: string): Source => {
-    if (variable === 'AWS_REGION') return { params: [], stage: false };
-    const fn = layout.functions[functionName];
-    return sourceOf(
-      (fn?.environment as JsonObject | undefined)?.[variable] ??
-        (layout.provider.environment as JsonObject | undefined)?.[variable],
-    );
-  };
-  for (const [functionName, fn] of Object.entries(resolved.functions)) {
-    const module = fn.handler.replace(/\.[^.]+$/, '');
-    const load = FUNCTION_CONFIGS[module];
-    const functionLabel = label(fn.handler);
-    if (!load) {
-      add({
-        parameters: [],
-        variables: [],
-        where: `function ${functionName} (${fn.handler})`,
-        message: 'has no configuration loader in src/runtime/function-config.ts',
-      });
-      continue;
-    }
-    const raw = { ...resolved.environment, ...(fn.environment ?? {}) };
-    const env: Record<string, string> = { AWS_REGION: resolved.region };
-    for (const [name, value] of Object.entries(raw)) env[name] = environmentValue(value, layout, resolved);
-    try {
-      load(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      const fallback: ConfigProblem = { variables: [], path: [], message: error.message };
-      for (const problem of error.problems.length > 0 ? error.problems : [fallback]) {
-        const variable = problem.variables[0] ?? '';
-        add(
-          describe(problem, sourcesOf(functionName, variable), {
-            params,
-            resolved,
-            env,
-            rename: (name) => {
-              const source = sourcesOf(functionName, name);
-              if (name === 'AWS_REGION') return '--region';
-              return source.params.length === 1 ? (source.params[0] as string) : name;
-            },
-            exampleFor,
-          }),
-          functionLabel,
-        );
-      }
-    }
+  const environments = functionEnvironments(resolved, layout);
+  const context = { layout, params, region: resolved.region, stage: resolved.stage, exampleFor };
+  for (const [name, fn] of Object.entries(environments)) {
+    loaderProblems({ name, ...fn }, context, collector);
   }
 
-  for (const problem of deploymentProblems(layout, params, defaults, exampleFor)) add(problem);
+  for (const problem of deploymentProblems(layout, params, defaults, exampleFor)) collector.add(problem);
 
-  const all = new Set(functionNames.map((name) => label(resolved.functions[name]?.handler ?? name)));
-  return [...problems.values()].map(({ functions, ...problem }) => ({
-    ...problem,
-    where:
-      functions.length === 0
-        ? problem.where
-        : `${problem.where} of ${functions.length === all.size && all.size > 1 ? 'every function' : functions.join(', ')}`,
-  }));
+  const all = new Set(Object.values(resolved.functions).map((fn) => label(fn.handler)));
+  return collector.list(all.size);
+}
+
+/**
+ * The stage parameters behind a deployed function's environment, read back from the values: each variable's
+ * definition as written (`${param:defaultRpo}`, `arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${param:restoreRoleName}`)
+ * matched against the deployed value. A variable that does not match its definition tells nothing.
+ */
+function deployedParams(definitions: JsonObject, env: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [variable, definition] of Object.entries(definitions)) {
+    const value = env[variable];
+    const text =
+      typeof definition === 'string'
+        ? definition
+        : definition !== null && typeof definition === 'object' && 'Fn::Sub' in definition
+          ? String(Array.isArray(definition['Fn::Sub']) ? definition['Fn::Sub'][0] : definition['Fn::Sub'])
+          : undefined;
+    if (value === undefined || text === undefined) continue;
+    const names: string[] = [];
+    const pattern = text
+      .split(/(\$\{[^}]+\})/)
+      .map((part) => {
+        const param = /^\$\{param:([^,}\s]+)\}$/.exec(part)?.[1];
+        if (param) {
+          names.push(param);
+          return '(.*)';
+        }
+        return part.startsWith('${') ? '.*?' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('');
+    if (names.length === 0) continue;
+    const match = new RegExp(`^${pattern}$`, 's').exec(value);
+    names.forEach((name, index) => {
+      if (match && params[name] === undefined) params[name] = match[index + 1] as string;
+    });
+  }
+  return params;
+}
+
+/**
+ * The problems of a **deployed** configuration: each function's environment as Lambda holds it
+ * (GetFunctionConfiguration) through the loader its cold start runs, named by the stage parameter behind each
+ * variable, its value read back from the deployed environment. What `npm run smoke` checks after a deploy; the
+ * stage parameters that never reach an environment (schedules, the alarm period) are not seen from there.
+ */
+export function checkDeployedFunctions(
+  deployed: readonly { functionName: string; handler: string; env: Record<string, string | undefined> }[],
+  options: { region: string; stage: string; layout?: Layout },
+): CheckProblem[] {
+  const layout = options.layout ?? readLayout();
+  const collector = problemCollector();
+  const byHandler = new Map(
+    Object.entries(layout.functions).map(([name, fn]) => [String(fn.handler), name] as const),
+  );
+  const functions = deployed.flatMap((fn) => {
+    const name = byHandler.get(fn.handler);
+    const env: Record<string, string> = { AWS_REGION: options.region };
+    for (const [variable, value] of Object.entries(fn.env)) if (value !== undefined) env[variable] = value;
+    if (name === undefined) {
+      collector.add({
+        parameters: [],
+        variables: [],
+        where: `function ${fn.functionName} (${fn.handler})`,
+        message:
+          'is not a function of this checkout’s serverless.yml: run the check from the version of dr-autopilot you deployed',
+      });
+      return [];
+    }
+    return [{ name, handler: fn.handler, env }];
+  });
+  const params: Record<string, Json> = {};
+  for (const fn of functions) {
+    const definitions = {
+      ...((layout.provider.environment ?? {}) as JsonObject),
+      ...((layout.functions[fn.name]?.environment ?? {}) as JsonObject),
+    };
+    for (const [name, value] of Object.entries(deployedParams(definitions, fn.env))) params[name] ??= value;
+  }
+  const context = {
+    layout,
+    params,
+    region: options.region,
+    stage: options.stage,
+    exampleFor: examples(layout.params.default ?? {}),
+  };
+  for (const fn of functions) loaderProblems(fn, context, collector);
+  return collector.list(new Set(functions.map((fn) => fn.handler)).size);
 }
 
 function describe(
@@ -387,21 +524,22 @@ function describe(
   source: Source,
   context: {
     params: Record<string, Json>;
-    resolved: ResolvedService;
+    region: string;
+    stage: string;
     env: Record<string, string>;
     rename: (variable: string) => string;
     exampleFor: (name: string) => string | undefined;
   },
 ): CheckProblem {
   const variable = problem.variables[0] ?? '';
-  const { params, resolved } = context;
+  const { params } = context;
   const parameters: CheckProblem['parameters'] =
     variable === 'AWS_REGION'
-      ? [{ name: '--region', value: resolved.region, option: true }]
+      ? [{ name: '--region', value: context.region, option: true }]
       : source.params.length > 0
         ? source.params.map((name) => ({ name, value: String(params[name] ?? '') }))
         : source.stage
-          ? [{ name: '--stage', value: resolved.stage, option: true }]
+          ? [{ name: '--stage', value: context.stage, option: true }]
           : [];
   // Other variables a message names are shown as the parameters behind them.
   const sentence = problem.message.replace(/\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b/g, (name) =>

@@ -2,14 +2,23 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export interface DoubleRequest {
-  /** The operation: the REST-JSON path's first segment (`ReverseReplication`) or the `X-Amz-Target` action. */
+  /**
+   * The operation: the REST-JSON path's first segment (`ReverseReplication`), the `X-Amz-Target` action, the
+   * query protocol's `Action`, or what `operationOf` names.
+   */
   operation: string;
+  /** The JSON body, or the query protocol's form fields. */
   body: Record<string, unknown>;
+  method: string;
+  /** The request path, without the query string. */
+  path: string;
 }
 export interface DoubleResponse {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** An XML answer (query protocol: CloudFormation, SNS), sent as is instead of `body`. */
+  xml?: string;
   /** Answer after this many milliseconds (to make concurrent invocations overlap). */
   delayMs?: number;
 }
@@ -17,20 +26,32 @@ export type DoubleHandler = (request: DoubleRequest) => DoubleResponse | Promise
 
 /**
  * A minimal AWS endpoint on loopback for tests: real SDK clients talk to it through the standard endpoint
- * settings (`AWS_ENDPOINT_URL_<SERVICE>`). Records every request; unknown operations answer 400.
+ * settings (`AWS_ENDPOINT_URL_<SERVICE>`). JSON, REST-JSON and query (form-encoded, XML answers) protocols; one
+ * double may serve several services. Records every request; unknown operations answer 400.
+ * `operationOf` names REST operations whose path does not start with the operation (`/2015-03-31/functions/…`).
  */
-export async function startAwsDouble(handlers: Record<string, DoubleHandler>) {
+export async function startAwsDouble(
+  handlers: Record<string, DoubleHandler>,
+  options: { operationOf?: (request: { method: string; path: string }) => string | undefined } = {},
+) {
   const requests: DoubleRequest[] = [];
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const target = req.headers['x-amz-target'];
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(text)
+      : undefined;
     const operation =
-      typeof target === 'string'
+      options.operationOf?.({ method, path }) ??
+      (typeof target === 'string'
         ? (target.split('.').pop() ?? '')
-        : ((req.url ?? '/').split('?')[0]?.split('/')[1] ?? '');
-    const request = { operation, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+        : (form?.get('Action') ?? path.split('/')[1] ?? ''));
+    const body = form ? Object.fromEntries(form) : text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    const request = { operation, body, method, path };
     requests.push(request);
     const handler = handlers[operation];
     const response: DoubleResponse = handler
@@ -41,6 +62,11 @@ export async function startAwsDouble(handlers: Record<string, DoubleHandler>) {
           body: { message: `no double for ${operation}` },
         };
     if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs));
+    if (response.xml !== undefined) {
+      res.writeHead(response.status ?? 200, { 'content-type': 'text/xml', ...response.headers });
+      res.end(response.xml);
+      return;
+    }
     res.writeHead(response.status ?? 200, { 'content-type': 'application/json', ...response.headers });
     res.end(JSON.stringify(response.body ?? {}));
   });

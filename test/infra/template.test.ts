@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SMOKE_OUTPUTS } from '../../scripts/smoke.ts';
 import { validateAgainstSpec } from '../helpers/cfn-spec.ts';
 import { type CfnTemplate, eventRules, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
 
@@ -248,6 +249,27 @@ describe('the packaged CloudFormation template', () => {
         ]),
       );
     }
+  });
+});
+
+describe('the stack outputs', () => {
+  it('name what `npm run smoke` reads: the readiness topic, both dead-letter queues, every function', () => {
+    expect(template.Outputs?.[SMOKE_OUTPUTS.topic]).toEqual({ Value: { Ref: 'ReadinessTopic' } });
+    expect(template.Outputs?.[SMOKE_OUTPUTS.deadLetterQueue]).toEqual({ Value: { Ref: 'DeadLetterQueue' } });
+    expect(template.Outputs?.[SMOKE_OUTPUTS.failedInvocationQueue]).toEqual({
+      Value: { Ref: 'FailedInvocationQueue' },
+    });
+    // osls's own output per function (its current version): smoke reads each function's configuration from it.
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) =>
+      id.replace(/LambdaFunction$/, ''),
+    );
+    expect(functions).toContain('ReadinessPublisher');
+    for (const name of functions) {
+      expect(template.Outputs?.[`${name}LambdaFunctionQualifiedArn`]).toMatchObject({
+        Value: { Ref: expect.stringMatching(new RegExp(`^${name}LambdaVersion`)) },
+      });
+    }
+    expect(template.Outputs?.[SMOKE_OUTPUTS.readinessPublisher]).toBeDefined();
   });
 });
 
