@@ -254,7 +254,14 @@ describe('the packaged CloudFormation template', () => {
 
 describe('the stack outputs', () => {
   it('name what `npm run smoke` reads: the readiness topic, both dead-letter queues, every function', () => {
-    expect(template.Outputs?.[SMOKE_OUTPUTS.topic]).toEqual({ Value: { Ref: 'ReadinessTopic' } });
+    // The topic and the publisher exist only in the readiness owner (the recovery Region's deployment)
+    expect(template.Outputs?.[SMOKE_OUTPUTS.topic]).toEqual({
+      Condition: 'OwnsReadiness',
+      Value: { Ref: 'ReadinessTopic' },
+    });
+    expect(template.Outputs?.[SMOKE_OUTPUTS.readinessPublisher]).toMatchObject({
+      Condition: 'OwnsReadiness',
+    });
     expect(template.Outputs?.[SMOKE_OUTPUTS.deadLetterQueue]).toEqual({ Value: { Ref: 'DeadLetterQueue' } });
     expect(template.Outputs?.[SMOKE_OUTPUTS.failedInvocationQueue]).toEqual({
       Value: { Ref: 'FailedInvocationQueue' },
