@@ -2,6 +2,7 @@ import type { AwsEvent } from './drs.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { awsJsonError, type SimRequest, type SimResponse } from './http.ts';
 import type { LambdaSim } from './lambda.ts';
+import type { SqsSim } from './sqs.ts';
 import type { Deployment, SimRule, SimRuleTarget } from './template.ts';
 import { eventTime, type SimWorld, type TimelineEntry } from './world.ts';
 
@@ -37,6 +38,8 @@ export interface EventBridgeOptions {
   queue?: DeliveryQueue | undefined;
   /** Delivers an event to a bus of another Region (by the bus ARN); false if no such bus is simulated. */
   forward?: ((busArn: string, event: AwsEvent) => boolean) | undefined;
+  /** The Region's queues: dead letters arrive in them (and count in their metrics). */
+  queues?: SqsSim | undefined;
 }
 
 export interface Invocation {
@@ -65,6 +68,7 @@ export class EventBridgeSim {
   deadLetters: DeadLetter[] = [];
   private readonly queue: DeliveryQueue;
   private readonly forward: EventBridgeOptions['forward'];
+  private readonly queues: SqsSim | undefined;
   private readonly busNames: Set<string>;
   /** Events EventBridge will lose (never deliver), by detail-type: how many more. See {@link loseNext}. */
   private readonly losses = new Map<string, number>();
@@ -78,6 +82,7 @@ export class EventBridgeSim {
     this.region = deployment.region;
     this.queue = options.queue ?? new DeliveryQueue();
     this.forward = options.forward;
+    this.queues = options.queues;
     this.busNames = new Set(['default', ...deployment.buses.map((bus) => bus.name)]);
   }
 
@@ -404,7 +409,11 @@ export class EventBridgeSim {
     record: Record<string, unknown>,
   ): void {
     const name = queue ? queue.slice(queue.lastIndexOf(':') + 1) : '(none: dropped)';
-    if (queue) this.deadLetters.push({ queue, kind, record });
+    if (queue) {
+      this.deadLetters.push({ queue, kind, record });
+      // A rule's DLQ receives the event itself; an on-failure destination, Lambda's record.
+      this.queues?.send(queue, JSON.stringify(kind === 'rule-dead-letter-queue' ? record.event : record));
+    }
     const error =
       (record.responsePayload as { errorMessage?: string } | undefined)?.errorMessage ?? record.error;
     this.world.record({
@@ -424,6 +433,10 @@ export function summarizeEvent(event: AwsEvent): string {
   if (event.source === 'aws.drs') {
     const drill = detail['is-drill'] === undefined ? '' : ` (is-drill ${String(detail['is-drill'])})`;
     return `${id} ${String(detail.state ?? '')}${drill}`;
+  }
+  if (event.source === 'aws.cloudwatch') {
+    const state = (of: unknown) => (of as { value?: string } | undefined)?.value ?? '?';
+    return `${String(detail.alarmName ?? '')} ${state(detail.previousState)} → ${state(detail.state)}`;
   }
   if (event.source === 'aws.backup') {
     const state = detail.state ?? detail.status;

@@ -20,7 +20,6 @@ import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
 import type { EvidenceRecord } from '../src/domain/evidence.ts';
 import { TAG } from '../src/domain/restore-ownership.ts';
 import { backupSeedSchema } from './backup.ts';
-import { advanceClock } from './clock.ts';
 import type { AwsEvent, DrsSim } from './drs.ts';
 import type { Invocation } from './eventbridge.ts';
 import { validatorSeedSchema } from './lambda-api.ts';
@@ -34,7 +33,9 @@ import { SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, type TimelineEntry } from './w
  * actions, replication weather, a lost Region, injected faults, duplicate deliveries, scheduled sweeps, backup
  * jobs), and the outcomes to expect. The runner plays the steps on the simulated Region pair — after each one,
  * every event is delivered and every function invocation (with Lambda's retries) runs to the end, in both
- * Regions — then checks each expectation and reports.
+ * Regions, and CloudWatch evaluates the alarms due by then (a `wait` runs those due meanwhile, each at its
+ * minute) — lets time run on after the last step while an alarm would still change state on what the queues hold,
+ * then checks each expectation and reports.
  *
  * Regions: wherever a step or an expectation takes `region`, it is `"primary"`, `"recovery"` or a Region name of
  * the pair (`"us-east-1"`, `"us-west-2"`). Unless said otherwise a step acts in, and an expectation reads, the
@@ -673,7 +674,16 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
       }
       await playStep(sim, scenario, step, operator);
       await sim.drain();
+      await sim.evaluateAlarms();
     }
+    // What the steps left in the queues is seen by CloudWatch a minute or two later: time runs on until every
+    // alarm evaluation that would change a state on it is done.
+    await sim.settleAlarms((ms) =>
+      sim.world.record({
+        kind: 'step',
+        text: `⏱ ${formatSeconds(Math.ceil(ms / 1000))} pass (the scenario is over; CloudWatch evaluates its alarms)`,
+      }),
+    );
   } finally {
     operator.destroy();
   }
@@ -929,9 +939,9 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     const seconds = parseIsoDuration(step.wait);
     if (seconds === undefined)
       throw new Error(`scenario ${scenario.name}: "${step.wait}" is not an ISO-8601 duration`);
-    advanceClock(seconds * 1000);
-    sim.drsService.settle();
     sim.world.record({ kind: 'step', text: `⏱ ${formatSeconds(seconds)} pass` });
+    await sim.passTime(seconds * 1000);
+    sim.drsService.settle();
     return;
   }
   if ('drs' in step) {
