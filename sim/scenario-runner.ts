@@ -117,13 +117,42 @@ const expectationSchema = z.union([
       ...requires,
     })
     .strict(),
+  /**
+   * SNS messages of one Region (default the recovery Region's): `topic` is the topic's logical id in the template
+   * (`ReadinessTopic`) or its name; `body` a regular expression over the message as published; `json` fields the
+   * JSON document a Lambda, SQS or HTTPS subscriber receives must contain (deep, as `outcome`); `attributes` the
+   * message attributes it must have, `noAttributes` none at all.
+   */
   z
     .object({
       sns: z
         .object({
+          topic: z.string().optional(),
           subject: textMatch.optional(),
           body: textMatch.optional(),
+          json: z.record(z.string(), z.unknown()).optional(),
           attributes: z.record(z.string(), z.string()).optional(),
+          noAttributes: z.literal(true).optional(),
+        })
+        .strict(),
+      ...expectationRegion,
+      ...count,
+      ...requires,
+    })
+    .strict(),
+  /**
+   * Events put on a bus (default: the default bus) of one Region, AWS's included: `resources` a regular expression
+   * one of the event's resources matches, `detail` fields it must contain (deep, as `outcome`).
+   */
+  z
+    .object({
+      event: z
+        .object({
+          source: z.string(),
+          detailType: z.string(),
+          bus: z.string().default('default'),
+          resources: textMatch.optional(),
+          detail: z.record(z.string(), z.unknown()).optional(),
         })
         .strict(),
       ...expectationRegion,
@@ -1087,6 +1116,23 @@ function counted(
   };
 }
 
+/**
+ * The JSON document a Lambda, SQS or HTTPS subscriber receives: the message, or with `MessageStructure=json` its
+ * `default` entry (the simulator's subscribers are not by protocol); undefined if it is not JSON.
+ */
+function subscriberJson(message: SnsMessage): unknown {
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  if (message.messageStructure !== 'json') return parse(message.message);
+  const body = parse(message.message) as { default?: unknown } | undefined;
+  return typeof body?.default === 'string' ? parse(body.default) : undefined;
+}
+
 /** Every field of `expected` is in `actual` with an equal value (deep, for objects). */
 function contains(actual: unknown, expected: unknown): boolean {
   if (typeof expected !== 'object' || expected === null) return actual === expected;
@@ -1195,15 +1241,45 @@ export function checkExpectation(
     return counted(describe, matching.length, expectation);
   }
   if ('sns' in expectation) {
-    const { subject, body, attributes } = expectation.sns;
+    const { topic, subject, body, json, attributes, noAttributes } = expectation.sns;
+    const topics = (region: SimRegion) =>
+      new Set(
+        region.deployment.topics
+          .filter(
+            (candidate) => topic === undefined || candidate.logicalId === topic || candidate.name === topic,
+          )
+          .map((candidate) => candidate.arn),
+      );
     const messages = regions.flatMap((region) => region.sns.messages);
-    const matching = messages.filter(
-      (message) =>
-        (subject === undefined || new RegExp(subject).test(message.subject ?? '')) &&
-        (body === undefined || new RegExp(body).test(message.message)) &&
-        Object.entries(attributes ?? {}).every(([name, value]) => message.attributes[name]?.value === value),
-    );
+    const matching = regions.flatMap((region) => {
+      const arns = topics(region);
+      return region.sns.messages.filter(
+        (message) =>
+          (topic === undefined || arns.has(message.topicArn)) &&
+          (subject === undefined || new RegExp(subject).test(message.subject ?? '')) &&
+          (body === undefined || new RegExp(body).test(message.message)) &&
+          (json === undefined || contains(subscriberJson(message), json)) &&
+          Object.entries(attributes ?? {}).every(
+            ([name, value]) => message.attributes[name]?.value === value,
+          ) &&
+          (noAttributes === undefined || Object.keys(message.attributes).length === 0),
+      );
+    });
     return counted(describe, matching.length, expectation, `${messages.length} message(s) in all`);
+  }
+  if ('event' in expectation) {
+    const { source, detailType, bus, resources, detail } = expectation.event;
+    const matching = regions
+      .flatMap((region) => region.eventBridge.events)
+      .filter(
+        (entry) =>
+          entry.bus === bus &&
+          entry.event.source === source &&
+          entry.event['detail-type'] === detailType &&
+          (resources === undefined || entry.event.resources.some((arn) => new RegExp(resources).test(arn))) &&
+          (detail === undefined || contains(entry.event.detail, detail)),
+      );
+    return counted(describe, matching.length, expectation);
   }
   if ('deadLetters' in expectation) {
     const matching = regions
@@ -1310,6 +1386,10 @@ function describeExpectation(expectation: Expectation): string {
   }
   if ('sns' in expectation)
     return `${amount} SNS message(s)${where} matching ${JSON.stringify(expectation.sns)}${why}`;
+  if ('event' in expectation) {
+    const { source, detailType, bus, resources, detail } = expectation.event;
+    return `${amount} ${source} "${detailType}" event(s)${where} on the ${bus} bus${resources ? ` about /${resources}/` : ''}${detail ? ` with ${JSON.stringify(detail)}` : ''}${why}`;
+  }
   if ('deadLetters' in expectation) {
     return `${amount} dead letter(s)${where}${expectation.deadLetters.kind ? ` in the ${expectation.deadLetters.kind}` : ''}${why}`;
   }
