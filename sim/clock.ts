@@ -35,6 +35,12 @@ export function advanceClock(ms: number): void {
   offsetMs += ms;
 }
 
+/** Moves simulated time forward to `at` (ms since the epoch), if it is not there yet. */
+export function advanceClockTo(at: number): void {
+  const ms = at - Date.now();
+  if (ms > 0) advanceClock(ms);
+}
+
 /** Back to real time (between scenarios). */
 export function resetClock(): void {
   offsetMs = 0;

@@ -2,6 +2,7 @@ import type { AwsEvent } from './drs.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { awsJsonError, type SimRequest, type SimResponse } from './http.ts';
 import type { LambdaSim } from './lambda.ts';
+import type { SqsSim } from './sqs.ts';
 import type { Deployment, SimRule, SimRuleTarget } from './template.ts';
 import { eventTime, type SimWorld, type TimelineEntry } from './world.ts';
 
@@ -39,6 +40,8 @@ export interface EventBridgeOptions {
   forward?: ((busArn: string, event: AwsEvent) => boolean) | undefined;
   /** Publishes a rule target's message to an SNS topic of this Region: the error code SNS answered, if any. */
   publish?: ((topicArn: string, message: string) => string | undefined) | undefined;
+  /** The Region's queues: dead letters arrive in them (and count in their metrics). */
+  queues?: SqsSim | undefined;
 }
 
 export interface Invocation {
@@ -68,6 +71,7 @@ export class EventBridgeSim {
   private readonly queue: DeliveryQueue;
   private readonly forward: EventBridgeOptions['forward'];
   private readonly publish: EventBridgeOptions['publish'];
+  private readonly queues: SqsSim | undefined;
   private readonly busNames: Set<string>;
   /** Events EventBridge will lose (never deliver), by detail-type: how many more. See {@link loseNext}. */
   private readonly losses = new Map<string, number>();
@@ -82,6 +86,7 @@ export class EventBridgeSim {
     this.queue = options.queue ?? new DeliveryQueue();
     this.forward = options.forward;
     this.publish = options.publish;
+    this.queues = options.queues;
     this.busNames = new Set(['default', ...deployment.buses.map((bus) => bus.name)]);
   }
 
@@ -429,7 +434,11 @@ export class EventBridgeSim {
     record: Record<string, unknown>,
   ): void {
     const name = queue ? queue.slice(queue.lastIndexOf(':') + 1) : '(none: dropped)';
-    if (queue) this.deadLetters.push({ queue, kind, record });
+    if (queue) {
+      this.deadLetters.push({ queue, kind, record });
+      // A rule's DLQ receives the event itself; an on-failure destination, Lambda's record.
+      this.queues?.send(queue, JSON.stringify(kind === 'rule-dead-letter-queue' ? record.event : record));
+    }
     const error =
       (record.responsePayload as { errorMessage?: string } | undefined)?.errorMessage ?? record.error;
     this.world.record({
@@ -449,6 +458,10 @@ export function summarizeEvent(event: AwsEvent): string {
   if (event.source === 'aws.drs') {
     const drill = detail['is-drill'] === undefined ? '' : ` (is-drill ${String(detail['is-drill'])})`;
     return `${id} ${String(detail.state ?? '')}${drill}`;
+  }
+  if (event.source === 'aws.cloudwatch') {
+    const state = (of: unknown) => (of as { value?: string } | undefined)?.value ?? '?';
+    return `${String(detail.alarmName ?? '')} ${state(detail.previousState)} → ${state(detail.state)}`;
   }
   if (event.source === 'aws.backup') {
     const state = detail.state ?? detail.status;

@@ -69,7 +69,7 @@ function renderEntry(
 /** `[us-east-1] ` after the line's indentation and symbol (first line of a multi-line entry). */
 function markRegion(text: string, region: string): string {
   const [first = '', ...rest] = text.split('\n');
-  const lead = /^\s*(?:[▶⚡λ☁☠✘✔·]\s|┌─\s)?/u.exec(first)?.[0] ?? '';
+  const lead = /^\s*(?:[▶⚡λ☁☠✘✔·⏰]\s|┌─\s)?/u.exec(first)?.[0] ?? '';
   return [`${lead}[${region}] ${first.slice(lead.length)}`, ...rest].join('\n');
 }
 
@@ -118,6 +118,8 @@ function renderItem(
     }
     case 'dead-letter':
       return `      ☠ ${entry.queue}: ${entry.summary}`;
+    case 'alarm':
+      return `    ⏰ CloudWatch alarm ${entry.alarmName}: ${entry.from} → ${entry.to} (${entry.reason})`;
   }
 }
 

@@ -20,7 +20,6 @@ import { formatSeconds, parseIsoDuration } from '../src/domain/duration.ts';
 import type { EvidenceRecord } from '../src/domain/evidence.ts';
 import { TAG } from '../src/domain/restore-ownership.ts';
 import { backupSeedSchema } from './backup.ts';
-import { advanceClock } from './clock.ts';
 import type { AwsEvent, DrsSim } from './drs.ts';
 import type { Invocation } from './eventbridge.ts';
 import { validatorSeedSchema } from './lambda-api.ts';
@@ -34,7 +33,9 @@ import { SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, type TimelineEntry } from './w
  * actions, replication weather, a lost Region, injected faults, duplicate deliveries, scheduled sweeps, backup
  * jobs), and the outcomes to expect. The runner plays the steps on the simulated Region pair — after each one,
  * every event is delivered and every function invocation (with Lambda's retries) runs to the end, in both
- * Regions — then checks each expectation and reports.
+ * Regions, and CloudWatch evaluates the alarms due by then (a `wait` runs those due meanwhile, each at its
+ * minute) — lets time run on after the last step while an alarm would still change state on what the queues hold,
+ * then checks each expectation and reports.
  *
  * Regions: wherever a step or an expectation takes `region`, it is `"primary"`, `"recovery"` or a Region name of
  * the pair (`"us-east-1"`, `"us-west-2"`). Unless said otherwise a step acts in, and an expectation reads, the
@@ -116,13 +117,42 @@ const expectationSchema = z.union([
       ...requires,
     })
     .strict(),
+  /**
+   * SNS messages of one Region (default the recovery Region's): `topic` is the topic's logical id in the template
+   * (`ReadinessTopic`) or its name; `body` a regular expression over the message as published; `json` fields the
+   * JSON document a Lambda, SQS or HTTPS subscriber receives must contain (deep, as `outcome`); `attributes` the
+   * message attributes it must have, `noAttributes` none at all.
+   */
   z
     .object({
       sns: z
         .object({
+          topic: z.string().optional(),
           subject: textMatch.optional(),
           body: textMatch.optional(),
+          json: z.record(z.string(), z.unknown()).optional(),
           attributes: z.record(z.string(), z.string()).optional(),
+          noAttributes: z.literal(true).optional(),
+        })
+        .strict(),
+      ...expectationRegion,
+      ...count,
+      ...requires,
+    })
+    .strict(),
+  /**
+   * Events put on a bus (default: the default bus) of one Region, AWS's included: `resources` a regular expression
+   * one of the event's resources matches, `detail` fields it must contain (deep, as `outcome`).
+   */
+  z
+    .object({
+      event: z
+        .object({
+          source: z.string(),
+          detailType: z.string(),
+          bus: z.string().default('default'),
+          resources: textMatch.optional(),
+          detail: z.record(z.string(), z.unknown()).optional(),
         })
         .strict(),
       ...expectationRegion,
@@ -673,7 +703,16 @@ export async function runScenario(sim: Simulator, scenario: Scenario): Promise<S
       }
       await playStep(sim, scenario, step, operator);
       await sim.drain();
+      await sim.evaluateAlarms();
     }
+    // What the steps left in the queues is seen by CloudWatch a minute or two later: time runs on until every
+    // alarm evaluation that would change a state on it is done.
+    await sim.settleAlarms((ms) =>
+      sim.world.record({
+        kind: 'step',
+        text: `⏱ ${formatSeconds(Math.ceil(ms / 1000))} pass (the scenario is over; CloudWatch evaluates its alarms)`,
+      }),
+    );
   } finally {
     operator.destroy();
   }
@@ -929,9 +968,9 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     const seconds = parseIsoDuration(step.wait);
     if (seconds === undefined)
       throw new Error(`scenario ${scenario.name}: "${step.wait}" is not an ISO-8601 duration`);
-    advanceClock(seconds * 1000);
-    sim.drsService.settle();
     sim.world.record({ kind: 'step', text: `⏱ ${formatSeconds(seconds)} pass` });
+    await sim.passTime(seconds * 1000);
+    sim.drsService.settle();
     return;
   }
   if ('drs' in step) {
@@ -1077,6 +1116,23 @@ function counted(
   };
 }
 
+/**
+ * The JSON document a Lambda, SQS or HTTPS subscriber receives: the message, or with `MessageStructure=json` its
+ * `default` entry (the simulator's subscribers are not by protocol); undefined if it is not JSON.
+ */
+function subscriberJson(message: SnsMessage): unknown {
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  if (message.messageStructure !== 'json') return parse(message.message);
+  const body = parse(message.message) as { default?: unknown } | undefined;
+  return typeof body?.default === 'string' ? parse(body.default) : undefined;
+}
+
 /** Every field of `expected` is in `actual` with an equal value (deep, for objects). */
 function contains(actual: unknown, expected: unknown): boolean {
   if (typeof expected !== 'object' || expected === null) return actual === expected;
@@ -1185,15 +1241,45 @@ export function checkExpectation(
     return counted(describe, matching.length, expectation);
   }
   if ('sns' in expectation) {
-    const { subject, body, attributes } = expectation.sns;
+    const { topic, subject, body, json, attributes, noAttributes } = expectation.sns;
+    const topics = (region: SimRegion) =>
+      new Set(
+        region.deployment.topics
+          .filter(
+            (candidate) => topic === undefined || candidate.logicalId === topic || candidate.name === topic,
+          )
+          .map((candidate) => candidate.arn),
+      );
     const messages = regions.flatMap((region) => region.sns.messages);
-    const matching = messages.filter(
-      (message) =>
-        (subject === undefined || new RegExp(subject).test(message.subject ?? '')) &&
-        (body === undefined || new RegExp(body).test(message.message)) &&
-        Object.entries(attributes ?? {}).every(([name, value]) => message.attributes[name]?.value === value),
-    );
+    const matching = regions.flatMap((region) => {
+      const arns = topics(region);
+      return region.sns.messages.filter(
+        (message) =>
+          (topic === undefined || arns.has(message.topicArn)) &&
+          (subject === undefined || new RegExp(subject).test(message.subject ?? '')) &&
+          (body === undefined || new RegExp(body).test(message.message)) &&
+          (json === undefined || contains(subscriberJson(message), json)) &&
+          Object.entries(attributes ?? {}).every(
+            ([name, value]) => message.attributes[name]?.value === value,
+          ) &&
+          (noAttributes === undefined || Object.keys(message.attributes).length === 0),
+      );
+    });
     return counted(describe, matching.length, expectation, `${messages.length} message(s) in all`);
+  }
+  if ('event' in expectation) {
+    const { source, detailType, bus, resources, detail } = expectation.event;
+    const matching = regions
+      .flatMap((region) => region.eventBridge.events)
+      .filter(
+        (entry) =>
+          entry.bus === bus &&
+          entry.event.source === source &&
+          entry.event['detail-type'] === detailType &&
+          (resources === undefined || entry.event.resources.some((arn) => new RegExp(resources).test(arn))) &&
+          (detail === undefined || contains(entry.event.detail, detail)),
+      );
+    return counted(describe, matching.length, expectation);
   }
   if ('deadLetters' in expectation) {
     const matching = regions
@@ -1300,6 +1386,10 @@ function describeExpectation(expectation: Expectation): string {
   }
   if ('sns' in expectation)
     return `${amount} SNS message(s)${where} matching ${JSON.stringify(expectation.sns)}${why}`;
+  if ('event' in expectation) {
+    const { source, detailType, bus, resources, detail } = expectation.event;
+    return `${amount} ${source} "${detailType}" event(s)${where} on the ${bus} bus${resources ? ` about /${resources}/` : ''}${detail ? ` with ${JSON.stringify(detail)}` : ''}${why}`;
+  }
   if ('deadLetters' in expectation) {
     return `${amount} dead letter(s)${where}${expectation.deadLetters.kind ? ` in the ${expectation.deadLetters.kind}` : ''}${why}`;
   }

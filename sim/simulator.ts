@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { getKey } from '../src/domain/restore-metadata.ts';
 import { BackupSim, type RestoreMaterializer } from './backup.ts';
-import { installSimClock, resetClock } from './clock.ts';
+import { advanceClockTo, installSimClock, resetClock } from './clock.ts';
+import { CloudWatchSim, sqsMetrics } from './cloudwatch.ts';
 import { type AwsEvent, DrsService, type DrsSim } from './drs.ts';
 import { startDynaliteServer } from './dynamo.ts';
 import { Ec2Sim, ec2Error } from './ec2.ts';
@@ -22,6 +23,7 @@ import { LambdaApiSim } from './lambda-api.ts';
 import { S3Sim, s3OperationOf } from './s3.ts';
 import { routeByRegion, signingScopeOf } from './sigv4.ts';
 import { SnsSim } from './sns.ts';
+import { SqsSim } from './sqs.ts';
 import { handleSts, handleUnsimulated } from './sts.ts';
 import {
   type Deployment,
@@ -110,6 +112,10 @@ export class SimRegion {
     readonly dynamodb: DynamoDBClient,
     /** The endpoints this Region's functions use (shared ones, and this Region's DynamoDB). */
     readonly endpoints: Endpoints,
+    /** The deployment's queues here (dead letters), and the metrics SQS publishes about them. */
+    readonly sqs: SqsSim,
+    /** The deployment's CloudWatch alarms here. */
+    readonly cloudWatch: CloudWatchSim,
   ) {}
 
   /** A function of this Region's deployment, by short name (`reverseReplication`) or logical id. */
@@ -321,12 +327,19 @@ export class Simulator {
         { region },
       );
       closers.push(() => lambda.unload());
+      const sqs = new SqsSim(deployment.queues);
       const eventBridge = new EventBridgeSim(world, deployment, lambda, {
         queue,
         forward: (busArn, event) => forwardAcrossRegions(world, bridges, busArn, event),
         publish: (topicArn, message) => (snsIn.get(region) as SnsSim).publishAsService(topicArn, message),
+        queues: sqs,
       });
       bridges.set(region, eventBridge);
+      const cloudWatch = new CloudWatchSim(world, deployment, {
+        metrics: sqsMetrics(sqs),
+        sns: snsIn.get(region) as SnsSim,
+        putEvent: (event) => eventBridge.put('default', event),
+      });
       const dynamodb = new DynamoDBClient({
         endpoint: endpoints.dynamodb,
         region,
@@ -345,6 +358,8 @@ export class Simulator {
           lambda,
           dynamodb,
           endpoints,
+          sqs,
+          cloudWatch,
         ),
       );
     }
@@ -465,6 +480,8 @@ export class Simulator {
     for (const region of this.regions.values()) {
       region.eventBridge.reset();
       region.sns.reset();
+      region.sqs.reset();
+      region.cloudWatch.reset();
       await region.resetTables();
     }
   }
@@ -472,6 +489,57 @@ export class Simulator {
   /** Runs every queued delivery, in either Region (and what they cause), to the end. */
   async drain(): Promise<void> {
     await this.recovery.eventBridge.drain();
+  }
+
+  /**
+   * CloudWatch evaluates its alarms every minute: runs the evaluations due up to `until` (default now), in time
+   * order across the Regions, with the clock moved to each (when it is behind), and what state changes cause
+   * (notifications, events and the invocations they lead to) before the next. A lost Region's alarms are not
+   * evaluated meanwhile. Returns how many alarms changed.
+   */
+  async evaluateAlarms(until = Date.now()): Promise<number> {
+    let changed = 0;
+    for (;;) {
+      const next = Math.min(...[...this.regions.values()].map((region) => region.cloudWatch.nextEvaluation));
+      if (next > until) return changed;
+      advanceClockTo(next);
+      let now = 0;
+      for (const region of this.regions.values()) {
+        if (this.world.isLost(region.name)) region.cloudWatch.skipTo(next);
+        else now += region.cloudWatch.evaluateAt(next);
+      }
+      if (now > 0) await this.drain();
+      changed += now;
+    }
+  }
+
+  /** Simulated time passes (`ms`): the alarm evaluations due meanwhile run at their minute. */
+  async passTime(ms: number): Promise<void> {
+    if (ms < 0) throw new Error('time only moves forward');
+    const until = Date.now() + ms;
+    await this.evaluateAlarms(until);
+    advanceClockTo(until);
+  }
+
+  /**
+   * Lets simulated time run until no alarm would change state any more on the data already there (a dead letter
+   * just sent is seen by its queue's alarm a minute or two later): to the last such change within every alarm's
+   * evaluation range from now. `announce` hears how long before the next change, before time moves on to it.
+   * Returns how long it let pass (0: nothing was pending).
+   */
+  async settleAlarms(announce?: (ms: number) => void): Promise<number> {
+    const started = Date.now();
+    for (let round = 0; round < 10; round++) {
+      const watching = [...this.regions.values()].filter((region) => !this.world.isLost(region.name));
+      const horizon = Date.now() + Math.max(0, ...watching.map((region) => region.cloudWatch.horizonMs));
+      const next = Math.min(
+        ...watching.map((region) => region.cloudWatch.nextChangeBy(horizon) ?? Number.POSITIVE_INFINITY),
+      );
+      if (!Number.isFinite(next)) break;
+      announce?.(Math.max(0, next - Date.now()));
+      await this.evaluateAlarms(next);
+    }
+    return Math.max(0, Date.now() - started);
   }
 
   /** A function of the recovery Region's deployment (`region(name).functionNamed` for another Region's). */

@@ -100,6 +100,27 @@ export class SnsSim {
     return xml('Publish', `<MessageId>${parsed.message.messageId}</MessageId>`);
   }
 
+  /**
+   * A message an AWS service publishes (CloudWatch's alarm actions): the checks Publish makes, and no API call of
+   * the deployment's (it is not in the calls a scenario counts).
+   */
+  publishFromService(input: {
+    topicArn: string;
+    subject?: string | undefined;
+    message: string;
+    messageStructure?: string | undefined;
+  }): { messageId: string } | { error: { status: number; code: string; message: string } } {
+    const parsed = this.check(input.topicArn, {
+      subject: input.subject,
+      message: input.message,
+      messageStructure: input.messageStructure,
+      attributes: {},
+    });
+    if ('error' in parsed) return parsed;
+    this.accept(parsed.message);
+    return { messageId: parsed.message.messageId };
+  }
+
   private publishBatch(form: URLSearchParams): SimResponse {
     const topicArn = form.get('TopicArn') ?? '';
     const successful: string[] = [];

@@ -11,7 +11,8 @@ import { SIM_ACCOUNT, SIM_PRIMARY_REGION, SIM_RECOVERY_REGION, SIM_STAGE } from 
  * with the real `osls package` (offline), reads the CloudFormation template it produces, and turns it into
  * what the simulator needs — functions (handler file, environment with every `Ref`/`Fn::GetAtt` resolved to
  * simulated names and ARNs, async retry settings, on-failure destination), EventBridge rules (bus, pattern or
- * schedule, targets with retry policy and DLQ), DynamoDB tables, topics, buses and queues.
+ * schedule, targets with retry policy and DLQ), DynamoDB tables, topics (and their KMS keys), buses, queues and
+ * CloudWatch alarms.
  */
 
 export const ROOT = new URL('../', import.meta.url).pathname;
@@ -24,7 +25,7 @@ export const SIM_PACKAGE_DIR = join(
   `dr-autopilot-simulator-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`,
 );
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface CfnResource {
   Type: string;
   Condition?: string;
@@ -90,6 +91,63 @@ export interface SimTable {
   properties: Record<string, Json>;
 }
 
+/** An `AWS::CloudWatch::Alarm` of the template, its intrinsics resolved. */
+export interface SimAlarm {
+  logicalId: string;
+  name: string;
+  arn: string;
+  description?: string | undefined;
+  /** A single-metric alarm's metric (absent for metric math, `Metrics`). */
+  namespace?: string | undefined;
+  metricName?: string | undefined;
+  dimensions: { name: string; value: string }[];
+  statistic?: string | undefined;
+  extendedStatistic?: string | undefined;
+  unit?: string | undefined;
+  /** The alarm is on metric math (`Metrics`), or on anything else than one metric and a statistic. */
+  metricMath: boolean;
+  period: number;
+  evaluationPeriods: number;
+  /** Absent: equal to `evaluationPeriods`. */
+  datapointsToAlarm?: number | undefined;
+  threshold?: number | undefined;
+  comparisonOperator: string;
+  /** `missing` when the template does not say. */
+  treatMissingData: string;
+  /** Whether the template set `TreatMissingData` (the notification shows it then). */
+  treatMissingDataSet: boolean;
+  actionsEnabled: boolean;
+  alarmActions: string[];
+  okActions: string[];
+  insufficientDataActions: string[];
+}
+
+export interface SimTopic {
+  logicalId: string;
+  arn: string;
+  name: string;
+  /** `KmsMasterKeyId` as given (resolved): a key ID, key ARN, alias name or alias ARN. */
+  kmsMasterKeyId?: string | undefined;
+}
+
+export interface SimKey {
+  logicalId: string;
+  keyId: string;
+  arn: string;
+  /** Alias names (`alias/…`) the template gives the key. */
+  aliases: string[];
+  policy: Json;
+}
+
+export interface SimQueue {
+  logicalId: string;
+  arn: string;
+  name: string;
+  url: string;
+  /** `MessageRetentionPeriod` (default 4 days). */
+  retentionSeconds: number;
+}
+
 export interface Deployment {
   stackName: string;
   region: string;
@@ -97,9 +155,11 @@ export interface Deployment {
   functions: SimFunction[];
   rules: SimRule[];
   tables: SimTable[];
-  topics: { logicalId: string; arn: string; name: string }[];
+  topics: SimTopic[];
   buses: { logicalId: string; arn: string; name: string }[];
-  queues: { logicalId: string; arn: string; name: string; url: string }[];
+  queues: SimQueue[];
+  keys: SimKey[];
+  alarms: SimAlarm[];
 }
 
 /** The inputs that change the packaged template. */
@@ -387,22 +447,86 @@ export function loadDeployment(
       tableName: String(resolver.resolve({ Ref: logicalId })),
       properties: resource.Properties ?? {},
     })),
-    topics: ofType('AWS::SNS::Topic').map(([logicalId]) => ({
-      logicalId,
-      arn: String(resolver.resolve({ Ref: logicalId })),
-      name: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'TopicName'] })),
-    })),
+    topics: ofType('AWS::SNS::Topic').map(([logicalId, resource]) => {
+      const key = resource.Properties?.KmsMasterKeyId;
+      return {
+        logicalId,
+        arn: String(resolver.resolve({ Ref: logicalId })),
+        name: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'TopicName'] })),
+        ...(key === undefined ? {} : { kmsMasterKeyId: String(resolver.resolve(key)) }),
+      };
+    }),
     buses: ofType('AWS::Events::EventBus').map(([logicalId]) => ({
       logicalId,
       arn: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
       name: String(resolver.resolve({ Ref: logicalId })),
     })),
-    queues: ofType('AWS::SQS::Queue').map(([logicalId]) => ({
+    queues: ofType('AWS::SQS::Queue').map(([logicalId, resource]) => ({
       logicalId,
       arn: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
       name: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'QueueName'] })),
       url: String(resolver.resolve({ Ref: logicalId })),
+      retentionSeconds: Number(resolver.resolve(resource.Properties?.MessageRetentionPeriod ?? 345_600)),
     })),
+    keys: ofType('AWS::KMS::Key').map(([logicalId, resource]) => ({
+      logicalId,
+      keyId: String(resolver.resolve({ Ref: logicalId })),
+      arn: String(resolver.resolve({ 'Fn::GetAtt': [logicalId, 'Arn'] })),
+      aliases: ofType('AWS::KMS::Alias')
+        .filter(([, alias]) => {
+          const target = alias.Properties?.TargetKeyId as { Ref?: string } | string | undefined;
+          return typeof target === 'object' && target?.Ref === logicalId;
+        })
+        .map(([, alias]) => String(resolver.resolve(alias.Properties?.AliasName ?? ''))),
+      policy: resolver.resolve(resource.Properties?.KeyPolicy ?? null),
+    })),
+    alarms: ofType('AWS::CloudWatch::Alarm').map(([logicalId, resource]) =>
+      alarmOf(logicalId, resource, resolver, { region, account }),
+    ),
+  };
+}
+
+/** An alarm as CloudFormation creates it (its defaults: `TreatMissingData` missing, actions enabled). */
+function alarmOf(
+  logicalId: string,
+  resource: CfnResource,
+  resolver: Resolver,
+  where: { region: string; account: string },
+): SimAlarm {
+  const props = resolver.resolve((resource.Properties ?? {}) as Json) as Record<string, Json>;
+  const name = String(resolver.resolve({ Ref: logicalId }));
+  const text = (value: Json | undefined) =>
+    value === undefined || value === null ? undefined : String(value);
+  const number = (value: Json | undefined) =>
+    value === undefined || value === null ? undefined : Number(value);
+  const list = (value: Json | undefined) => (Array.isArray(value) ? value.map(String) : []);
+  return {
+    logicalId,
+    name,
+    arn: `arn:aws:cloudwatch:${where.region}:${where.account}:alarm:${name}`,
+    description: text(props.AlarmDescription),
+    namespace: text(props.Namespace),
+    metricName: text(props.MetricName),
+    dimensions: ((props.Dimensions ?? []) as { Name?: Json; Value?: Json }[]).map((dimension) => ({
+      name: String(dimension.Name),
+      value: String(dimension.Value),
+    })),
+    statistic: text(props.Statistic),
+    extendedStatistic: text(props.ExtendedStatistic),
+    unit: text(props.Unit),
+    metricMath:
+      props.Metrics !== undefined || props.MetricName === undefined || props.Statistic === undefined,
+    period: number(props.Period) ?? 0,
+    evaluationPeriods: number(props.EvaluationPeriods) ?? 1,
+    datapointsToAlarm: number(props.DatapointsToAlarm),
+    threshold: number(props.Threshold),
+    comparisonOperator: String(props.ComparisonOperator),
+    treatMissingData: text(props.TreatMissingData) ?? 'missing',
+    treatMissingDataSet: props.TreatMissingData !== undefined,
+    actionsEnabled: props.ActionsEnabled !== false && props.ActionsEnabled !== 'false',
+    alarmActions: list(props.AlarmActions),
+    okActions: list(props.OKActions),
+    insufficientDataActions: list(props.InsufficientDataActions),
   };
 }
 
@@ -542,6 +666,8 @@ export class Resolver {
         return this.nameOf(name, 'RoleName');
       case 'AWS::KMS::Key':
         return keyIdOf(name);
+      case 'AWS::CloudWatch::Alarm':
+        return this.nameOf(name, 'AlarmName');
       default:
         return name;
     }
@@ -588,6 +714,8 @@ export class Resolver {
             : `${busName.slice(busName.lastIndexOf('/') + 1)}/`;
         return `arn:aws:events:${region}:${account}:rule/${onBus}${this.nameOf(logicalId, 'Name')}`;
       }
+      case 'AWS::CloudWatch::Alarm.Arn':
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${this.ref(logicalId)}`;
       default:
         throw new Error(`Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not simulated`);
     }

@@ -43,6 +43,8 @@ type TimelineItem =
   | { kind: 'call'; service: string; operation: string; summary: string; result: string }
   | { kind: 'sns'; messageIndex: number; subject: string }
   | { kind: 'dead-letter'; queue: string; summary: string }
+  /** A CloudWatch alarm changed state (its notification and event follow). */
+  | { kind: 'alarm'; alarmName: string; from: string; to: string; reason: string }
   | { kind: 'note'; text: string };
 
 export interface CallRecord {

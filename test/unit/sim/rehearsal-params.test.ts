@@ -45,5 +45,6 @@ describe('the rehearsal’s stage parameters', () => {
     expect(bad.stderr).not.toContain('packaging');
     expect(pair.code).toBe(2);
     expect(pair.stderr).toContain("the rehearsal's Region pair is us-east-1 and us-west-2");
-  });
+    // Two tsx processes of a few seconds each: on a loaded two-core machine (CI) 5 s is not enough.
+  }, 30_000);
 });
