@@ -16,13 +16,6 @@ const duration = (fallback: string) =>
     );
 
 export const readinessEnvSchema = z.object({
-  /**
-   * The readiness topic on-call subscribes to. Only the readiness publisher has it: it exists only in the
-   * deployment that owns readiness for the Region pair (the recovery Region's).
-   */
-  TOPIC_ARN: z
-    .string({ error: 'is required' })
-    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
   /** The stage, shown in subjects as `<stage>/<workload>`. */
   STAGE: z.string().trim().min(1).max(40).default('dev'),
   READINESS_DOWNGRADE_OBSERVATIONS: z.coerce.number().int().min(1).max(50).default(2),
