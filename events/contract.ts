@@ -23,12 +23,38 @@ export function defineEventContract<
   pattern: EventPattern;
   /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN). */
   resources?: Resources;
+  /**
+   * The service puts only its own resources, in the event's account and Region, in `resources` (DRS does): an
+   * ARN naming another account or Region is a forged or misrouted event, refused naming the element.
+   */
+  resourcesInEventRegion?: boolean;
 }) {
   const schema = EventBridgeSchema.extend({
     source: z.literal(definition.source),
     'detail-type': z.literal(definition.detailType),
     detail: definition.detail,
     resources: (definition.resources ?? z.array(z.string())) as Resources,
+  }).superRefine((event, context) => {
+    if (!definition.resourcesInEventRegion) return;
+    const {
+      resources,
+      region: eventRegion,
+      account: eventAccount,
+    } = event as unknown as {
+      resources: string[];
+      region: string;
+      account: string;
+    };
+    resources.forEach((arn, index) => {
+      const [, , , region, account] = arn.split(':');
+      if (region !== eventRegion || account !== eventAccount) {
+        context.addIssue({
+          code: 'custom',
+          path: ['resources', index],
+          message: `must be a resource of the event's account ${eventAccount} and Region ${eventRegion} (names account ${account ?? '?'} in ${region ?? '?'})`,
+        });
+      }
+    });
   });
   type Event = z.infer<typeof schema>;
   return {

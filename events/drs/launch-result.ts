@@ -13,6 +13,7 @@ export const launchResult = defineEventContract({
   detailType: 'DRS Source Server Launch Result',
   pattern,
   resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  resourcesInEventRegion: true,
   detail: z.object({
     state: z.string().min(1),
     'job-id': z.string().regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)'),

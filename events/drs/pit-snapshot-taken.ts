@@ -9,6 +9,7 @@ export const pitSnapshotTaken = defineEventContract({
   detailType: 'DRS PIT Snapshot Taken',
   pattern,
   resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  resourcesInEventRegion: true,
   detail: z.object({
     DrsSnapshotID: z.string().min(1),
     EbsSnapshotIDs: z.string().transform((ids) => ids.split(',').filter((id) => id.length > 0)),

@@ -12,6 +12,7 @@ export const recoveryInstanceFailbackStateChange = defineEventContract({
   detailType: 'DRS Recovery Instance Failback State Change',
   pattern,
   resources: resourcesWith(RECOVERY_INSTANCE_ARN, 'recovery-instance'),
+  resourcesInEventRegion: true,
   detail: z.object({ state: z.string().min(1) }),
 });
 export const FAILBACK_STATES = ['FAILBACK_IN_PROGRESS', 'FAILBACK_COMPLETED', 'FAILBACK_ERROR'] as const;

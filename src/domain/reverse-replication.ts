@@ -178,9 +178,14 @@ export function assertOwnEvent(
   }
 }
 
-/** How the event's `is-drill` string reads: only an explicit FALSE (any case) counts as "not a drill". */
+/**
+ * How the event's `is-drill` string reads: exactly `TRUE` or `FALSE` in ASCII letters, any case. Anything else —
+ * whitespace around it, a look-alike letter (`ſ`, which `toUpperCase()` turns into `S`; a Cyrillic `Е`), another
+ * word — is "in doubt", and a launch in doubt is never reversed.
+ */
 export function readDrillFlag(isDrill: string | undefined): 'drill' | 'not-drill' | 'unknown' {
-  const flag = isDrill?.trim().toUpperCase();
+  if (isDrill === undefined || !/^[A-Za-z]{4,5}$/.test(isDrill)) return 'unknown';
+  const flag = isDrill.toUpperCase();
   if (flag === 'FALSE') return 'not-drill';
   if (flag === 'TRUE') return 'drill';
   return 'unknown';

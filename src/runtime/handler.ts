@@ -60,8 +60,9 @@ export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<
 }
 
 /**
- * Rejects an event from another account, or from a Region other than this one (and `alsoFromRegions`), with a
- * {@link ForeignEventError}: it goes to the on-failure destination and nothing else happens.
+ * Rejects an event from another account, from a Region other than this one (and `alsoFromRegions`), or naming a
+ * resource ARN of another partition, with a {@link ForeignEventError}: it goes to the on-failure destination and
+ * nothing else happens.
  */
 export function assertOrigin(
   event: unknown,
@@ -75,6 +76,17 @@ export function assertOrigin(
     throw new ForeignEventError(
       `event ${String(id)} is from account ${String(account)} in ${String(region)}; this function accepts events only from ${own} in ${regions.join(' or ')}`,
     );
+  } // Every ARN the event names is in this function's partition (aws, aws-cn, aws-us-gov…).
+  const partition = context.invokedFunctionArn.split(':')[1];
+  const { resources } = event as { resources?: unknown };
+  if (Array.isArray(resources)) {
+    resources.forEach((arn, index) => {
+      if (typeof arn === 'string' && arn.startsWith('arn:') && arn.split(':')[1] !== partition) {
+        throw new ForeignEventError(
+          `event ${String(id)}: resources[${index}] is in partition ${JSON.stringify(arn.split(':')[1])}; this function runs in ${partition}`,
+        );
+      }
+    });
   }
 }
 

@@ -94,7 +94,7 @@ describe('DRS event contracts', () => {
       'drs',
       'recovery-instance-failback-state-change.failback-completed',
     );
-    event.resources = ['arn:aws:drs:us-west-2:123456789012:recovery-instance/i-1234567890abcdef0'];
+    event.resources = ['arn:aws:drs:us-west-2:111122223333:recovery-instance/i-1234567890abcdef0'];
     expect(() => recoveryInstanceFailbackStateChange.parse(event)).not.toThrow();
   });
 

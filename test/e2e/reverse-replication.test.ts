@@ -287,6 +287,41 @@ describe('reverse-replication handler, end to end', () => {
     expect(doubles.requests.length).toBe(before);
   });
 
+  it.each([
+    [
+      'another account',
+      'arn:aws:drs:us-west-2:444455556666:source-server/s-12345678901234567',
+      /resources\.0: must be a resource of the event's account 111122223333 and Region us-west-2 \(names account 444455556666 in us-west-2\)/,
+    ],
+    [
+      'another Region',
+      'arn:aws:drs:eu-west-1:111122223333:source-server/s-12345678901234567',
+      /resources\.0: .*\(names account 111122223333 in eu-west-1\)/,
+    ],
+    [
+      'another partition',
+      'arn:aws-cn:drs:us-west-2:111122223333:source-server/s-12345678901234567',
+      /resources\[0\] is in partition "aws-cn"; this function runs in aws/,
+    ],
+  ])(
+    'rejects a Launch Result whose resources ARN names %s, with no side effect',
+    async (_what, arn, message) => {
+      const before = doubles.requests.length;
+
+      await expect(
+        invokeAsync(
+          launchEvent(`forged-${arn}`, (e) => {
+            e.resources = [arn];
+          }),
+        ),
+      ).rejects.toThrow(message);
+
+      expect(doubles.requests.length).toBe(before);
+      expect(putEvents).toEqual([]);
+      expect(await evidenceIds()).toEqual([]);
+    },
+  );
+
   it('rejects an event from another account with no side effect', async () => {
     const before = doubles.requests.length;
 

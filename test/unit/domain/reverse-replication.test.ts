@@ -505,7 +505,14 @@ describe('readDrillFlag', () => {
   it.each([
     ['FALSE', 'not-drill'],
     ['false', 'not-drill'],
-    [' False ', 'not-drill'],
+    ['False', 'not-drill'],
+    // In doubt: whitespace, look-alike letters (ſ upper-cases to S; Cyrillic А; fullwidth Ｔ), other words
+    [' False ', 'unknown'],
+    ['FALSE\n', 'unknown'],
+    ['fal\u017fe', 'unknown'],
+    ['F\u0410LSE', 'unknown'],
+    ['\uff34RUE', 'unknown'],
+    ['FALSEY', 'unknown'],
     ['TRUE', 'drill'],
     ['true', 'drill'],
     ['', 'unknown'],
