@@ -101,6 +101,7 @@ export const handler = createEventHandler({
           account: restorePolicy.account,
           region: config.region,
           reverseFailbackInstances: extra.REVERSE_FAILBACK_INSTANCES,
+          originAccounts: extra.REVERSAL_ORIGIN_ACCOUNTS,
           defaultRpoSeconds: config.defaultRpoSeconds,
           defaultRtoSeconds: config.defaultRtoSeconds,
         },

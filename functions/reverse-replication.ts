@@ -44,6 +44,7 @@ const depsFor = (context: Context, trigger: 'event' | 'schedule'): ReverseReplic
     account: accountOf(context),
     region: config.region,
     reverseFailbackInstances: config.extra.REVERSE_FAILBACK_INSTANCES,
+    originAccounts: config.extra.REVERSAL_ORIGIN_ACCOUNTS,
     defaultRpoSeconds: config.defaultRpoSeconds,
     defaultRtoSeconds: config.defaultRtoSeconds,
   },

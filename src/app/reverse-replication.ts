@@ -609,6 +609,7 @@ const RECOVERED_UNPROTECTED: ReadonlySet<SkipReason> = new Set([
   'failback-undeclared',
   'on-premises-origin',
   'not-cross-region',
+  'origin-account-not-allowed',
 ]);
 
 function skipSignal(
@@ -649,7 +650,9 @@ function skipSignal(
           ? 'Failback drill or undeclared failback: step 3 (re-protection) not done. A drill: terminate its instance. A real failback: start reversed replication of the failback instance by hand, and declare the next one first (npm run failback -- declare).'
           : decision.reason === 'on-premises-origin'
             ? 'Recovered from on-premises: protect it with the DRS Failback Client when the origin is back.'
-            : 'Recovered within its own Region: protect the recovery instance by hand (reversed replication needs another Region).';
+            : decision.reason === 'origin-account-not-allowed'
+              ? 'Recovered from another AWS account: start reversed replication of the recovery instance by hand if that account should receive it, or list the account in the stage parameter reversalOriginAccounts.'
+              : 'Recovered within its own Region: protect the recovery instance by hand (reversed replication needs another Region).';
     return signal({
       ...base,
       severity: 'warning',

@@ -100,6 +100,7 @@ const NOT_DONE_REASONS: ReadonlySet<string> = new Set([
   'failback-undeclared',
   'on-premises-origin',
   'not-cross-region',
+  'origin-account-not-allowed',
 ]);
 
 const str = (value: EvidenceValue | undefined): string | undefined =>

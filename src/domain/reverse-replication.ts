@@ -31,6 +31,8 @@ export interface JobFacts {
 export interface SourceServerFacts {
   replicationDirection?: string | undefined;
   originRegion?: string | undefined;
+  /** `sourceCloudProperties.originAccountID`: the account the server failed over from. */
+  originAccountId?: string | undefined;
   /**
    * The pairing with the server of the opposite direction. AWS keeps it across failover/failback cycles (and
    * after a failback drill), so it is evidence only: it never says whether *this* launch is protected.
@@ -66,6 +68,12 @@ export interface ReverseReplicationPolicy {
   region: string;
   /** Re-protect *failback* instances (step 3 of the failback procedure). Off unless configured (rule 2). */
   reverseFailbackInstances: boolean;
+  /**
+   * Accounts besides this one whose servers may be reversed (stage parameter `reversalOriginAccounts`; default
+   * none). A server that failed over from another account is re-protected into that account: only a stated
+   * policy allows it.
+   */
+  originAccounts?: readonly string[] | undefined;
   /** The objectives a launch is measured against for the evidence ledger, unless the server's tags say otherwise. */
   defaultRpoSeconds?: number | undefined;
   defaultRtoSeconds?: number | undefined;
@@ -104,6 +112,8 @@ export type SkipReason =
   | 'on-premises-origin'
   /** The origin Region is missing or is this Region: not a cross-Region failover. */
   | 'not-cross-region'
+  /** The server originates in an account that is neither this one nor listed in `reversalOriginAccounts`. */
+  | 'origin-account-not-allowed'
   | 'no-recovery-instance'
   | 'already-reversed';
 
@@ -302,6 +312,14 @@ export function decideReverseReplication(
     return skip(
       'not-cross-region',
       `source server ${event.sourceServerId} originates in ${sourceServer.originRegion ?? 'no Region DRS reports'}, not another Region`,
+    );
+  }
+
+  const allowedAccounts = [policy.account, ...(policy.originAccounts ?? [])];
+  if (sourceServer.originAccountId === undefined || !allowedAccounts.includes(sourceServer.originAccountId)) {
+    return skip(
+      'origin-account-not-allowed',
+      `source server ${event.sourceServerId} originates in account ${sourceServer.originAccountId ?? '(none DRS reports)'}; reversal is allowed only for ${allowedAccounts.join(', ')} (stage parameter reversalOriginAccounts)`,
     );
   }
 

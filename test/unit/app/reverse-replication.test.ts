@@ -393,14 +393,21 @@ describe('reverseReplicationAfterRecovery', () => {
   it.each([
     [
       'account',
+      // A real foreign event names its own resources (one that does not is refused as malformed)
       (event: SampleEvent) => {
         event.account = '444455556666';
+        event.resources = (event.resources as string[]).map((arn) =>
+          arn.replace(':111122223333:', ':444455556666:'),
+        );
       },
     ],
     [
       'Region',
       (event: SampleEvent) => {
         event.region = 'eu-west-1';
+        event.resources = (event.resources as string[]).map((arn) =>
+          arn.replace(':us-west-2:', ':eu-west-1:'),
+        );
       },
     ],
   ])('rejects an event from another %s with no API call and no signal', async (_what, change) => {

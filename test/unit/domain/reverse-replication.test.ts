@@ -279,6 +279,33 @@ const cases: Case[] = [
     'not-cross-region',
   ],
   [
+    'server from another account, no stated policy',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ originAccountId: '444455556666' });
+    },
+    {},
+    'skip',
+    'origin-account-not-allowed',
+  ],
+  [
+    'server from another account that reversalOriginAccounts lists',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ originAccountId: '444455556666' });
+    },
+    { originAccounts: ['444455556666'] },
+    'reverse',
+    undefined,
+  ],
+  [
+    'origin account not reported by DRS: in doubt',
+    (f) => {
+      f.sourceServer = failoverSourceServer({ originAccountId: undefined });
+    },
+    { originAccounts: ['444455556666'] },
+    'skip',
+    'origin-account-not-allowed',
+  ],
+  [
     'origin Region unknown',
     (f) => {
       f.sourceServer = failoverSourceServer({ originRegion: undefined });
