@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
+import { truncate, wellFormedDeep } from '../../src/domain/text.ts';
 import { parseWith } from '../contract.ts';
 import pattern from './signal.pattern.json' with { type: 'json' };
 
@@ -144,9 +145,16 @@ export function createSignal(input: SignalInput): Signal {
     .update([type, rest.resource.type, rest.resource.id, rest.observedAt, rest.correlationId].join('|'))
     .digest('hex')
     .slice(0, 32);
+  // Every signal's text is well-formed (src/domain/text.ts): a lone surrogate from an alarm name or a tag
+  // would otherwise break the SNS Publish of every message that carries it.
   const detail = parseWith(
     signalDetailSchema,
-    { ...rest, workload: rest.workload ?? DEFAULT_WORKLOAD, version: SIGNAL_VERSION, signalId },
+    wellFormedDeep({
+      ...rest,
+      workload: rest.workload ?? DEFAULT_WORKLOAD,
+      version: SIGNAL_VERSION,
+      signalId,
+    }),
     `"${type}" signal`,
   );
   return { type, detail };
@@ -155,5 +163,5 @@ export function createSignal(input: SignalInput): Signal {
 /** The workload a resource belongs to, from its tags (`dr-autopilot:workload`, default `default`). */
 export function workloadFromTags(tags: Record<string, string> | undefined): string {
   const value = tags?.[WORKLOAD_TAG]?.trim();
-  return value && value.length > 0 ? value.slice(0, 128) : DEFAULT_WORKLOAD;
+  return value && value.length > 0 ? truncate(value, 128, '') : DEFAULT_WORKLOAD;
 }

@@ -17,6 +17,7 @@ import {
 import { DescribeImagesCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListTagsForResourceCommand, type RDSClient } from '@aws-sdk/client-rds';
 import { isBackupNativeRecoveryPoint } from '../../events/backup/arn.ts';
+import { truncate } from '../domain/text.ts';
 import type {
   BackupReader,
   BackupRestoreControl,
@@ -206,7 +207,7 @@ export function createBackupAdapter(options: {
         new PutRestoreValidationResultCommand({
           RestoreJobId: restoreJobId,
           ValidationStatus: status,
-          ValidationStatusMessage: message.slice(0, 1000),
+          ValidationStatusMessage: truncate(message, 1000),
         }),
       );
     },

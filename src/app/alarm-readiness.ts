@@ -7,6 +7,7 @@ import {
   decideAlarmReadiness,
   normaliseAlarmTimestamp,
 } from '../domain/alarm.ts';
+import { truncate } from '../domain/text.ts';
 import type { SignalPublisher } from '../ports/signals.ts';
 
 /**
@@ -40,7 +41,7 @@ export function toAlarmFacts(event: AlarmStateChangeEvent): AlarmFacts {
 
 function oneLine(text: string, max: number): string {
   const clean = text.replace(/\s+/g, ' ').trim();
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
+  return truncate(clean, max);
 }
 
 /** `AWS/RDS AuroraGlobalDBRPOLag`, `e1 = SUM(METRICS())`: what the alarm watches, for the evidence. */

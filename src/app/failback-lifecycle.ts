@@ -10,6 +10,7 @@ import {
   type RegionFacts,
   type ServerLifecycle,
 } from '../domain/failback-lifecycle.ts';
+import { truncate } from '../domain/text.ts';
 import type { DrsJob, DrsRecoveryInstance, DrsSourceServer } from '../ports/drs.ts';
 import {
   HISTORY_LENGTH,
@@ -303,8 +304,8 @@ function lifecycleSignal(
     summary: `${server.serverId}: ${from ?? 'first seen'} → ${server.stage}${server.partial ? ' (primary Region unreadable)' : ''}`,
     assessment: {
       state: server.state,
-      reason: server.reason.slice(0, 120),
-      ...(server.nextStep ? { nextStep: server.nextStep.slice(0, 500) } : {}),
+      reason: truncate(server.reason, 120),
+      ...(server.nextStep ? { nextStep: truncate(server.nextStep, 500) } : {}),
       runbook: server.runbook,
     },
     evidence: {
@@ -313,7 +314,7 @@ function lifecycleSignal(
       since: server.since,
       cycles: server.cycles,
       cleanupItems: server.cleanup.length,
-      cleanupPlan: leftovers.length > 0 ? leftovers.slice(0, 1000) : null,
+      cleanupPlan: leftovers.length > 0 ? truncate(leftovers, 1000) : null,
       instanceHours: server.cleanup.reduce((sum, item) => sum + (item.instanceHours ?? 0), 0),
       partial: server.partial ?? null,
       ...server.evidence,

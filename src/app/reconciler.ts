@@ -23,6 +23,7 @@ import {
 } from '../domain/reconciler.ts';
 import { isRestorableType } from '../domain/restore-settings.ts';
 import { LAUNCH_SUCCEEDED } from '../domain/reverse-replication.ts';
+import { truncate } from '../domain/text.ts';
 import type { RecoveryPoint, RestoreJob, RestoreJobHistory } from '../ports/backup.ts';
 import type { RestoreRecord } from '../ports/backup-restore-records.ts';
 import type { DrsJob, DrsJobHistory, DrsLookup } from '../ports/drs.ts';
@@ -426,7 +427,7 @@ async function reconcileLeftovers(
             restoreJobId,
             phase: record.phase,
             overdueSince: since,
-            left: left.slice(0, 1000),
+            left: truncate(left, 1000),
             overdueAfter: formatSeconds(deps.policy.cleanupOverdueSeconds),
           },
         }),

@@ -27,6 +27,7 @@ import {
   findingKey,
   type StoredFinding,
 } from '../domain/sweep.ts';
+import { truncate } from '../domain/text.ts';
 import type { DrsReader, DrsRecoveryInstance, DrsRecoverySnapshot, DrsSourceServer } from '../ports/drs.ts';
 import type { AggregateMetrics, MonitorStateStore, ReplicationMetrics } from '../ports/monitor-state.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
@@ -609,7 +610,7 @@ function nextStepOf(finding: Finding, region: string): { nextStep: string; runbo
 
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/[\r\n]+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return truncate(flat, max);
 }
 
 /**

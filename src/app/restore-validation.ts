@@ -32,6 +32,7 @@ import {
   type RestoreExpectations,
   TYPES_COMPARED_WITH_METADATA,
 } from '../domain/restore-verdict.ts';
+import { truncate } from '../domain/text.ts';
 import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
 import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
 import type { RestoreValidatorInvoker } from '../ports/restore-validator.ts';
@@ -342,7 +343,7 @@ async function validate(
           summary: `DR restore ${restoreJobId}: ${claim.reason}; not validated and never deleted`,
           assessment: {
             state: 'UNKNOWN',
-            reason: `restored ${type} could not be matched to restore job`.slice(0, 120),
+            reason: truncate(`restored ${type} could not be matched to restore job`, 120),
             nextStep: `Check restore job ${restoreJobId} and ${job.createdResourceArn ?? 'its created resource'} by hand; delete the restored copy yourself if it is a test.`,
             runbook: RESTORE_RUNBOOK.failed,
           },
@@ -454,7 +455,7 @@ async function expectationsFor(
     // without it, and say so. Anything else (throttling, a 5xx) is retried by the next round.
     const name = (error as Error).name;
     if (!METADATA_UNAVAILABLE.has(name)) throw error;
-    return { ...expected, metadataUnavailable: `${name}: ${(error as Error).message}`.slice(0, 300) };
+    return { ...expected, metadataUnavailable: truncate(`${name}: ${(error as Error).message}`, 300) };
   }
 }
 
@@ -486,7 +487,7 @@ async function finish(
     cleanupWaiting: cleanup.status === 'in-progress' ? `waiting: ${cleanup.waiting ?? 'a step'}` : undefined,
     cleanupDeleted: unique([...(decided.cleanupDeleted ?? []), ...cleanup.deleted]),
     cleanupRefused:
-      cleanup.refused.length > 0 ? cleanup.refused.join('; ').slice(0, 1000) : decided.cleanupRefused,
+      cleanup.refused.length > 0 ? truncate(cleanup.refused.join('; '), 1000) : decided.cleanupRefused,
   };
   if (record.cleanupDeleted?.length === 0) record.cleanupDeleted = undefined;
   const verdict = (record.verdict ?? 'failed') as FinalVerdict;
@@ -563,7 +564,7 @@ function resultSignal(
     evidence: {
       restoreJobId,
       verdict,
-      checks: checks.slice(0, 1000),
+      checks: truncate(checks, 1000),
       owner: ownership,
       mode: record.mode,
       purpose: record.purpose,
@@ -643,7 +644,7 @@ function cleanupSignal(
       restoreJobId: record.restoreJobId,
       mode: record.mode,
       createdResourceArn: job.createdResourceArn ?? null,
-      deleted: deleted.join(',').slice(0, 1000),
+      deleted: truncate(deleted.join(','), 1000),
     },
   });
 }

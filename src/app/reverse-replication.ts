@@ -25,6 +25,7 @@ import {
   type SkipReason,
   screenLaunchEvent,
 } from '../domain/reverse-replication.ts';
+import { truncate } from '../domain/text.ts';
 import type {
   DrsJob,
   DrsReader,
@@ -623,11 +624,10 @@ function skipSignal(
     type: SIGNAL_TYPES.reverseReplicationSkipped,
     resource: sourceServerResource(facts, server),
     workload: workloadFromTags(server?.tags),
-    summary:
-      `reverse replication skipped for ${facts.sourceServerId}: ${decision.reason} (${decision.explanation})`.slice(
-        0,
-        500,
-      ),
+    summary: truncate(
+      `reverse replication skipped for ${facts.sourceServerId}: ${decision.reason} (${decision.explanation})`,
+      500,
+    ),
     evidence: { reason: decision.reason, explanation: decision.explanation, ...extra },
   };
   if (UNCONFIRMED.has(decision.reason)) {
@@ -776,7 +776,7 @@ function gaveUpSignal(
       reason: 'reversal-gave-up',
       recoveryInstanceId,
       refusedFor: since,
-      lastAnswer: why.slice(0, 300),
+      lastAnswer: truncate(why, 300),
     },
   });
 }

@@ -1,6 +1,7 @@
 import type { ReadinessState, Severity } from '../../events/dr-autopilot/signal.ts';
 import { DEFAULT_WORKLOAD } from '../../events/dr-autopilot/signal.ts';
 import { ForeignEventError } from './errors.ts';
+import { truncate } from './text.ts';
 
 /**
  * Which CloudWatch alarms are dr-autopilot's, which workload they belong to, and what their state means for
@@ -52,7 +53,7 @@ export function parseAlarmName(
 ): { workload: string; check: string } | undefined {
   if (!alarmName.startsWith(`${prefix}:`)) return undefined;
   const [workloadPart = '', ...rest] = alarmName.slice(prefix.length + 1).split(':');
-  const workload = workloadPart.trim().slice(0, 128) || DEFAULT_WORKLOAD;
+  const workload = truncate(workloadPart.trim(), 128, '') || DEFAULT_WORKLOAD;
   const check = rest.join(':').trim() || alarmName;
   return { workload, check };
 }
@@ -69,9 +70,7 @@ export function assertOwnAlarm(
   }
 }
 
-function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+const cut = (text: string, max: number): string => truncate(text, max);
 
 export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): AlarmDecision {
   const parsed = parseAlarmName(facts.alarmName, policy.namePrefix);

@@ -5,6 +5,7 @@ import type {
   RestoredResource,
   TagTarget,
 } from '../ports/restored-resources.ts';
+import { truncate } from './text.ts';
 
 /**
  * Safety rule 4 (DESIGN §3): delete only what dr-autopilot created. A resource is deleted only when the restore
@@ -49,7 +50,7 @@ export function ourTags(
   return {
     [TAG.managedBy]: MANAGED_BY,
     [TAG.restoreJobId]: record.restoreJobId,
-    [TAG.run]: record.runId.slice(0, 256),
+    [TAG.run]: truncate(record.runId, 256, ''),
     [TAG.purpose]: record.mode,
   };
 }
