@@ -1,4 +1,4 @@
-import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { type ReadinessState, SERVICE_WORKLOAD } from '../../events/dr-autopilot/signal.ts';
 import {
   type Evidence,
   type Observation,
@@ -197,6 +197,25 @@ function observationJson(observation: Observation) {
 }
 
 /**
+ * For the reserved workload of dr-autopilot's own checks: what it is, so on-call does not take it for one of
+ * theirs. `undefined` for any other workload.
+ */
+function serviceNote(
+  workload: string,
+  resources: readonly Pick<ResourceView, 'resource'>[],
+  context: MessageContext,
+): string | undefined {
+  if (workload !== SERVICE_WORKLOAD) return undefined;
+  const regions = [
+    ...new Set(
+      resources.filter((view) => view.resource.type === 'drs-service').map((view) => view.resource.id),
+    ),
+  ].sort();
+  const where = regions.length > 0 ? regions.join(' and ') : context.region;
+  return `This is not one of your workloads: it is dr-autopilot's own check of the DRS service (AWS Elastic Disaster Recovery) in ${where} for the deployment ${context.stage}.`;
+}
+
+/**
  * The message for one workload transition. `resources` is the workload's resources as the store holds
  * them when the message is sent.
  */
@@ -217,8 +236,11 @@ export function renderTransitionMessage(
     trigger.state === to ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
   const others = inTarget.filter((view) => view.key !== primary?.key).length;
 
+  const note = serviceNote(workload, [trigger, ...resources], context);
   let headline: string;
-  if (to === 'READY')
+  // dr-autopilot's own check says what it checked, ready or not (`DRS initialised and answering in us-west-2`).
+  if (note && trigger.state === to) headline = cause.reason;
+  else if (to === 'READY')
     headline = from
       ? `recovered, all ${tally.total} resources ready (was ${STATE_LABEL[from]})`
       : `now tracked: ${tally.total} resource(s) ready`;
@@ -254,6 +276,7 @@ export function renderTransitionMessage(
   const head = [
     `${dryRun ? '[DRY-RUN] This change comes from a dry-run deployment or action: nothing was changed in AWS.\n\n' : ''}Workload ${context.stage}/${workload} is ${STATE_LABEL[to]}${from ? ` (was ${STATE_LABEL[from]})` : ' (first report)'} since ${transition.at}.`,
     `Region ${context.region}. Severity ${severity}. ${tally.total} resource(s): ${tally.READY} ready, ${tally.AT_RISK} at risk, ${tally.UNKNOWN} unknown, ${tally.NOT_READY} not ready.`,
+    ...(note ? [note] : []),
     '',
     'WHAT CHANGED',
     oneLine(
@@ -388,8 +411,9 @@ export function renderDigestMessage(
     `WORKLOADS (${workloads.length})`,
     ...workloads.slice(0, 100).map((w) => {
       const tally = counts(w.resources);
+      const own = w.workload === SERVICE_WORKLOAD ? " (dr-autopilot's own check of the DRS service)" : '';
       return oneLine(
-        `- ${STATE_LABEL[w.state].padEnd(9)} ${context.stage}/${w.workload} since ${w.since}; ${tally.total} resource(s), ${tally.total - tally.READY} not ready; ${w.changes.length} change(s) in the window`,
+        `- ${STATE_LABEL[w.state].padEnd(9)} ${context.stage}/${w.workload}${own} since ${w.since}; ${tally.total} resource(s), ${tally.total - tally.READY} not ready; ${w.changes.length} change(s) in the window`,
         300,
       );
     }),
