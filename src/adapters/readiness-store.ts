@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -232,6 +233,79 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       return version;
     },
 
+    async deleteResource(workload, key, expectedVersion) {
+      await conditional(
+        () =>
+          documents.send(
+            new DeleteCommand({
+              TableName,
+              Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+          ),
+        `resource ${key} of workload ${workload}`,
+      );
+    },
+
+    async removeWorkloadEntry(removal, expectedVersion) {
+      const version = expectedVersion + 1;
+      const names: Record<string, string> = {
+        '#state': 'state',
+        '#since': 'since',
+        '#entries': 'entries',
+        '#key': removal.entryKey,
+        '#updatedAt': 'updatedAt',
+        '#version': 'version',
+      };
+      const values: Record<string, unknown> = {
+        ':state': removal.state,
+        ':since': removal.since,
+        ':updatedAt': removal.updatedAt,
+        ':version': version,
+        ':expected': expectedVersion,
+      };
+      let set = 'SET #state = :state, #since = :since, #updatedAt = :updatedAt, #version = :version';
+      if (removal.outbox) {
+        names['#outbox'] = 'outbox';
+        names['#transition'] = removal.outbox.transition.id;
+        values[':outbox'] = removal.outbox;
+        set += ', #outbox.#transition = :outbox';
+      }
+      await conditional(
+        () =>
+          documents.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: WORKLOADS_PK, sk: removal.workload },
+              UpdateExpression: `${set} REMOVE #entries.#key`,
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        `workload ${removal.workload}`,
+      );
+      return version;
+    },
+
+    async deleteWorkload(workload, expectedVersion) {
+      await conditional(
+        () =>
+          documents.send(
+            new DeleteCommand({
+              TableName,
+              Key: { pk: WORKLOADS_PK, sk: workload },
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+          ),
+        `workload ${workload}`,
+      );
+    },
+
     async claimOutbox(workload, id, claimant, until, now) {
       try {
         await documents.send(
@@ -272,7 +346,7 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       const id =
         history.kind === 'signal'
           ? history.signalId
-          : history.kind === 'resource-transition'
+          : history.kind === 'resource-transition' || history.kind === 'resource-retired'
             ? `${history.resourceKey}#${history.version}`
             : history.transitionId;
       const expiresAt = Math.floor(options.clock().getTime() / 1000) + options.historyRetentionSeconds;

@@ -5,10 +5,13 @@ import type { SignalEvent } from '../../events/dr-autopilot/signal.ts';
 import { RetryableDependencyError } from '../domain/errors.ts';
 import {
   foldObservation,
+  homeWorkloadOf,
   observationOf,
   type ReadinessPolicy,
   type ResourceReadiness,
   resourceKey,
+  retireFromWorkload,
+  retirementOf,
   STATE_RANK,
   sweepResource,
   toIsoUtc,
@@ -394,13 +397,99 @@ export interface SweepOutcome {
   workloads: number;
   resources: number;
   updated: number;
+  /** Resources taken out of a workload they do not belong to (see `homeWorkloadOf`). */
+  retired: number;
   published: PublishedTransition[];
 }
 
 /**
- * The periodic sweep: ages evidence (stale → UNKNOWN), counts a held pending downgrade as one more
- * observation, repairs workload entries a failed invocation left behind, and sends outbox entries whose
- * claim has expired. A resource a signal changes meanwhile is left to the next sweep.
+ * Takes a resource out of a workload it does not belong to (`home` is where it does): its entry leaves the
+ * workload (a workload left without resources goes; a change of the workload's state is a transition, sent
+ * like any other), then the resource item goes, and the history says so. Each step is conditional on the
+ * version read: on a conflict nothing more is done now and the next sweep tries again. `true` once retired.
+ */
+async function retireResource(
+  stored: StoredResource,
+  home: string,
+  claimant: string,
+  deps: ReadinessDeps,
+): Promise<{ retired: boolean; published: PublishedTransition[] }> {
+  const { readiness } = stored;
+  const key = resourceKey(readiness.resource);
+  const at = toIsoUtc(deps.clock());
+  const current = await deps.store.getWorkload(readiness.workload);
+  const removal = current
+    ? retireFromWorkload({ state: current.state, since: current.since, entries: current.entries }, key, at)
+    : ({ kind: 'absent' } as const);
+  let outbox: OutboxEntry | undefined;
+  try {
+    if (current && removal.kind === 'emptied') {
+      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires.
+      if (Object.keys(current.outbox).length > 0) return { retired: false, published: [] };
+      await deps.store.deleteWorkload(readiness.workload, current.version);
+    } else if (current && removal.kind === 'removed') {
+      const transition: WorkloadTransition | undefined = removal.transition && {
+        id: `t${String(current.version + 1).padStart(10, '0')}`,
+        workload: readiness.workload,
+        from: removal.transition.from,
+        to: removal.transition.to,
+        at: removal.since,
+        trigger: {
+          resourceKey: key,
+          resource: readiness.resource,
+          state: readiness.state,
+          since: at,
+          cause: retirementOf(readiness, home, at),
+          retired: true,
+        },
+        dryRun: false,
+      };
+      outbox = transition && {
+        transition,
+        claimedBy: claimant,
+        claimedUntil: new Date(deps.clock().getTime() + (deps.claimSeconds ?? 120) * 1000).toISOString(),
+      };
+      await deps.store.removeWorkloadEntry(
+        {
+          workload: readiness.workload,
+          entryKey: key,
+          state: removal.state,
+          since: removal.since,
+          updatedAt: at,
+          outbox,
+        },
+        current.version,
+      );
+    }
+    await deps.store.deleteResource(readiness.workload, key, stored.version);
+  } catch (error) {
+    if (error instanceof ReadinessVersionConflictError) return { retired: false, published: [] };
+    throw error;
+  }
+  await deps.store.record({
+    kind: 'resource-retired',
+    workload: readiness.workload,
+    resourceKey: key,
+    resource: readiness.resource,
+    at,
+    lastState: readiness.state,
+    movedTo: home,
+    version: stored.version,
+    reason: retirementOf(readiness, home, at).reason,
+  });
+  const workload = outbox && (await deps.store.getWorkload(readiness.workload));
+  const published =
+    outbox && workload
+      ? await flushOutbox(workload, [outbox], claimant, new Set([outbox.transition.id]), deps)
+      : [];
+  return { retired: true, published };
+}
+
+/**
+ * The periodic sweep: retires a resource found in a workload it does not belong to (the DRS service check that
+ * versions before filed under `default`), ages evidence (stale → UNKNOWN), counts a held pending downgrade as
+ * one more observation, repairs workload entries a failed invocation left behind, and sends outbox entries
+ * whose claim has expired. A resource a signal changes meanwhile is left to the next sweep.
  */
 export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome> {
   const now = toIsoUtc(deps.clock());
@@ -408,10 +497,18 @@ export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome>
   const published: PublishedTransition[] = [];
   let resources = 0;
   let updated = 0;
+  let retired = 0;
   const workloads = await deps.store.listWorkloads();
   for (const workload of workloads) {
     for (const stored of await deps.store.listResources(workload.workload)) {
       resources += 1;
+      const home = homeWorkloadOf(stored.readiness.resource);
+      if (home !== undefined && home !== workload.workload) {
+        const retirement = await retireResource(stored, home, claimant, deps);
+        if (retirement.retired) retired += 1;
+        published.push(...retirement.published);
+        continue;
+      }
       const result = sweepResource(stored.readiness, now, deps.policy);
       if (result.kind === 'unchanged') {
         const entry = workload.entries[resourceKey(stored.readiness.resource)];
@@ -446,7 +543,7 @@ export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome>
       );
     }
   }
-  return { action: 'swept', workloads: workloads.length, resources, updated, published };
+  return { action: 'swept', workloads: workloads.length, resources, updated, retired, published };
 }
 
 /** What the scheduled rules send the publisher (their constant input). */

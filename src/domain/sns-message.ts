@@ -232,14 +232,15 @@ export function renderTransitionMessage(
   const tally = counts(resources);
   const severity = severityOf(to);
   const dryRun = transition.dryRun;
-  const primary =
-    trigger.state === to ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
+  // The resource that moved the workload explains it, unless it left the workload (then those that remain do).
+  const explains = trigger.state === to && !trigger.retired;
+  const primary = explains ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
   const others = inTarget.filter((view) => view.key !== primary?.key).length;
 
   const note = serviceNote(workload, [trigger, ...resources], context);
   let headline: string;
   // dr-autopilot's own check says what it checked, ready or not (`DRS initialised and answering in us-west-2`).
-  if (note && trigger.state === to) headline = cause.reason;
+  if (note && explains) headline = cause.reason;
   else if (to === 'READY')
     headline = from
       ? `recovered, all ${tally.total} resources ready (was ${STATE_LABEL[from]})`
@@ -260,7 +261,7 @@ export function renderTransitionMessage(
     dryRun: String(dryRun),
   };
 
-  const nextStepSource = to === 'READY' ? undefined : trigger.state === to ? cause : sorted[0];
+  const nextStepSource = to === 'READY' ? undefined : explains ? cause : sorted[0];
   const nextStep =
     to === 'READY'
       ? !from
@@ -270,7 +271,7 @@ export function renderTransitionMessage(
         'Open the resources listed below in the console and check their replication and recovery settings.');
   const runbook = runbookLink(
     context,
-    to === 'READY' ? 'runbook-readiness' : trigger.state === to ? cause.runbook : sorted[0]?.runbook,
+    to === 'READY' ? 'runbook-readiness' : explains ? cause.runbook : sorted[0]?.runbook,
   );
 
   const head = [
@@ -280,7 +281,9 @@ export function renderTransitionMessage(
     '',
     'WHAT CHANGED',
     oneLine(
-      `${describe(trigger.resource)} is ${STATE_LABEL[trigger.state]} since ${trigger.since}: ${cause.reason}`,
+      trigger.retired
+        ? `${describe(trigger.resource)} no longer counts in this workload since ${trigger.since} (it was ${STATE_LABEL[trigger.state]}): ${cause.reason}`
+        : `${describe(trigger.resource)} is ${STATE_LABEL[trigger.state]} since ${trigger.since}: ${cause.reason}`,
       700,
     ),
     from

@@ -238,6 +238,112 @@ describe('readiness sweep and digest against dynalite', () => {
     expect(notifier.sent.slice(before).map((message) => message.subject.split(']')[0])).toEqual(['[UNKNOWN']);
   });
 
+  describe('upgrade: the DRS service check that versions before filed under default', () => {
+    /** The replication monitor's drs-service signal, under the workload it names (old: default, new: dr-autopilot). */
+    const serviceSignal = (workload: string, state: ReadinessState, at: number) =>
+      signalEvent({
+        workload,
+        resourceType: 'drs-service',
+        resourceId: 'us-west-2',
+        state,
+        observedAt: minute(at),
+      });
+    const serverSignal = (state: ReadinessState, at: number) =>
+      signalEvent({ workload: 'default', resourceId: 's-00000000000000009', state, observedAt: minute(at) });
+
+    it('retires the old row at the first sweep, so it never goes stale and pages under default', async () => {
+      // Prepare: the table an old version left (service READY under default, with an untagged server), then the
+      // new version's monitor signals the service under dr-autopilot and keeps both refreshed every 10 minutes
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serviceSignal('default', 'READY', 0), deps);
+      await applySignal(serverSignal('READY', 0), deps);
+      const before = notifier.sent.length;
+      // Act: an hour of 5-minute sweeps
+      const outcomes = [];
+      for (let at = 5; at <= 60; at += 5) {
+        clock.set(minute(at));
+        if (at % 10 === 0 || at === 5) {
+          await applySignal(serviceSignal('dr-autopilot', 'READY', at), deps);
+          await applySignal(serverSignal('READY', at), deps);
+        }
+        outcomes.push(await sweepReadiness(deps));
+      }
+      // Assess: no page about default (before, the old row went stale at minute 30: "[UNKNOWN] test/default")
+      const sent = notifier.sent.slice(before).map((message) => message.subject);
+      expect(sent.filter((subject) => subject.includes('test/default'))).toEqual([]);
+      expect(sent.filter((subject) => /UNKNOWN|NOT READY/.test(subject))).toEqual([]);
+      // Assess: retired once, at the first sweep; default keeps its server and stays READY
+      expect(outcomes.map((outcome) => outcome.retired)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect((await deps.store.listResources('default')).map((r) => r.readiness.resource.type)).toEqual([
+        'drs-source-server',
+      ]);
+      expect(await deps.store.getWorkload('default')).toMatchObject({
+        state: 'READY',
+        entries: { 'drs-source-server#s-00000000000000009': { state: 'READY' } },
+      });
+      expect(Object.keys((await deps.store.getWorkload('default'))?.entries ?? {})).toHaveLength(1);
+      expect((await deps.store.getWorkload('dr-autopilot'))?.state).toBe('READY');
+      // The history says where it went
+      expect(await deps.store.listHistory('default', '0')).toContainEqual(
+        expect.objectContaining({
+          kind: 'resource-retired',
+          resourceKey: 'drs-service#us-west-2',
+          lastState: 'READY',
+          movedTo: 'dr-autopilot',
+        }),
+      );
+    });
+
+    it('announces default recovered when the old row was what kept it NOT READY', async () => {
+      // Prepare: DRS was not initialised when the old version ran; the untagged server is fine
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serverSignal('READY', 0), deps);
+      await applySignal(serviceSignal('default', 'NOT_READY', 1), deps);
+      expect((await deps.store.getWorkload('default'))?.state).toBe('NOT_READY');
+      const before = notifier.sent.length;
+      // Act
+      clock.set(minute(5));
+      const swept = await sweepReadiness(deps);
+      // Assess: one message, the recovery, saying why (before: nothing, default stayed NOT READY for good)
+      expect(notifier.sent.slice(before).map((sent) => sent.subject)).toEqual([
+        '[READY] test/default: recovered, all 1 resources ready (was NOT READY)',
+      ]);
+      expect(swept).toMatchObject({
+        retired: 1,
+        published: [{ workload: 'default', from: 'NOT_READY', to: 'READY' }],
+      });
+      const [message] = notifier.sent.slice(before);
+      expect(message?.body).toContain(
+        'drs-service us-west-2 no longer counts in this workload since 2026-11-22T10:05:00.000Z (it was NOT READY): drs-service#us-west-2 moved to workload dr-autopilot',
+      );
+      expect(await deps.store.getWorkload('default')).toMatchObject({ state: 'READY', outbox: {} });
+    });
+
+    it('removes default altogether when the old row was all it held, without a message', async () => {
+      // Prepare
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serviceSignal('default', 'READY', 0), deps);
+      const before = notifier.sent.length;
+      // Act: sweeps long past the old row's staleness
+      const outcomes = [];
+      for (const at of [5, 35, 65]) {
+        clock.set(minute(at));
+        outcomes.push(await sweepReadiness(deps));
+      }
+      // Assess (before: "[UNKNOWN] test/default" at minute 35, and default UNKNOWN for good)
+      expect(notifier.sent.slice(before)).toEqual([]);
+      expect(await deps.store.getWorkload('default')).toBeUndefined();
+      expect(await deps.store.listResources('default')).toEqual([]);
+      expect(outcomes.map((outcome) => outcome.retired)).toEqual([1, 0, 0]);
+    });
+  });
+
   it('confirms a one-shot alarm downgrade at the next sweep', async () => {
     // Prepare
     const clock = manualClock(minute(0));
