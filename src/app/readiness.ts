@@ -493,7 +493,8 @@ async function retireResource(
  */
 export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome> {
   const now = toIsoUtc(deps.clock());
-  const claimant = `sweep:${now}`;
+  // Unique per invocation: two sweeps started in the same millisecond must not both hold the same claim.
+  const claimant = `sweep:${now}:${randomUUID()}`;
   const published: PublishedTransition[] = [];
   let resources = 0;
   let updated = 0;

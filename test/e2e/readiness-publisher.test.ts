@@ -344,6 +344,21 @@ describe('readiness sweep and digest against dynalite', () => {
     });
   });
 
+  it('sends a transition whose notification failed once, even when two sweeps start in the same millisecond', async () => {
+    // Prepare: the page failed at SNS; its claim (120 s) expires
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    notifier.failNext(1);
+    await expect(applySignal(signalEvent({ state: 'NOT_READY' }), deps)).rejects.toThrow(/unavailable/);
+    // Act: the schedule delivered twice, both at minute 5 to the millisecond
+    clock.set(minute(5));
+    const swept = await Promise.all([sweepReadiness(deps), sweepReadiness(deps)]);
+    // Assess
+    expect(swept.flatMap((outcome) => outcome.published)).toMatchObject([{ from: null, to: 'NOT_READY' }]);
+    expect(notifier.sent).toHaveLength(1);
+  });
+
   it('confirms a one-shot alarm downgrade at the next sweep', async () => {
     // Prepare
     const clock = manualClock(minute(0));
