@@ -216,14 +216,25 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
         values[':outbox'] = write.outbox;
         set += ', #outbox.#transition = :outbox';
       }
+      let condition = '#version = :expected';
+      let remove = '';
+      if (write.supersedes) {
+        // Only while it is still held as it was read: a sender that claimed it meanwhile wins.
+        names['#outbox'] = 'outbox';
+        names['#superseded'] = write.supersedes.id;
+        names['#by'] = 'claimedBy' satisfies keyof OutboxEntry;
+        values[':heldBy'] = write.supersedes.claimedBy;
+        condition += ' AND #outbox.#superseded.#by = :heldBy';
+        remove = ' REMOVE #outbox.#superseded';
+      }
       await conditional(
         () =>
           documents.send(
             new UpdateCommand({
               TableName,
               Key: { pk: WORKLOADS_PK, sk: write.workload },
-              UpdateExpression: set,
-              ConditionExpression: '#version = :expected',
+              UpdateExpression: `${set}${remove}`,
+              ConditionExpression: condition,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
             }),

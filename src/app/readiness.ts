@@ -52,6 +52,13 @@ export interface ReadinessDeps {
   messages: MessageContext;
   /** How long the writer of a transition holds its outbox entry before others may send it (default 120 s). */
   claimSeconds?: number;
+  /**
+   * How long a new workload's first report, when READY, waits before it may be sent (default 60 s): signals
+   * that arrive with it (a failover's launch result and its reversal, a sweep's batch) may change it, and then
+   * the first report says the state they leave, once. It is sent by the sweep (every 5 minutes) or by whoever
+   * next touches the workload after the wait.
+   */
+  firstReportHoldSeconds?: number;
   /** Conditional-write attempts before giving up with a retryable error (default 100). */
   maxAttempts?: number;
   /** Pause between conflicting attempts (default: a short random backoff). */
@@ -254,10 +261,13 @@ async function syncWorkload(
     }
     const version = (current?.version ?? 0) + 1;
     const now = deps.clock();
+    // A change while the workload's READY first report still waits replaces it: the first report says the
+    // state now, once (not READY, then at once NOT READY).
+    const superseded = update.transition ? heldFirstReport(current, now.toISOString()) : undefined;
     const transition: WorkloadTransition | undefined = update.transition && {
       id: `t${String(version).padStart(10, '0')}`,
       workload: readiness.workload,
-      from: update.transition.from,
+      from: superseded ? undefined : update.transition.from,
       to: update.transition.to,
       at: update.since,
       trigger: {
@@ -269,10 +279,14 @@ async function syncWorkload(
       },
       dryRun: readiness.cause.dryRun,
     };
+    // A new workload's first report, when READY, waits for what arrives with it (see firstReportHoldSeconds).
+    const held = transition !== undefined && transition.from === undefined && transition.to === 'READY';
     const outbox: OutboxEntry | undefined = transition && {
       transition,
-      claimedBy: claimant,
-      claimedUntil: new Date(now.getTime() + (deps.claimSeconds ?? 120) * 1000).toISOString(),
+      claimedBy: held ? FIRST_REPORT_HOLD : claimant,
+      claimedUntil: new Date(
+        now.getTime() + (held ? (deps.firstReportHoldSeconds ?? 60) : (deps.claimSeconds ?? 120)) * 1000,
+      ).toISOString(),
     };
     try {
       await deps.store.putWorkload(
@@ -284,6 +298,7 @@ async function syncWorkload(
           entry: update.entry,
           updatedAt: now.toISOString(),
           outbox,
+          supersedes: superseded && { id: superseded.transition.id, claimedBy: FIRST_REPORT_HOLD },
         },
         current?.version,
       );
@@ -293,7 +308,12 @@ async function syncWorkload(
       await (deps.backoff ?? defaultBackoff)(attempt);
       continue;
     }
-    const owed = [...(outbox ? [outbox] : []), ...(current ? claimable(current, claimant, deps) : [])];
+    const owed = [
+      ...(outbox && !held ? [outbox] : []),
+      ...(current ? claimable(current, claimant, deps) : []).filter(
+        (entry) => entry.transition.id !== superseded?.transition.id,
+      ),
+    ];
     const workload: StoredWorkload = {
       workload: readiness.workload,
       state: update.state,
@@ -303,9 +323,25 @@ async function syncWorkload(
       updatedAt: now.toISOString(),
       version,
     };
-    return flushOutbox(workload, owed, claimant, new Set(outbox ? [outbox.transition.id] : []), deps);
+    return flushOutbox(
+      workload,
+      owed,
+      claimant,
+      new Set(outbox && !held ? [outbox.transition.id] : []),
+      deps,
+    );
   }
   throw conflictExhausted(`workload ${readiness.workload}`, attempts(deps), lastConflict);
+}
+
+/** Who holds a new workload's READY first report while it waits (no invocation is named so). */
+export const FIRST_REPORT_HOLD = 'held:first-report';
+
+/** A READY first report still waiting at `now` (superseded, not sent, by a change of the workload meanwhile). */
+function heldFirstReport(workload: StoredWorkload | undefined, now: string): OutboxEntry | undefined {
+  return Object.values(workload?.outbox ?? {}).find(
+    (entry) => entry.claimedBy === FIRST_REPORT_HOLD && entry.claimedUntil > now,
+  );
 }
 
 /** Outbox entries this claimant may send: its own, or those whose claim has expired. */
@@ -424,8 +460,10 @@ async function retireResource(
   let outbox: OutboxEntry | undefined;
   try {
     if (current && removal.kind === 'emptied') {
-      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires.
-      if (Object.keys(current.outbox).length > 0) return { retired: false, published: [] };
+      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires. A
+      // READY first report still held goes with the workload: there is nothing left to report.
+      const pending = Object.values(current.outbox).filter((entry) => entry.claimedBy !== FIRST_REPORT_HOLD);
+      if (pending.length > 0) return { retired: false, published: [] };
       await deps.store.deleteWorkload(readiness.workload, current.version);
     } else if (current && removal.kind === 'removed') {
       const transition: WorkloadTransition | undefined = removal.transition && {

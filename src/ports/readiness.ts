@@ -47,6 +47,8 @@ export interface WorkloadWrite {
   updatedAt: string;
   /** A transition to put in the outbox (already claimed by its writer). */
   outbox?: OutboxEntry | undefined;
+  /** An outbox entry the new one replaces: removed in the same write, which fails if it is claimed otherwise. */
+  supersedes?: { id: string; claimedBy: string } | undefined;
 }
 
 /** Takes a resource's entry out of its workload and sets the workload's state (see `retireFromWorkload`). */
