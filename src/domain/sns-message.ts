@@ -8,6 +8,7 @@ import {
   type WorkloadTransition,
   worstOf,
 } from './readiness.ts';
+import { runbookAnchorOf } from './runbook.ts';
 
 /**
  * What on-call receives through SNS (DESIGN.md §4): a subject under 100 characters with no line breaks, an
@@ -108,8 +109,14 @@ function describe(resource: ResourceRef): string {
   return `${resource.type} ${resource.id}${resource.name ? ` (${resource.name})` : ''}`;
 }
 
+/** A link to a runbook section that exists: one the signal named, or the general one (none, unknown, blank). */
 function runbookLink(context: MessageContext, anchor: string | undefined): string {
-  return `${context.runbookUrl}#${anchor ?? 'runbook-readiness'}`;
+  return `${context.runbookUrl}#${runbookAnchorOf(anchor)}`;
+}
+
+/** A next step worth a line: `undefined` when blank, so the caller's fallback applies. */
+function stepOf(text: string | undefined): string | undefined {
+  return text?.trim() ? text : undefined;
 }
 
 function evidenceEntries(evidence: Evidence): [string, string | number | boolean | null][] {
@@ -267,7 +274,7 @@ export function renderTransitionMessage(
       ? !from
         ? 'Nothing to do: every resource of this workload is ready. This is its first report: dr-autopilot tracks it from now on.'
         : 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
-      : (nextStepSource?.nextStep ??
+      : (stepOf(nextStepSource?.nextStep) ??
         'Open the resources listed below in the console and check their replication and recovery settings.');
   const runbook = runbookLink(
     context,
@@ -406,7 +413,7 @@ export function renderDigestMessage(
     oldestLine,
     ...(oldest
       ? [
-          `Next step: ${oneLine(oldest.view.nextStep ?? 'see the runbook', 500)}`,
+          `Next step: ${oneLine(stepOf(oldest.view.nextStep) ?? 'see the runbook', 500)}`,
           `Runbook: ${runbookLink(context, oldest.view.runbook)}`,
         ]
       : []),

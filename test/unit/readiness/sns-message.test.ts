@@ -266,6 +266,35 @@ describe('renderTransitionMessage', () => {
     expect(digest.body).toContain("prod/dr-autopilot (dr-autopilot's own check of the DRS service) since");
   });
 
+  it.each([
+    ['names a section the runbook lacks', { runbook: 'runbook-replication-lag' }],
+    ['names an empty section', { runbook: '' }],
+  ])(
+    'links to the general runbook section when the signal %s, never to a dead anchor',
+    (_case, overrides) => {
+      // Act
+      const message = renderTransitionMessage(transition({}, overrides), [view(1, 'NOT_READY')], context);
+      // Assess
+      expect(message.body).toContain('RUNBOOK\nhttps://example.com/README.md#runbook-readiness\n');
+      expect(extractJsonBlock(message.body)).toMatchObject({
+        runbook: 'https://example.com/README.md#runbook-readiness',
+      });
+    },
+  );
+
+  it('gives a next step when the signal gives a blank one', () => {
+    // Act
+    const message = renderTransitionMessage(
+      transition({}, { nextStep: '  ' }),
+      [view(1, 'NOT_READY')],
+      context,
+    );
+    // Assess
+    expect(message.body).toContain(
+      'NEXT STEP\nOpen the resources listed below in the console and check their replication and recovery settings.\n',
+    );
+  });
+
   it('has a machine-readable JSON block', () => {
     // Act
     const message = renderTransitionMessage(transition(), [view(1, 'READY'), view(2, 'NOT_READY')], context);
