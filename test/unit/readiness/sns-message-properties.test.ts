@@ -6,6 +6,7 @@ import {
   type ReadinessState,
   SERVICE_WORKLOAD,
 } from '../../../events/dr-autopilot/signal.ts';
+import { CHAT_LIMITS, type ChatNotification } from '../../../src/domain/chat-message.ts';
 import type {
   Evidence,
   Observation,
@@ -124,6 +125,7 @@ function generator(seed: number) {
       'docs/runbook.md',
       'https://github.com/example/dr-autopilot/blob/main/docs/runbook.md',
     ]),
+    chat: chance(0.5),
   });
   const transition = (resources: ResourceView[]): WorkloadTransition => {
     const to = state();
@@ -182,6 +184,38 @@ function assertProperties(message: NotificationMessage, context: MessageContext,
   const url = context.runbookUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const links = [...message.body.matchAll(new RegExp(`${url}#([^\\s"]*)`, 'g'))].map((match) => match[1]);
   for (const anchor of links) expect(ANCHORS, `${label}: runbook link #${anchor}`).toContain(anchor);
+  if (context.chat) assertChatProperties(message, label);
+  else expect(message.chat, `${label}: no chat rendering when off`).toBeUndefined();
+}
+
+/** The chat rendering: the custom notification schema, inert one-line texts within bounds, no stray words. */
+function assertChatProperties(message: NotificationMessage, label: string): void {
+  const chat = JSON.parse(message.chat ?? 'null') as ChatNotification;
+  expect(chat, `${label}: chat schema`).toMatchObject({
+    version: '1.0',
+    source: 'custom',
+    content: { textType: 'client-markdown' },
+  });
+  const { content, metadata } = chat;
+  const lines = [
+    content.title,
+    ...content.nextSteps,
+    ...content.keywords,
+    metadata.summary,
+    metadata.eventType,
+    ...metadata.relatedResources,
+    ...Object.values(metadata.additionalContext),
+  ];
+  for (const line of lines) {
+    expect(line.length, `${label}: chat text empty`).toBeGreaterThan(0);
+    expect(line, `${label}: chat text one inert line`).not.toMatch(/[<>\p{Cc}\p{Zl}\p{Zp}]/u);
+  }
+  expect(content.description, `${label}: chat description inert`).not.toMatch(/[<>]/);
+  expect(Array.from(content.title).length).toBeLessThanOrEqual(CHAT_LIMITS.title);
+  expect(Array.from(content.description).length).toBeLessThanOrEqual(CHAT_LIMITS.description);
+  expect(content.nextSteps.length).toBeLessThanOrEqual(CHAT_LIMITS.nextSteps);
+  expect(content.keywords.length).toBeLessThanOrEqual(CHAT_LIMITS.keywords);
+  expect(`${lines.join('\n')}\n${content.description}`, `${label}: chat text`).not.toMatch(FORBIDDEN);
 }
 
 describe('message builders: properties over generated inputs', () => {
