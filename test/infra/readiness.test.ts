@@ -102,6 +102,7 @@ describe('readiness publisher infrastructure', () => {
       READINESS_BACKUP_STALE_AFTER: 'P8D',
       READINESS_REOBSERVE_AFTER: 'PT5M',
       READINESS_HISTORY_RETENTION: 'P90D',
+      CHAT_NOTIFICATIONS: 'false',
       TOPIC_ARN: ref('ReadinessTopic'),
       READINESS_TABLE_NAME: ref('ReadinessTable'),
     });
