@@ -37,7 +37,12 @@ const deps: ReadinessDeps = {
   notifier: createSnsNotifier({ client: new SNSClient({}), topicArn: config.extra.TOPIC_ARN }),
   clock,
   policy: config.policy,
-  messages: { stage: config.extra.STAGE, region: config.region, runbookUrl: config.extra.RUNBOOK_URL },
+  messages: {
+    stage: config.extra.STAGE,
+    region: config.region,
+    runbookUrl: config.extra.RUNBOOK_URL,
+    chat: config.extra.CHAT_NOTIFICATIONS,
+  },
 };
 
 const digestClaims = createDynamoDbDigestClaims({ client: dynamodb, tableName: config.readinessTableName });

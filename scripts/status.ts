@@ -122,6 +122,8 @@ function renderHistory(history: HistoryRecord[], header: string): string {
         return `${item.at}  signal      ${item.resourceKey}  ${item.state ?? '-'}  ${item.summary}`;
       case 'resource-transition':
         return `${item.at}  resource    ${item.resourceKey}  ${item.from ?? 'new'} → ${item.to}  ${item.reason}`;
+      case 'resource-retired':
+        return `${item.at}  retired     ${item.resourceKey}  ${item.lastState} → moved to ${item.movedTo}  ${item.reason}`;
       default:
         return `${item.at}  workload    ${item.workload}  ${item.from ?? 'new'} → ${item.to}  ${item.reason}`;
     }

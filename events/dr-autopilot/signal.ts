@@ -67,6 +67,17 @@ export const WORKLOAD_TAG = 'dr-autopilot:workload';
 export const RPO_TAG = 'dr-autopilot:rpo';
 export const RTO_TAG = 'dr-autopilot:rto';
 export const DEFAULT_WORKLOAD = 'default';
+/**
+ * The workload of dr-autopilot's own checks, which are about the deployment rather than a workload of yours
+ * (today: the DRS service in each Region, `drs-service` / `<region>`). Reserved: a workload tag or alarm name
+ * that gives it (in any case) counts as {@link DEFAULT_WORKLOAD}, so a user's resources never mix with it.
+ */
+export const SERVICE_WORKLOAD = 'dr-autopilot';
+
+/** Whether a user-chosen workload name is reserved for dr-autopilot's own checks (compared case-insensitively). */
+export function isReservedWorkload(name: string): boolean {
+  return name.trim().toLowerCase() === SERVICE_WORKLOAD;
+}
 
 const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -160,8 +171,13 @@ export function createSignal(input: SignalInput): Signal {
   return { type, detail };
 }
 
-/** The workload a resource belongs to, from its tags (`dr-autopilot:workload`, default `default`). */
+/**
+ * The workload a resource belongs to, from its tags (`dr-autopilot:workload`, default `default`). The reserved
+ * {@link SERVICE_WORKLOAD} is not a user's to choose: it counts as `default`.
+ */
 export function workloadFromTags(tags: Record<string, string> | undefined): string {
   const value = tags?.[WORKLOAD_TAG]?.trim();
-  return value && value.length > 0 ? truncate(value, 128, '') : DEFAULT_WORKLOAD;
+  return value && value.length > 0 && !isReservedWorkload(value)
+    ? truncate(value, 128, '')
+    : DEFAULT_WORKLOAD;
 }

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -215,14 +216,25 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
         values[':outbox'] = write.outbox;
         set += ', #outbox.#transition = :outbox';
       }
+      let condition = '#version = :expected';
+      let remove = '';
+      if (write.supersedes) {
+        // Only while it is still held as it was read: a sender that claimed it meanwhile wins.
+        names['#outbox'] = 'outbox';
+        names['#superseded'] = write.supersedes.id;
+        names['#by'] = 'claimedBy' satisfies keyof OutboxEntry;
+        values[':heldBy'] = write.supersedes.claimedBy;
+        condition += ' AND #outbox.#superseded.#by = :heldBy';
+        remove = ' REMOVE #outbox.#superseded';
+      }
       await conditional(
         () =>
           documents.send(
             new UpdateCommand({
               TableName,
               Key: { pk: WORKLOADS_PK, sk: write.workload },
-              UpdateExpression: set,
-              ConditionExpression: '#version = :expected',
+              UpdateExpression: `${set}${remove}`,
+              ConditionExpression: condition,
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
             }),
@@ -230,6 +242,79 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
         what,
       );
       return version;
+    },
+
+    async deleteResource(workload, key, expectedVersion) {
+      await conditional(
+        () =>
+          documents.send(
+            new DeleteCommand({
+              TableName,
+              Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+          ),
+        `resource ${key} of workload ${workload}`,
+      );
+    },
+
+    async removeWorkloadEntry(removal, expectedVersion) {
+      const version = expectedVersion + 1;
+      const names: Record<string, string> = {
+        '#state': 'state',
+        '#since': 'since',
+        '#entries': 'entries',
+        '#key': removal.entryKey,
+        '#updatedAt': 'updatedAt',
+        '#version': 'version',
+      };
+      const values: Record<string, unknown> = {
+        ':state': removal.state,
+        ':since': removal.since,
+        ':updatedAt': removal.updatedAt,
+        ':version': version,
+        ':expected': expectedVersion,
+      };
+      let set = 'SET #state = :state, #since = :since, #updatedAt = :updatedAt, #version = :version';
+      if (removal.outbox) {
+        names['#outbox'] = 'outbox';
+        names['#transition'] = removal.outbox.transition.id;
+        values[':outbox'] = removal.outbox;
+        set += ', #outbox.#transition = :outbox';
+      }
+      await conditional(
+        () =>
+          documents.send(
+            new UpdateCommand({
+              TableName,
+              Key: { pk: WORKLOADS_PK, sk: removal.workload },
+              UpdateExpression: `${set} REMOVE #entries.#key`,
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        `workload ${removal.workload}`,
+      );
+      return version;
+    },
+
+    async deleteWorkload(workload, expectedVersion) {
+      await conditional(
+        () =>
+          documents.send(
+            new DeleteCommand({
+              TableName,
+              Key: { pk: WORKLOADS_PK, sk: workload },
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+          ),
+        `workload ${workload}`,
+      );
     },
 
     async claimOutbox(workload, id, claimant, until, now) {
@@ -272,7 +357,7 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       const id =
         history.kind === 'signal'
           ? history.signalId
-          : history.kind === 'resource-transition'
+          : history.kind === 'resource-transition' || history.kind === 'resource-retired'
             ? `${history.resourceKey}#${history.version}`
             : history.transitionId;
       const expiresAt = Math.floor(options.clock().getTime() / 1000) + options.historyRetentionSeconds;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
 import { DEFAULT_READINESS_POLICY, type ReadinessPolicy } from '../domain/readiness.ts';
+import { envFlag } from '../runtime/config.ts';
 
 /**
  * The readiness publisher's own environment variables (on top of DESIGN.md §5), with their defaults.
@@ -27,6 +28,8 @@ export const readinessEnvSchema = z.object({
   READINESS_HISTORY_RETENTION: duration('P90D'),
   /** Where the runbook sections live (`<url>#runbook-…`). */
   RUNBOOK_URL: z.string().trim().min(1).default('docs/runbook.md'),
+  /** Also send each message in the chat format (Amazon Q Developer in chat applications) to HTTPS subscribers. */
+  CHAT_NOTIFICATIONS: envFlag(false),
 });
 export type ReadinessEnv = z.infer<typeof readinessEnvSchema>;
 

@@ -5,10 +5,13 @@ import type { SignalEvent } from '../../events/dr-autopilot/signal.ts';
 import { RetryableDependencyError } from '../domain/errors.ts';
 import {
   foldObservation,
+  homeWorkloadOf,
   observationOf,
   type ReadinessPolicy,
   type ResourceReadiness,
   resourceKey,
+  retireFromWorkload,
+  retirementOf,
   STATE_RANK,
   sweepResource,
   toIsoUtc,
@@ -49,6 +52,13 @@ export interface ReadinessDeps {
   messages: MessageContext;
   /** How long the writer of a transition holds its outbox entry before others may send it (default 120 s). */
   claimSeconds?: number;
+  /**
+   * How long a new workload's first report, when READY, waits before it may be sent (default 60 s): signals
+   * that arrive with it (a failover's launch result and its reversal, a sweep's batch) may change it, and then
+   * the first report says the state they leave, once. It is sent by the sweep (every 5 minutes) or by whoever
+   * next touches the workload after the wait.
+   */
+  firstReportHoldSeconds?: number;
   /** Conditional-write attempts before giving up with a retryable error (default 100). */
   maxAttempts?: number;
   /** Pause between conflicting attempts (default: a short random backoff). */
@@ -251,10 +261,13 @@ async function syncWorkload(
     }
     const version = (current?.version ?? 0) + 1;
     const now = deps.clock();
+    // A change while the workload's READY first report still waits replaces it: the first report says the
+    // state now, once (not READY, then at once NOT READY).
+    const superseded = update.transition ? heldFirstReport(current, now.toISOString()) : undefined;
     const transition: WorkloadTransition | undefined = update.transition && {
       id: `t${String(version).padStart(10, '0')}`,
       workload: readiness.workload,
-      from: update.transition.from,
+      from: superseded ? undefined : update.transition.from,
       to: update.transition.to,
       at: update.since,
       trigger: {
@@ -266,10 +279,14 @@ async function syncWorkload(
       },
       dryRun: readiness.cause.dryRun,
     };
+    // A new workload's first report, when READY, waits for what arrives with it (see firstReportHoldSeconds).
+    const held = transition !== undefined && transition.from === undefined && transition.to === 'READY';
     const outbox: OutboxEntry | undefined = transition && {
       transition,
-      claimedBy: claimant,
-      claimedUntil: new Date(now.getTime() + (deps.claimSeconds ?? 120) * 1000).toISOString(),
+      claimedBy: held ? FIRST_REPORT_HOLD : claimant,
+      claimedUntil: new Date(
+        now.getTime() + (held ? (deps.firstReportHoldSeconds ?? 60) : (deps.claimSeconds ?? 120)) * 1000,
+      ).toISOString(),
     };
     try {
       await deps.store.putWorkload(
@@ -281,6 +298,7 @@ async function syncWorkload(
           entry: update.entry,
           updatedAt: now.toISOString(),
           outbox,
+          supersedes: superseded && { id: superseded.transition.id, claimedBy: FIRST_REPORT_HOLD },
         },
         current?.version,
       );
@@ -290,7 +308,12 @@ async function syncWorkload(
       await (deps.backoff ?? defaultBackoff)(attempt);
       continue;
     }
-    const owed = [...(outbox ? [outbox] : []), ...(current ? claimable(current, claimant, deps) : [])];
+    const owed = [
+      ...(outbox && !held ? [outbox] : []),
+      ...(current ? claimable(current, claimant, deps) : []).filter(
+        (entry) => entry.transition.id !== superseded?.transition.id,
+      ),
+    ];
     const workload: StoredWorkload = {
       workload: readiness.workload,
       state: update.state,
@@ -300,9 +323,25 @@ async function syncWorkload(
       updatedAt: now.toISOString(),
       version,
     };
-    return flushOutbox(workload, owed, claimant, new Set(outbox ? [outbox.transition.id] : []), deps);
+    return flushOutbox(
+      workload,
+      owed,
+      claimant,
+      new Set(outbox && !held ? [outbox.transition.id] : []),
+      deps,
+    );
   }
   throw conflictExhausted(`workload ${readiness.workload}`, attempts(deps), lastConflict);
+}
+
+/** Who holds a new workload's READY first report while it waits (no invocation is named so). */
+export const FIRST_REPORT_HOLD = 'held:first-report';
+
+/** A READY first report still waiting at `now` (superseded, not sent, by a change of the workload meanwhile). */
+function heldFirstReport(workload: StoredWorkload | undefined, now: string): OutboxEntry | undefined {
+  return Object.values(workload?.outbox ?? {}).find(
+    (entry) => entry.claimedBy === FIRST_REPORT_HOLD && entry.claimedUntil > now,
+  );
 }
 
 /** Outbox entries this claimant may send: its own, or those whose claim has expired. */
@@ -394,24 +433,121 @@ export interface SweepOutcome {
   workloads: number;
   resources: number;
   updated: number;
+  /** Resources taken out of a workload they do not belong to (see `homeWorkloadOf`). */
+  retired: number;
   published: PublishedTransition[];
 }
 
 /**
- * The periodic sweep: ages evidence (stale → UNKNOWN), counts a held pending downgrade as one more
- * observation, repairs workload entries a failed invocation left behind, and sends outbox entries whose
- * claim has expired. A resource a signal changes meanwhile is left to the next sweep.
+ * Takes a resource out of a workload it does not belong to (`home` is where it does): its entry leaves the
+ * workload (a workload left without resources goes; a change of the workload's state is a transition, sent
+ * like any other), then the resource item goes, and the history says so. Each step is conditional on the
+ * version read: on a conflict nothing more is done now and the next sweep tries again. `true` once retired.
+ */
+async function retireResource(
+  stored: StoredResource,
+  home: string,
+  claimant: string,
+  deps: ReadinessDeps,
+): Promise<{ retired: boolean; published: PublishedTransition[] }> {
+  const { readiness } = stored;
+  const key = resourceKey(readiness.resource);
+  const at = toIsoUtc(deps.clock());
+  const current = await deps.store.getWorkload(readiness.workload);
+  const removal = current
+    ? retireFromWorkload({ state: current.state, since: current.since, entries: current.entries }, key, at)
+    : ({ kind: 'absent' } as const);
+  let outbox: OutboxEntry | undefined;
+  try {
+    if (current && removal.kind === 'emptied') {
+      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires. A
+      // READY first report still held goes with the workload: there is nothing left to report.
+      const pending = Object.values(current.outbox).filter((entry) => entry.claimedBy !== FIRST_REPORT_HOLD);
+      if (pending.length > 0) return { retired: false, published: [] };
+      await deps.store.deleteWorkload(readiness.workload, current.version);
+    } else if (current && removal.kind === 'removed') {
+      const transition: WorkloadTransition | undefined = removal.transition && {
+        id: `t${String(current.version + 1).padStart(10, '0')}`,
+        workload: readiness.workload,
+        from: removal.transition.from,
+        to: removal.transition.to,
+        at: removal.since,
+        trigger: {
+          resourceKey: key,
+          resource: readiness.resource,
+          state: readiness.state,
+          since: at,
+          cause: retirementOf(readiness, home, at),
+          retired: true,
+        },
+        dryRun: false,
+      };
+      outbox = transition && {
+        transition,
+        claimedBy: claimant,
+        claimedUntil: new Date(deps.clock().getTime() + (deps.claimSeconds ?? 120) * 1000).toISOString(),
+      };
+      await deps.store.removeWorkloadEntry(
+        {
+          workload: readiness.workload,
+          entryKey: key,
+          state: removal.state,
+          since: removal.since,
+          updatedAt: at,
+          outbox,
+        },
+        current.version,
+      );
+    }
+    await deps.store.deleteResource(readiness.workload, key, stored.version);
+  } catch (error) {
+    if (error instanceof ReadinessVersionConflictError) return { retired: false, published: [] };
+    throw error;
+  }
+  await deps.store.record({
+    kind: 'resource-retired',
+    workload: readiness.workload,
+    resourceKey: key,
+    resource: readiness.resource,
+    at,
+    lastState: readiness.state,
+    movedTo: home,
+    version: stored.version,
+    reason: retirementOf(readiness, home, at).reason,
+  });
+  const workload = outbox && (await deps.store.getWorkload(readiness.workload));
+  const published =
+    outbox && workload
+      ? await flushOutbox(workload, [outbox], claimant, new Set([outbox.transition.id]), deps)
+      : [];
+  return { retired: true, published };
+}
+
+/**
+ * The periodic sweep: retires a resource found in a workload it does not belong to (the DRS service check that
+ * versions before filed under `default`), ages evidence (stale → UNKNOWN), counts a held pending downgrade as
+ * one more observation, repairs workload entries a failed invocation left behind, and sends outbox entries
+ * whose claim has expired. A resource a signal changes meanwhile is left to the next sweep.
  */
 export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome> {
   const now = toIsoUtc(deps.clock());
-  const claimant = `sweep:${now}`;
+  // Unique per invocation: two sweeps started in the same millisecond must not both hold the same claim.
+  const claimant = `sweep:${now}:${randomUUID()}`;
   const published: PublishedTransition[] = [];
   let resources = 0;
   let updated = 0;
+  let retired = 0;
   const workloads = await deps.store.listWorkloads();
   for (const workload of workloads) {
     for (const stored of await deps.store.listResources(workload.workload)) {
       resources += 1;
+      const home = homeWorkloadOf(stored.readiness.resource);
+      if (home !== undefined && home !== workload.workload) {
+        const retirement = await retireResource(stored, home, claimant, deps);
+        if (retirement.retired) retired += 1;
+        published.push(...retirement.published);
+        continue;
+      }
       const result = sweepResource(stored.readiness, now, deps.policy);
       if (result.kind === 'unchanged') {
         const entry = workload.entries[resourceKey(stored.readiness.resource)];
@@ -446,7 +582,7 @@ export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome>
       );
     }
   }
-  return { action: 'swept', workloads: workloads.length, resources, updated, published };
+  return { action: 'swept', workloads: workloads.length, resources, updated, retired, published };
 }
 
 /** What the scheduled rules send the publisher (their constant input). */

@@ -1,9 +1,9 @@
 import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import {
   createSignal,
-  DEFAULT_WORKLOAD,
   type ReadinessState,
   type ResourceType,
+  SERVICE_WORKLOAD,
   type Severity,
   SIGNAL_TYPES,
   type Signal,
@@ -454,22 +454,25 @@ function assessedFinding(
   };
 }
 
+/**
+ * The DRS service itself in this deployment's Region: a check of the deployment, not of a user's workload, so
+ * it goes to the reserved workload {@link SERVICE_WORKLOAD} (before, it went to `default`, among untagged
+ * servers; the readiness sweep retires what is left of it there).
+ */
 function drsServiceFinding(deps: ReplicationMonitorDeps, initialized: boolean): Finding {
   const { region } = deps.policy;
   return {
     key: findingKey(DRS_SERVICE, region),
     resourceType: DRS_SERVICE,
     resourceId: region,
-    workload: DEFAULT_WORKLOAD,
+    workload: SERVICE_WORKLOAD,
     state: initialized ? 'READY' : 'NOT_READY',
     reasonCode: initialized ? 'drs-initialized' : 'drs-not-initialized',
     readyToFailBack: false,
     arn: undefined,
     name: 'AWS Elastic Disaster Recovery',
     assessment: undefined,
-    reason: initialized
-      ? `DRS is initialised in ${region}`
-      : `DRS is not initialised in ${region}: nothing can replicate or fail back here`,
+    reason: initialized ? `DRS initialised and answering in ${region}` : `DRS not initialised in ${region}`,
     evidence: { initialized },
   };
 }
@@ -538,12 +541,8 @@ function labelOf(finding: {
   resourceId: string;
   name?: string | undefined;
 }): string {
-  const what =
-    finding.resourceType === 'drs-source-server'
-      ? 'source server'
-      : finding.resourceType === 'drs-recovery-instance'
-        ? 'recovery instance'
-        : 'DRS';
+  if (finding.resourceType === DRS_SERVICE) return `DRS service in ${finding.resourceId}`;
+  const what = finding.resourceType === 'drs-source-server' ? 'source server' : 'recovery instance';
   return `${what} ${finding.resourceId}${finding.name ? ` (${finding.name})` : ''}`;
 }
 
@@ -577,10 +576,10 @@ function nextStepOf(finding: Finding, region: string): { nextStep: string; runbo
       };
     }
     case 'drs-initialized':
-      return { nextStep: 'Nothing: DRS answers in this Region.' };
+      return { nextStep: `Nothing: DRS answers in ${finding.resourceId}.` };
     case 'drs-not-initialized':
       return {
-        nextStep: `Initialise AWS Elastic Disaster Recovery in ${finding.resourceId} (DRS console, Settings) before anything must replicate or fail back there.`,
+        nextStep: `DRS is not initialised in ${finding.resourceId}, so nothing can replicate, be recovered or be reversed into there: initialise AWS Elastic Disaster Recovery in ${finding.resourceId} (DRS console, Settings).`,
         runbook: RUNBOOK.drsNotInitialized,
       };
     case 'over-rpo':
@@ -641,7 +640,11 @@ function statusSignal(
     summary: oneLine(`${labelOf(finding)} ${finding.state}: ${finding.reason}${was}`, 500),
     assessment: {
       state: finding.state,
-      reason: oneLine(`${finding.resourceId}: ${finding.reason}`, 120),
+      // The service's reason names its Region already (`DRS not initialised in us-west-2`).
+      reason: oneLine(
+        finding.resourceType === DRS_SERVICE ? finding.reason : `${finding.resourceId}: ${finding.reason}`,
+        120,
+      ),
       ...nextStepOf(finding, deps.policy.region),
     },
     evidence: {

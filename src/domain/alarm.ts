@@ -1,5 +1,5 @@
 import type { ReadinessState, Severity } from '../../events/dr-autopilot/signal.ts';
-import { DEFAULT_WORKLOAD } from '../../events/dr-autopilot/signal.ts';
+import { DEFAULT_WORKLOAD, isReservedWorkload } from '../../events/dr-autopilot/signal.ts';
 import { ForeignEventError } from './errors.ts';
 import { truncate } from './text.ts';
 
@@ -53,7 +53,9 @@ export function parseAlarmName(
 ): { workload: string; check: string } | undefined {
   if (!alarmName.startsWith(`${prefix}:`)) return undefined;
   const [workloadPart = '', ...rest] = alarmName.slice(prefix.length + 1).split(':');
-  const workload = truncate(workloadPart.trim(), 128, '') || DEFAULT_WORKLOAD;
+  // The reserved workload of dr-autopilot's own checks is not an alarm's to join: it counts as `default`.
+  const named = truncate(workloadPart.trim(), 128, '');
+  const workload = named && !isReservedWorkload(named) ? named : DEFAULT_WORKLOAD;
   const check = rest.join(':').trim() || alarmName;
   return { workload, check };
 }

@@ -1,8 +1,9 @@
-import type {
-  ReadinessState,
-  ResourceType,
-  Severity,
-  SignalDetail,
+import {
+  type ReadinessState,
+  type ResourceType,
+  SERVICE_WORKLOAD,
+  type Severity,
+  type SignalDetail,
 } from '../../events/dr-autopilot/signal.ts';
 import { formatSeconds } from './duration.ts';
 
@@ -388,6 +389,8 @@ export interface TransitionTrigger {
   state: ReadinessState;
   since: string;
   cause: Observation;
+  /** The resource left the workload (see {@link retireFromWorkload}): `state` is the last it had there. */
+  retired?: boolean | undefined;
 }
 
 /** A workload transition, as committed (and then announced) once. */
@@ -435,5 +438,72 @@ export function updateWorkload(current: WorkloadSnapshot, key: string, entry: Wo
     since: changed || !current.since ? entry.since : current.since,
     entry,
     transition: changed ? { from: current.state, to: state } : undefined,
+  };
+}
+
+/**
+ * The workload a resource must be in whatever workload its signals named, if its type has one: the DRS service
+ * check is dr-autopilot's own ({@link SERVICE_WORKLOAD}). Versions before it filed it under `default`: the sweep
+ * retires a resource found anywhere else, so an old row neither lingers nor goes stale and pages.
+ */
+export function homeWorkloadOf(resource: Pick<ResourceRef, 'type'>): string | undefined {
+  return resource.type === 'drs-service' ? SERVICE_WORKLOAD : undefined;
+}
+
+export type WorkloadRemoval =
+  /** The workload holds no entry for the resource (already removed). */
+  | { kind: 'absent' }
+  /** The resource was the workload's last: the workload goes. */
+  | { kind: 'emptied' }
+  | {
+      kind: 'removed';
+      state: ReadinessState;
+      since: string;
+      transition: { from: ReadinessState | undefined; to: ReadinessState } | undefined;
+    };
+
+/**
+ * Takes a resource out of its workload at `at`: the workload becomes the worst of the others, and a change of
+ * that state is a transition dated `at` (the resource's evidence no longer counts from then on).
+ */
+export function retireFromWorkload(current: WorkloadSnapshot, key: string, at: string): WorkloadRemoval {
+  if (!current.entries[key]) return { kind: 'absent' };
+  const { [key]: _retired, ...others } = current.entries;
+  const state = aggregateWorkload(others);
+  if (state === undefined) return { kind: 'emptied' };
+  const changed = state !== current.state;
+  return {
+    kind: 'removed',
+    state,
+    since: changed || !current.since ? at : current.since,
+    transition: changed ? { from: current.state, to: state } : undefined,
+  };
+}
+
+/** Why a resource left a workload, as the observation a transition message shows. */
+export function retirementOf(readiness: ResourceReadiness, home: string, at: string): Observation {
+  const key = resourceKey(readiness.resource);
+  return {
+    signalId: `retired:${key}:${at}`,
+    signalType: 'Readiness Retired',
+    observedAt: at,
+    state: readiness.state,
+    reason: `${key} moved to workload ${home}`.slice(0, 120),
+    nextStep: `Nothing for this workload: ${key} is now reported under workload ${home}.`,
+    runbook: 'runbook-readiness',
+    severity: 'info',
+    summary:
+      `${key} no longer counts in workload ${readiness.workload}: it belongs to workload ${home} (was ${readiness.state} here since ${readiness.since})`.slice(
+        0,
+        500,
+      ),
+    evidence: {
+      movedTo: home,
+      lastState: readiness.state,
+      lastSince: readiness.since,
+      lastObservedAt: readiness.latest.observedAt,
+    },
+    dryRun: false,
+    correlationId: readiness.latest.correlationId,
   };
 }

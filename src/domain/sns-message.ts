@@ -1,4 +1,5 @@
-import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { type ReadinessState, SERVICE_WORKLOAD } from '../../events/dr-autopilot/signal.ts';
+import { renderChatNotification } from './chat-message.ts';
 import {
   type Evidence,
   type Observation,
@@ -8,6 +9,7 @@ import {
   type WorkloadTransition,
   worstOf,
 } from './readiness.ts';
+import { runbookAnchorOf } from './runbook.ts';
 
 /**
  * What on-call receives through SNS (DESIGN.md §4): a subject under 100 characters with no line breaks, an
@@ -35,6 +37,12 @@ export interface MessageContext {
   region: string;
   /** Where the runbook sections live; the anchor is appended (`docs/runbook.md#runbook-…`). */
   runbookUrl: string;
+  /**
+   * Also render each message for chat channels (an Amazon Q Developer in chat applications custom
+   * notification, see `chat-message.ts`), sent to the topic's HTTPS subscribers (stage parameter
+   * `chatNotifications`).
+   */
+  chat?: boolean | undefined;
 }
 
 /** A resource as the message shows it (the readiness store's current view). */
@@ -55,6 +63,30 @@ export interface NotificationMessage {
   subject: string;
   body: string;
   attributes: Record<string, string>;
+  /** The chat rendering (JSON text), when the context asks for it. */
+  chat?: string | undefined;
+}
+
+/** Chat notifications by state: an emoji every chat platform shows. */
+const STATE_EMOJI: Readonly<Record<ReadinessState, string>> = {
+  READY: '🟢',
+  AT_RISK: '🟠',
+  UNKNOWN: '⚪',
+  NOT_READY: '🔴',
+};
+
+/**
+ * With a chat rendering, SNS receives one JSON message with a body per protocol (`MessageStructure: json`):
+ * HTTPS subscribers (Amazon Q Developer in chat applications subscribes over HTTPS) get the chat JSON, every
+ * other protocol (email, SQS, Lambda…) the text body (`default`). Without, the text body as is.
+ */
+export function snsMessageOf(message: Pick<NotificationMessage, 'body' | 'chat'>): {
+  message: string;
+  structure: 'json' | undefined;
+} {
+  return message.chat === undefined
+    ? { message: message.body, structure: undefined }
+    : { message: JSON.stringify({ default: message.body, https: message.chat }), structure: 'json' };
 }
 
 export const STATE_LABEL: Readonly<Record<ReadinessState, string>> = {
@@ -78,9 +110,9 @@ export function toSubject(text: string): string {
     .trimEnd()}…`;
 }
 
-/** Bytes SNS counts: the message body plus every attribute's name, type and value. */
-export function messageBytes(message: Pick<NotificationMessage, 'body' | 'attributes'>): number {
-  let bytes = Buffer.byteLength(message.body, 'utf8');
+/** Bytes SNS counts: the message (every protocol's body) plus every attribute's name, type and value. */
+export function messageBytes(message: Pick<NotificationMessage, 'body' | 'attributes' | 'chat'>): number {
+  let bytes = Buffer.byteLength(snsMessageOf(message).message, 'utf8');
   for (const [name, value] of Object.entries(message.attributes)) {
     bytes +=
       Buffer.byteLength(name, 'utf8') +
@@ -104,12 +136,31 @@ function oneLine(text: string, max: number): string {
   return chars.length <= max ? clean : `${chars.slice(0, max - 1).join('')}…`;
 }
 
+/** Resources listed in a chat message (chat is for a glance; the email and `npm run status` have them all). */
+const CHAT_LIST_LIMIT = 10;
+
+/** A resource as chat metadata names it: its ARN, else `<type>/<id>`. */
+function resourceName(resource: ResourceRef): string {
+  return resource.arn ?? `${resource.type}/${resource.id}`;
+}
+
+/** The command that shows a workload's table (or every workload's). */
+function statusCommand(context: MessageContext, workload?: string): string {
+  return `npm run status -- --stage ${context.stage} --region ${context.region}${workload ? ` --workload ${workload}` : ''}`;
+}
+
 function describe(resource: ResourceRef): string {
   return `${resource.type} ${resource.id}${resource.name ? ` (${resource.name})` : ''}`;
 }
 
+/** A link to a runbook section that exists: one the signal named, or the general one (none, unknown, blank). */
 function runbookLink(context: MessageContext, anchor: string | undefined): string {
-  return `${context.runbookUrl}#${anchor ?? 'runbook-readiness'}`;
+  return `${context.runbookUrl}#${runbookAnchorOf(anchor)}`;
+}
+
+/** A next step worth a line: `undefined` when blank, so the caller's fallback applies. */
+function stepOf(text: string | undefined): string | undefined {
+  return text?.trim() ? text : undefined;
 }
 
 function evidenceEntries(evidence: Evidence): [string, string | number | boolean | null][] {
@@ -162,8 +213,9 @@ function fitEntries(
   total: number,
   attributes: Record<string, string>,
   build: (included: number) => string,
+  chat?: string,
 ): string {
-  const fits = (k: number) => messageBytes({ body: build(k), attributes }) <= MESSAGE_BUDGET_BYTES;
+  const fits = (k: number) => messageBytes({ body: build(k), attributes, chat }) <= MESSAGE_BUDGET_BYTES;
   if (fits(total)) return build(total);
   let low = 0;
   let high = total;
@@ -197,6 +249,25 @@ function observationJson(observation: Observation) {
 }
 
 /**
+ * For the reserved workload of dr-autopilot's own checks: what it is, so on-call does not take it for one of
+ * theirs. `undefined` for any other workload.
+ */
+function serviceNote(
+  workload: string,
+  resources: readonly Pick<ResourceView, 'resource'>[],
+  context: MessageContext,
+): string | undefined {
+  if (workload !== SERVICE_WORKLOAD) return undefined;
+  const regions = [
+    ...new Set(
+      resources.filter((view) => view.resource.type === 'drs-service').map((view) => view.resource.id),
+    ),
+  ].sort();
+  const where = regions.length > 0 ? regions.join(' and ') : context.region;
+  return `This is not one of your workloads: it is dr-autopilot's own check of the DRS service (AWS Elastic Disaster Recovery) in ${where} for the deployment ${context.stage}.`;
+}
+
+/**
  * The message for one workload transition. `resources` is the workload's resources as the store holds
  * them when the message is sent.
  */
@@ -213,12 +284,16 @@ export function renderTransitionMessage(
   const tally = counts(resources);
   const severity = severityOf(to);
   const dryRun = transition.dryRun;
-  const primary =
-    trigger.state === to ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
+  // The resource that moved the workload explains it, unless it left the workload (then those that remain do).
+  const explains = trigger.state === to && !trigger.retired;
+  const primary = explains ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
   const others = inTarget.filter((view) => view.key !== primary?.key).length;
 
+  const note = serviceNote(workload, [trigger, ...resources], context);
   let headline: string;
-  if (to === 'READY')
+  // dr-autopilot's own check says what it checked, ready or not (`DRS initialised and answering in us-west-2`).
+  if (note && explains) headline = cause.reason;
+  else if (to === 'READY')
     headline = from
       ? `recovered, all ${tally.total} resources ready (was ${STATE_LABEL[from]})`
       : `now tracked: ${tally.total} resource(s) ready`;
@@ -238,28 +313,34 @@ export function renderTransitionMessage(
     dryRun: String(dryRun),
   };
 
-  const nextStepSource = to === 'READY' ? undefined : trigger.state === to ? cause : sorted[0];
+  const nextStepSource = to === 'READY' ? undefined : explains ? cause : sorted[0];
   const nextStep =
     to === 'READY'
       ? !from
         ? 'Nothing to do: every resource of this workload is ready. This is its first report: dr-autopilot tracks it from now on.'
         : 'Nothing to do: every resource of this workload is ready. Check that the cause of the earlier problem is understood.'
-      : (nextStepSource?.nextStep ??
+      : (stepOf(nextStepSource?.nextStep) ??
         'Open the resources listed below in the console and check their replication and recovery settings.');
   const runbook = runbookLink(
     context,
-    to === 'READY' ? 'runbook-readiness' : trigger.state === to ? cause.runbook : sorted[0]?.runbook,
+    to === 'READY' ? 'runbook-readiness' : explains ? cause.runbook : sorted[0]?.runbook,
   );
 
+  const whatChanged = oneLine(
+    trigger.retired
+      ? `${describe(trigger.resource)} no longer counts in this workload since ${trigger.since} (it was ${STATE_LABEL[trigger.state]}): ${cause.reason}`
+      : `${describe(trigger.resource)} is ${STATE_LABEL[trigger.state]} since ${trigger.since}: ${cause.reason}`,
+    700,
+  );
+  const status = `Workload ${context.stage}/${workload} is ${STATE_LABEL[to]}${from ? ` (was ${STATE_LABEL[from]})` : ' (first report)'} since ${transition.at}.`;
+  const dryRunNote = 'This change comes from a dry-run deployment or action: nothing was changed in AWS.';
   const head = [
-    `${dryRun ? '[DRY-RUN] This change comes from a dry-run deployment or action: nothing was changed in AWS.\n\n' : ''}Workload ${context.stage}/${workload} is ${STATE_LABEL[to]}${from ? ` (was ${STATE_LABEL[from]})` : ' (first report)'} since ${transition.at}.`,
+    `${dryRun ? `[DRY-RUN] ${dryRunNote}\n\n` : ''}${status}`,
     `Region ${context.region}. Severity ${severity}. ${tally.total} resource(s): ${tally.READY} ready, ${tally.AT_RISK} at risk, ${tally.UNKNOWN} unknown, ${tally.NOT_READY} not ready.`,
+    ...(note ? [note] : []),
     '',
     'WHAT CHANGED',
-    oneLine(
-      `${describe(trigger.resource)} is ${STATE_LABEL[trigger.state]} since ${trigger.since}: ${cause.reason}`,
-      700,
-    ),
+    whatChanged,
     from
       ? `The workload went from ${STATE_LABEL[from]} to ${STATE_LABEL[to]}.`
       : `This is the first readiness report for this workload.`,
@@ -291,38 +372,87 @@ export function renderTransitionMessage(
     '',
   ].join('\n');
 
-  const body = fitEntries(sorted.length, attributes, (included) =>
-    [
-      head,
-      jsonBlock({
-        schema: 'dr-autopilot/readiness-notification',
-        version: 1,
-        kind: 'transition',
-        transitionId: transition.id,
-        stage: context.stage,
-        region: context.region,
-        workload,
-        state: to,
-        previousState: from ?? null,
-        since: transition.at,
-        severity,
-        dryRun,
-        runbook,
-        nextStep,
-        trigger: {
-          resource: trigger.resource,
-          state: trigger.state,
-          since: trigger.since,
-          observation: observationJson(cause),
-        },
-        counts: tally,
-        resources: sorted.slice(0, included).map(compactResource),
-        omittedResources: sorted.length - included,
-      }),
-      '',
-    ].join('\n'),
+  const chat = context.chat
+    ? JSON.stringify(
+        renderChatNotification({
+          id: `${context.stage}/${workload}/${transition.id}`,
+          title: `${STATE_EMOJI[to]} ${subject}`,
+          description: [
+            ...(dryRun ? [`[DRY-RUN] ${dryRunNote}`] : []),
+            `${status} Region ${context.region}, severity ${severity}.`,
+            ...(note ? [note] : []),
+            '',
+            `What changed: ${whatChanged}`,
+            `Evidence: ${cause.summary}`,
+            '',
+            open.length > 0
+              ? `Not ready (${open.length} of ${tally.total}):`
+              : `All ${tally.total} resource(s) ready.`,
+            ...open.slice(0, CHAT_LIST_LIMIT).map((view) => `• ${resourceLine(view).slice(2)}`),
+            ...(open.length > CHAT_LIST_LIMIT ? [`… and ${open.length - CHAT_LIST_LIMIT} more.`] : []),
+          ],
+          nextSteps: [nextStep, `Runbook: ${runbook}`, statusCommand(context, workload)],
+          keywords: [
+            STATE_LABEL[to],
+            severity,
+            `${context.stage}/${workload}`,
+            context.region,
+            ...(dryRun ? ['DRY-RUN'] : []),
+          ],
+          threadId: `dr-autopilot/${context.stage}/${workload}`,
+          summary: subject,
+          eventType: 'dr-autopilot-readiness-transition',
+          relatedResources: [trigger, ...open].map((item) => resourceName(item.resource)),
+          additionalContext: {
+            stage: context.stage,
+            region: context.region,
+            workload,
+            state: to,
+            previousState: from ?? 'none',
+            severity,
+            transitionId: transition.id,
+            dryRun: String(dryRun),
+          },
+        }),
+      )
+    : undefined;
+
+  const body = fitEntries(
+    sorted.length,
+    attributes,
+    (included) =>
+      [
+        head,
+        jsonBlock({
+          schema: 'dr-autopilot/readiness-notification',
+          version: 1,
+          kind: 'transition',
+          transitionId: transition.id,
+          stage: context.stage,
+          region: context.region,
+          workload,
+          state: to,
+          previousState: from ?? null,
+          since: transition.at,
+          severity,
+          dryRun,
+          runbook,
+          nextStep,
+          trigger: {
+            resource: trigger.resource,
+            state: trigger.state,
+            since: trigger.since,
+            observation: observationJson(cause),
+          },
+          counts: tally,
+          resources: sorted.slice(0, included).map(compactResource),
+          omittedResources: sorted.length - included,
+        }),
+        '',
+      ].join('\n'),
+    chat,
   );
-  return { subject, body, attributes };
+  return { subject, body, attributes, ...(chat ? { chat } : {}) };
 }
 
 /** One workload in the daily digest. */
@@ -380,7 +510,7 @@ export function renderDigestMessage(
     oldestLine,
     ...(oldest
       ? [
-          `Next step: ${oneLine(oldest.view.nextStep ?? 'see the runbook', 500)}`,
+          `Next step: ${oneLine(stepOf(oldest.view.nextStep) ?? 'see the runbook', 500)}`,
           `Runbook: ${runbookLink(context, oldest.view.runbook)}`,
         ]
       : []),
@@ -388,8 +518,9 @@ export function renderDigestMessage(
     `WORKLOADS (${workloads.length})`,
     ...workloads.slice(0, 100).map((w) => {
       const tally = counts(w.resources);
+      const own = w.workload === SERVICE_WORKLOAD ? " (dr-autopilot's own check of the DRS service)" : '';
       return oneLine(
-        `- ${STATE_LABEL[w.state].padEnd(9)} ${context.stage}/${w.workload} since ${w.since}; ${tally.total} resource(s), ${tally.total - tally.READY} not ready; ${w.changes.length} change(s) in the window`,
+        `- ${STATE_LABEL[w.state].padEnd(9)} ${context.stage}/${w.workload}${own} since ${w.since}; ${tally.total} resource(s), ${tally.total - tally.READY} not ready; ${w.changes.length} change(s) in the window`,
         300,
       );
     }),
@@ -412,35 +543,83 @@ export function renderDigestMessage(
     '',
   ].join('\n');
 
-  const body = fitEntries(workloads.length, attributes, (included) =>
-    [
-      head,
-      jsonBlock({
-        schema: 'dr-autopilot/readiness-digest',
-        version: 1,
-        kind: 'digest',
-        stage: context.stage,
-        region: context.region,
-        at: digest.at,
-        windowStart: digest.windowStart,
-        state: worst,
-        oldestOpenProblem: oldest ? { workload: oldest.workload, ...compactResource(oldest.view) } : null,
-        workloads: workloads.slice(0, included).map((w) => {
-          const open = w.resources.filter((r) => r.state !== 'READY').sort(byConcern);
-          return {
-            workload: w.workload,
-            state: w.state,
-            since: w.since,
-            counts: counts(w.resources),
-            changes: w.changes.slice(-20),
-            openResources: open.slice(0, 20).map(compactResource),
-            omittedOpenResources: Math.max(0, open.length - 20),
-          };
+  const chat = context.chat
+    ? JSON.stringify(
+        renderChatNotification({
+          id: `${context.stage}/digest/${digest.at}`,
+          title: `📋 ${subject}`,
+          description: [
+            `Daily readiness digest for ${context.stage} in ${context.region}, ${digest.at}: ${changeCount} change(s) since ${digest.windowStart}.`,
+            `Oldest open problem: ${oldestLine}`,
+            '',
+            ...(notReady.length > 0
+              ? [
+                  `Not ready (${notReady.length} of ${workloads.length}):`,
+                  ...notReady
+                    .slice(0, CHAT_LIST_LIMIT)
+                    .map((w) => `• ${STATE_LABEL[w.state]} ${context.stage}/${w.workload} since ${w.since}`),
+                  ...(notReady.length > CHAT_LIST_LIMIT
+                    ? [`… and ${notReady.length - CHAT_LIST_LIMIT} more.`]
+                    : []),
+                ]
+              : [`All ${workloads.length} workload(s) ready.`]),
+          ],
+          nextSteps: oldest
+            ? [
+                stepOf(oldest.view.nextStep) ?? 'See the runbook.',
+                `Runbook: ${runbookLink(context, oldest.view.runbook)}`,
+                statusCommand(context),
+              ]
+            : [statusCommand(context)],
+          keywords: ['DIGEST', STATE_LABEL[worst], context.stage, context.region],
+          summary: subject,
+          eventType: 'dr-autopilot-readiness-digest',
+          relatedResources: oldest ? [resourceName(oldest.view.resource)] : [],
+          additionalContext: {
+            stage: context.stage,
+            region: context.region,
+            state: worst,
+            severity: severityOf(worst),
+            workloads: String(workloads.length),
+            notReady: String(notReady.length),
+          },
         }),
-        omittedWorkloads: workloads.length - included,
-      }),
-      '',
-    ].join('\n'),
+      )
+    : undefined;
+
+  const body = fitEntries(
+    workloads.length,
+    attributes,
+    (included) =>
+      [
+        head,
+        jsonBlock({
+          schema: 'dr-autopilot/readiness-digest',
+          version: 1,
+          kind: 'digest',
+          stage: context.stage,
+          region: context.region,
+          at: digest.at,
+          windowStart: digest.windowStart,
+          state: worst,
+          oldestOpenProblem: oldest ? { workload: oldest.workload, ...compactResource(oldest.view) } : null,
+          workloads: workloads.slice(0, included).map((w) => {
+            const open = w.resources.filter((r) => r.state !== 'READY').sort(byConcern);
+            return {
+              workload: w.workload,
+              state: w.state,
+              since: w.since,
+              counts: counts(w.resources),
+              changes: w.changes.slice(-20),
+              openResources: open.slice(0, 20).map(compactResource),
+              omittedOpenResources: Math.max(0, open.length - 20),
+            };
+          }),
+          omittedWorkloads: workloads.length - included,
+        }),
+        '',
+      ].join('\n'),
+    chat,
   );
-  return { subject, body, attributes };
+  return { subject, body, attributes, ...(chat ? { chat } : {}) };
 }

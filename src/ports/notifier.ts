@@ -3,6 +3,8 @@ export interface Notification {
   subject: string;
   body: string;
   attributes: Readonly<Record<string, string>>;
+  /** The same message for chat channels (JSON), when chat notifications are on: HTTPS subscribers get it. */
+  chat?: string | undefined;
 }
 
 /** Sends on-call notifications (SNS in AWS). Throws when the message could not be accepted. */

@@ -47,6 +47,19 @@ export interface WorkloadWrite {
   updatedAt: string;
   /** A transition to put in the outbox (already claimed by its writer). */
   outbox?: OutboxEntry | undefined;
+  /** An outbox entry the new one replaces: removed in the same write, which fails if it is claimed otherwise. */
+  supersedes?: { id: string; claimedBy: string } | undefined;
+}
+
+/** Takes a resource's entry out of its workload and sets the workload's state (see `retireFromWorkload`). */
+export interface WorkloadEntryRemoval {
+  workload: string;
+  entryKey: string;
+  state: ReadinessState;
+  since: string;
+  updatedAt: string;
+  /** A transition to put in the outbox (already claimed by its writer). */
+  outbox?: OutboxEntry | undefined;
 }
 
 /** A history item: a signal received (evidence), a resource's announced change, or a workload transition. */
@@ -79,6 +92,18 @@ export type HistoryRecord =
       signalId: string;
     }
   | {
+      /** A resource taken out of the workload (it belongs to another: `movedTo`). */
+      kind: 'resource-retired';
+      workload: string;
+      resourceKey: string;
+      resource: ResourceRef;
+      at: string;
+      lastState: ReadinessState;
+      movedTo: string;
+      version: number;
+      reason: string;
+    }
+  | {
       kind: 'transition';
       workload: string;
       at: string;
@@ -100,6 +125,12 @@ export interface ReadinessStore {
   listWorkloads(): Promise<StoredWorkload[]>;
   /** Writes a workload's entry and state if its version is still `expectedVersion`; returns the new version. */
   putWorkload(write: WorkloadWrite, expectedVersion: number | undefined): Promise<number>;
+  /** Deletes a resource if its version is still `expectedVersion`. */
+  deleteResource(workload: string, key: string, expectedVersion: number): Promise<void>;
+  /** Removes a resource's entry from its workload if the workload's version is still `expectedVersion`. */
+  removeWorkloadEntry(removal: WorkloadEntryRemoval, expectedVersion: number): Promise<number>;
+  /** Deletes a workload left without resources if its version is still `expectedVersion`. */
+  deleteWorkload(workload: string, expectedVersion: number): Promise<void>;
   /** Takes an outbox entry for `claimant` until `until` if it is unclaimed, expired or already theirs. */
   claimOutbox(workload: string, id: string, claimant: string, until: string, now: string): Promise<boolean>;
   completeOutbox(workload: string, id: string): Promise<void>;

@@ -174,9 +174,9 @@ describe('readiness freshness: replication monitor → readiness publisher', () 
       100: 'UNKNOWN',
     });
     expect(run.notifier.sent.map((message) => message.subject.split(':')[0])).toEqual([
-      '[READY] test/default',
+      '[READY] test/dr-autopilot',
       '[READY] test/payments',
-      '[UNKNOWN] test/default',
+      '[UNKNOWN] test/dr-autopilot',
       '[UNKNOWN] test/payments',
     ]);
   });

@@ -140,6 +140,37 @@ describe('readiness-publisher handler', () => {
     });
   });
 
+  it("announces a new workload's first verdict once, as its actual state, when a failover's signals arrive together", async () => {
+    // Prepare: the launch result (READY) and the reversal it started (NOT_READY), delivered at once
+    const correlationId = 'failover-handler';
+    const events = [
+      signalEvent({
+        workload: 'ledger',
+        type: 'Recovery Launch Succeeded',
+        resourceType: 'drs-recovery-launch',
+        resourceId: 's-0e1b2c3d4e5f60001',
+        state: 'READY',
+        correlationId,
+      }),
+      signalEvent({
+        workload: 'ledger',
+        type: 'Reversed Replication Started',
+        resourceType: 'drs-recovery-instance',
+        resourceId: 'i-0e1b2c3d4e5f60001',
+        state: 'NOT_READY',
+        correlationId,
+      }),
+    ].map(rawEvent);
+    // Act
+    await Promise.all(events.map((event) => handler(event, context())));
+    // Assess
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: '[NOT READY] prod/ledger: i-0e1b2c3d4e5f60001 is not ready',
+      MessageAttributes: expect.objectContaining({ state: { DataType: 'String', StringValue: 'NOT_READY' } }),
+    });
+  });
+
   it('returns the stored outcome for a redelivered event and publishes nothing more', async () => {
     // Prepare
     const event = rawEvent(signalEvent({ workload: 'inventory', state: 'AT_RISK' }));

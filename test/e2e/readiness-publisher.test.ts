@@ -154,13 +154,18 @@ describe('readiness publisher against dynalite', () => {
   });
 
   it('damps a downgrade until a second observation, and announces a recovery at once', async () => {
-    // Prepare
+    // Prepare: the workload's READY first report, sent by the sweep once its hold is over
+    const clock = manualClock(minute(0));
     const notifier = recordingNotifier();
-    const { deps } = await readinessDeps(dynalite.client, { notifier });
+    const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    clock.set(minute(5));
+    await sweepReadiness(deps);
     // Act
     const first = await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(5) }), deps);
+    clock.set(minute(10));
     const second = await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(10) }), deps);
+    clock.set(minute(11));
     const recovered = await applySignal(signalEvent({ state: 'READY', observedAt: minute(11) }), deps);
     // Assess
     expect(first).toMatchObject({
@@ -176,6 +181,111 @@ describe('readiness publisher against dynalite', () => {
     });
     expect(recovered).toMatchObject({ published: [{ from: 'NOT_READY', to: 'READY' }] });
     expect(notifier.sent.map((message) => message.attributes.state)).toEqual(['READY', 'NOT_READY', 'READY']);
+  });
+
+  describe("a new workload's first verdict is announced once, as its actual state", () => {
+    // A failover of a workload not yet tracked: the launch result (READY) and the reversal it started (NOT_READY,
+    // until the initial sync), both observed at the launch, delivered separately.
+    const launched = (correlationId: string) =>
+      signalEvent({
+        type: 'Recovery Launch Succeeded',
+        resourceType: 'drs-recovery-launch',
+        resourceId: 's-0b1b2c3d4e5f60001',
+        state: 'READY',
+        correlationId,
+      });
+    const reversing = (correlationId: string) =>
+      signalEvent({
+        type: 'Reversed Replication Started',
+        resourceType: 'drs-recovery-instance',
+        resourceId: 'i-6a974cc9e2ee41df8',
+        state: 'NOT_READY',
+        correlationId,
+      });
+
+    it.each([
+      ['the healthy one first', (id: string) => [launched(id), reversing(id)]],
+      ['the bad one first', (id: string) => [reversing(id), launched(id)]],
+    ])('pages NOT READY once, not READY then NOT READY, when %s arrives first', async (_order, signals) => {
+      // Prepare
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
+      // Act: delivered one after the other in the same second, then the sweeps of the next 10 minutes
+      for (const event of signals('failover-1')) await applySignal(event, deps);
+      for (const at of [5, 10]) {
+        clock.set(minute(at));
+        await sweepReadiness(deps);
+      }
+      // Assess
+      expect(notifier.sent.map((message) => message.subject)).toEqual([
+        '[NOT READY] test/payments: i-6a974cc9e2ee41df8 is not ready',
+      ]);
+      expect(notifier.sent[0]?.body).toContain('is NOT READY (first report)');
+      expect(extractJsonBlock(notifier.sent[0]?.body ?? '')).toMatchObject({ previousState: null });
+      const history = await deps.store.listHistory('payments', '0');
+      expect(
+        history.filter((record) => record.kind === 'transition').map((record) => [record.from, record.to]),
+      ).toEqual([[null, 'NOT_READY']]);
+      expect((await deps.store.getWorkload('payments'))?.outbox).toEqual({});
+    });
+
+    it.each([1, 2, 3, 4, 5])(
+      'pages once when the signals of a new workload arrive concurrently (round %i)',
+      async (round) => {
+        // Prepare: a healthy server, the launch result and the reversal, all at once
+        const notifier = recordingNotifier();
+        const { deps } = await readinessDeps(dynalite.client, { notifier });
+        const id = `failover-${round}`;
+        const events = [signalEvent({ state: 'READY', correlationId: id }), launched(id), reversing(id)];
+        // Act
+        await Promise.all(events.map((event) => applySignal(event, deps)));
+        // Assess
+        expect(notifier.sent.map((message) => message.attributes.state)).toEqual(['NOT_READY']);
+        expect(notifier.sent[0]?.body).toContain('(first report)');
+      },
+    );
+
+    it('sends a READY first report once its hold is over (by the sweep), and only once', async () => {
+      // Prepare
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
+      // Act
+      const applied = await applySignal(signalEvent({ state: 'READY' }), deps);
+      const early = await sweepReadiness(deps);
+      clock.set(minute(5));
+      const swept = await Promise.all([sweepReadiness(deps), sweepReadiness(deps)]);
+      // Assess
+      expect(applied).toMatchObject({ action: 'applied', published: [] });
+      expect(early.published).toEqual([]);
+      expect(swept.flatMap((outcome) => outcome.published)).toMatchObject([{ from: null, to: 'READY' }]);
+      expect(notifier.sent.map((message) => message.subject)).toEqual([
+        '[READY] test/payments: now tracked: 1 resource(s) ready',
+      ]);
+    });
+
+    it('sends a held READY first report before a later change once its hold is over', async () => {
+      // Prepare: no sweep ran during the hold
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
+      await applySignal(signalEvent({ state: 'READY', resourceId: 's-00000000000000001' }), deps);
+      // Act: a new bad resource two minutes later (no longer "together")
+      clock.set(minute(2));
+      const outcome = await applySignal(
+        signalEvent({ state: 'NOT_READY', resourceId: 's-00000000000000002', observedAt: minute(2) }),
+        deps,
+      );
+      // Assess: what happened, in order
+      expect(outcome).toMatchObject({
+        published: [
+          { from: null, to: 'READY' },
+          { from: 'READY', to: 'NOT_READY' },
+        ],
+      });
+      expect(notifier.sent.map((message) => message.attributes.state)).toEqual(['READY', 'NOT_READY']);
+    });
   });
 
   it('sends a committed transition whose notification failed when the signal is redelivered, once', async () => {
@@ -212,8 +322,8 @@ describe('readiness sweep and digest against dynalite', () => {
     const fresh = await sweepReadiness(deps);
     clock.set(minute(31));
     const stale = await sweepReadiness(deps);
-    // Assess
-    expect(fresh.published).toEqual([]);
+    // Assess: the first report (held, then sent by the sweep), then the page
+    expect(fresh.published).toMatchObject([{ from: null, to: 'READY' }]);
     expect(stale.published).toMatchObject([{ from: 'READY', to: 'UNKNOWN' }]);
     expect(notifier.sent.at(-1)?.subject).toMatch(
       /^\[UNKNOWN\] test\/payments: no fresh evidence for s-12345678901234567/,
@@ -226,6 +336,8 @@ describe('readiness sweep and digest against dynalite', () => {
     const notifier = recordingNotifier();
     const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    clock.set(minute(5));
+    await sweepReadiness(deps); // sends the held first report
     const before = notifier.sent.length;
     // Act: three overlapping sweeps (a schedule delivered twice, a retry), then a retry a minute later
     clock.set(minute(31));
@@ -236,6 +348,131 @@ describe('readiness sweep and digest against dynalite', () => {
     expect(concurrent.flatMap((outcome) => outcome.published)).toHaveLength(1);
     expect(retried.published).toEqual([]);
     expect(notifier.sent.slice(before).map((message) => message.subject.split(']')[0])).toEqual(['[UNKNOWN']);
+  });
+
+  describe('upgrade: the DRS service check that versions before filed under default', () => {
+    /** The replication monitor's drs-service signal, under the workload it names (old: default, new: dr-autopilot). */
+    const serviceSignal = (workload: string, state: ReadinessState, at: number) =>
+      signalEvent({
+        workload,
+        resourceType: 'drs-service',
+        resourceId: 'us-west-2',
+        state,
+        observedAt: minute(at),
+      });
+    const serverSignal = (state: ReadinessState, at: number) =>
+      signalEvent({ workload: 'default', resourceId: 's-00000000000000009', state, observedAt: minute(at) });
+
+    it('retires the old row at the first sweep, so it never goes stale and pages under default', async () => {
+      // Prepare: the table an old version left (service READY under default, with an untagged server), then the
+      // new version's monitor signals the service under dr-autopilot and keeps both refreshed every 10 minutes
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serviceSignal('default', 'READY', 0), deps);
+      await applySignal(serverSignal('READY', 0), deps);
+      const before = notifier.sent.length;
+      // Act: an hour of 5-minute sweeps
+      const outcomes = [];
+      for (let at = 5; at <= 60; at += 5) {
+        clock.set(minute(at));
+        if (at % 10 === 0 || at === 5) {
+          await applySignal(serviceSignal('dr-autopilot', 'READY', at), deps);
+          await applySignal(serverSignal('READY', at), deps);
+        }
+        outcomes.push(await sweepReadiness(deps));
+      }
+      // Assess: no page about default (before, the old row went stale at minute 30: "[UNKNOWN] test/default").
+      // Its first report is left out: an old version sent it at once, this one holds it until the first sweep.
+      const sent = notifier.sent
+        .slice(before)
+        .map((message) => message.subject)
+        .filter((subject) => !subject.includes('now tracked'));
+      expect(sent.filter((subject) => subject.includes('test/default'))).toEqual([]);
+      expect(sent.filter((subject) => /UNKNOWN|NOT READY/.test(subject))).toEqual([]);
+      // Assess: retired once, at the first sweep; default keeps its server and stays READY
+      expect(outcomes.map((outcome) => outcome.retired)).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect((await deps.store.listResources('default')).map((r) => r.readiness.resource.type)).toEqual([
+        'drs-source-server',
+      ]);
+      expect(await deps.store.getWorkload('default')).toMatchObject({
+        state: 'READY',
+        entries: { 'drs-source-server#s-00000000000000009': { state: 'READY' } },
+      });
+      expect(Object.keys((await deps.store.getWorkload('default'))?.entries ?? {})).toHaveLength(1);
+      expect((await deps.store.getWorkload('dr-autopilot'))?.state).toBe('READY');
+      // The history says where it went
+      expect(await deps.store.listHistory('default', '0')).toContainEqual(
+        expect.objectContaining({
+          kind: 'resource-retired',
+          resourceKey: 'drs-service#us-west-2',
+          lastState: 'READY',
+          movedTo: 'dr-autopilot',
+        }),
+      );
+    });
+
+    it('announces default recovered when the old row was what kept it NOT READY', async () => {
+      // Prepare: DRS was not initialised when the old version ran; the untagged server is fine
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serverSignal('READY', 0), deps);
+      await applySignal(serviceSignal('default', 'NOT_READY', 1), deps);
+      expect((await deps.store.getWorkload('default'))?.state).toBe('NOT_READY');
+      const before = notifier.sent.length;
+      // Act
+      clock.set(minute(5));
+      const swept = await sweepReadiness(deps);
+      // Assess: one message, the recovery, saying why (before: nothing, default stayed NOT READY for good)
+      expect(notifier.sent.slice(before).map((sent) => sent.subject)).toEqual([
+        '[READY] test/default: recovered, all 1 resources ready (was NOT READY)',
+      ]);
+      expect(swept).toMatchObject({
+        retired: 1,
+        published: [{ workload: 'default', from: 'NOT_READY', to: 'READY' }],
+      });
+      const [message] = notifier.sent.slice(before);
+      expect(message?.body).toContain(
+        'drs-service us-west-2 no longer counts in this workload since 2026-11-22T10:05:00.000Z (it was NOT READY): drs-service#us-west-2 moved to workload dr-autopilot',
+      );
+      expect(await deps.store.getWorkload('default')).toMatchObject({ state: 'READY', outbox: {} });
+    });
+
+    it('removes default altogether when the old row was all it held, without a message', async () => {
+      // Prepare
+      const clock = manualClock(minute(0));
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+      await applySignal(serviceSignal('default', 'READY', 0), deps);
+      const before = notifier.sent.length;
+      // Act: sweeps long past the old row's staleness
+      const outcomes = [];
+      for (const at of [5, 35, 65]) {
+        clock.set(minute(at));
+        outcomes.push(await sweepReadiness(deps));
+      }
+      // Assess (before: "[UNKNOWN] test/default" at minute 35, and default UNKNOWN for good)
+      expect(notifier.sent.slice(before)).toEqual([]);
+      expect(await deps.store.getWorkload('default')).toBeUndefined();
+      expect(await deps.store.listResources('default')).toEqual([]);
+      expect(outcomes.map((outcome) => outcome.retired)).toEqual([1, 0, 0]);
+    });
+  });
+
+  it('sends a transition whose notification failed once, even when two sweeps start in the same millisecond', async () => {
+    // Prepare: the page failed at SNS; its claim (120 s) expires
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
+    notifier.failNext(1);
+    await expect(applySignal(signalEvent({ state: 'NOT_READY' }), deps)).rejects.toThrow(/unavailable/);
+    // Act: the schedule delivered twice, both at minute 5 to the millisecond
+    clock.set(minute(5));
+    const swept = await Promise.all([sweepReadiness(deps), sweepReadiness(deps)]);
+    // Assess
+    expect(swept.flatMap((outcome) => outcome.published)).toMatchObject([{ from: null, to: 'NOT_READY' }]);
+    expect(notifier.sent).toHaveLength(1);
   });
 
   it('confirms a one-shot alarm downgrade at the next sweep', async () => {
@@ -253,8 +490,11 @@ describe('readiness sweep and digest against dynalite', () => {
     // Act
     clock.set(minute(6));
     const swept = await sweepReadiness(deps);
-    // Assess
-    expect(swept.published).toMatchObject([{ from: 'READY', to: 'AT_RISK' }]);
+    // Assess: the workload's held first report, then the confirmed downgrade
+    expect(swept.published).toMatchObject([
+      { from: null, to: 'READY' },
+      { from: 'READY', to: 'AT_RISK' },
+    ]);
     expect((await deps.store.getWorkload('payments'))?.state).toBe('AT_RISK');
   });
 

@@ -34,6 +34,7 @@ describe('readiness publisher infrastructure', () => {
         ['dynamodb:PutItem', arn('ReadinessTable')],
         ['dynamodb:UpdateItem', arn('ReadinessTable')],
         ['dynamodb:Query', arn('ReadinessTable')],
+        ['dynamodb:DeleteItem', arn('ReadinessTable')],
         ['dynamodb:DeleteItem', arn('IdempotencyTable')],
         ['sns:Publish', ref('ReadinessTopic')],
         ['kms:GenerateDataKey', arn('DataKey')],
@@ -41,7 +42,7 @@ describe('readiness publisher infrastructure', () => {
         ['sqs:SendMessage', arn('FailedInvocationQueue')],
       ]),
     );
-    expect(granted).toHaveLength(12);
+    expect(granted).toHaveLength(13);
   });
 
   it.each(['ReadinessPublisherRole', 'AlarmReadinessRole'])(
@@ -101,6 +102,7 @@ describe('readiness publisher infrastructure', () => {
       READINESS_BACKUP_STALE_AFTER: 'P8D',
       READINESS_REOBSERVE_AFTER: 'PT5M',
       READINESS_HISTORY_RETENTION: 'P90D',
+      CHAT_NOTIFICATIONS: 'false',
       TOPIC_ARN: ref('ReadinessTopic'),
       READINESS_TABLE_NAME: ref('ReadinessTable'),
     });

@@ -58,6 +58,9 @@ describe('parseAlarmName', () => {
     },
     { name: 'dr-autopilot:payments', expected: { workload: 'payments', check: 'dr-autopilot:payments' } },
     { name: 'dr-autopilot::lag', expected: { workload: 'default', check: 'lag' } },
+    // The workload of dr-autopilot's own checks is reserved: an alarm cannot join it.
+    { name: 'dr-autopilot:dr-autopilot:lag', expected: { workload: 'default', check: 'lag' } },
+    { name: 'dr-autopilot: DR-Autopilot :lag', expected: { workload: 'default', check: 'lag' } },
     { name: 'dr-autopilot-other:payments:lag', expected: undefined },
     { name: 'ServerCpuTooHigh', expected: undefined },
   ])('reads $name', ({ name, expected }) => {

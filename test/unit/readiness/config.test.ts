@@ -33,3 +33,22 @@ describe('readiness configuration: staleness per resource type', () => {
     expect(result.error?.issues[0]?.path).toEqual(['READINESS_BACKUP_STALE_AFTER']);
   });
 });
+
+describe('readiness configuration: chat notifications', () => {
+  it.each([
+    [{}, false],
+    [{ CHAT_NOTIFICATIONS: 'true' }, true],
+    [{ CHAT_NOTIFICATIONS: 'FALSE' }, false],
+  ])('reads %j as %s', (env, expected) => {
+    expect(readinessEnvSchema.parse(env).CHAT_NOTIFICATIONS).toBe(expected);
+  });
+
+  it('refuses anything but true or false', () => {
+    const result = readinessEnvSchema.safeParse({ CHAT_NOTIFICATIONS: 'yes' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ['CHAT_NOTIFICATIONS'],
+      message: 'must be true or false',
+    });
+  });
+});

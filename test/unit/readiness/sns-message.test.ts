@@ -207,6 +207,94 @@ describe('renderTransitionMessage', () => {
     expect(message.attributes.dryRun).toBe('true');
   });
 
+  it("says that the workload dr-autopilot is dr-autopilot's own check of the DRS service, not a user workload", () => {
+    // Prepare: the replication monitor's drs-service finding, as the publisher holds it
+    const service: ResourceRef = {
+      type: 'drs-service',
+      id: 'us-west-2',
+      region: 'us-west-2',
+      account: '111122223333',
+      name: 'AWS Elastic Disaster Recovery',
+    };
+    const reason = 'DRS not initialised in us-west-2';
+    const serviceView: ResourceView = {
+      ...view(1, 'NOT_READY'),
+      key: 'drs-service#us-west-2',
+      resource: service,
+      reason,
+      runbook: 'runbook-drs-not-initialized',
+    };
+    const change = transition({
+      workload: 'dr-autopilot',
+      from: undefined,
+      trigger: {
+        resourceKey: 'drs-service#us-west-2',
+        resource: service,
+        state: 'NOT_READY',
+        since: '2026-11-22T10:15:00.000Z',
+        cause: cause({
+          reason,
+          runbook: 'runbook-drs-not-initialized',
+          signalType: 'Replication Status Changed',
+        }),
+      },
+    });
+    // Act
+    const message = renderTransitionMessage(change, [serviceView], context);
+    const digest = renderDigestMessage(
+      {
+        windowStart: '2026-11-21T07:00:00.000Z',
+        at: '2026-11-22T07:00:00.000Z',
+        workloads: [
+          {
+            workload: 'dr-autopilot',
+            state: 'NOT_READY',
+            since: change.at,
+            resources: [serviceView],
+            changes: [],
+          },
+        ],
+      },
+      context,
+    );
+    // Assess
+    expect(message.subject).toBe(`[NOT READY] prod/dr-autopilot: ${reason}`);
+    expect(message.body).toContain(
+      "This is not one of your workloads: it is dr-autopilot's own check of the DRS service (AWS Elastic Disaster Recovery) in us-west-2 for the deployment prod.",
+    );
+    expect(message.body).toContain('README.md#runbook-drs-not-initialized');
+    expect(digest.body).toContain("prod/dr-autopilot (dr-autopilot's own check of the DRS service) since");
+  });
+
+  it.each([
+    ['names a section the runbook lacks', { runbook: 'runbook-replication-lag' }],
+    ['names an empty section', { runbook: '' }],
+  ])(
+    'links to the general runbook section when the signal %s, never to a dead anchor',
+    (_case, overrides) => {
+      // Act
+      const message = renderTransitionMessage(transition({}, overrides), [view(1, 'NOT_READY')], context);
+      // Assess
+      expect(message.body).toContain('RUNBOOK\nhttps://example.com/README.md#runbook-readiness\n');
+      expect(extractJsonBlock(message.body)).toMatchObject({
+        runbook: 'https://example.com/README.md#runbook-readiness',
+      });
+    },
+  );
+
+  it('gives a next step when the signal gives a blank one', () => {
+    // Act
+    const message = renderTransitionMessage(
+      transition({}, { nextStep: '  ' }),
+      [view(1, 'NOT_READY')],
+      context,
+    );
+    // Assess
+    expect(message.body).toContain(
+      'NEXT STEP\nOpen the resources listed below in the console and check their replication and recovery settings.\n',
+    );
+  });
+
   it('has a machine-readable JSON block', () => {
     // Act
     const message = renderTransitionMessage(transition(), [view(1, 'READY'), view(2, 'NOT_READY')], context);

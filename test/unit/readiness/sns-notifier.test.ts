@@ -32,6 +32,28 @@ describe('createSnsNotifier', () => {
     });
   });
 
+  it('publishes a message with a chat rendering once, with a body per protocol (chat for HTTPS)', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const notifier = createSnsNotifier({ client: new SNSClient({ region: 'us-west-2' }), topicArn: TOPIC });
+    const chat = JSON.stringify({
+      version: '1.0',
+      source: 'custom',
+      content: { title: 't', description: 'd' },
+    });
+    // Act
+    await notifier.notify({ subject: 's', body: 'text for email', attributes: { state: 'READY' }, chat });
+    // Assess
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC,
+      Subject: 's',
+      MessageStructure: 'json',
+      Message: JSON.stringify({ default: 'text for email', https: chat }),
+      MessageAttributes: { state: { DataType: 'String', StringValue: 'READY' } },
+    });
+  });
+
   it('lets a publish failure propagate', async () => {
     // Prepare
     sns.on(PublishCommand).rejects(new Error('KMSAccessDenied'));

@@ -357,6 +357,37 @@ describe('runReplicationMonitor: sweeps', () => {
     expect(w.metrics.flushes).toBe(1);
   });
 
+  it('files the DRS service check under the reserved workload dr-autopilot, never under a user workload', async () => {
+    const w = world();
+    w.drs.servers = [sourceServer(1), sourceServer(2, { tags: { 'dr-autopilot:workload': 'dr-autopilot' } })];
+
+    const ready = (await w.sweep()).signals;
+    w.drs.failWith = drsError('UninitializedAccountException', 'Account not initialized');
+    const [notReady] = (await w.sweep(5)).signals;
+
+    const service = ready.find((signal) => signal.detail.resource.type === 'drs-service');
+    expect(service?.detail).toMatchObject({
+      workload: 'dr-autopilot',
+      resource: { id: REGION },
+      assessment: { state: 'READY', reason: `DRS initialised and answering in ${REGION}` },
+    });
+    expect(notReady?.detail).toMatchObject({
+      workload: 'dr-autopilot',
+      summary: expect.stringMatching(new RegExp(`^DRS service in ${REGION} NOT_READY: DRS not initialised`)),
+      assessment: {
+        state: 'NOT_READY',
+        reason: `DRS not initialised in ${REGION}`,
+        runbook: 'runbook-drs-not-initialized',
+      },
+    });
+    // A server tagged with the reserved name counts as `default`, not as dr-autopilot's own check.
+    expect(
+      ready
+        .filter((signal) => signal.detail.resource.type === 'drs-source-server')
+        .map((signal) => signal.detail.workload),
+    ).toEqual(['payments', 'default']);
+  });
+
   it('turns an uninitialised DRS into a NOT_READY finding for the service, not a crash, and removes nothing', async () => {
     const w = world();
     w.drs.servers = [sourceServer(1)];

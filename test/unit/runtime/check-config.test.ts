@@ -41,10 +41,13 @@ describe('npm run check-config', () => {
       '--param=mode=dry-run',
       '--param=restoreSettings={"EC2":{"subnetId":"subnet-0abc","securityGroupIds":["sg-0abc"]}}',
       '--param=reconcilerSchedule=rate(2 hours)',
+      '--param=chatNotifications=true',
     );
 
     expect(result.code).toBe(0);
-    expect(result.out).toContain('set by --param: defaultRpo, mode, restoreSettings, reconcilerSchedule');
+    expect(result.out).toContain(
+      'set by --param: defaultRpo, mode, restoreSettings, reconcilerSchedule, chatNotifications',
+    );
   });
 
   // One bad value of each kind of stage parameter: the line names the parameter and the value (not the variable
@@ -61,6 +64,7 @@ describe('npm run check-config', () => {
       /must be one of "standard", "adaptive"/,
     ],
     ['boolean flag', 'terminateDrillInstances', 'yes', /must be true or false/],
+    ['boolean flag (chat)', 'chatNotifications', 'on', /must be true or false/],
     ['integer', 'restoreTestMaxPerRun', '0', /must be a whole number from 1 to 100/],
     ['integer (zod default text)', 'replicationMonitorConcurrency', 'abc', /must be a number/],
     ['integer bound (zod default text)', 'readinessDowngradeObservations', '0', /must be at least 1/],
