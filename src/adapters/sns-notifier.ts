@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { snsMessageOf } from '../domain/sns-message.ts';
+import { wellFormed, wellFormedDeep } from '../domain/text.ts';
 import type { Notifier } from '../ports/notifier.ts';
 
 /**
@@ -10,8 +11,11 @@ import type { Notifier } from '../ports/notifier.ts';
  */
 export function createSnsNotifier(options: { client: SNSClient; topicArn: string }): Notifier {
   return {
-    async notify(notification) {
-      const { message, structure } = snsMessageOf(notification);
+    async notify(raw) {
+      // Nothing leaves malformed: a lone surrogate makes the SDK's query encoding throw URIError (src/domain/text.ts).
+      const notification = wellFormedDeep(raw);
+      const { message: body, structure } = snsMessageOf(notification);
+      const message = wellFormed(body);
       const { MessageId } = await options.client.send(
         new PublishCommand({
           TopicArn: options.topicArn,
