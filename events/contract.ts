@@ -1,6 +1,6 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { InvalidEventError } from '../src/domain/errors.ts';
+import { boundedResources, EnvelopeSchema } from './envelope.ts';
 
 /** An EventBridge rule pattern, as deployed (`serverless.yml` pulls the same JSON files in). */
 export type EventPattern = Record<string, unknown>;
@@ -15,7 +15,7 @@ export function defineEventContract<
   const Source extends string,
   const DetailType extends string,
   Detail extends z.ZodType,
-  Resources extends z.ZodType<string[]> = z.ZodArray<z.ZodString>,
+  Resources extends z.ZodType<string[]> = typeof boundedResources,
 >(definition: {
   source: Source;
   detailType: DetailType;
@@ -29,11 +29,11 @@ export function defineEventContract<
    */
   resourcesInEventRegion?: boolean;
 }) {
-  const schema = EventBridgeSchema.extend({
+  const schema = EnvelopeSchema.extend({
     source: z.literal(definition.source),
     'detail-type': z.literal(definition.detailType),
     detail: definition.detail,
-    resources: (definition.resources ?? z.array(z.string())) as Resources,
+    resources: (definition.resources ?? boundedResources) as Resources,
   }).superRefine((event, context) => {
     if (!definition.resourcesInEventRegion) return;
     const {

@@ -1,12 +1,12 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { parseWith } from '../contract.ts';
+import { EnvelopeSchema } from '../envelope.ts';
 
 /**
  * The EventBridge *Scheduled Event* a schedule rule sends (replication-monitor sweeps, restore-test runs,
  * restore-validation sweeps). Its `id` and `time` name the run: the same delivery twice is one run.
  */
-export const scheduledEventSchema = EventBridgeSchema.extend({
+export const scheduledEventSchema = EnvelopeSchema.extend({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
 });

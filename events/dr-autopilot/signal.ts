@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { truncate, wellFormedDeep } from '../../src/domain/text.ts';
 import { parseWith } from '../contract.ts';
+import { EnvelopeSchema } from '../envelope.ts';
 import pattern from './signal.pattern.json' with { type: 'json' };
 
 /**
@@ -121,7 +121,7 @@ export const signalDetailSchema = z.object({
 });
 export type SignalDetail = z.infer<typeof signalDetailSchema>;
 
-export const signalEventSchema = EventBridgeSchema.extend({
+export const signalEventSchema = EnvelopeSchema.extend({
   source: z.literal(SIGNAL_SOURCE),
   'detail-type': z.enum(Object.values(SIGNAL_TYPES) as [SignalType, ...SignalType[]]),
   detail: signalDetailSchema,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { boundedResources } from '../envelope.ts';
 
 /** `arn:aws:drs:<region>:<account>:source-server/s-…` (17 characters after `s-`). */
 export const SOURCE_SERVER_ARN =
@@ -9,7 +9,7 @@ export const RECOVERY_INSTANCE_ARN =
 
 /** The resources list of a DRS event, whose first element is an ARN of the given form. */
 export function resourcesWith(arn: RegExp, what: string) {
-  return z.array(z.string()).refine((resources) => resources.length > 0 && arn.test(resources[0] ?? ''), {
+  return boundedResources.refine((resources) => resources.length > 0 && arn.test(resources[0] ?? ''), {
     message: `resources[0] must be a DRS ${what} ARN`,
   });
 }

@@ -1,6 +1,6 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { parseWith } from '../contract.ts';
+import { EnvelopeSchema } from '../envelope.ts';
 import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
 
 /**
@@ -15,7 +15,7 @@ export const LIFECYCLE_TRIGGER_TYPES = [
   'DRS Recovery Instance Failback State Change',
 ] as const;
 
-export const lifecycleTriggerSchema = EventBridgeSchema.extend({
+export const lifecycleTriggerSchema = EnvelopeSchema.extend({
   source: z.literal('aws.drs'),
   'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
   detail: z.record(z.string(), z.unknown()),

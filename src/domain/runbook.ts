@@ -27,6 +27,7 @@ export const RUNBOOK_ANCHORS = [
   'runbook-readiness-unknown',
   'runbook-alarm',
   'runbook-machinery-dead-letters',
+  'runbook-primary-region-alarm',
   'runbook-alarm-insufficient-data',
   'runbook-restore-failed',
   'runbook-restore-settings',

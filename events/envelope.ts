@@ -1,0 +1,25 @@
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/**
+ * The EventBridge envelope every contract extends, with bounds: what the contract accepts is what dr-autopilot
+ * can carry on (an event `id` becomes the idempotency key and the correlation id of every signal it causes, and a
+ * signal must fit in EventBridge's 256 KiB). EventBridge's own ids are UUIDs (36 characters); AWS events list a
+ * handful of resources. An input beyond these bounds is refused naming the field, before anything happens.
+ */
+export const ID_MAX = 256;
+export const RESOURCES_MAX = 100;
+export const ARN_MAX = 2048;
+
+/** `resources`, bounded: contracts that check more of it start from this. */
+export const boundedResources = z
+  .array(z.string().min(1, 'must not be empty').max(ARN_MAX, `must be at most ${ARN_MAX} characters`))
+  .max(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`);
+
+export const EnvelopeSchema = EventBridgeSchema.extend({
+  id: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`),
+  resources: boundedResources,
+});
