@@ -153,6 +153,7 @@ class CountingMetrics implements ReplicationMetrics {
   recordDeployment() {
     this.pending += 1;
   }
+  recordResourceDetail() {}
   flush() {
     this.documents += this.pending;
     this.pending = 0;
