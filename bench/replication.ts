@@ -25,7 +25,7 @@ const ACCOUNT = '111122223333';
 const LAMBDA_TIMEOUT_MS = 300_000;
 
 /** mulberry32: a small seeded PRNG, so every run simulates the same latencies and fleet. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -38,7 +38,11 @@ function seeded(seed: number): () => number {
 
 const serverId = (n: number) => `s-${n.toString(16).padStart(17, '0')}`;
 
-function fleet(count: number, random: () => number) {
+/**
+ * A simulated DRS fleet: 90% CONTINUOUS, 5% BACKLOG, 3% STALLED, 2% INITIAL_SYNC; 20 workloads; one server in 7
+ * with a one-hour RPO tag, one in 50 failback-direction, a recovery instance for one in 20.
+ */
+export function fleet(count: number, random: () => number) {
   const now = Date.now();
   const servers: DrsSourceServer[] = [];
   const snapshots = new Map<string, DrsRecoverySnapshot>();
@@ -83,14 +87,16 @@ function fleet(count: number, random: () => number) {
   return { servers, snapshots, instances };
 }
 
-/** DRS with latency: each call waits 5–20 ms, and is counted. */
-class SimulatedDrs implements DrsReader {
+/** DRS with latency: each call waits 5–20 ms (none with `latency: false`), and is counted. */
+export class SimulatedDrs implements DrsReader {
   calls = { describeSourceServers: 0, describeRecoveryInstances: 0, describeRecoverySnapshots: 0 };
   constructor(
     private readonly world: ReturnType<typeof fleet>,
     private readonly random: () => number,
+    private readonly latency = true,
   ) {}
   private wait(): Promise<void> {
+    if (!this.latency) return Promise.resolve();
     return new Promise((resolve) => setTimeout(resolve, 5 + this.random() * 15));
   }
   async describeJob(): Promise<undefined> {
@@ -153,13 +159,14 @@ class CountingMetrics implements ReplicationMetrics {
   recordDeployment() {
     this.pending += 1;
   }
+  recordResourceDetail() {}
   flush() {
     this.documents += this.pending;
     this.pending = 0;
   }
 }
 
-async function sweepOnce(count: number, concurrency: number, seed: number, secondSweep = true) {
+export async function sweepOnce(count: number, concurrency: number, seed: number, secondSweep = true) {
   const random = seeded(seed);
   const world = fleet(count, random);
   const drs = new SimulatedDrs(world, random);

@@ -1,16 +1,21 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBundleBench } from './bundle.ts';
 
 /**
  * `npm run bench`: every benchmark, printed as figures and ratios and written to bench/results/latest.json.
- * Nothing here asserts on time; compare runs on the same machine.
+ * `npm run bench -- cost` (or `--only cost`, or several names) runs only those; the results of the others
+ * already in latest.json are kept, each with the date it ran. Nothing here asserts on time; compare runs on
+ * the same machine.
  */
 const ROOT = new URL('../', import.meta.url).pathname;
 // The SDK warns that releases after early 2027 need Node 22; the figures are what matter here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const args = process.argv.slice(2);
-const only = args.filter((arg) => !arg.startsWith('--'));
+const only = [
+  ...args.filter((arg) => !arg.startsWith('--')),
+  ...args.filter((arg) => arg.startsWith('--only=')).flatMap((arg) => arg.slice('--only='.length).split(',')),
+];
 const functionFilter = args
   .find((arg) => arg.startsWith('--functions='))
   ?.slice('--functions='.length)
@@ -50,6 +55,7 @@ if (wanted('bundle')) {
 const suites: [string, string, string][] = [
   ['readiness', './readiness.ts', 'runReadinessBench'],
   ['replication', './replication.ts', 'runReplicationBench'],
+  ['cost', './cost.ts', 'runCostBench'],
 ];
 for (const [name, path, exported] of suites) {
   if (!wanted(name) || !existsSync(new URL(path, import.meta.url))) continue;
@@ -60,6 +66,16 @@ for (const [name, path, exported] of suites) {
   results[name] = await run();
 }
 
+// A partial run keeps what the other benchmarks last measured; `ranAt` says when each ran.
+const latest = join(ROOT, 'bench/results/latest.json');
+const previous = existsSync(latest)
+  ? (JSON.parse(readFileSync(latest, 'utf8')) as Record<string, unknown>)
+  : {};
+const previousRanAt = (previous.ranAt ?? {}) as Record<string, string>;
+const ranAt = { ...previousRanAt };
+for (const name of Object.keys(results)) {
+  if (name !== 'node' && name !== 'date') ranAt[name] = String(results.date);
+}
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(latest, `${JSON.stringify({ ...previous, ...results, ranAt }, null, 2)}\n`);
 console.log('\nwritten to bench/results/latest.json');

@@ -34,6 +34,7 @@ const metrics = createEmfReplicationMetrics({
     defaultDimensions: { Deployment: config.extra.METRICS_DEPLOYMENT },
   }),
   perResource: config.extra.PER_RESOURCE_METRICS,
+  log: logger,
 });
 
 // No idempotency wrapper: the effects are idempotent by construction (a redelivered event finds nothing

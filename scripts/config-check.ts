@@ -604,7 +604,8 @@ function rateSeconds(expression: string): number | undefined {
 
 /**
  * Stage parameters that never reach a function's environment: schedules (refused by EventBridge in the middle
- * of a deployment), the over-RPO alarm's period, the log level (Powertools would fall back to INFO silently), and
+ * of a deployment), the over-RPO alarm's period, the log level (Powertools would fall back to INFO silently), the
+ * replication dashboard switch, and
  * the documented relations between the replication monitor's schedule, its alarm and readiness staleness.
  */
 function deploymentProblems(
@@ -670,6 +671,15 @@ function deploymentProblems(
       ['replicationRefreshAfter', 'readinessStaleAfter'],
       'MONITOR_REFRESH_AFTER of replication-monitor, READINESS_STALE_AFTER of readiness-publisher',
       `replicationRefreshAfter plus the replication monitor's schedule interval (${interval} s) must stay below readinessStaleAfter, or healthy resources turn UNKNOWN between refreshes`,
+    );
+  }
+
+  // The replication dashboard's condition (infra/replication-dashboard.yml) compares with "true" exactly.
+  if (!['true', 'false'].includes(value('replicationDashboard'))) {
+    problem(
+      ['replicationDashboard'],
+      'the replication dashboard (infra/replication-dashboard.yml)',
+      'must be true or false (anything else leaves the dashboard off)',
     );
   }
 

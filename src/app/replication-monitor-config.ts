@@ -29,8 +29,11 @@ export const replicationMonitorEnv = z.object({
   DRS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
   /** Backlog a CONTINUOUS server may carry before it counts as degraded. */
   BACKLOG_TOLERANCE_BYTES: z.coerce.number().int().min(0).default(0),
-  /** Per-resource metrics (one CloudWatch custom metric per server and metric name). */
-  PER_RESOURCE_METRICS: envFlag(true),
+  /**
+   * Per-resource metric series (one CloudWatch custom metric per server and metric name, 3 per server): off by
+   * default; per-resource values go to the log either way.
+   */
+  PER_RESOURCE_METRICS: envFlag(false),
   /**
    * An unchanged finding is signalled again once its last signal is this old (ISO-8601 duration). Keep it,
    * plus the schedule's interval, below the readiness publisher's READINESS_STALE_AFTER.

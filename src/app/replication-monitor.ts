@@ -38,8 +38,8 @@ import { boundedMap } from './bounded-map.ts';
  * Input: a scheduled event (full sweep) or a *DRS Source Server Data Replication Stalled Change* (that one
  * server is re-evaluated at once; the next scheduled sweep covers the rest).
  * Steps: list every source server and recovery instance (paginated) → newest point-in-time snapshot per server,
- * with bounded concurrency → assess each against its RPO → metrics (EMF) → signal what changed since the
- * last sweep, refresh what was last signalled `refreshAfterSeconds` ago or longer (the readiness publisher
+ * with bounded concurrency → assess each against its RPO → detect what changed since the last sweep →
+ * metrics (EMF) and per-resource values in the log → signal what changed since the last sweep, refresh what was last signalled `refreshAfterSeconds` ago or longer (the readiness publisher
  * turns evidence older than READINESS_STALE_AFTER into UNKNOWN), plus "ready to fail back" once → store the
  * changed and refreshed findings.
  * Output: a summary outcome (never the findings themselves: thousands of them).
@@ -183,9 +183,9 @@ async function sweepAll(
     scope = 'all';
   }
 
-  recordMetrics(findings, deps.metrics, true);
   const observedAt = now.toISOString();
   const changes = detectChanges(previous, findings, observedAt, scope, deps.policy.refreshAfterSeconds);
+  recordMetrics(findings, deps.metrics, { totals: true, signalled: signalledKeys(changes) });
   const signals = signalsOf(changes, trigger, deps, observedAt);
   await deps.signals.publish(signals);
   await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
@@ -233,8 +233,6 @@ async function evaluateServer(
   else if (read.server) {
     findings.push(sourceServerFinding(read.server, read.snapshot, read.instances, deps, now));
   }
-  recordMetrics(findings, deps.metrics, false);
-
   const observedAt = now.toISOString();
   const scope = new Set([key, ...findings.map((finding) => finding.key)]);
   const changes = detectChanges(
@@ -244,6 +242,7 @@ async function evaluateServer(
     read === 'uninitialized' ? new Set() : scope,
     deps.policy.refreshAfterSeconds,
   );
+  recordMetrics(findings, deps.metrics, { totals: false, signalled: signalledKeys(changes) });
   const signals = signalsOf(changes, trigger, deps, observedAt);
   await deps.signals.publish(signals);
   await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
@@ -477,8 +476,27 @@ function drsServiceFinding(deps: ReplicationMonitorDeps, initialized: boolean): 
   };
 }
 
-/** Per-resource metrics; per-workload and deployment totals only on a full sweep (a partial view would lie). */
-function recordMetrics(findings: readonly Finding[], metrics: ReplicationMetrics, totals: boolean): void {
+/** The findings this run signals about: changed, refreshed, or now ready to fail back. */
+function signalledKeys(changes: FindingChanges<Finding>): Set<string> {
+  return new Set([
+    ...changes.changed.map(({ finding }) => finding.key),
+    ...changes.refreshed.map(({ finding }) => finding.key),
+    ...changes.nowReadyToFailBack.map((finding) => finding.key),
+  ]);
+}
+
+/**
+ * Per-resource metrics (series only when opted in, see the adapter); per-workload and deployment totals only on
+ * a full sweep (a partial view would lie). Per-resource values go to the log for every resource that is not
+ * READY and every resource signalled this run: so each resource at least once per refresh window
+ * (MONITOR_REFRESH_AFTER), and a resource in trouble on every sweep, while a healthy fleet between refreshes
+ * writes nothing per resource.
+ */
+function recordMetrics(
+  findings: readonly Finding[],
+  metrics: ReplicationMetrics,
+  options: { totals: boolean; signalled: ReadonlySet<string> },
+): void {
   const byWorkload = new Map<string, AggregateMetrics>();
   const all: AggregateMetrics = { worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 };
   for (const finding of findings) {
@@ -491,6 +509,17 @@ function recordMetrics(findings: readonly Finding[], metrics: ReplicationMetrics
       exposureSeconds: assessment.exposureSeconds,
       backlogBytes: assessment.backlogBytes,
     });
+    if (finding.state !== 'READY' || assessment.overRpo || options.signalled.has(finding.key)) {
+      metrics.recordResourceDetail({
+        resourceId: finding.resourceId,
+        workload: finding.workload,
+        state: finding.state,
+        lagSeconds: assessment.lagSeconds,
+        exposureSeconds: assessment.exposureSeconds,
+        backlogBytes: assessment.backlogBytes,
+        rpoSeconds: assessment.rpoSeconds,
+      });
+    }
     const workload = byWorkload.get(finding.workload) ?? {
       worstExposureSeconds: undefined,
       overRpoCount: 0,
@@ -508,7 +537,7 @@ function recordMetrics(findings: readonly Finding[], metrics: ReplicationMetrics
     }
     byWorkload.set(finding.workload, workload);
   }
-  if (totals) {
+  if (options.totals) {
     for (const [workload, aggregate] of byWorkload) metrics.recordWorkload(workload, aggregate);
     metrics.recordDeployment(all);
   }

@@ -1,3 +1,4 @@
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import type { StoredFinding } from '../domain/sweep.ts';
 
 /**
@@ -19,6 +20,17 @@ export interface ResourceMetrics {
   backlogBytes: number;
 }
 
+/** One resource's values as log fields: what the documented Logs Insights query and the dashboard read. */
+export interface ResourceDetail {
+  resourceId: string;
+  workload: string;
+  state: ReadinessState;
+  lagSeconds: number | undefined;
+  exposureSeconds: number | undefined;
+  backlogBytes: number;
+  rpoSeconds: number;
+}
+
 export interface AggregateMetrics {
   /** The largest measured exposure; `undefined` when no resource could be measured. */
   worstExposureSeconds: number | undefined;
@@ -27,11 +39,17 @@ export interface AggregateMetrics {
   resourceCount: number;
 }
 
-/** Replication metrics (CloudWatch, through EMF). Nothing is emitted until {@link flush}. */
+/**
+ * Replication metrics (CloudWatch, through EMF) and per-resource values in the monitor's log. Nothing is
+ * emitted until {@link flush}.
+ */
 export interface ReplicationMetrics {
+  /** Per-resource metric series (a `ResourceId` dimension): billed per series, so written only when opted in. */
   recordResource(metrics: ResourceMetrics): void;
   recordWorkload(workload: string, metrics: AggregateMetrics): void;
   /** The whole deployment (every workload): the metric the dead-man alarm watches. */
   recordDeployment(metrics: AggregateMetrics): void;
+  /** Per-resource values as structured log fields, without a metric series. */
+  recordResourceDetail(detail: ResourceDetail): void;
   flush(): void;
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../sim/event-pattern.ts';
+import { METRIC_NAMES, RESOURCE_DETAIL_MESSAGE } from '../../src/adapters/metrics-emf.ts';
 import { parseIsoDuration } from '../../src/domain/duration.ts';
 import { loadSample } from '../helpers/events.ts';
 import { type CfnResource, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
@@ -84,6 +86,8 @@ describe('replication monitor infrastructure', () => {
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CONCURRENCY: '10',
       MONITOR_REFRESH_AFTER: 'PT15M',
+      // Per-server metric series are opt-in: 3 custom metrics per server ($0.90 a month each server).
+      PER_RESOURCE_METRICS: 'false',
       DRS_RETRY_MODE: 'adaptive',
       METRICS_DEPLOYMENT: 'dr-autopilot-test',
     });
@@ -178,5 +182,65 @@ describe('replication monitor infrastructure', () => {
     ]);
     // The alarm's period must cover the schedule, or missing data would page between sweeps.
     expect(alarm.Period).toBeGreaterThanOrEqual(300);
+  });
+
+  describe('the replication dashboard', () => {
+    const dashboard = () => resource('ReplicationDashboard');
+    const bodyText = () =>
+      (dashboard().Properties as { DashboardBody: { 'Fn::Sub': string } }).DashboardBody['Fn::Sub'];
+    /** The body with CloudFormation's `${…}` substitutions filled in, as JSON. */
+    const body = () =>
+      JSON.parse(bodyText().replace(/\$\{[^}]+\}/g, 'SUBSTITUTED')) as {
+        widgets: { type: string; properties: Record<string, Any> }[];
+      };
+    const substitutions = () => [...bodyText().matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1] as string);
+
+    it('is opt-in: only with replicationDashboard "true" ($3 a month a dashboard)', () => {
+      expect(dashboard().Type).toBe('AWS::CloudWatch::Dashboard');
+      expect(dashboard().Condition).toBe('ReplicationDashboardEnabled');
+      expect(template.Conditions?.ReplicationDashboardEnabled).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    });
+
+    it('refers only to pseudo parameters and resources of this stack', () => {
+      const names = new Set(substitutions());
+
+      expect(names).toEqual(
+        new Set(['AWS::Region', 'ReplicationOverRpoAlarm.Arn', 'ReplicationMonitorLogGroup']),
+      );
+      expect(resource('ReplicationMonitorLogGroup').Type).toBe('AWS::Logs::LogGroup');
+      expect(JSON.stringify(dashboard().Properties?.DashboardName)).toContain(
+        'dr-autopilot-test-replication-',
+      );
+    });
+
+    it('graphs per-workload series the monitor publishes, for this deployment', () => {
+      const expressions = body()
+        .widgets.filter((widget) => widget.type === 'metric' && widget.properties.metrics)
+        .map((widget) => widget.properties.metrics[0][0].expression as string);
+
+      expect(expressions).toHaveLength(2);
+      for (const expression of expressions) {
+        expect(expression).toContain('{DrAutopilot,Deployment,Workload,service}');
+        expect(expression).toContain('Deployment="dr-autopilot-test"');
+        const name = /MetricName="(\w+)"/.exec(expression)?.[1];
+        expect(Object.values(METRIC_NAMES)).toContain(name);
+      }
+      const alarmWidget = body().widgets.find((widget) => widget.properties.annotations);
+      expect(alarmWidget?.properties.annotations.alarms).toHaveLength(1);
+    });
+
+    it('shows per-server values with the Logs Insights query docs/replication-monitor.md documents', () => {
+      // Prepare: the documented query is the code block after the per-server-query anchor.
+      const docs = readFileSync(new URL('../../docs/replication-monitor.md', import.meta.url), 'utf8');
+      const documented = /<a id="per-server-query"><\/a>\s*```\n([\s\S]*?)```/.exec(docs)?.[1] ?? '';
+      const oneLine = (query: string) => query.replace(/\s*\n\s*/g, ' ').trim();
+
+      // Act
+      const widget = body().widgets.find((candidate) => candidate.type === 'log');
+
+      // Assess
+      expect(documented).toContain(`filter message = "${RESOURCE_DETAIL_MESSAGE}"`);
+      expect(widget?.properties.query).toBe(`SOURCE 'SUBSTITUTED' | ${oneLine(documented)}`);
+    });
   });
 });

@@ -9,6 +9,7 @@ import type {
   AggregateMetrics,
   MonitorStateStore,
   ReplicationMetrics,
+  ResourceDetail,
   ResourceMetrics,
 } from '../../../src/ports/monitor-state.ts';
 
@@ -129,6 +130,7 @@ export class CapturingMetrics implements ReplicationMetrics {
   resources: ResourceMetrics[] = [];
   workloads = new Map<string, AggregateMetrics>();
   deployment: AggregateMetrics | undefined;
+  details: ResourceDetail[] = [];
   flushes = 0;
   recordResource(metrics: ResourceMetrics) {
     this.resources.push(metrics);
@@ -138,6 +140,9 @@ export class CapturingMetrics implements ReplicationMetrics {
   }
   recordDeployment(metrics: AggregateMetrics) {
     this.deployment = metrics;
+  }
+  recordResourceDetail(detail: ResourceDetail) {
+    this.details.push(detail);
   }
   flush() {
     this.flushes += 1;

@@ -1,6 +1,13 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEmfReplicationMetrics, METRICS_NAMESPACE } from '../../../src/adapters/metrics-emf.ts';
+import {
+  createEmfReplicationMetrics,
+  METRICS_NAMESPACE,
+  RESOURCE_DETAIL_LINE_BYTES,
+  RESOURCE_DETAIL_MESSAGE,
+  type ResourceDetailEntry,
+} from '../../../src/adapters/metrics-emf.ts';
+import type { ReplicationMetrics } from '../../../src/ports/monitor-state.ts';
 
 /** Powertools writes EMF documents to stdout: capture the lines that are EMF. */
 let lines: Record<string, unknown>[] = [];
@@ -20,13 +27,67 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** What the adapter wrote through its logger: message and attributes per line. */
+let logged: { message: string; attributes: Record<string, unknown> }[] = [];
+
 function emf(perResource = true) {
+  logged = [];
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: 'dr-autopilot',
     defaultDimensions: { Deployment: 'dr-autopilot-test' },
   });
-  return createEmfReplicationMetrics({ metrics, perResource });
+  return createEmfReplicationMetrics({
+    metrics,
+    perResource,
+    log: { info: (message, attributes) => logged.push({ message, attributes }) },
+  });
+}
+
+/** Every distinct metric series in the EMF lines: namespace, metric name, and each dimension with its value. */
+function distinctSeries(emfLines: Record<string, unknown>[]): Set<string> {
+  const series = new Set<string>();
+  for (const line of emfLines) {
+    for (const directive of (
+      line._aws as {
+        CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+      }
+    ).CloudWatchMetrics) {
+      for (const dimensionSet of directive.Dimensions) {
+        const dimensions = dimensionSet.map((name) => `${name}=${String(line[name])}`).join(',');
+        for (const metric of directive.Metrics) {
+          series.add(`${directive.Namespace}|${metric.Name}|${dimensions}`);
+        }
+      }
+    }
+  }
+  return series;
+}
+
+/** A sweep's worth of records: `servers` resources over 20 workloads, their totals, and every detail. */
+function recordFleet(metrics: ReplicationMetrics, servers: number): void {
+  for (let n = 0; n < servers; n++) {
+    const workload = `workload-${n % 20}`;
+    const resourceId = `s-${n.toString(16).padStart(17, '0')}`;
+    metrics.recordResource({ resourceId, workload, lagSeconds: 0, exposureSeconds: 300, backlogBytes: 0 });
+    metrics.recordResourceDetail({
+      resourceId,
+      workload,
+      state: 'READY',
+      lagSeconds: 0,
+      exposureSeconds: 300,
+      backlogBytes: 0,
+      rpoSeconds: 900,
+    });
+  }
+  for (let w = 0; w < 20; w++) {
+    metrics.recordWorkload(`workload-${w}`, {
+      worstExposureSeconds: 300,
+      overRpoCount: 0,
+      resourceCount: servers / 20,
+    });
+  }
+  metrics.recordDeployment({ worstExposureSeconds: 300, overRpoCount: 0, resourceCount: servers });
 }
 
 const definitions = (line: Record<string, unknown>) =>
@@ -128,5 +189,84 @@ describe('EMF replication metrics', () => {
       'ResourcesOverRpo',
       'ReplicatingResources',
     ]);
+  });
+
+  it.each([
+    // 20 workloads × 3 + the deployment's 3: the default.
+    { perResource: false, series: 63 },
+    // …plus ReplicationLagSeconds, RpoExposureSeconds and BackloggedBytes per server.
+    { perResource: true, series: 3_063 },
+  ])(
+    'writes $series distinct metric series for 1,000 servers over 20 workloads with perResource $perResource',
+    ({ perResource, series }) => {
+      // Prepare
+      const metrics = emf(perResource);
+      recordFleet(metrics, 1_000);
+
+      // Act
+      metrics.flush();
+
+      // Assess: the series CloudWatch would bill, and per-server values in the log either way.
+      expect(distinctSeries(lines).size).toBe(series);
+      expect([...distinctSeries(lines)].filter((key) => key.includes('ResourceId=')).length).toBe(
+        perResource ? 3_000 : 0,
+      );
+      const entries = logged.flatMap((line) => line.attributes.resources as ResourceDetailEntry[]);
+      expect(entries).toHaveLength(1_000);
+    },
+  );
+
+  it('writes per-resource values as compact log lines, none larger than the line budget', () => {
+    // Prepare
+    const metrics = emf(false);
+    recordFleet(metrics, 1_000);
+    metrics.recordResourceDetail({
+      resourceId: 's-unmeasured',
+      workload: 'payments',
+      state: 'UNKNOWN',
+      lagSeconds: undefined,
+      exposureSeconds: undefined,
+      backlogBytes: 0,
+      rpoSeconds: 900,
+    });
+
+    // Act
+    metrics.flush();
+
+    // Assess
+    expect(logged.length).toBeGreaterThan(1);
+    expect(new Set(logged.map((line) => line.message))).toEqual(new Set([RESOURCE_DETAIL_MESSAGE]));
+    for (const line of logged) {
+      expect(Buffer.byteLength(JSON.stringify(line.attributes.resources))).toBeLessThanOrEqual(
+        RESOURCE_DETAIL_LINE_BYTES + 2,
+      );
+    }
+    const entries = logged.flatMap((line) => line.attributes.resources as ResourceDetailEntry[]);
+    expect(entries[0]).toEqual({
+      id: 's-00000000000000000',
+      workload: 'workload-0',
+      state: 'READY',
+      lag: 0,
+      exposure: 300,
+      backlog: 0,
+      rpo: 900,
+    });
+    expect(entries.at(-1)).toEqual({
+      id: 's-unmeasured',
+      workload: 'payments',
+      state: 'UNKNOWN',
+      backlog: 0,
+      rpo: 900,
+    });
+  });
+
+  it('logs nothing when no resource detail was recorded, and each detail once', () => {
+    const metrics = emf(false);
+    metrics.recordDeployment({ worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 });
+
+    metrics.flush();
+    metrics.flush();
+
+    expect(logged).toEqual([]);
   });
 });

@@ -388,6 +388,43 @@ describe('runReplicationMonitor: sweeps', () => {
     ).toEqual(['payments', 'default']);
   });
 
+  it('logs per-resource values of what it signals and of what is not READY, not of a quiet healthy fleet', async () => {
+    // Prepare: two healthy servers and one over its RPO.
+    const w = world();
+    w.drs.servers = [
+      sourceServer(1, { lagDuration: 'PT2M' }),
+      sourceServer(2, { lagDuration: 'PT30M' }),
+      sourceServer(3, { lagDuration: 'PT1M' }),
+    ];
+    const logged = () => w.metrics.details.map((detail) => detail.resourceId).sort();
+
+    // Act and assess: the first sweep signals everything, so every value is logged.
+    await w.sweep();
+    expect(logged()).toEqual([serverId(1), serverId(2), serverId(3)]);
+    expect(w.metrics.details).toContainEqual({
+      resourceId: serverId(2),
+      workload: 'payments',
+      state: 'AT_RISK',
+      lagSeconds: 1_800,
+      exposureSeconds: 1_800,
+      backlogBytes: 0,
+      rpoSeconds: 900,
+    });
+
+    // Five minutes later nothing changed: only the server in trouble is logged.
+    await w.sweep(5);
+    expect(logged()).toEqual([serverId(2)]);
+
+    // Fifteen minutes after the first sweep every finding is refreshed, so every value is logged again.
+    await w.sweep(15);
+    expect(logged()).toEqual([serverId(1), serverId(2), serverId(3)]);
+
+    // A stalled-change evaluation logs its one server when it signals it.
+    w.drs.servers[0] = sourceServer(1, { dataReplicationState: 'STALLED', lagDuration: 'PT20M' });
+    await w.stalled(1, 16);
+    expect(logged()).toEqual([serverId(1)]);
+  });
+
   it('turns an uninitialised DRS into a NOT_READY finding for the service, not a crash, and removes nothing', async () => {
     const w = world();
     w.drs.servers = [sourceServer(1)];

@@ -89,6 +89,7 @@ describe('npm run check-config', () => {
     ['schedule (neither)', 'restoreTestSchedule', 'weekly', /must be rate\(<number> <unit>\) or cron/],
     ['alarm period', 'replicationAlarmPeriod', '100', /10, 30 or a multiple of 60/],
     ['log level', 'logLevel', 'verbose', /must be one of TRACE, DEBUG, INFO/],
+    ['dashboard switch', 'replicationDashboard', 'yes', /must be true or false/],
     ['vault name', 'drVaultName', 'a', /must be a backup vault name/],
     ['duration bound', 'restoreValidatorTimeout', 'PT5M', /must be at most PT2M/],
   ])('refuses a bad %s: %s=%s', async (_kind, name, value, message) => {

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { deploymentFacts, readmeSection, replaceBetween, runsPerMonth } from '../../../bench/cost.ts';
+import {
+  type CostInputs,
+  costMarkdown,
+  costTable,
+  type MonitorFigures,
+  type ReadinessFigures,
+  type SweepFigures,
+} from '../../../bench/cost-model.ts';
+import { PRICES } from '../../../bench/prices.ts';
+
+/** A sweep's counts, zero but for what a test sets. */
+function sweep(overrides: Partial<SweepFigures> = {}): SweepFigures {
+  return {
+    drsCalls: 0,
+    signals: 0,
+    signalChunks: 0,
+    signalBytes: 0,
+    dynamo: { requests: 0, writeUnits: 0, readUnits: 0 },
+    bytes: { emfOff: 0, emfOn: 0, detail: 0, other: 0 },
+    lines: { emfOff: 0, emfOn: 0, detail: 0, other: 0 },
+    ...overrides,
+  };
+}
+
+function monitor(servers: number, overrides: Partial<MonitorFigures> = {}): MonitorFigures {
+  return {
+    servers,
+    workloads: 20,
+    first: sweep(),
+    unchanged: sweep(),
+    refresh: sweep({ signals: servers, signalChunks: servers }),
+    seriesOff: 63,
+    seriesOn: 63 + 3 * servers,
+    sweepMsSimulatedLatency: 0,
+    stateBytes: 0,
+    ...overrides,
+  };
+}
+
+const idle = { requests: 0, writeUnits: 0, readUnits: 0, logBytes: 0, logLines: 0, notifications: 0 };
+const readiness = (resources: number): ReadinessFigures => ({
+  resources,
+  refresh: idle,
+  change: idle,
+  sweep: idle,
+  historyItemBytes: 0,
+  stateBytes: 0,
+  idempotencyItemBytes: 0,
+});
+
+function inputs(): CostInputs {
+  return {
+    facts: {
+      monitorSweepsPerMonth: 8_760,
+      sweepsPerRefresh: 3,
+      monitorMemoryMb: 256,
+      readinessMemoryMb: 256,
+      readinessSweepsPerMonth: 0,
+      readinessDigestsPerMonth: 0,
+      otherScheduled: [],
+      alarmsPerRegion: 3,
+      kmsKeysPerRegion: 1,
+      logRetentionDays: 90,
+      historyRetentionDays: 90,
+      idempotencyRetentionDays: 1,
+    },
+    monitor: { 300: monitor(300), 3000: monitor(3_000) },
+    primaryMonitor: monitor(0, { seriesOff: 2, seriesOn: 2 }),
+    readiness: { 300: readiness(300), 3000: readiness(3_000) },
+  };
+}
+
+describe('the monthly cost model', () => {
+  it('prices per-server metrics at 3 series, $0.90, a server a month', () => {
+    const table = costTable(inputs());
+
+    const metrics = table.items.find((line) => line.item === 'CloudWatch: custom metric series');
+    expect(metrics?.usd['300/off']).toBeCloseTo(65 * 0.3, 6);
+    expect(metrics?.usd['3000/on']).toBeCloseTo((65 + 9_000) * 0.3, 6);
+    expect((metrics?.usd['3000/on'] ?? 0) - (metrics?.usd['3000/off'] ?? 0)).toBeCloseTo(3_000 * 0.9, 6);
+  });
+
+  it('counts one refresh of every resource per refresh window, and the state changes assumed', () => {
+    const table = costTable(inputs());
+
+    // 8,760 sweeps, one in 3 a refresh sweep of 3,000 signals; 2 changes per resource a month; and the
+    // primary Region's refreshes of nothing.
+    expect(table.counts['3000/off']?.signals).toBe((8_760 / 3) * 3_000 + 2 * 3_000);
+    const events = table.items.find((line) => line.item === 'EventBridge: signals (custom events)');
+    expect(events?.usd['3000/off']).toBeCloseTo(((8_760 / 3) * 3_000 + 6_000) * PRICES.customEvent.usd, 6);
+  });
+
+  it('totals every line but the opt-in dashboard', () => {
+    const table = costTable(inputs());
+
+    for (const column of table.columns) {
+      const sum = table.items
+        .filter((line) => !line.optional)
+        .reduce((total, line) => total + (line.usd[column.key] ?? 0), 0);
+      expect(table.totals[column.key]).toBeCloseTo(sum, 9);
+    }
+    expect(table.items.find((line) => line.optional)?.item).toMatch(/dashboard/);
+    expect(costMarkdown(table)).toMatch(/^\| line item \(a month\) \| 300 servers, per-server metrics off/);
+    expect(readmeSection(table)).toContain('| default (per-server metrics off) |');
+  });
+});
+
+describe('what the cost bench reads from serverless.yml', () => {
+  it.each([
+    ['rate(5 minutes)', 8_760],
+    ['rate(1 hour)', 730],
+    ['cron(0 7 * * ? *)', 730 / 24],
+    ['cron(0 3 1 * ? *)', 1],
+    ['cron(0 5 ? * SUN *)', 730 / 24 / 7],
+  ])('counts the runs of %s a month', (expression, runs) => {
+    expect(runsPerMonth(expression)).toBeCloseTo(runs, 6);
+  });
+
+  it('reads the shipped schedules, memory, alarms and keys', () => {
+    const facts = deploymentFacts();
+
+    expect(facts).toMatchObject({
+      monitorSweepsPerMonth: 8_760,
+      sweepsPerRefresh: 3,
+      monitorMemoryMb: 256,
+      alarmsPerRegion: 3,
+      kmsKeysPerRegion: 1,
+      logRetentionDays: 90,
+      historyRetentionDays: 90,
+    });
+  });
+
+  it('replaces only the generated part of a document', () => {
+    const text = 'before\n<!-- a -->\nold\n<!-- b -->\nafter\n';
+
+    expect(replaceBetween(text, '<!-- a -->', '<!-- b -->', 'new')).toBe(
+      'before\n<!-- a -->\nnew\n<!-- b -->\nafter\n',
+    );
+    expect(() => replaceBetween(text, '<!-- x -->', '<!-- b -->', 'new')).toThrow(/not found/);
+  });
+});
