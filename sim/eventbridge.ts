@@ -515,6 +515,6 @@ export function transformInput(
   }
   values.set('aws.events.rule-name', ruleName);
   return transformer.template.replace(/<([A-Za-z0-9_.-]+)>/g, (placeholder, name: string) =>
-    values.has(name) || name in transformer.pathsMap ? (values.get(name) ?? '') : placeholder,
+    values.has(name) || Object.hasOwn(transformer.pathsMap, name) ? (values.get(name) ?? '') : placeholder,
   );
 }
