@@ -269,11 +269,12 @@ async function progress(
 }
 
 /**
- * How long a claim holds a restore job: the function's timeout (300 s, infra: restoreValidation), plus a margin
- * for clock skew between invocations. Past it, the holder has surely ended (a crash, a timeout), and the next
- * sweep or delivery takes the job.
+ * How long a claim holds a restore job: the longest timeout of a function that validates restores
+ * (infra/functions: restore-validation 300 s, the reconciler 600 s, which validates restore-testing-plan jobs AWS
+ * never announced), plus 60 s for clock skew. Past it the holder has surely ended (a crash, a timeout), and the
+ * next sweep or delivery takes the job.
  */
-export const CLAIM_SECONDS = 300 + 60;
+export const CLAIM_SECONDS = 600 + 60;
 
 /** The records as a claimed step writes them: every write only while the claim still holds the job. */
 function holding(records: RestoreRecords, claim: RestoreJobClaim): RestoreRecords {
