@@ -34,7 +34,7 @@ import {
 } from '../domain/restore-verdict.ts';
 import { truncate } from '../domain/text.ts';
 import type { BackupReader, BackupRestoreControl, RestoreJob } from '../ports/backup.ts';
-import type { RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
+import type { RestoreJobClaim, RestoreRecord, RestoreRecords } from '../ports/backup-restore-records.ts';
 import type { RestoreValidatorInvoker } from '../ports/restore-validator.ts';
 import type {
   CleanupStep,
@@ -62,7 +62,13 @@ export type ValidationOutcome =
   | {
       action: 'skipped';
       restoreJobId?: string;
-      reason: 'not-recovery-region' | 'not-ours' | 'not-finished' | 'already-done' | 'unsupported-type';
+      reason:
+        | 'not-recovery-region'
+        | 'not-ours'
+        | 'not-finished'
+        | 'already-done'
+        | 'unsupported-type'
+        | 'claimed-by-another';
       explanation: string;
     }
   | { action: 'restore-failed'; restoreJobId: string; status: string; statusMessage: string }
@@ -218,7 +224,82 @@ async function progress(
     };
   }
   const status = job.status ?? eventStatus ?? 'UNKNOWN';
-  const record = existing ?? (await planRecord(job, correlationId, deps));
+  if (!FAILED_STATUSES.has(status) && status !== 'COMPLETED') {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'not-finished',
+      explanation: `restore job is ${status}`,
+    };
+  }
+  // Nothing is done for a job before it is claimed: two overlapping deliveries (the event and the sweep, or the
+  // event re-emitted under a new id) would both tag, create, delete, report and signal.
+  const now = deps.clock();
+  const claim: RestoreJobClaim = {
+    holder: `${correlationId}/${crypto.randomUUID()}`,
+    until: now.getTime() + CLAIM_SECONDS * 1000,
+  };
+  const taken = await deps.records.claim(
+    restoreJobId,
+    claim,
+    now,
+    existing ? undefined : await planRecord(job, correlationId, deps),
+  );
+  if (!taken.claimed) {
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'claimed-by-another',
+      explanation: `${taken.heldBy} is moving this restore forward (claim until ${new Date(taken.until).toISOString()})`,
+    };
+  }
+  let outcome: ValidationOutcome;
+  try {
+    outcome = await step(taken.record, job, ownership, status, correlationId, {
+      ...deps,
+      records: holding(deps.records, claim),
+    });
+  } catch (error) {
+    // Given back at once, so that a retry need not wait for the claim to expire; the error is what matters.
+    await deps.records.release(restoreJobId, claim).catch(() => undefined);
+    throw error;
+  }
+  await deps.records.release(restoreJobId, claim);
+  return outcome;
+}
+
+/**
+ * How long a claim holds a restore job: the longest timeout of a function that validates restores
+ * (infra/functions: restore-validation 300 s, the reconciler 600 s, which validates restore-testing-plan jobs AWS
+ * never announced), plus 60 s for clock skew. Past it the holder has surely ended (a crash, a timeout), and the
+ * next sweep or delivery takes the job.
+ */
+export const CLAIM_SECONDS = 600 + 60;
+
+/** The records as a claimed step writes them: every write only while the claim still holds the job. */
+function holding(records: RestoreRecords, claim: RestoreJobClaim): RestoreRecords {
+  return { ...records, put: (record) => records.put(record, claim) };
+}
+
+/** One claimed step of a finished restore job: the failure signal, the validation, or a cleanup round. */
+async function step(
+  record: RestoreRecord,
+  job: RestoreJob,
+  ownership: Exclude<Ownership, 'foreign'>,
+  status: string,
+  correlationId: string,
+  deps: RestoreValidationDeps,
+): Promise<ValidationOutcome> {
+  const restoreJobId = record.restoreJobId;
+  if (record.phase === 'done') {
+    // Finished by another delivery between this one's first read and its claim.
+    return {
+      action: 'skipped',
+      restoreJobId,
+      reason: 'already-done',
+      explanation: `verdict ${record.verdict ?? ''}`,
+    };
+  }
   const signal = restoreSignalFactory({ correlationId, observedAt: deps.clock(), dryRun: deps.dryRun });
   const resource = backupResource({
     resourceArn: job.sourceResourceArn ?? record.sourceResourceArn,
@@ -256,14 +337,6 @@ async function progress(
     ]);
     await deps.records.put({ ...record, phase: 'done', verdict: status.toLowerCase() });
     return { action: 'restore-failed', restoreJobId, status, statusMessage };
-  }
-  if (status !== 'COMPLETED') {
-    return {
-      action: 'skipped',
-      restoreJobId,
-      reason: 'not-finished',
-      explanation: `restore job is ${status}`,
-    };
   }
 
   if (record.phase === 'cleaning') return continueCleanup(record, job, ownership, deps, signal, resource);

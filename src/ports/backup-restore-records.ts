@@ -3,6 +3,7 @@
  * token, that a restore job is ours) and restore-testing-plan jobs under validation. Stored in the readiness
  * table under the detector's own partition (`detector#backup-restore`).
  */
+import { ConflictError } from '../domain/errors.ts';
 import type { ValidatorResult } from '../domain/restore-validators.ts';
 import type { Measurements } from '../domain/restore-verdict.ts';
 import type { TagTarget } from './restored-resources.ts';
@@ -68,10 +69,40 @@ export interface RestoreTokenClaim {
   signalled?: boolean | undefined;
 }
 
+/**
+ * One invocation's hold on a restore job for one step (a validation, a cleanup round): two deliveries of one job
+ * that overlap (its COMPLETED event and the sweep, or the event re-emitted under a new id) must not both act.
+ */
+export interface RestoreJobClaim {
+  /** Unique to the invocation's step. */
+  holder: string;
+  /** Epoch milliseconds after which another invocation may take the job (its holder is then surely gone). */
+  until: number;
+}
+
+export type RestoreClaimResult =
+  | { claimed: true; record: RestoreRecord }
+  | { claimed: false; heldBy: string; until: number };
+
 export interface RestoreRecords {
   get(restoreJobId: string): Promise<RestoreRecord | undefined>;
-  /** Creates or replaces the record of one restore job. */
-  put(record: RestoreRecord): Promise<void>;
+  /**
+   * Creates or replaces the record of one restore job. With `claim`: only while that claim still holds the job
+   * (kept on the record), else `RestoreClaimLostError`.
+   */
+  put(record: RestoreRecord, claim?: RestoreJobClaim): Promise<void>;
+  /**
+   * Takes the job unless another holds a claim that has not expired at `now`: the record as it is once claimed
+   * (read in the same write), or who holds it. Without a record, `initial` is created, claimed.
+   */
+  claim(
+    restoreJobId: string,
+    claim: RestoreJobClaim,
+    now: Date,
+    initial?: RestoreRecord,
+  ): Promise<RestoreClaimResult>;
+  /** Gives the job back, if `claim` still holds it. */
+  release(restoreJobId: string, claim: RestoreJobClaim): Promise<void>;
   /** Creates the record of a restore job unless one exists (kept as it is): whether it was created. */
   create(record: RestoreRecord): Promise<boolean>;
   /** Claims a token if nobody has: `undefined` when this call claimed it, else the existing claim. */
@@ -81,3 +112,6 @@ export interface RestoreRecords {
   /** Records still validating or cleaning up, page by page. */
   listOpen(): AsyncIterable<RestoreRecord[]>;
 }
+
+/** A write of a claimed step found the job's claim gone or taken by another (it outlived its expiry). */
+export class RestoreClaimLostError extends ConflictError {}

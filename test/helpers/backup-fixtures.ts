@@ -3,10 +3,12 @@ import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts'
 import type { Signal } from '../../events/dr-autopilot/signal.ts';
 import { createBackupAdapter } from '../../src/adapters/backup.ts';
 import type { BackupRestorePolicy } from '../../src/app/backup-restore.ts';
-import type {
-  RestoreRecord,
-  RestoreRecords,
-  RestoreTokenClaim,
+import {
+  RestoreClaimLostError,
+  type RestoreJobClaim,
+  type RestoreRecord,
+  type RestoreRecords,
+  type RestoreTokenClaim,
 } from '../../src/ports/backup-restore-records.ts';
 import type { SignalPublisher } from '../../src/ports/signals.ts';
 
@@ -35,17 +37,21 @@ export function flakySignals(failures: number): SignalPublisher & { published: S
 }
 
 /**
- * Restore records in memory, with the DynamoDB adapter's semantics (conditional create and token claims; the
- * adapter has its own dynalite test).
+ * Restore records in memory, with the DynamoDB adapter's semantics (conditional create, token claims and step
+ * claims; the adapter has its own dynalite test).
  */
-export function memoryRecords(
-  initial: RestoreRecord[] = [],
-): RestoreRecords & { all: Map<string, RestoreRecord>; claims: Map<string, RestoreTokenClaim> } {
+export function memoryRecords(initial: RestoreRecord[] = []): RestoreRecords & {
+  all: Map<string, RestoreRecord>;
+  claims: Map<string, RestoreTokenClaim>;
+  stepClaims: Map<string, RestoreJobClaim>;
+} {
   const all = new Map(initial.map((record) => [record.restoreJobId, structuredClone(record)]));
   const claims = new Map<string, RestoreTokenClaim>();
+  const stepClaims = new Map<string, RestoreJobClaim>();
   return {
     all,
     claims,
+    stepClaims,
     async create(record) {
       if (all.has(record.restoreJobId)) return false;
       all.set(record.restoreJobId, structuredClone(record));
@@ -64,8 +70,26 @@ export function memoryRecords(
       const record = all.get(id);
       return record ? structuredClone(record) : undefined;
     },
-    async put(record) {
+    async put(record, claim) {
+      if (claim && stepClaims.get(record.restoreJobId)?.holder !== claim.holder) {
+        throw new RestoreClaimLostError(`restore job ${record.restoreJobId}: claim lost`);
+      }
+      if (!claim) stepClaims.delete(record.restoreJobId);
       all.set(record.restoreJobId, structuredClone(record));
+    },
+    async claim(id, claim, now, initialRecord) {
+      if (!all.has(id) && initialRecord) all.set(id, structuredClone(initialRecord));
+      const record = all.get(id);
+      if (!record) throw new Error(`restore job ${id} has no record to claim`);
+      const held = stepClaims.get(id);
+      if (held && held.until >= now.getTime()) {
+        return { claimed: false, heldBy: held.holder, until: held.until };
+      }
+      stepClaims.set(id, { ...claim });
+      return { claimed: true, record: structuredClone(record) };
+    },
+    async release(id, claim) {
+      if (stepClaims.get(id)?.holder === claim.holder) stepClaims.delete(id);
     },
     async *listOpen() {
       yield [...all.values()]

@@ -175,6 +175,13 @@ describe('backup restore infrastructure', () => {
     });
   });
 
+  it('lets restore-validation claim a restore job with a conditional UpdateItem (issue 14)', () => {
+    const table = statements(template, 'RestoreValidationRole').find((statement) =>
+      text(statement.Resource).includes('ReadinessTable'),
+    );
+    expect(table ? actions(table) : []).toContain('dynamodb:UpdateItem');
+  });
+
   it('scopes StartRestoreJob to this Region’s recovery points', () => {
     const start = statements(template, 'BackupRestoreRole').find((statement) =>
       actions(statement).includes('backup:StartRestoreJob'),
