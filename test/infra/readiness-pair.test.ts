@@ -162,7 +162,7 @@ describe('one verdict per Region pair', () => {
     expect(template).toContain('#runbook-primary-region-alarm');
   });
 
-  it('admits only this deployment’s alarms and its forwarded-alarm rule to the topic', () => {
+  it('admits only this deployment’s alarms and EventBridge to the topic (EventBridge without a condition: the guide says conditions cannot be used there)', () => {
     const policy = recovery.resolve(recovery.resources.ReadinessTopicPolicy.Properties);
 
     expect(policy.PolicyDocument.Statement).toEqual([
@@ -176,17 +176,32 @@ describe('one verdict per Region pair', () => {
           StringEquals: { 'aws:SourceAccount': ACCOUNT },
         },
       }),
-      expect.objectContaining({
+      {
+        Sid: 'ForwardedMachineryAlarms',
+        Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
-        Condition: {
-          ArnEquals: {
-            'aws:SourceArn': `arn:aws:events:${RECOVERY_REGION}:${ACCOUNT}:rule/dr-autopilot-test/dr-autopilot-test-primary-machinery-alarms`,
-          },
-        },
-      }),
+        Resource: expect.stringMatching(/:dr-autopilot-test-readiness$/),
+      },
     ]);
     expect(JSON.stringify(policy)).not.toContain('"*"');
+  });
+
+  it('lets EventBridge use the topic key without a condition (none works there), CloudWatch only for this account', () => {
+    const statements = recovery.resolve(recovery.resources.DataKey.Properties).KeyPolicy.Statement;
+    const of = (service: string) =>
+      statements.find((statement: Any) => statement.Principal?.Service === service);
+
+    expect(of('events.amazonaws.com')).toEqual({
+      Sid: 'EventBridgePublishesToTheTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+    });
+    expect(of('cloudwatch.amazonaws.com')?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': ACCOUNT },
+    });
   });
 
   it('names the readiness Region in both stacks’ outputs, and the topic only where it is', () => {
