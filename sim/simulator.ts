@@ -331,7 +331,10 @@ export class Simulator {
       const eventBridge = new EventBridgeSim(world, deployment, lambda, {
         queue,
         forward: (busArn, event) => forwardAcrossRegions(world, bridges, busArn, event),
-        publish: (topicArn, message) => (snsIn.get(region) as SnsSim).publishAsService(topicArn, message),
+        publish: (topicArn, message) => {
+          const result = (snsIn.get(region) as SnsSim).publishFromService({ topicArn, message });
+          return 'error' in result ? result.error.code : undefined;
+        },
         queues: sqs,
       });
       bridges.set(region, eventBridge);

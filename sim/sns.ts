@@ -101,8 +101,8 @@ export class SnsSim {
   }
 
   /**
-   * A message an AWS service publishes (CloudWatch's alarm actions): the checks Publish makes, and no API call of
-   * the deployment's (it is not in the calls a scenario counts).
+   * A message an AWS service publishes (CloudWatch's alarm actions, an EventBridge rule's SNS target): the checks
+   * Publish makes, and no API call of the deployment's (it is not in the calls a scenario counts).
    */
   publishFromService(input: {
     topicArn: string;
@@ -155,17 +155,6 @@ export class SnsSim {
       'PublishBatch',
       `<Successful>${successful.join('')}</Successful><Failed>${failed.join('')}</Failed>`,
     );
-  }
-
-  /**
-   * A message an AWS service publishes for the account (an EventBridge rule's SNS target), not through the API:
-   * the same checks as `Publish`. Returns the error code SNS answers, or undefined when accepted.
-   */
-  publishAsService(topicArn: string, message: string, subject?: string): string | undefined {
-    const parsed = this.check(topicArn, { message, subject, attributes: {} });
-    if ('error' in parsed) return parsed.error.code;
-    this.accept(parsed.message);
-    return undefined;
   }
 
   private accept(message: SnsMessage): void {
