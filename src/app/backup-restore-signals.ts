@@ -1,6 +1,6 @@
 import { parseArn } from '../../events/backup/arn.ts';
 import { createSignal, type Signal, type SignalInput } from '../../events/dr-autopilot/signal.ts';
-import { truncate } from '../domain/text.ts';
+import { oneLine } from '../domain/text.ts';
 
 /** Runbook anchors (README: Backups that provably restore in the DR Region). */
 export const RESTORE_RUNBOOK = {
@@ -34,7 +34,7 @@ export function restoreSignalFactory(context: { correlationId: string; observedA
   return (input: RestoreSignalInput): Signal =>
     createSignal({
       ...input,
-      summary: truncate(input.summary.replace(/[\r\n]+/g, ' '), 500),
+      summary: oneLine(input.summary, 500),
       observedAt: context.observedAt.toISOString(),
       correlationId: context.correlationId,
       dryRun: context.dryRun,

@@ -27,7 +27,7 @@ import {
   findingKey,
   type StoredFinding,
 } from '../domain/sweep.ts';
-import { truncate } from '../domain/text.ts';
+import { oneLine } from '../domain/text.ts';
 import type { DrsReader, DrsRecoveryInstance, DrsRecoverySnapshot, DrsSourceServer } from '../ports/drs.ts';
 import type { AggregateMetrics, MonitorStateStore, ReplicationMetrics } from '../ports/monitor-state.ts';
 import type { Clock, SignalPublisher } from '../ports/signals.ts';
@@ -634,11 +634,6 @@ function nextStepOf(finding: Finding, region: string): { nextStep: string; runbo
         runbook: RUNBOOK.degraded,
       };
   }
-}
-
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\r\n]+/g, ' ');
-  return truncate(flat, max);
 }
 
 /**

@@ -72,8 +72,6 @@ export function assertOwnAlarm(
   }
 }
 
-const cut = (text: string, max: number): string => truncate(text, max);
-
 export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): AlarmDecision {
   const parsed = parseAlarmName(facts.alarmName, policy.namePrefix);
   if (!parsed) {
@@ -93,7 +91,7 @@ export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): Al
         check,
         state: 'READY',
         severity: 'info',
-        reason: cut(`${check} is OK`, 120),
+        reason: truncate(`${check} is OK`, 120),
         nextStep: undefined,
         runbook: 'runbook-alarm',
       };
@@ -105,8 +103,8 @@ export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): Al
         check,
         state: notReady ? 'NOT_READY' : 'AT_RISK',
         severity: notReady ? 'critical' : 'warning',
-        reason: cut(`${check} in ALARM`, 120),
-        nextStep: cut(
+        reason: truncate(`${check} in ALARM`, 120),
+        nextStep: truncate(
           `${where}: ${facts.description?.trim() || 'check the replication its metric measures (lag, latency, pending operations)'}.`,
           500,
         ),
@@ -120,7 +118,7 @@ export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): Al
         check,
         state: 'UNKNOWN',
         severity: 'warning',
-        reason: cut(`${check} has insufficient data`, 120),
+        reason: truncate(`${check} has insufficient data`, 120),
         nextStep: `${where}: its metric stopped arriving. Check that the replication it measures still reports, then the alarm's metric and dimensions.`,
         runbook: 'runbook-alarm-insufficient-data',
       };
@@ -131,7 +129,7 @@ export function decideAlarmReadiness(facts: AlarmFacts, policy: AlarmPolicy): Al
         check,
         state: 'UNKNOWN',
         severity: 'warning',
-        reason: cut(`${check} in unexpected state ${facts.state}`, 120),
+        reason: truncate(`${check} in unexpected state ${facts.state}`, 120),
         nextStep: `${where} and check its state.`,
         runbook: 'runbook-alarm-insufficient-data',
       };

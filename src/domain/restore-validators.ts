@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine, truncate } from './text.ts';
 
 /**
  * Pluggable validation (docs/restore-tests.md, Custom validators): a workload names its own validator, a Lambda
@@ -156,7 +157,7 @@ export function judgeValidatorResponse(
   const failed = (reason: string): ValidatorResult => ({
     ...base,
     verdict: 'failed',
-    checks: oneLine(`validator ${choice.functionName} ${reason}`),
+    checks: oneLine(`validator ${choice.functionName} ${reason}`, VALIDATOR_TEXT_LIMIT),
   });
   if (response.kind === 'timed-out')
     return failed(`did not answer within ${Math.round(response.afterMs / 1000)}s`);
@@ -184,7 +185,10 @@ export function judgeValidatorResponse(
   return {
     ...base,
     verdict: passed ? 'passed' : 'failed',
-    checks: oneLine(`validator ${choice.functionName} ${passed ? 'passed' : 'failed'}: ${checks}`),
+    checks: oneLine(
+      `validator ${choice.functionName} ${passed ? 'passed' : 'failed'}: ${checks}`,
+      VALIDATOR_TEXT_LIMIT,
+    ),
     ...(evidence === undefined ? {} : { evidence: truncate(JSON.stringify(evidence), VALIDATOR_TEXT_LIMIT) }),
   };
 }
@@ -211,20 +215,4 @@ function describeFunctionError(payload: string): string {
     // not JSON: shown as it came
   }
   return payload.length > 0 ? payload : 'no error payload';
-}
-
-function oneLine(text: string): string {
-  return truncate(text.replace(/[\r\n]+/g, ' '), VALIDATOR_TEXT_LIMIT);
-}
-
-/**
- * At most `limit` UTF-16 code units, never cutting a surrogate pair (the result stays well-formed), with `…`
- * when cut.
- */
-export function truncate(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  let end = limit - 1;
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${text.slice(0, end)}…`;
 }

@@ -24,6 +24,11 @@ export function truncate(text: string, max: number, ellipsis = '…'): string {
   return `${clean.slice(0, end)}${ellipsis}`.slice(0, Math.max(max, 0));
 }
 
+/** `text` on one line (each run of line breaks becomes a space), then {@link truncate}d. */
+export function oneLine(text: string, max: number): string {
+  return truncate(text.replace(/[\r\n]+/g, ' '), max);
+}
+
 /** A JSON-like value with every string in it (keys included) well-formed. */
 export function wellFormedDeep<T>(value: T): T {
   if (typeof value === 'string') return wellFormed(value) as T;

@@ -5,10 +5,10 @@ import {
   chooseValidator,
   combineVerdicts,
   judgeValidatorResponse,
-  truncate,
   VALIDATOR_TEXT_LIMIT,
   type ValidatorResponse,
 } from '../../../src/domain/restore-validators.ts';
+import { truncate } from '../../../src/domain/text.ts';
 import { loadConfig } from '../../../src/runtime/config.ts';
 
 const BASE_ENV = {
