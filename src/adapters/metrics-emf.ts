@@ -16,7 +16,22 @@ export const METRIC_NAMES = {
   worstExposure: 'WorstRpoExposureSeconds',
   overRpo: 'ResourcesOverRpo',
   resources: 'ReplicatingResources',
+  unprotected: 'UnprotectedResources',
 } as const;
+
+/**
+ * The series of the default deployment. Per workload: two (CloudWatch bills each distinct series, $0.30 a month
+ * in us-east-1, so the count per workload is what grows with the fleet). For the deployment: a fixed four, the
+ * over-RPO one being also the monitor's heartbeat (published on every full sweep, even as 0, so the alarm's
+ * missing data means a silent monitor).
+ */
+export const WORKLOAD_METRICS = [METRIC_NAMES.worstExposure, METRIC_NAMES.overRpo] as const;
+export const DEPLOYMENT_METRICS = [
+  METRIC_NAMES.worstExposure,
+  METRIC_NAMES.overRpo,
+  METRIC_NAMES.resources,
+  METRIC_NAMES.unprotected,
+] as const;
 
 /** The message of the log lines that carry per-resource values (the Logs Insights query filters on it). */
 export const RESOURCE_DETAIL_MESSAGE = 'replication-resources';
@@ -49,8 +64,9 @@ export interface ResourceDetailEntry {
 /**
  * Replication metrics as CloudWatch embedded metric format (EMF), through Powertools Metrics. Each resource,
  * workload and the deployment total is one EMF document with its own dimensions (`ResourceId`, `Workload`,
- * or none beyond the instance's defaults), because dimension values differ per document. Metrics are buffered
- * by the use case's calls and written on {@link ReplicationMetrics.flush}.
+ * or none beyond the instance's defaults), because dimension values differ per document. A workload gets
+ * {@link WORKLOAD_METRICS} only, the deployment {@link DEPLOYMENT_METRICS}. Metrics are buffered by the use
+ * case's calls and written on {@link ReplicationMetrics.flush}.
  *
  * `perResource: false` (the default deployment) drops the per-resource documents: each distinct `ResourceId`
  * is a custom metric that CloudWatch bills monthly, 3 per server. Per-resource values go to the log instead
@@ -65,12 +81,12 @@ export function createEmfReplicationMetrics(options: {
   const { metrics } = options;
   const pending: (() => void)[] = [];
   const details: ResourceDetailEntry[] = [];
-  const aggregate = (values: AggregateMetrics) => {
+  /** Worst exposure (once something could be measured) and resources over RPO: all a workload gets. */
+  const perWorkload = (values: AggregateMetrics) => {
     if (values.worstExposureSeconds !== undefined) {
       metrics.addMetric(METRIC_NAMES.worstExposure, MetricUnit.Seconds, values.worstExposureSeconds);
     }
     metrics.addMetric(METRIC_NAMES.overRpo, MetricUnit.Count, values.overRpoCount);
-    metrics.addMetric(METRIC_NAMES.resources, MetricUnit.Count, values.resourceCount);
   };
   return {
     recordResource(values: ResourceMetrics) {
@@ -90,11 +106,15 @@ export function createEmfReplicationMetrics(options: {
     recordWorkload(workload, values) {
       pending.push(() => {
         metrics.addDimension('Workload', workload);
-        aggregate(values);
+        perWorkload(values);
       });
     },
     recordDeployment(values) {
-      pending.push(() => aggregate(values));
+      pending.push(() => {
+        perWorkload(values);
+        metrics.addMetric(METRIC_NAMES.resources, MetricUnit.Count, values.resourceCount);
+        metrics.addMetric(METRIC_NAMES.unprotected, MetricUnit.Count, values.unprotectedCount);
+      });
     },
     recordResourceDetail(detail: ResourceDetail) {
       details.push(detailEntry(detail));

@@ -498,7 +498,12 @@ function recordMetrics(
   options: { totals: boolean; signalled: ReadonlySet<string> },
 ): void {
   const byWorkload = new Map<string, AggregateMetrics>();
-  const all: AggregateMetrics = { worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 };
+  const all: AggregateMetrics = {
+    worstExposureSeconds: undefined,
+    overRpoCount: 0,
+    resourceCount: 0,
+    unprotectedCount: 0,
+  };
   for (const finding of findings) {
     const { assessment } = finding;
     if (!assessment) continue;
@@ -524,10 +529,12 @@ function recordMetrics(
       worstExposureSeconds: undefined,
       overRpoCount: 0,
       resourceCount: 0,
+      unprotectedCount: 0,
     };
     for (const aggregate of [workload, all]) {
       aggregate.resourceCount += 1;
       if (assessment.overRpo) aggregate.overRpoCount += 1;
+      if (finding.state === 'NOT_READY') aggregate.unprotectedCount += 1;
       if (assessment.exposureSeconds !== undefined) {
         aggregate.worstExposureSeconds = Math.max(
           aggregate.worstExposureSeconds ?? 0,

@@ -37,6 +37,11 @@ export interface AggregateMetrics {
   /** Resources whose measured exposure is over their RPO. */
   overRpoCount: number;
   resourceCount: number;
+  /**
+   * Resources that are `NOT_READY`: not replicating (stalled, paused, disconnected), in initial sync with no
+   * recovery point yet, or failed over and not reversed.
+   */
+  unprotectedCount: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export interface AggregateMetrics {
 export interface ReplicationMetrics {
   /** Per-resource metric series (a `ResourceId` dimension): billed per series, so written only when opted in. */
   recordResource(metrics: ResourceMetrics): void;
+  /** Per workload: worst exposure and resources over RPO only (two series a workload, see the adapter). */
   recordWorkload(workload: string, metrics: AggregateMetrics): void;
   /** The whole deployment (every workload): the metric the dead-man alarm watches. */
   recordDeployment(metrics: AggregateMetrics): void;

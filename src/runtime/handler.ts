@@ -5,6 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ForeignEventError } from '../domain/errors.ts';
+import { loggableError } from './log-error.ts';
 
 export interface EventHandlerOptions<Event, Outcome> {
   logger: Logger;
@@ -27,8 +28,9 @@ export interface EventHandlerOptions<Event, Outcome> {
 
 /**
  * The middy chain every event-driven function uses: Lambda context in the logs, the event `id` as the
- * correlation id, contract validation, idempotency, and the outcome logged. Errors are logged and rethrown,
- * never swallowed, so Lambda retries, the on-failure destination and the DLQ can fire.
+ * correlation id, contract validation, idempotency, and the outcome logged. Errors are logged (without an SDK
+ * exception's response dump, see {@link loggableError}) and rethrown, never swallowed, so Lambda retries, the
+ * on-failure destination and the DLQ can fire.
  */
 export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<Event, Outcome>) {
   const { logger, parse } = options;
@@ -53,7 +55,7 @@ export function createEventHandler<Event, Outcome>(options: EventHandlerOptions<
       logger.info('outcome', { outcome: outcome as Record<string, unknown> });
       return outcome;
     } catch (error) {
-      logger.error('invocation failed', { error: error as Error });
+      logger.error('invocation failed', { error: loggableError(error) as Error });
       throw error;
     }
   }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../sim/event-pattern.ts';
-import { METRIC_NAMES, RESOURCE_DETAIL_MESSAGE } from '../../src/adapters/metrics-emf.ts';
+import {
+  DEPLOYMENT_METRICS,
+  RESOURCE_DETAIL_MESSAGE,
+  WORKLOAD_METRICS,
+} from '../../src/adapters/metrics-emf.ts';
 import { parseIsoDuration } from '../../src/domain/duration.ts';
 import { loadSample } from '../helpers/events.ts';
 import { type CfnResource, loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
@@ -180,6 +184,8 @@ describe('replication monitor infrastructure', () => {
       variables.POWERTOOLS_SERVICE_NAME,
       variables.METRICS_DEPLOYMENT,
     ]);
+    // A series the monitor still publishes deployment-wide on every sweep (or a dead monitor would look alive).
+    expect(DEPLOYMENT_METRICS as readonly string[]).toContain(alarm.MetricName);
     // The alarm's period must cover the schedule, or missing data would page between sweeps.
     expect(alarm.Period).toBeGreaterThanOrEqual(300);
   });
@@ -223,7 +229,8 @@ describe('replication monitor infrastructure', () => {
         expect(expression).toContain('{DrAutopilot,Deployment,Workload,service}');
         expect(expression).toContain('Deployment="dr-autopilot-test"');
         const name = /MetricName="(\w+)"/.exec(expression)?.[1];
-        expect(Object.values(METRIC_NAMES)).toContain(name);
+        // Only the per-workload series the default deployment publishes (a removed one would graph nothing).
+        expect(WORKLOAD_METRICS as readonly string[]).toContain(name);
       }
       const alarmWidget = body().widgets.find((widget) => widget.properties.annotations);
       expect(alarmWidget?.properties.annotations.alarms).toHaveLength(1);

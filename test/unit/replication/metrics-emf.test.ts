@@ -85,9 +85,15 @@ function recordFleet(metrics: ReplicationMetrics, servers: number): void {
       worstExposureSeconds: 300,
       overRpoCount: 0,
       resourceCount: servers / 20,
+      unprotectedCount: 0,
     });
   }
-  metrics.recordDeployment({ worstExposureSeconds: 300, overRpoCount: 0, resourceCount: servers });
+  metrics.recordDeployment({
+    worstExposureSeconds: 300,
+    overRpoCount: 0,
+    resourceCount: servers,
+    unprotectedCount: 0,
+  });
 }
 
 const definitions = (line: Record<string, unknown>) =>
@@ -151,8 +157,18 @@ describe('EMF replication metrics', () => {
 
   it('writes per-workload and deployment totals, the latter without a workload dimension', () => {
     const metrics = emf();
-    metrics.recordWorkload('payments', { worstExposureSeconds: 1_800, overRpoCount: 2, resourceCount: 9 });
-    metrics.recordDeployment({ worstExposureSeconds: 1_800, overRpoCount: 2, resourceCount: 12 });
+    metrics.recordWorkload('payments', {
+      worstExposureSeconds: 1_800,
+      overRpoCount: 2,
+      resourceCount: 9,
+      unprotectedCount: 1,
+    });
+    metrics.recordDeployment({
+      worstExposureSeconds: 1_800,
+      overRpoCount: 2,
+      resourceCount: 12,
+      unprotectedCount: 1,
+    });
 
     metrics.flush();
 
@@ -160,13 +176,30 @@ describe('EMF replication metrics', () => {
       [['service', 'Deployment', 'Workload']],
       [['service', 'Deployment']],
     ]);
+    // Two series a workload: worst exposure and resources over RPO.
+    expect(definitions(lines[0] ?? {})?.Metrics.map((metric) => metric.Name)).toEqual([
+      'WorstRpoExposureSeconds',
+      'ResourcesOverRpo',
+    ]);
     expect(lines[0]).toMatchObject({
       Workload: 'payments',
       WorstRpoExposureSeconds: 1_800,
       ResourcesOverRpo: 2,
-      ReplicatingResources: 9,
     });
-    expect(lines[1]).toMatchObject({ ResourcesOverRpo: 2, ReplicatingResources: 12 });
+    expect(lines[0]).not.toHaveProperty('ReplicatingResources');
+    expect(lines[0]).not.toHaveProperty('UnprotectedResources');
+    // The deployment's fixed four.
+    expect(definitions(lines[1] ?? {})?.Metrics.map((metric) => metric.Name)).toEqual([
+      'WorstRpoExposureSeconds',
+      'ResourcesOverRpo',
+      'ReplicatingResources',
+      'UnprotectedResources',
+    ]);
+    expect(lines[1]).toMatchObject({
+      ResourcesOverRpo: 2,
+      ReplicatingResources: 12,
+      UnprotectedResources: 1,
+    });
     expect(lines[1]).not.toHaveProperty('Workload');
   });
 
@@ -179,7 +212,12 @@ describe('EMF replication metrics', () => {
       exposureSeconds: 1,
       backlogBytes: 0,
     });
-    metrics.recordDeployment({ worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 });
+    metrics.recordDeployment({
+      worstExposureSeconds: undefined,
+      overRpoCount: 0,
+      resourceCount: 0,
+      unprotectedCount: 0,
+    });
     expect(lines).toEqual([]);
 
     metrics.flush();
@@ -188,14 +226,15 @@ describe('EMF replication metrics', () => {
     expect(definitions(lines[0] ?? {})?.Metrics.map((metric) => metric.Name)).toEqual([
       'ResourcesOverRpo',
       'ReplicatingResources',
+      'UnprotectedResources',
     ]);
   });
 
   it.each([
-    // 20 workloads × 3 + the deployment's 3: the default.
-    { perResource: false, series: 63 },
+    // 20 workloads × 2 + the deployment's 4: the default.
+    { perResource: false, series: 44 },
     // …plus ReplicationLagSeconds, RpoExposureSeconds and BackloggedBytes per server.
-    { perResource: true, series: 3_063 },
+    { perResource: true, series: 3_044 },
   ])(
     'writes $series distinct metric series for 1,000 servers over 20 workloads with perResource $perResource',
     ({ perResource, series }) => {
@@ -262,7 +301,12 @@ describe('EMF replication metrics', () => {
 
   it('logs nothing when no resource detail was recorded, and each detail once', () => {
     const metrics = emf(false);
-    metrics.recordDeployment({ worstExposureSeconds: undefined, overRpoCount: 0, resourceCount: 0 });
+    metrics.recordDeployment({
+      worstExposureSeconds: undefined,
+      overRpoCount: 0,
+      resourceCount: 0,
+      unprotectedCount: 0,
+    });
 
     metrics.flush();
     metrics.flush();

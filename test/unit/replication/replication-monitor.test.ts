@@ -347,14 +347,34 @@ describe('runReplicationMonitor: sweeps', () => {
       worstExposureSeconds: 1_800,
       overRpoCount: 1,
       resourceCount: 2,
+      unprotectedCount: 0,
     });
     expect(w.metrics.workloads.get('billing')).toEqual({
       worstExposureSeconds: 1_200,
       overRpoCount: 1,
       resourceCount: 1,
+      unprotectedCount: 0,
     });
-    expect(w.metrics.deployment).toEqual({ worstExposureSeconds: 1_800, overRpoCount: 2, resourceCount: 3 });
+    expect(w.metrics.deployment).toEqual({
+      worstExposureSeconds: 1_800,
+      overRpoCount: 2,
+      resourceCount: 3,
+      unprotectedCount: 0,
+    });
     expect(w.metrics.flushes).toBe(1);
+  });
+
+  it('counts the resources that are not replicating as unprotected, per workload and for the deployment', async () => {
+    const w = world();
+    w.drs.servers = [
+      sourceServer(1, { lagDuration: 'PT2M' }),
+      sourceServer(2, { dataReplicationState: 'STALLED', dataReplicationError: 'AGENT_NOT_SEEN' }),
+    ];
+
+    await w.sweep();
+
+    expect(w.metrics.deployment).toMatchObject({ resourceCount: 2, unprotectedCount: 1 });
+    expect(w.metrics.workloads.get('payments')).toMatchObject({ unprotectedCount: 1 });
   });
 
   it('files the DRS service check under the reserved workload dr-autopilot, never under a user workload', async () => {
@@ -441,6 +461,7 @@ describe('runReplicationMonitor: sweeps', () => {
       worstExposureSeconds: undefined,
       overRpoCount: 0,
       resourceCount: 0,
+      unprotectedCount: 0,
     });
   });
 
@@ -680,7 +701,12 @@ describe('runReplicationMonitor: a source server that failed over', () => {
       exposureSeconds: 60,
       backlogBytes: 0,
     });
-    expect(w.metrics.deployment).toEqual({ worstExposureSeconds: 60, overRpoCount: 0, resourceCount: 2 });
+    expect(w.metrics.deployment).toEqual({
+      worstExposureSeconds: 60,
+      overRpoCount: 0,
+      resourceCount: 2,
+      unprotectedCount: 0,
+    });
   });
 
   it.each([
