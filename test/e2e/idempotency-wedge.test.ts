@@ -6,7 +6,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IN_PROGRESS_SECONDS } from '../../src/runtime/handler.ts';
+import { createIdempotencyStore } from '../../src/runtime/clients.ts';
+import { createEventHandler, IN_PROGRESS_SECONDS } from '../../src/runtime/handler.ts';
+import { createLogger } from '../../src/runtime/logger.ts';
 import { awsError, type DoubleResponse, startAwsDouble } from '../helpers/aws-http-double.ts';
 import { ACCOUNT, lambdaContext } from '../helpers/context.ts';
 import {
@@ -198,5 +200,29 @@ describe.each(functions)('$name (timeout 300 s): a stuck in-progress record', ({
     const duplicate = handler()(structuredClone(event), context300());
     // Assess
     await expect(duplicate).rejects.toThrow(/already an execution in progress/);
+  });
+});
+
+describe("createEventHandler: the bounded window is the idempotency record's only", () => {
+  it('gives the use case the real remaining time (a sweep plans on it) while the record expires after the window', async () => {
+    // Prepare
+    const seen: number[] = [];
+    let record: Record<string, AttributeValue> | undefined;
+    const handler = createEventHandler({
+      logger: createLogger('wedge-test'),
+      parse: (input) => input as { id: string },
+      idempotency: { persistenceStore: createIdempotencyStore('idempotency', dynamo.client) },
+      run: async (_event, context) => {
+        seen.push(context.getRemainingTimeInMillis());
+        [record] = await inProgressRecords();
+        return { action: 'done' };
+      },
+    });
+    // Act
+    const outcome = await handler({ id: crypto.randomUUID() }, context300());
+    // Assess
+    expect(outcome).toEqual({ action: 'done' });
+    expect(seen).toEqual([300_000]);
+    expect(Number(record?.in_progress_expiration?.N)).toBe(START + IN_PROGRESS_SECONDS * 1000);
   });
 });
