@@ -22,6 +22,8 @@ export const handler = createEventHandler({
   logger,
   parse: alarmStateChange.parse,
   origin: { region: config.region },
+  // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it only publishes the same signal again (same
+  // id), which readiness folds as one.
   idempotency: { persistenceStore },
   run: (event, context: Context) =>
     alarmToSignal(event, {

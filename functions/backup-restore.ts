@@ -33,6 +33,8 @@ export const handler = createEventHandler({
   parse,
   // Copy events are forwarded from the primary Region; the app then admits Backup Job events from this Region only.
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
+  // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it meets the restore token's conditional claim
+  // and AWS Backup's own IdempotencyToken: one restore job.
   idempotency: { persistenceStore },
   run: (event, context: Context) => {
     const deps = {

@@ -53,6 +53,8 @@ const onSignal = createEventHandler({
   // Signals come from this deployment's detectors and, forwarded to this bus, from the other Region of the pair's
   // (this deployment owns readiness for the pair): anything else is rejected (rule 5).
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
+  // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it folds the same signal again: versioned
+  // conditional writes, and notifications sent through the claimed outbox.
   idempotency: { persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb) },
   run: (event) => applySignal(event, deps),
 });

@@ -17,6 +17,9 @@ export const handler = createEventHandler({
   logger,
   parse: parseScheduledEvent,
   origin: { region: config.region },
+  // In-progress window: IN_PROGRESS_SECONDS, not the 300 s timeout (a stuck record would turn both of Lambda's
+  // retries away). A duplicate run after it derives the same choice from the event and meets each restore token's
+  // conditional claim and AWS Backup's IdempotencyToken: one restore job per resource and run.
   idempotency: { persistenceStore },
   run: (event, context: Context) =>
     runScheduledRestoreTests(event, {

@@ -58,6 +58,8 @@ export const handler = createEventHandler({
   logger,
   parse,
   origin: { region: config.region },
+  // In-progress window: IN_PROGRESS_SECONDS, not the 300 s timeout. A duplicate run after it meets each job's
+  // conditional claim (held for the longest validating function's timeout): one validation per restore job.
   idempotency: { persistenceStore },
   run: (input, context: Context): Promise<ValidationOutcome | SweepOutcome> => {
     const policy = {

@@ -57,6 +57,8 @@ const onLaunch = createEventHandler({
   logger,
   parse: launchResult.parse,
   origin: { region: config.region },
+  // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it re-reads DRS: an instance already reversing
+  // is skipped, and a concurrent ReverseReplication is refused by DRS (ConflictException, answered by a re-read).
   idempotency: { persistenceStore },
   run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context, 'event')),
 });

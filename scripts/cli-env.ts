@@ -9,7 +9,16 @@ export type Env = Record<string, string | undefined>;
 
 export function clientConfig(
   env: Env,
-  service: 'DRS' | 'DYNAMODB' | 'STS' | 'CLOUDFORMATION' | 'SNS' | 'SQS' | 'LAMBDA' | 'CLOUDWATCH',
+  service:
+    | 'DRS'
+    | 'DYNAMODB'
+    | 'STS'
+    | 'CLOUDFORMATION'
+    | 'SNS'
+    | 'SQS'
+    | 'LAMBDA'
+    | 'CLOUDWATCH'
+    | 'EVENTBRIDGE',
   region?: string,
 ) {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;

@@ -10,7 +10,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { formatSeconds } from '../src/domain/duration.ts';
 import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
 import { checkDeployedFunctions, formatProblem } from './config-check.ts';
-import { type Deployment, readDeployment } from './stack-outputs.ts';
+import { type Deployment, deployedFunctions, functionNameOf, readDeployment } from './stack-outputs.ts';
 
 /**
  * `npm run smoke -- --stage prod --region us-west-2`: a check of one deployment right after `osls deploy`. Each
@@ -55,7 +55,6 @@ export const SMOKE_OUTPUTS = {
   failedInvocationQueue: 'FailedInvocationQueueUrl',
   readinessPublisher: 'ReadinessPublisherLambdaFunctionQualifiedArn',
 } as const;
-const FUNCTION_OUTPUT = /^(.+)LambdaFunctionQualifiedArn$/;
 
 /** A new deployment's publisher may not have run yet: three sweeps of the default schedule, and metric delay. */
 const SWEEP_GRACE_SECONDS = 15 * 60;
@@ -99,10 +98,7 @@ export async function runSmoke(argv: string[], env: Env, io: Io, now = () => new
     region,
     wanted: [SMOKE_OUTPUTS.deadLetterQueue, SMOKE_OUTPUTS.failedInvocationQueue],
   });
-  const functionNames = Object.entries(deployment.outputs)
-    .filter(([key]) => FUNCTION_OUTPUT.test(key))
-    .map(([, arn]) => functionNameOf(arn))
-    .sort();
+  const functionNames = deployedFunctions(deployment).map((fn) => fn.name);
   if (functionNames.length === 0) {
     throw new UsageError(
       `stack ${deployment.stack} in ${region} has no function outputs (…LambdaFunctionQualifiedArn): redeploy this version of dr-autopilot`,
@@ -157,11 +153,6 @@ export async function runSmoke(argv: string[], env: Env, io: Io, now = () => new
 
 export function formatLine(line: SmokeLine): string {
   return `${line.status.padEnd(4)}  ${line.check}: ${line.read}${line.next ? ` → ${line.next}` : ''}`;
-}
-
-/** `arn:aws:lambda:<region>:<account>:function:<name>:<version>` → `<name>`. */
-function functionNameOf(arn: string): string {
-  return arn.split(':')[6] ?? arn;
 }
 
 function failure(error: unknown, permission: string): string {

@@ -71,3 +71,19 @@ export async function readDeployment(
     client.destroy();
   }
 }
+
+/** osls's output for each function of the stack: `<Function>LambdaFunctionQualifiedArn`. */
+export const FUNCTION_OUTPUT = /^(.+)LambdaFunctionQualifiedArn$/;
+
+/** `arn:aws:lambda:<region>:<account>:function:<name>[:<version>]` → `<name>`. */
+export function functionNameOf(arn: string): string {
+  return arn.split(':')[6] ?? arn;
+}
+
+/** The stack's functions (from its outputs), by name, with their (version-qualified) ARNs. */
+export function deployedFunctions(deployment: Pick<Deployment, 'outputs'>): { name: string; arn: string }[] {
+  return Object.entries(deployment.outputs)
+    .filter(([key]) => FUNCTION_OUTPUT.test(key))
+    .map(([, arn]) => ({ name: functionNameOf(arn), arn }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
