@@ -104,6 +104,51 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       return Item ? toResource(Item) : undefined;
     },
 
+    async refreshResource({ workload, resource, observation }) {
+      const key = resourceKey(resource);
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
+            // The fold of a same-state observation: it becomes the latest and the cause, nothing is pending.
+            // Only this signal's id is remembered: every id forgotten was observed no later than it, so a
+            // redelivery of any of them is refused here (observedAt) and the fold then sees it as out of order.
+            UpdateExpression:
+              'SET #readiness.#latest = :observation, #readiness.#cause = :observation, #readiness.#resource = :resource, #readiness.#ids = :ids, #observedAt = :observedAt, #updatedAt = :now, #version = #version + :one',
+            ConditionExpression:
+              '#state = :state AND size(#readiness.#pending) = :none AND #observedAt < :observedAt',
+            ExpressionAttributeNames: {
+              '#readiness': 'readiness',
+              '#latest': 'latest' satisfies keyof ResourceReadiness,
+              '#cause': 'cause' satisfies keyof ResourceReadiness,
+              '#resource': 'resource' satisfies keyof ResourceReadiness,
+              '#ids': 'recentSignalIds' satisfies keyof ResourceReadiness,
+              '#pending': 'pending' satisfies keyof ResourceReadiness,
+              '#state': 'state',
+              '#observedAt': 'observedAt',
+              '#updatedAt': 'updatedAt',
+              '#version': 'version',
+            },
+            ExpressionAttributeValues: {
+              ':observation': observation,
+              ':resource': resource,
+              ':ids': [observation.signalId],
+              ':observedAt': observation.observedAt,
+              ':now': options.clock().toISOString(),
+              ':state': observation.state,
+              ':none': 0,
+              ':one': 1,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
     async putResource(readiness, expectedVersion) {
       const version = (expectedVersion ?? 0) + 1;
       const key = resourceKey(readiness.resource);

@@ -33,7 +33,8 @@ import { isTaskInput } from '../runtime/handler.ts';
 /**
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
  * Input: a schema-checked dr-autopilot signal (any detail-type: the publisher reads only the envelope).
- * Steps: evidence-only signal → history only. Otherwise read the resource → fold the observation (duplicate,
+ * Steps: evidence-only signal → history only. An observation confirming the resource's announced state (nothing
+ * pending, newer than what is held) → one conditional write of the resource, nothing else. Otherwise read the resource → fold the observation (duplicate,
  * out of order, applied) → record the signal → conditional write of the resource (retry on conflict) → on an
  * announced change, conditional write of the workload's entry and state; a workload transition goes into the
  * workload's outbox in the same write → send the outbox (SNS) → record the transition → clear the outbox.
@@ -134,6 +135,21 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
   if (!observation) {
     await deps.store.record(signalRecord);
     return { action: 'evidence-recorded', signalId, workload, resourceKey: key };
+  }
+
+  // The common case, every healthy resource every refresh: the observation confirms the announced state. One
+  // conditional write, no read, no history item (the resource item holds the latest evidence).
+  if (await deps.store.refreshResource({ workload, resource: detail.resource, observation })) {
+    return {
+      action: 'applied',
+      signalId,
+      workload,
+      resourceKey: key,
+      resourceState: observation.state,
+      announced: null,
+      pendingState: null,
+      published: [],
+    };
   }
 
   // Each invocation claims the transitions it commits under its own name: a concurrent redelivery of the
