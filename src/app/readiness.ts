@@ -37,7 +37,7 @@ import { isTaskInput } from '../runtime/handler.ts';
  * pending, newer than what is held) → one conditional write of the resource, nothing else. Otherwise read the resource → fold the observation (duplicate,
  * out of order, applied) → record the signal → conditional write of the resource (retry on conflict) → on an
  * announced change, conditional write of the workload's entry and state; a workload transition goes into the
- * workload's outbox in the same write → send the outbox (SNS) → record the transition → clear the outbox.
+ * workload's outbox in the same write → send the outbox (SNS) → clear the outbox → record the transition.
  * Output: what happened, including the transitions published.
  *
  * Exactly one invocation commits a given workload transition (the version check), and that invocation holds
@@ -368,7 +368,7 @@ function claimable(workload: StoredWorkload, claimant: string, deps: ReadinessDe
   );
 }
 
-/** Sends outbox entries, oldest first: claim (unless already held), publish, record, clear. */
+/** Sends outbox entries, oldest first: claim (unless already held), publish, clear, record. */
 async function flushOutbox(
   workload: StoredWorkload,
   entries: OutboxEntry[],
@@ -399,6 +399,9 @@ async function flushOutbox(
     views ??= (await deps.store.listResources(workload.workload)).map(toResourceView);
     const message = renderTransitionMessage(transition, views, deps.messages);
     const { messageId } = await deps.notifier.notify(message);
+    // Out of the outbox first, as soon as SNS has answered: only a Publish applied whose answer is lost (or an
+    // invocation that dies in the moment between) can make another sender publish it again.
+    await deps.store.completeOutbox(workload.workload, transition.id);
     await deps.store.record({
       kind: 'transition',
       workload: workload.workload,
@@ -411,7 +414,6 @@ async function flushOutbox(
       notifiedAt: deps.clock().toISOString(),
       messageId: messageId ?? null,
     });
-    await deps.store.completeOutbox(workload.workload, transition.id);
     published.push({
       id: transition.id,
       workload: workload.workload,

@@ -136,6 +136,10 @@ describe('readiness-publisher handler', () => {
         kind: { DataType: 'String', StringValue: 'transition' },
         stage: { DataType: 'String', StringValue: 'prod' },
         dryRun: { DataType: 'String', StringValue: 'true' },
+        transitionId: {
+          DataType: 'String',
+          StringValue: `prod/orders/t0000000001/${event.detail.observedAt}`,
+        },
       },
     });
   });
