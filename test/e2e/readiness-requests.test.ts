@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meterDynamo } from '../../bench/dynamo-meter.ts';
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import { applySignal } from '../../src/app/readiness.ts';
 import {
@@ -81,6 +82,26 @@ describe('readiness publisher requests against dynalite', () => {
       cause: observation,
       pending: {},
     });
+  });
+
+  it('bills a refresh one write unit: the cause that is the latest observation is stored once', async () => {
+    // Prepare: a resource item written by the long way, then metered
+    const client = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const { deps } = await readinessDeps(client);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(15) }), deps);
+    const meter = meterDynamo(client);
+    // Act
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(30) }), deps);
+    // Assess
+    expect(meter.snapshot()).toMatchObject({ requests: 1, writeUnits: 1, readUnits: 0 });
+    const resource = await deps.store.getResource('payments', KEY);
+    expect(resource?.readiness.cause).toEqual(resource?.readiness.latest);
+    client.destroy();
   });
 
   it('refuses a redelivered refresh in its one write, then recognises it and changes nothing', async () => {
