@@ -21,7 +21,6 @@ import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import { DEFAULT_READINESS_POLICY } from '../src/domain/readiness.ts';
 import type { ReplicationMetrics } from '../src/ports/monitor-state.ts';
-import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import {
@@ -464,7 +463,6 @@ async function measureReadiness(
     logger,
     parse: parseSignalEvent,
     origin: { region: REGION, alsoFromRegions: [PRIMARY_REGION] },
-    idempotency: { persistenceStore: createIdempotencyStore(idempotencyTable, client) },
     run: (event) => applySignal(event, deps),
   });
   const onTask = createEventHandler({

@@ -14,7 +14,6 @@ import {
   sweepReadiness,
 } from '../src/app/readiness.ts';
 import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
-import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForReadinessPublisher } from '../src/runtime/function-config.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
@@ -53,9 +52,8 @@ const onSignal = createEventHandler({
   // Signals come from this deployment's detectors and, forwarded to this bus, from the other Region of the pair's
   // (this deployment owns readiness for the pair): anything else is rejected (rule 5).
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
-  // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it folds the same signal again: versioned
-  // conditional writes, and notifications sent through the claimed outbox.
-  idempotency: { persistenceStore: createIdempotencyStore(config.idempotencyTableName, dynamodb) },
+  // No idempotency records: applying a signal is idempotent by construction (a redelivery is refused by the
+  // resource's conditions or recognised by its signal id), and the records would cost two writes a signal.
   run: (event) => applySignal(event, deps),
 });
 

@@ -67,10 +67,19 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
     return items;
   }
 
-  const toResource = (item: Record<string, unknown>): StoredResource => ({
-    readiness: item.readiness as ResourceReadiness,
-    version: Number(item.version),
-  });
+  // The cause of the announced state is most often the latest observation itself (always after a refresh):
+  // stored once, so a resource item stays under one write unit (1 KB) and a refresh costs one.
+  const toResource = (item: Record<string, unknown>): StoredResource => {
+    const stored = item.readiness as Omit<ResourceReadiness, 'cause'> & {
+      cause?: ResourceReadiness['cause'];
+    };
+    return { readiness: { ...stored, cause: stored.cause ?? stored.latest }, version: Number(item.version) };
+  };
+  const compact = (readiness: ResourceReadiness) => {
+    if (JSON.stringify(readiness.cause) !== JSON.stringify(readiness.latest)) return readiness;
+    const { cause: _sameAsLatest, ...rest } = readiness;
+    return rest;
+  };
   const toWorkload = (item: Record<string, unknown>): StoredWorkload => ({
     workload: String(item.workload),
     state: item.state as StoredWorkload['state'],
@@ -104,6 +113,52 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       return Item ? toResource(Item) : undefined;
     },
 
+    async refreshResource({ workload, resource, observation }) {
+      const key = resourceKey(resource);
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName,
+            Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
+            // The fold of a same-state observation: it becomes the latest and the cause, nothing is pending.
+            // Only this signal's id is remembered: every id forgotten was observed no later than it, so a
+            // redelivery of any of them is refused here (observedAt) and the fold then sees it as out of order.
+            // (Its cause is then the latest observation: not stored twice, see `compact`.)
+            UpdateExpression:
+              'SET #readiness.#latest = :observation, #readiness.#resource = :resource, #readiness.#ids = :ids, #observedAt = :observedAt, #updatedAt = :now, #version = #version + :one REMOVE #readiness.#cause',
+            ConditionExpression:
+              '#state = :state AND size(#readiness.#pending) = :none AND #observedAt < :observedAt',
+            ExpressionAttributeNames: {
+              '#readiness': 'readiness',
+              '#latest': 'latest' satisfies keyof ResourceReadiness,
+              '#cause': 'cause' satisfies keyof ResourceReadiness,
+              '#resource': 'resource' satisfies keyof ResourceReadiness,
+              '#ids': 'recentSignalIds' satisfies keyof ResourceReadiness,
+              '#pending': 'pending' satisfies keyof ResourceReadiness,
+              '#state': 'state',
+              '#observedAt': 'observedAt',
+              '#updatedAt': 'updatedAt',
+              '#version': 'version',
+            },
+            ExpressionAttributeValues: {
+              ':observation': observation,
+              ':resource': resource,
+              ':ids': [observation.signalId],
+              ':observedAt': observation.observedAt,
+              ':now': options.clock().toISOString(),
+              ':state': observation.state,
+              ':none': 0,
+              ':one': 1,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
     async putResource(readiness, expectedVersion) {
       const version = (expectedVersion ?? 0) + 1;
       const key = resourceKey(readiness.resource);
@@ -121,7 +176,7 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
                 state: readiness.state,
                 since: readiness.since,
                 observedAt: readiness.latest.observedAt,
-                readiness,
+                readiness: compact(readiness),
                 version,
                 updatedAt: options.clock().toISOString(),
               },

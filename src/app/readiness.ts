@@ -33,10 +33,11 @@ import { isTaskInput } from '../runtime/handler.ts';
 /**
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
  * Input: a schema-checked dr-autopilot signal (any detail-type: the publisher reads only the envelope).
- * Steps: evidence-only signal → history only. Otherwise read the resource → fold the observation (duplicate,
+ * Steps: evidence-only signal → history only. An observation confirming the resource's announced state (nothing
+ * pending, newer than what is held) → one conditional write of the resource, nothing else. Otherwise read the resource → fold the observation (duplicate,
  * out of order, applied) → record the signal → conditional write of the resource (retry on conflict) → on an
  * announced change, conditional write of the workload's entry and state; a workload transition goes into the
- * workload's outbox in the same write → send the outbox (SNS) → record the transition → clear the outbox.
+ * workload's outbox in the same write → send the outbox (SNS) → clear the outbox → record the transition.
  * Output: what happened, including the transitions published.
  *
  * Exactly one invocation commits a given workload transition (the version check), and that invocation holds
@@ -134,6 +135,21 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
   if (!observation) {
     await deps.store.record(signalRecord);
     return { action: 'evidence-recorded', signalId, workload, resourceKey: key };
+  }
+
+  // The common case, every healthy resource every refresh: the observation confirms the announced state. One
+  // conditional write, no read, no history item (the resource item holds the latest evidence).
+  if (await deps.store.refreshResource({ workload, resource: detail.resource, observation })) {
+    return {
+      action: 'applied',
+      signalId,
+      workload,
+      resourceKey: key,
+      resourceState: observation.state,
+      announced: null,
+      pendingState: null,
+      published: [],
+    };
   }
 
   // Each invocation claims the transitions it commits under its own name: a concurrent redelivery of the
@@ -352,7 +368,7 @@ function claimable(workload: StoredWorkload, claimant: string, deps: ReadinessDe
   );
 }
 
-/** Sends outbox entries, oldest first: claim (unless already held), publish, record, clear. */
+/** Sends outbox entries, oldest first: claim (unless already held), publish, clear, record. */
 async function flushOutbox(
   workload: StoredWorkload,
   entries: OutboxEntry[],
@@ -383,6 +399,9 @@ async function flushOutbox(
     views ??= (await deps.store.listResources(workload.workload)).map(toResourceView);
     const message = renderTransitionMessage(transition, views, deps.messages);
     const { messageId } = await deps.notifier.notify(message);
+    // Out of the outbox first, as soon as SNS has answered: only a Publish applied whose answer is lost (or an
+    // invocation that dies in the moment between) can make another sender publish it again.
+    await deps.store.completeOutbox(workload.workload, transition.id);
     await deps.store.record({
       kind: 'transition',
       workload: workload.workload,
@@ -395,7 +414,6 @@ async function flushOutbox(
       notifiedAt: deps.clock().toISOString(),
       messageId: messageId ?? null,
     });
-    await deps.store.completeOutbox(workload.workload, transition.id);
     published.push({
       id: transition.id,
       workload: workload.workload,

@@ -267,6 +267,11 @@ function serviceNote(
   return `This is not one of your workloads: it is dr-autopilot's own check of the DRS service (AWS Elastic Disaster Recovery) in ${where} for the deployment ${context.stage}.`;
 }
 
+/** `<stage>/<workload>/<transition id>/<time the workload entered the state>`: one per transition, ever. */
+export function transitionKey(stage: string, transition: Pick<WorkloadTransition, 'workload' | 'id' | 'at'>) {
+  return `${stage}/${transition.workload}/${transition.id}/${transition.at}`;
+}
+
 /**
  * The message for one workload transition. `resources` is the workload's resources as the store holds
  * them when the message is sent.
@@ -311,6 +316,9 @@ export function renderTransitionMessage(
     kind: 'transition',
     stage: context.stage,
     dryRun: String(dryRun),
+    // What subscribers deduplicate on: the same for every send of this transition, different for any other
+    // (the id counts within the workload; the time it entered the state tells apart a workload made anew).
+    transitionId: transitionKey(context.stage, transition),
   };
 
   const nextStepSource = to === 'READY' ? undefined : explains ? cause : sorted[0];

@@ -116,8 +116,24 @@ export type HistoryRecord =
       messageId: string | null;
     };
 
+/** An observation that confirms a resource's announced state (see {@link ReadinessStore.refreshResource}). */
+export interface ResourceRefresh {
+  workload: string;
+  resource: ResourceRef;
+  observation: Observation;
+}
+
 export interface ReadinessStore {
   getResource(workload: string, key: string): Promise<StoredResource | undefined>;
+  /**
+   * One conditional write, no read: holds `observation` as the resource's latest evidence and the cause of its
+   * announced state, if the resource exists, is announced in the observation's state with no downgrade pending,
+   * and holds no observation as new as this one. `false` (nothing written) otherwise: fold it the long way.
+   * What it writes is what folding the observation would give (same state: nothing announced, nothing
+   * pending), so it commutes with every other write of the resource and a redelivery is refused (the
+   * observation is then no newer than the one held).
+   */
+  refreshResource(refresh: ResourceRefresh): Promise<boolean>;
   /** Writes a resource if its version is still `expectedVersion` (`undefined`: must not exist); returns the new version. */
   putResource(readiness: ResourceReadiness, expectedVersion: number | undefined): Promise<number>;
   listResources(workload: string): Promise<StoredResource[]>;

@@ -9,7 +9,7 @@ import { baseEnv } from '../helpers/env.ts';
 import { type RawSignalEvent, rawEvent, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
 
 /**
- * The real handler (functions/readiness-publisher.ts: middy chain, Powertools idempotency, the DynamoDB store
+ * The real handler (functions/readiness-publisher.ts: middy chain, the DynamoDB store
  * on dynalite through AWS_ENDPOINT_URL_DYNAMODB, the real SNS client with its `send` mocked).
  */
 const sns = mockClient(SNSClient);
@@ -136,6 +136,10 @@ describe('readiness-publisher handler', () => {
         kind: { DataType: 'String', StringValue: 'transition' },
         stage: { DataType: 'String', StringValue: 'prod' },
         dryRun: { DataType: 'String', StringValue: 'true' },
+        transitionId: {
+          DataType: 'String',
+          StringValue: `prod/orders/t0000000001/${event.detail.observedAt}`,
+        },
       },
     });
   });
@@ -171,15 +175,19 @@ describe('readiness-publisher handler', () => {
     });
   });
 
-  it('returns the stored outcome for a redelivered event and publishes nothing more', async () => {
+  it('recognises a redelivered event without an idempotency record, changes nothing and publishes nothing more', async () => {
     // Prepare
     const event = rawEvent(signalEvent({ workload: 'inventory', state: 'AT_RISK' }));
     const first = await handler(event, context());
+    const before = await scanAll(dynamo.client, 'readiness');
     // Act
     const second = await handler(structuredClone(event), context());
     // Assess
-    expect(second).toEqual(first);
+    expect(first).toMatchObject({ action: 'applied', announced: { from: null, to: 'AT_RISK' } });
+    expect(second).toMatchObject({ action: 'duplicate', signalId: first.signalId, published: [] });
+    expect(await scanAll(dynamo.client, 'readiness')).toEqual(before);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(await scanAll(dynamo.client, 'idempotency')).toEqual([]);
   });
 
   it('runs the sweep and the digest from their scheduled input', async () => {

@@ -308,6 +308,33 @@ describe('readiness publisher against dynalite', () => {
     expect(notifier.sent).toHaveLength(1);
     expect((await deps.store.getWorkload('payments'))?.outbox).toEqual({});
   });
+
+  it('never sends a transition again once SNS has accepted it, even when what follows the Publish fails', async () => {
+    // Prepare: the history write after the Publish fails once
+    const clock = manualClock(minute(0));
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
+    const record = deps.store.record.bind(deps.store);
+    let failures = 1;
+    deps.store = {
+      ...deps.store,
+      async record(history) {
+        if (history.kind === 'transition' && failures-- > 0)
+          throw new Error('DynamoDB is unavailable (test)');
+        return record(history);
+      },
+    };
+    const event = signalEvent({ state: 'NOT_READY' });
+    // Act: the invocation fails after the Publish; Lambda retries once the claim has expired; the sweep runs
+    await expect(applySignal(event, deps)).rejects.toThrow('DynamoDB is unavailable');
+    clock.set(minute(3));
+    const retry = await applySignal(structuredClone(event), deps);
+    await sweepReadiness(deps);
+    // Assess
+    expect(retry).toMatchObject({ action: 'duplicate', published: [] });
+    expect(notifier.sent).toHaveLength(1);
+    expect((await deps.store.getWorkload('payments'))?.outbox).toEqual({});
+  });
 });
 
 describe('readiness sweep and digest against dynalite', () => {

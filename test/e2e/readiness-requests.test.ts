@@ -1,0 +1,203 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meterDynamo } from '../../bench/dynamo-meter.ts';
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { applySignal } from '../../src/app/readiness.ts';
+import {
+  DEFAULT_READINESS_POLICY,
+  foldObservation,
+  observationOf,
+  type ResourceReadiness,
+  resourceKey,
+} from '../../src/domain/readiness.ts';
+import { startDynalite } from '../helpers/dynalite.ts';
+import { minute, readinessDeps, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
+
+/**
+ * What the readiness publisher asks of DynamoDB, counted on the wire (every request the SDK client sends), and
+ * that its shortest path, one conditional write for an observation that changes nothing, leaves the same state
+ * as folding the observation the long way.
+ */
+let dynalite: Awaited<ReturnType<typeof startDynalite>>;
+let counted: DynamoDBClient;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  counted = new DynamoDBClient({
+    endpoint: dynalite.endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  counted.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+});
+afterAll(async () => {
+  counted?.destroy();
+  await dynalite.close();
+});
+
+/** The requests `work` sends. */
+async function requestsOf(work: () => Promise<unknown>): Promise<string[]> {
+  requests.length = 0;
+  await work();
+  return [...requests];
+}
+
+const KEY = 'drs-source-server#s-12345678901234567';
+
+describe('readiness publisher requests against dynalite', () => {
+  it('confirms an unchanged state with exactly one conditional update: no read, no history item, no workload write', async () => {
+    // Prepare: a READY resource, announced
+    const { deps, tableName } = await readinessDeps(counted);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    const before = await scanAll(dynalite.client, tableName);
+    const refresh = signalEvent({ state: 'READY', observedAt: minute(15) });
+    // Act
+    let outcome: unknown;
+    const sent = await requestsOf(async () => {
+      outcome = await applySignal(refresh, deps);
+    });
+    // Assess
+    expect(sent).toEqual(['UpdateItem']);
+    expect(outcome).toMatchObject({
+      action: 'applied',
+      resourceState: 'READY',
+      announced: null,
+      published: [],
+    });
+    const after = await scanAll(dynalite.client, tableName);
+    expect(after.map((item) => item.sk?.S)).toEqual(before.map((item) => item.sk?.S));
+    const resource = await deps.store.getResource('payments', KEY);
+    const observation = observationOf(refresh['detail-type'], refresh.detail);
+    expect(resource?.readiness).toMatchObject({
+      state: 'READY',
+      since: minute(0).toISOString(),
+      latest: observation,
+      cause: observation,
+      pending: {},
+    });
+  });
+
+  it('bills a refresh one write unit: the cause that is the latest observation is stored once', async () => {
+    // Prepare: a resource item written by the long way, then metered
+    const client = new DynamoDBClient({
+      endpoint: dynalite.endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const { deps } = await readinessDeps(client);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(15) }), deps);
+    const meter = meterDynamo(client);
+    // Act
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(30) }), deps);
+    // Assess
+    expect(meter.snapshot()).toMatchObject({ requests: 1, writeUnits: 1, readUnits: 0 });
+    const resource = await deps.store.getResource('payments', KEY);
+    expect(resource?.readiness.cause).toEqual(resource?.readiness.latest);
+    client.destroy();
+  });
+
+  it('refuses a redelivered refresh in its one write, then recognises it and changes nothing', async () => {
+    // Prepare
+    const { deps, tableName } = await readinessDeps(counted);
+    await applySignal(signalEvent({ state: 'AT_RISK', observedAt: minute(0) }), deps);
+    const refresh = signalEvent({ state: 'AT_RISK', observedAt: minute(15) });
+    await applySignal(refresh, deps);
+    const before = await scanAll(dynalite.client, tableName);
+    // Act
+    const outcome = await applySignal(structuredClone(refresh), deps);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'duplicate', signalId: refresh.detail.signalId });
+    expect(await scanAll(dynalite.client, tableName)).toEqual(before);
+  });
+
+  it('never lets a late refresh overwrite newer evidence', async () => {
+    // Prepare
+    const { deps } = await readinessDeps(counted);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(30) }), deps);
+    // Act
+    const outcome = await applySignal(signalEvent({ state: 'READY', observedAt: minute(15) }), deps);
+    // Assess
+    expect(outcome).toMatchObject({ action: 'out-of-order', heldObservedAt: minute(30).toISOString() });
+    const resource = await deps.store.getResource('payments', KEY);
+    expect(resource?.readiness.latest.observedAt).toBe(minute(30).toISOString());
+  });
+
+  it('takes the long way for a same-state observation that breaks a pending downgrade', async () => {
+    // Prepare: READY announced, one NOT_READY observation pending (two are needed)
+    const { deps } = await readinessDeps(counted);
+    await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
+    await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(5) }), deps);
+    // Act
+    const outcome = await applySignal(signalEvent({ state: 'READY', observedAt: minute(10) }), deps);
+    // Assess: the run is broken, so a later NOT_READY starts counting again
+    expect(outcome).toMatchObject({ action: 'applied', resourceState: 'READY', pendingState: null });
+    const again = await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(15) }), deps);
+    expect(again).toMatchObject({ resourceState: 'READY', pendingState: 'NOT_READY', announced: null });
+  });
+
+  it.each([1, 2, 3])(
+    'leaves each resource as folding its signals in delivery order would: repeats, redeliveries and late signals (seed %i)',
+    async (seed) => {
+      // Prepare: 60 deliveries over 3 resources, mostly repeats of the state held, some late, some redelivered
+      let value = seed;
+      const next = () => {
+        value = (value * 1_103_515_245 + 12_345) % 2 ** 31;
+        return value / 2 ** 31;
+      };
+      const { deps } = await readinessDeps(counted);
+      const delivered: ReturnType<typeof signalEvent>[] = [];
+      const held = new Map<string, ReadinessState>();
+      for (let index = 0; index < 60; index++) {
+        if (delivered.length > 0 && next() < 0.15) {
+          delivered.push(
+            structuredClone(delivered[Math.floor(next() * delivered.length)] as (typeof delivered)[number]),
+          );
+          continue;
+        }
+        const resourceId = `s-${String(Math.floor(next() * 3)).padStart(17, '0')}`;
+        const states: ReadinessState[] = ['READY', 'AT_RISK', 'UNKNOWN', 'NOT_READY'];
+        const state =
+          next() < 0.7
+            ? (held.get(resourceId) ?? 'READY')
+            : (states[Math.floor(next() * states.length)] as ReadinessState);
+        held.set(resourceId, state);
+        const late = next() < 0.15;
+        delivered.push(signalEvent({ resourceId, state, observedAt: minute(late ? index - 7 : index) }));
+      }
+      const model = new Map<string, ResourceReadiness>();
+      // Act
+      for (const event of delivered) {
+        await applySignal(structuredClone(event), deps);
+        const key = resourceKey(event.detail.resource);
+        const observation = observationOf(event['detail-type'], event.detail);
+        if (!observation) continue;
+        const folded = foldObservation(
+          model.get(key),
+          { workload: event.detail.workload, resource: event.detail.resource },
+          observation,
+          DEFAULT_READINESS_POLICY,
+        );
+        if (folded.kind === 'applied') model.set(key, folded.next);
+      }
+      // Assess: everything but the remembered signal ids is what the fold gives
+      const stored = await deps.store.listResources('payments');
+      expect(stored).toHaveLength(model.size);
+      for (const { readiness } of stored) {
+        const { recentSignalIds: _ids, ...expected } = model.get(
+          resourceKey(readiness.resource),
+        ) as ResourceReadiness;
+        const { recentSignalIds: _held, ...actual } = readiness;
+        expect(actual).toEqual(expected);
+      }
+    },
+  );
+});
