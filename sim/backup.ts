@@ -3,7 +3,7 @@ import type { CopyJob, DescribeRestoreJobOutput, RecoveryPointByBackupVault } fr
 import { z } from 'zod';
 import type { EventSink } from './drs.ts';
 import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
-import type { SimWorld } from './world.ts';
+import type { Fault, SimWorld } from './world.ts';
 
 /**
  * AWS Backup, simulated: the REST-JSON operations dr-autopilot uses (paths of the service model 2018-11-15),
@@ -397,35 +397,39 @@ export class BackupSim {
     }
     const fault = this.world.takeFault('backup', operation);
     let response: SimResponse;
-    if (fault) {
-      response =
-        fault.error === 'ThrottlingException'
-          ? jsonError(
-              429,
-              'ThrottlingException',
-              { Message: fault.message ?? 'Rate exceeded' },
-              {
-                'Retry-After': fault.retryAfterSeconds ?? '1',
-              },
-            )
-          : error(
-              fault.error,
-              fault.message ?? `simulated ${fault.error}`,
-              fault.error === 'ServiceUnavailableException' ? 500 : 400,
-            );
+    let applied = false;
+    if (fault && !fault.afterApply) {
+      response = faultResponse(fault);
     } else if (!route) {
       response = error('InvalidRequestException', `${request.method} ${request.path} is not simulated`);
     } else {
       response = await this.dispatch(route, input, request.query);
+      // A fault after apply: the operation's effect stays (a restore job started), the client gets the error.
+      if (fault) {
+        applied = response.status < 300;
+        response = faultResponse(fault);
+      }
     }
-    return this.finish(operation, { ...input, ...route?.params }, response);
+    return this.finish(operation, { ...input, ...route?.params }, response, applied);
   }
 
-  private finish(operation: string, input: Record<string, unknown>, response: SimResponse): SimResponse {
+  private finish(
+    operation: string,
+    input: Record<string, unknown>,
+    response: SimResponse,
+    applied = false,
+  ): SimResponse {
     const result =
       response.status < 300 ? 'ok' : (response.headers?.['x-amzn-ErrorType'] ?? `HTTP ${response.status}`);
     this.world.recordCall(
-      { service: 'backup', operation, result, mutating: MUTATING.has(operation), input },
+      {
+        service: 'backup',
+        operation,
+        result,
+        mutating: MUTATING.has(operation),
+        input,
+        ...(applied ? { applied: true } : {}),
+      },
       summarize(operation, input),
     );
     return response;
@@ -756,4 +760,20 @@ function summarize(operation: string, input: Record<string, unknown>): string {
     default:
       return operation;
   }
+}
+
+/** An injected error: throttling as AWS Backup answers it (429, Retry-After), `ServiceUnavailableException` a 500. */
+function faultResponse(fault: Fault): SimResponse {
+  return fault.error === 'ThrottlingException'
+    ? jsonError(
+        429,
+        'ThrottlingException',
+        { Message: fault.message ?? 'Rate exceeded' },
+        { 'Retry-After': fault.retryAfterSeconds ?? '1' },
+      )
+    : error(
+        fault.error,
+        fault.message ?? `simulated ${fault.error}`,
+        fault.error === 'ServiceUnavailableException' ? 500 : 400,
+      );
 }

@@ -586,7 +586,7 @@ export class DrsSim {
     }
     this.settle();
     const fault = this.world.takeFault('drs', operation, this.region);
-    if (fault) return this.finish(operation, input, faultResponse(fault));
+    if (fault && !fault.afterApply) return this.finish(operation, input, faultResponse(fault));
     if (!this.initialized) {
       return this.finish(
         operation,
@@ -605,10 +605,18 @@ export class DrsSim {
         validation(`unknown operation ${request.method} ${request.path}`, 'unknownOperation'),
       );
     }
-    return this.finish(operation, input, route(input));
+    const response = route(input);
+    // A fault after apply: whatever the operation did stays done (its events too); the client gets the error.
+    if (fault) return this.finish(operation, input, faultResponse(fault), response.status < 300);
+    return this.finish(operation, input, response);
   }
 
-  private finish(operation: string, input: Record<string, unknown>, response: SimResponse): SimResponse {
+  private finish(
+    operation: string,
+    input: Record<string, unknown>,
+    response: SimResponse,
+    appliedBeforeFault = false,
+  ): SimResponse {
     const result =
       response.status < 300 ? 'ok' : (response.headers?.['x-amzn-ErrorType'] ?? `HTTP ${response.status}`);
     this.world.recordCall(
@@ -619,6 +627,7 @@ export class DrsSim {
         mutating: DRS_MUTATING.has(operation),
         input,
         region: this.region,
+        ...(appliedBeforeFault ? { applied: true } : {}),
       },
       summarize(operation, input),
     );

@@ -120,7 +120,8 @@ export class EventBridgeSim {
     const input = JSON.parse(request.body || '{}') as { Entries?: Record<string, unknown>[] };
     const entries = input.Entries ?? [];
     const fault = this.world.takeFault('eventbridge', 'PutEvents', this.region);
-    if (fault && fault.error !== 'PartialFailure') {
+    const partial = fault?.error === 'PartialFailure';
+    if (fault && !partial && !fault.afterApply) {
       this.world.recordCall(
         {
           service: 'eventbridge',
@@ -132,17 +133,34 @@ export class EventBridgeSim {
         },
         `PutEvents(${entries.length} entries)`,
       );
-      return awsJsonError(400, fault.error, fault.message ?? `simulated ${fault.error}`);
+      return awsJsonError(faultStatus(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
     }
     if (entries.length < 1 || entries.length > 10) {
       return awsJsonError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
     }
+    // PartialFailure: the call succeeds, its first entry does not (FailedEntryCount 1, that entry's ErrorCode).
     const results = entries.map((entry, index) => {
-      if (fault && index === 0)
+      if (partial && index === 0)
         return { ErrorCode: 'InternalFailure', ErrorMessage: 'simulated partial failure' };
       return this.putEntry(entry);
     });
     const failed = results.filter((result) => 'ErrorCode' in result).length;
+    if (fault && !partial) {
+      // After apply: the entries are on the bus (and delivered), the answer is an error; a retry puts them again.
+      this.world.recordCall(
+        {
+          service: 'eventbridge',
+          operation: 'PutEvents',
+          result: fault.error,
+          mutating: true,
+          input,
+          region: this.region,
+          ...(failed < entries.length ? { applied: true } : {}),
+        },
+        `PutEvents(${entries.length} entries)`,
+      );
+      return awsJsonError(faultStatus(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
+    }
     this.world.recordCall(
       {
         service: 'eventbridge',
@@ -517,4 +535,13 @@ export function transformInput(
   return transformer.template.replace(/<([A-Za-z0-9_.-]+)>/g, (placeholder, name: string) =>
     values.has(name) || Object.hasOwn(transformer.pathsMap, name) ? (values.get(name) ?? '') : placeholder,
   );
+}
+
+/**
+ * The HTTP status EventBridge answers an injected error with: 500 for its server-side errors (`InternalException`,
+ * `ServiceUnavailable`…, which the SDK retries), 400 for the client-side ones (`ThrottlingException` is a 400 in
+ * EventBridge's JSON protocol; the SDK retries it by its code).
+ */
+function faultStatus(error: string): number {
+  return /^(InternalException|InternalFailure|ServiceUnavailable)/.test(error) ? 500 : 400;
 }

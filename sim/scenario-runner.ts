@@ -86,6 +86,11 @@ const expectationSchema = z.union([
     .object({
       call: z.string().regex(/^[a-z0-9]+:[A-Za-z][A-Za-z0-9]*$/),
       result: z.string().default('ok'),
+      /**
+       * `true`: count only calls whose change was made although `result` is an error (a fault after apply);
+       * `false`: only the others. Absent: both.
+       */
+      applied: z.boolean().optional(),
       ...expectationRegion,
       ...count,
       ...requires,
@@ -378,8 +383,20 @@ const stepSchema = z.union([
           message: z.string().optional(),
           /** Only calls to this Region fail (default: either Region's). */
           region: regionRef.optional(),
+          /**
+           * The service performs the operation, then answers the error (the answer is lost after the change):
+           * honoured by DRS, Backup, EventBridge PutEvents and SNS Publish/PublishBatch.
+           */
+          afterApply: z.boolean().optional(),
         })
-        .strict(),
+        .strict()
+        .refine(
+          (fault) => !fault.afterApply || ['drs', 'backup', 'eventbridge', 'sns'].includes(fault.service),
+          {
+            message: 'afterApply is simulated for drs, backup, eventbridge and sns faults only',
+            path: ['afterApply'],
+          },
+        ),
     })
     .strict(),
   z
@@ -983,7 +1000,7 @@ async function playStep(sim: Simulator, scenario: Scenario, step: Step, operator
     sim.world.faults.push({ ...fault, region: name });
     sim.world.record({
       kind: 'step',
-      text: `fault injected: the next ${fault.times} ${fault.service}:${fault.operation} call(s)${name ? ` in ${name}` : ''} fail with ${fault.error}${fault.retryAfterSeconds ? ` (Retry-After ${fault.retryAfterSeconds}s)` : ''}`,
+      text: `fault injected: the next ${fault.times} ${fault.service}:${fault.operation} call(s)${name ? ` in ${name}` : ''} ${fault.afterApply ? 'are applied, then answered' : 'fail with'} ${fault.error}${fault.retryAfterSeconds ? ` (Retry-After ${fault.retryAfterSeconds}s)` : ''}`,
     });
     return;
   }
@@ -1205,6 +1222,7 @@ export function checkExpectation(
         call.service === service &&
         call.operation === operation &&
         call.result === expectation.result &&
+        (expectation.applied === undefined || (call.applied === true) === expectation.applied) &&
         (anyRegion || regions.has(call.region ?? '')),
     );
     return counted(describe, calls.length, expectation);
@@ -1372,7 +1390,7 @@ function describeExpectation(expectation: Expectation): string {
   const where =
     expectation.region === undefined || expectation.region === 'any' ? '' : ` in ${expectation.region}`;
   if ('call' in expectation)
-    return `${amount} ${expectation.call} call(s)${where} answered ${expectation.result}${why}`;
+    return `${amount} ${expectation.call} call(s)${where}${expectation.applied === undefined ? '' : expectation.applied ? ' applied and' : ' not applied,'} answered ${expectation.result}${why}`;
   if ('outcome' in expectation) {
     const { function: fn, ...fields } = expectation.outcome;
     return `${amount} ${fn} outcome(s)${where} ${JSON.stringify(fields)}${why}`;

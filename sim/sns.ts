@@ -1,5 +1,5 @@
 import { queryError, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
-import type { SimWorld } from './world.ts';
+import type { Fault, SimWorld } from './world.ts';
 
 /**
  * Amazon SNS of one Region, simulated: `Publish` and `PublishBatch` (query protocol: a form-encoded POST, an XML answer) on
@@ -40,7 +40,12 @@ export class SnsSim {
     const form = new URLSearchParams(request.body);
     const action = form.get('Action');
     const fault = action ? this.world.takeFault('sns', action, this.region) : undefined;
-    if (fault) {
+    if (fault?.afterApply) {
+      // After apply: the message is accepted (subscribers get it), the answer is an error; a retry sends it again.
+      if (action === 'Publish') return this.publish(form, fault);
+      if (action === 'PublishBatch') return this.publishBatch(form, fault);
+    }
+    if (fault && !fault.afterApply) {
       this.world.recordCall(
         {
           service: 'sns',
@@ -52,11 +57,7 @@ export class SnsSim {
         },
         `${action}(${form.get('TopicArn') ?? ''})`,
       );
-      return queryError(
-        fault.error === 'Throttled' ? 400 : 500,
-        fault.error,
-        fault.message ?? `simulated ${fault.error}`,
-      );
+      return faultAnswer(fault.error, fault.message);
     }
     if (action === 'Publish') return this.publish(form);
     if (action === 'PublishBatch') return this.publishBatch(form);
@@ -67,7 +68,8 @@ export class SnsSim {
     );
   }
 
-  private publish(form: URLSearchParams): SimResponse {
+  /** `lost`: a fault after apply, answered instead of the outcome. */
+  private publish(form: URLSearchParams, lost?: Fault): SimResponse {
     const topicArn = form.get('TopicArn') ?? form.get('TargetArn') ?? '';
     const parsed = this.check(topicArn, readEntry(form, ''));
     const summary = `Publish(${topicArn.slice(topicArn.lastIndexOf(':') + 1)})`;
@@ -76,13 +78,14 @@ export class SnsSim {
         {
           service: 'sns',
           operation: 'Publish',
-          result: parsed.error.code,
+          result: lost?.error ?? parsed.error.code,
           mutating: true,
           input: Object.fromEntries(form),
           region: this.region,
         },
         summary,
       );
+      if (lost) return faultAnswer(lost.error, lost.message);
       return queryError(parsed.error.status, parsed.error.code, parsed.error.message);
     }
     this.accept(parsed.message);
@@ -90,13 +93,15 @@ export class SnsSim {
       {
         service: 'sns',
         operation: 'Publish',
-        result: 'ok',
+        result: lost?.error ?? 'ok',
         mutating: true,
         input: Object.fromEntries(form),
         region: this.region,
+        ...(lost ? { applied: true } : {}),
       },
       summary,
     );
+    if (lost) return faultAnswer(lost.error, lost.message);
     return xml('Publish', `<MessageId>${parsed.message.messageId}</MessageId>`);
   }
 
@@ -121,7 +126,7 @@ export class SnsSim {
     return { messageId: parsed.message.messageId };
   }
 
-  private publishBatch(form: URLSearchParams): SimResponse {
+  private publishBatch(form: URLSearchParams, lost?: Fault): SimResponse {
     const topicArn = form.get('TopicArn') ?? '';
     const successful: string[] = [];
     const failed: string[] = [];
@@ -144,13 +149,15 @@ export class SnsSim {
       {
         service: 'sns',
         operation: 'PublishBatch',
-        result: failed.length === 0 ? 'ok' : `${failed.length} failed`,
+        result: lost?.error ?? (failed.length === 0 ? 'ok' : `${failed.length} failed`),
         mutating: true,
         input: Object.fromEntries(form),
         region: this.region,
+        ...(lost && successful.length > 0 ? { applied: true } : {}),
       },
       `PublishBatch(${successful.length + failed.length} messages)`,
     );
+    if (lost) return faultAnswer(lost.error, lost.message);
     return xml(
       'PublishBatch',
       `<Successful>${successful.join('')}</Successful><Failed>${failed.join('')}</Failed>`,
@@ -283,4 +290,9 @@ function collapseBlocks(lines: string[], full: boolean): string[] {
   }
   while (out.length > 0 && (out[out.length - 1] ?? '').trim() === '') out.pop();
   return out;
+}
+
+/** An injected SNS error: `Throttled` is a 400 (the SDK retries it by its code), anything else a 500. */
+function faultAnswer(error: string, message: string | undefined): SimResponse {
+  return queryError(error === 'Throttled' ? 400 : 500, error, message ?? `simulated ${error}`);
 }

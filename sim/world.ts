@@ -57,6 +57,11 @@ export interface CallRecord {
   input: unknown;
   /** The Region the request was signed for (the Region whose service answered it). */
   region?: string | undefined;
+  /**
+   * The change was made although `result` is an error: a fault injected `afterApply` lost the answer. Absent for
+   * every other call (an `ok` mutating call made its change; an error before apply made none).
+   */
+  applied?: boolean | undefined;
 }
 
 export interface Fault {
@@ -70,6 +75,12 @@ export interface Fault {
   message?: string | undefined;
   /** Only calls to this Region's service fail (absent: either Region's). */
   region?: string | undefined;
+  /**
+   * The service performs the operation first, then the error reaches the client (a 5xx whose answer was lost
+   * after the change was applied): the change stays, and the client cannot tell it happened. Absent: the call
+   * fails before anything changes.
+   */
+  afterApply?: boolean | undefined;
 }
 
 /** The Region a request being answered was signed for, for services that serve every Region alike. */
@@ -134,7 +145,7 @@ export class SimWorld {
         service: call.service,
         operation: call.operation,
         summary,
-        result: call.result,
+        result: call.applied ? `applied, answered ${call.result}` : call.result,
         region,
       });
     }

@@ -565,9 +565,12 @@ async function finish(
   if (record.cleanupDeleted?.length === 0) record.cleanupDeleted = undefined;
   const verdict = (record.verdict ?? 'failed') as FinalVerdict;
   const checks = record.checks ?? `verdict ${verdict}`;
-  // Everything deleted over all rounds, once the last owned piece is gone.
+  // What this round deleted is kept before any signal goes out: a retry after a failed publish finds the
+  // resource gone (nothing left to delete) and still signals the cleanup from the record.
+  if (cleanup.deleted.length > 0) await deps.records.put(record);
+  // Everything deleted over all rounds, once the last owned piece is gone (`none`: nothing was left this round).
   const allDeleted = record.cleanupDeleted ?? [];
-  const cleaned = cleanup.status === 'done' && allDeleted.length > 0;
+  const cleaned = (cleanup.status === 'done' || cleanup.status === 'none') && allDeleted.length > 0;
   if (record.resultSignalled === false) {
     await deps.signals.publish([
       resultSignal(record, job, ownership, verdict, checks, cleanup, deps, signal, subject),

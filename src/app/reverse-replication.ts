@@ -159,29 +159,14 @@ export async function reverseReplicationAfterRecovery(
   if (decision.action !== 'reverse') {
     if (decision.action === 'signal-launch-failed')
       throw new Error('unreachable: a failed launch is screened first');
-    // Already reversed (a redelivery, or a retry after the reversal's answer or its signal was lost): the reversal
-    // is named, so the ledger holds its record even when the attempt that started it could not write it.
-    const reversed =
+    // Already reversed (a redelivery, or a retry after the reversal's answer or its signal was lost): publish what
+    // starting it would have published, re-derived from the fresh API facts, so the signal is delivered at least
+    // once whichever attempt did the reversal. Only this outcome: every safety check above has passed.
+    const found =
       decision.reason === 'already-reversed'
-        ? ((gathered.recoveryInstances ?? []) as DrsRecoveryInstance[]).filter(
-            (instance) => instance.jobId === jobId && !reversalPending(instance),
-          )
+        ? foundReversedSignals(signal, facts, server, gathered, deps.clock().toISOString())
         : [];
-    await deps.signals.publish([
-      ...launched,
-      skipSignal(
-        signal,
-        facts,
-        decision,
-        server,
-        reversed.length === 1
-          ? {
-              recoveryInstanceId: reversed[0]?.recoveryInstanceId ?? null,
-              direction: server?.replicationDirection === 'FAILBACK' ? 'failback' : 'failover',
-            }
-          : {},
-      ),
-    ]);
+    await deps.signals.publish([...launched, ...found, skipSignal(signal, facts, decision, server)]);
     return { action: 'skipped', sourceServerId, reason: decision.reason, explanation: decision.explanation };
   }
 
@@ -196,9 +181,10 @@ export async function reverseReplicationAfterRecovery(
     return { action: 'dry-run', sourceServerId, wouldReverse: decision.recoveryInstanceIds };
   }
 
-  // One instance at a time: a failure propagates, and the retry's state check skips what already started.
+  // One instance at a time: a failure propagates, and the retry's state check skips what already started (and
+  // signals it again: the attempt that started it may have failed before publishing).
   const arns: string[] = [];
-  const started: Signal[] = [];
+  const started: Signal[] = foundReversedSignals(signal, facts, server, gathered, deps.clock().toISOString());
   const startedIds: string[] = [];
   const deferred: string[] = [];
   for (const recoveryInstanceId of decision.recoveryInstanceIds) {
@@ -209,7 +195,7 @@ export async function reverseReplicationAfterRecovery(
         startedSignal(
           signal,
           facts,
-          decision,
+          decision.direction,
           server,
           instances,
           recoveryInstanceId,
@@ -618,7 +604,6 @@ function skipSignal(
   facts: LaunchEventFacts,
   decision: Extract<ReverseReplicationDecision, { action: 'skip' }>,
   server: DrsSourceServer | undefined,
-  extra: Record<string, string | null> = {},
 ): Signal {
   const base = {
     type: SIGNAL_TYPES.reverseReplicationSkipped,
@@ -628,7 +613,7 @@ function skipSignal(
       `reverse replication skipped for ${facts.sourceServerId}: ${decision.reason} (${decision.explanation})`,
       500,
     ),
-    evidence: { reason: decision.reason, explanation: decision.explanation, ...extra },
+    evidence: { reason: decision.reason, explanation: decision.explanation },
   };
   if (UNCONFIRMED.has(decision.reason)) {
     return signal({
@@ -664,7 +649,8 @@ function skipSignal(
       },
     });
   }
-  // A drill, an unknown launch state, or already reversed: evidence for auditors, no state change.
+  // A drill, an unknown launch state, or already reversed (its started signals go with it): evidence for
+  // auditors, no state change.
   return signal({ ...base, severity: decision.reason === 'drill-by-api' ? 'warning' : 'info' });
 }
 
@@ -692,10 +678,43 @@ function dryRunSignal(
   });
 }
 
+/**
+ * The started signals of this launch's recovery instances whose reversal has already started (found by their
+ * state, not by an answer): what the attempt that started them published, or would have, had its answer or
+ * its PutEvents not been lost. Same resource, same `observedAt` (the launch) and correlation id as that
+ * attempt's, so readiness folds a repeat as a duplicate (the same signal id) and never lets it overwrite a
+ * later observation (out of order); the evidence ledger keeps the reversal's record once (its id).
+ */
+function foundReversedSignals(
+  signal: SignalFactory,
+  facts: LaunchEventFacts,
+  server: DrsSourceServer | undefined,
+  gathered: ReverseReplicationFacts,
+  foundAt: string,
+): Signal[] {
+  const instances = (gathered.recoveryInstances ?? []) as DrsRecoveryInstance[];
+  const direction = server?.replicationDirection === 'FAILBACK' ? 'failback' : 'failover';
+  return instances
+    .filter((instance) => instance.jobId === facts.jobId && !reversalPending(instance))
+    .map((instance) =>
+      startedSignal(
+        signal,
+        facts,
+        direction,
+        server,
+        instances,
+        instance.recoveryInstanceId,
+        undefined,
+        `found already reversed (${instance.dataReplicationState ?? 'replication state unset'}, ${instance.failbackState ?? 'failback state unset'})`,
+        foundAt,
+      ),
+    );
+}
+
 function startedSignal(
   signal: SignalFactory,
   facts: LaunchEventFacts,
-  decision: Extract<ReverseReplicationDecision, { action: 'reverse' }>,
+  direction: 'failover' | 'failback',
   server: DrsSourceServer | undefined,
   instances: DrsRecoveryInstance[],
   recoveryInstanceId: string,
@@ -708,7 +727,7 @@ function startedSignal(
     resource: instanceResource(facts, instances, recoveryInstanceId),
     workload: workloadFromTags(server?.tags),
     severity: 'warning',
-    summary: `reversed replication started for ${recoveryInstanceId} (${decision.direction} of ${facts.sourceServerId}) towards ${server?.originRegion ?? 'the origin Region'}`,
+    summary: `reversed replication started for ${recoveryInstanceId} (${direction} of ${facts.sourceServerId}) towards ${server?.originRegion ?? 'the origin Region'}`,
     // Not protected yet: there is no recovery point until the initial sync completes (the monitor agrees).
     assessment: {
       state: 'NOT_READY',
@@ -717,7 +736,7 @@ function startedSignal(
       runbook: RUNBOOK.reversing,
     },
     evidence: {
-      direction: decision.direction,
+      direction,
       recoveryInstanceId,
       reversedDirectionSourceServerArn: reversedArn ?? null,
       // AWS keeps this pairing across cycles: evidence of the previous cycle, never a decision input.

@@ -196,14 +196,6 @@ export function evidenceFromSignal(
     }
     case SIGNAL_TYPES.reverseReplicationSkipped: {
       const reason = str(ev.reason);
-      if (reason === 'already-reversed' && str(ev.recoveryInstanceId)) {
-        // The same record as the reversal's own: written here when the attempt that started it could not.
-        const kind: EvidenceKind = isFailbackDirection(ev.direction) ? 're-protection' : 'reversal';
-        return {
-          ...base(kind, `${str(ev.recoveryInstanceId)}#${str(ev.jobId) ?? 'unknown-job'}`, 'succeeded'),
-          timings: {},
-        };
-      }
       if (reason === 'reversal-gave-up') {
         const key = `${str(ev.recoveryInstanceId) ?? detail.resource.id}#${str(ev.jobId) ?? 'unknown-job'}#gave-up`;
         return { ...base('reversal', key, 'failed'), timings: {} };
@@ -215,7 +207,8 @@ export function evidenceFromSignal(
           timings: {},
         };
       }
-      // Drills, already-reversed, deferred (retried later): the launch record and the reversal record cover them.
+      // Drills, already-reversed (the started signal re-derived with it writes the reversal's record), deferred
+      // (retried later): the launch record and the reversal record cover them.
       return undefined;
     }
     case SIGNAL_TYPES.lifecycleStageChanged: {

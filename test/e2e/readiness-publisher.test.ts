@@ -1,11 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import {
+  parseSignalEvent,
+  type ReadinessState,
+  SIGNAL_SOURCE,
+  SIGNAL_TYPES,
+  type SignalEvent,
+} from '../../events/dr-autopilot/signal.ts';
+import { launchResult } from '../../events/drs/launch-result.ts';
 import { createDynamoDbDigestClaims } from '../../src/adapters/digest-claims.ts';
 import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
 import { sendReadinessDigest } from '../../src/app/readiness-digest.ts';
+import { reverseReplicationAfterRecovery } from '../../src/app/reverse-replication.ts';
 import { resourceKey, worstOf } from '../../src/domain/readiness.ts';
 import { extractJsonBlock } from '../../src/domain/sns-message.ts';
+import {
+  FakeDrs,
+  failoverSourceServer,
+  RECOVERY_INSTANCE_ID,
+  recoveryInstance,
+  recoveryJob,
+} from '../fakes/drs.ts';
+import { FakeDeclarations, FakePendingReversals } from '../fakes/failback.ts';
+import { CapturingSignalPublisher } from '../fakes/signals.ts';
+import { ACCOUNT } from '../helpers/context.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
+import { loadSample, type SampleEvent } from '../helpers/events.ts';
 import {
   manualClock,
   minute,
@@ -135,6 +155,114 @@ describe('readiness publisher against dynalite', () => {
     expect(
       history.some((record) => record.kind === 'signal' && record.signalId === late.detail.signalId),
     ).toBe(true);
+  });
+
+  describe('a Reversed Replication Started signal re-derived by a retry (signals are delivered at least once)', () => {
+    /** The started signals reverse-replication publishes for one launch event; `lose` fails the first publish. */
+    async function startedSignals(eventId: string, drs: FakeDrs, lose = false): Promise<SignalEvent[]> {
+      const signals = new CapturingSignalPublisher();
+      if (lose) signals.failNext(new Error('PutEvents failed'));
+      const event = launchResult.parse({
+        ...loadSample<SampleEvent>('drs', 'source-server-launch-result.recovery-launch-succeeded'),
+        id: eventId,
+      });
+      const deps = {
+        drs,
+        signals,
+        clock: () => minute(1),
+        dryRun: false,
+        policy: { account: ACCOUNT, region: 'us-west-2', reverseFailbackInstances: false },
+        declarations: new FakeDeclarations(),
+        pending: new FakePendingReversals(),
+      };
+      await reverseReplicationAfterRecovery(event, deps).catch((error: Error) => {
+        if (!lose) throw error;
+      });
+      if (lose) await reverseReplicationAfterRecovery(event, deps);
+      return signals.published
+        .filter((signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted)
+        .map((signal) =>
+          parseSignalEvent({
+            version: '0',
+            id: randomUUID(),
+            'detail-type': signal.type,
+            source: SIGNAL_SOURCE,
+            account: ACCOUNT,
+            time: signal.detail.observedAt,
+            region: 'us-west-2',
+            resources: [signal.detail.resource.arn ?? ''],
+            detail: signal.detail,
+          }),
+        );
+    }
+
+    function launched(): FakeDrs {
+      const drs = new FakeDrs();
+      drs.jobs = [recoveryJob()];
+      drs.sourceServers = [failoverSourceServer()];
+      drs.recoveryInstances = [recoveryInstance()];
+      return drs;
+    }
+
+    it('tracks the recovery instance when only the retry could publish it', async () => {
+      // Prepare
+      const { deps } = await readinessDeps(dynalite.client);
+      const [found] = await startedSignals('lost-signal-1', launched(), true);
+      // Act
+      const outcome = await applySignal(found as SignalEvent, deps);
+      // Assess
+      expect(outcome).toMatchObject({ action: 'applied', resourceState: 'NOT_READY' });
+      const resource = await deps.store.getResource(
+        'payments',
+        `drs-recovery-instance#${RECOVERY_INSTANCE_ID}`,
+      );
+      expect(resource?.readiness.cause.evidence).toMatchObject({
+        confirmedBy: expect.stringMatching(/^found already reversed/),
+      });
+    });
+
+    it('folds the retry’s signal as a duplicate of the one the first attempt did publish', async () => {
+      // Prepare: the first attempt published; PutEvents' answer was lost, so the retry publishes again
+      const { deps } = await readinessDeps(dynalite.client);
+      const drs = launched();
+      const [original] = await startedSignals('lost-answer-1', drs);
+      const [again] = await startedSignals('lost-answer-1', drs);
+      await applySignal(original as SignalEvent, deps);
+      // Act
+      const outcome = await applySignal(again as SignalEvent, deps);
+      // Assess
+      expect(outcome.action).toBe('duplicate');
+    });
+
+    it('never moves an instance the monitor already saw protected back to NOT READY', async () => {
+      // Prepare: the monitor saw the reversed replication continuous (READY) after the launch
+      const notifier = recordingNotifier();
+      const { deps } = await readinessDeps(dynalite.client, { notifier });
+      const drs = launched();
+      const [original] = await startedSignals('first-delivery', drs);
+      await applySignal(original as SignalEvent, deps);
+      await applySignal(
+        signalEvent({
+          resourceType: 'drs-recovery-instance',
+          resourceId: RECOVERY_INSTANCE_ID,
+          state: 'READY',
+          observedAt: minute(40),
+        }),
+        deps,
+      );
+      const sent = notifier.sent.length;
+      // Act: a redelivery of the launch under a new id re-derives the started signal, late
+      const [late] = await startedSignals('redelivered-with-new-id', drs);
+      const outcome = await applySignal(late as SignalEvent, deps);
+      // Assess
+      expect(outcome.action).toBe('out-of-order');
+      const resource = await deps.store.getResource(
+        'payments',
+        `drs-recovery-instance#${RECOVERY_INSTANCE_ID}`,
+      );
+      expect(resource?.readiness.state).toBe('READY');
+      expect(notifier.sent).toHaveLength(sent);
+    });
   });
 
   it('records an evidence-only signal for auditors without changing state', async () => {

@@ -20,8 +20,13 @@ const drsState = {
   reversedArn: undefined as string | undefined,
   reversals: 0,
   throttleReversals: 0,
+  /** Answers of ReverseReplication lost after DRS acted (a 500 after apply): the next n calls. */
+  loseReversalAnswers: 0,
   isDrillInstance: false,
 };
+
+/** PutEvents faults: whole calls answered 500, and entries of one detail-type failed within a 200. */
+const busState = { failCalls: 0, failEntriesOf: '', failEntries: 0 };
 
 function resetDrs() {
   Object.assign(drsState, {
@@ -29,8 +34,10 @@ function resetDrs() {
     reversedArn: undefined,
     reversals: 0,
     throttleReversals: 0,
+    loseReversalAnswers: 0,
     isDrillInstance: false,
   });
+  Object.assign(busState, { failCalls: 0, failEntriesOf: '', failEntries: 0 });
 }
 
 let doubles: Awaited<ReturnType<typeof startAwsDouble>>;
@@ -91,22 +98,40 @@ beforeAll(async () => {
         drsState.throttleReversals -= 1;
         return awsError(429, 'ThrottlingException', 'Rate exceeded');
       }
+      const lost = () => {
+        if (drsState.loseReversalAnswers <= 0) return undefined;
+        drsState.loseReversalAnswers -= 1;
+        return awsError(500, 'InternalServerException', 'internal error');
+      };
       if (drsState.instanceReplication !== 'NOT_STARTED')
-        return awsError(409, 'ConflictException', 'replication already reversed');
+        return lost() ?? awsError(409, 'ConflictException', 'replication already reversed');
       expect(request.body).toEqual({ recoveryInstanceID: INSTANCE });
       drsState.reversals += 1;
       drsState.instanceReplication = 'INITIATING';
       drsState.reversedArn = 'arn:aws:drs:us-east-1:111122223333:source-server/s-abcdefabcdefabcde';
+      const answer = lost();
+      if (answer) return answer;
       // Slow enough for concurrent invocations to overlap.
       return { delayMs: 100, body: { reversedDirectionSourceServerArn: drsState.reversedArn } };
     },
     PutEvents: (request) => {
+      if (busState.failCalls > 0) {
+        busState.failCalls -= 1;
+        return awsError(500, 'InternalException', 'internal error');
+      }
       const entries = (request.body.Entries as Record<string, unknown>[]) ?? [];
-      putEvents.push(...entries);
+      const results = entries.map((entry, index) => {
+        if (entry.DetailType === busState.failEntriesOf && busState.failEntries > 0) {
+          busState.failEntries -= 1;
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'internal error' };
+        }
+        putEvents.push(entry);
+        return { EventId: `evt-${putEvents.length}-${index}` };
+      });
       return {
         body: {
-          FailedEntryCount: 0,
-          Entries: entries.map((_, index) => ({ EventId: `evt-${putEvents.length}-${index}` })),
+          FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
+          Entries: results,
         },
       };
     },
@@ -237,6 +262,82 @@ describe('reverse-replication handler, end to end', () => {
     expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
     expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
     expect(drsState.reversals).toBe(1);
+  });
+
+  /** The Reversed Replication Started signals put on the bus, as their detail. */
+  const startedSignals = () =>
+    putEvents
+      .filter((entry) => entry.DetailType === 'Reversed Replication Started')
+      .map((entry) => JSON.parse(String(entry.Detail)) as Record<string, Record<string, unknown>>);
+
+  it('a reversal whose every answer is lost (500 after apply) is signalled by the retry that finds it started', async () => {
+    // DRS reverses at the first attempt and every answer of this invocation is lost (AWS_MAX_ATTEMPTS=2)
+    drsState.loseReversalAnswers = 2;
+    await expect(handler(launchEvent('lost-answer-1'), context())).rejects.toThrow(/internal error/);
+    expect(drsState.reversals).toBe(1);
+    expect(startedSignals()).toEqual([]);
+
+    // Lambda's retry finds the reversal under way: skipped as done, and signalled as started
+    const outcome = await handler(launchEvent('lost-answer-1'), context());
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(drsState.reversals).toBe(1);
+    const started = startedSignals();
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({
+      resource: { type: 'drs-recovery-instance', id: INSTANCE },
+      workload: 'payments',
+      assessment: { state: 'NOT_READY' },
+      evidence: {
+        recoveryInstanceId: INSTANCE,
+        confirmedBy: 'found already reversed (INITIATING, failback state unset)',
+      },
+    });
+    expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
+  });
+
+  it('a reversal whose first answer is lost is confirmed within the invocation by the ConflictException of the SDK retry', async () => {
+    drsState.loseReversalAnswers = 1;
+
+    const outcome = await handler(launchEvent('lost-answer-2'), context());
+
+    expect(outcome).toMatchObject({ action: 'reverse-replication-started', recoveryInstanceIds: [INSTANCE] });
+    expect(drsState.reversals).toBe(1);
+    expect(startedSignals().map((signal) => signal.evidence?.confirmedBy)).toEqual([
+      're-read after ConflictException (INITIATING)',
+    ]);
+  });
+
+  it('a reversal whose signals PutEvents refused is signalled again by the retry, once in the ledger', async () => {
+    busState.failCalls = 2; // every SDK attempt of the first invocation's PutEvents
+    await expect(handler(launchEvent('bus-down-1'), context())).rejects.toThrow(/internal error/);
+    expect(drsState.reversals).toBe(1);
+    expect(putEvents).toEqual([]);
+
+    const outcome = await handler(launchEvent('bus-down-1'), context());
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(drsState.reversals).toBe(1);
+    expect(startedSignals()).toHaveLength(1);
+    expect(await evidenceIds()).toEqual([`launch#${JOB}#${SOURCE_SERVER}`, `reversal#${INSTANCE}#${JOB}`]);
+  });
+
+  it('a partial PutEvents failure of the started signal fails the invocation, and the retry publishes it', async () => {
+    // The started signal's entry fails within every PutEvents of the publisher's three attempts
+    Object.assign(busState, { failEntriesOf: 'Reversed Replication Started', failEntries: 3 });
+    await expect(handler(launchEvent('partial-1'), context())).rejects.toThrow(
+      /PutEvents failed for 1 signal\(s\) after 3 attempts: InternalFailure/,
+    );
+    expect(putEvents.map((entry) => entry.DetailType)).toEqual(['Recovery Launch Succeeded']);
+
+    const outcome = await handler(launchEvent('partial-1'), context());
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
+    expect(drsState.reversals).toBe(1);
+    expect(startedSignals()).toHaveLength(1);
+    // The retry's launch signal is the same signal (same id): readiness folds it as a duplicate.
+    const launches = putEvents.filter((entry) => entry.DetailType === 'Recovery Launch Succeeded');
+    expect(new Set(launches.map((entry) => JSON.parse(String(entry.Detail)).signalId)).size).toBe(1);
   });
 
   it('never reverses a drill revealed only by the API', async () => {

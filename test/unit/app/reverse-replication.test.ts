@@ -13,6 +13,7 @@ import {
   RECOVERY_INSTANCE_ID,
   recoveryInstance,
   recoveryJob,
+  SOURCE_SERVER_ID,
 } from '../../fakes/drs.ts';
 import { FakeDeclarations, FakePendingReversals } from '../../fakes/failback.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
@@ -440,5 +441,124 @@ describe('reverseReplicationAfterRecovery', () => {
 
     expect(retried).toMatchObject({ action: 'skipped', reason: 'already-reversed' });
     expect(drs.reverseCalls).toHaveLength(1);
+  });
+
+  it('the retry after a lost publication publishes the started signal the first attempt would have: same id', async () => {
+    // What the first attempt publishes when nothing fails (a twin world, reversed once)
+    const twin = new FakeDrs();
+    twin.jobs = [recoveryJob()];
+    twin.sourceServers = [failoverSourceServer()];
+    twin.recoveryInstances = [recoveryInstance()];
+    const twinSignals = new CapturingSignalPublisher();
+    await reverseReplicationAfterRecovery(launchEvent(), { ...deps, drs: twin, signals: twinSignals });
+    const original = twinSignals.published.find(
+      (signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted,
+    );
+    signals.failNext(new Error('PutEvents failed'));
+    await expect(reverseReplicationAfterRecovery(launchEvent(), deps)).rejects.toThrow('PutEvents failed');
+
+    now = new Date('2026-11-22T10:03:00Z');
+    await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    const [found] = published(SIGNAL_TYPES.reversedReplicationStarted);
+    expect(found?.detail).toMatchObject({
+      // Readiness folds a repeat of the same signal as a duplicate; a later observation is never overwritten.
+      signalId: original?.detail.signalId,
+      observedAt: original?.detail.observedAt,
+      resource: original?.detail.resource,
+      assessment: original?.detail.assessment,
+      evidence: {
+        recoveryInstanceId: RECOVERY_INSTANCE_ID,
+        direction: 'failover',
+        confirmedBy: 'found already reversed (INITIATING, failback state unset)',
+        reversedAt: '2026-11-22T10:03:00.000Z',
+      },
+    });
+    // The skip stays evidence only, and no longer names the reversal (the started signal records it).
+    const [skip] = published(SIGNAL_TYPES.reverseReplicationSkipped);
+    expect(skip?.detail.evidence).toEqual(expect.objectContaining({ reason: 'already-reversed' }));
+    expect(skip?.detail.evidence.recoveryInstanceId).toBeUndefined();
+    expect(skip?.detail.assessment).toBeUndefined();
+  });
+
+  it('a job of two instances: the retry after the second failed reverses it and signals both', async () => {
+    const second = 'i-0bbbbbbbbbbbbbbbb';
+    drs.jobs = [
+      recoveryJob({
+        participatingServers: [
+          { sourceServerId: SOURCE_SERVER_ID, recoveryInstanceId: RECOVERY_INSTANCE_ID },
+          { sourceServerId: SOURCE_SERVER_ID, recoveryInstanceId: second },
+        ],
+      }),
+    ];
+    drs.recoveryInstances.push(recoveryInstance({ recoveryInstanceId: second }));
+    const reverse = drs.reverseReplication.bind(drs);
+    let calls = 0;
+    drs.reverseReplication = async (id) => {
+      calls += 1;
+      if (calls === 2) throw Object.assign(new Error('internal error'), { name: 'InternalServerException' });
+      return reverse(id);
+    };
+    await expect(reverseReplicationAfterRecovery(launchEvent(), deps)).rejects.toThrow('internal error');
+    expect(signals.published).toEqual([]);
+
+    const retried = await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    expect(retried).toMatchObject({ action: 'reverse-replication-started', recoveryInstanceIds: [second] });
+    expect(drs.reverseCalls).toEqual([RECOVERY_INSTANCE_ID, second]);
+    expect(
+      published(SIGNAL_TYPES.reversedReplicationStarted).map((signal) => [
+        signal.detail.resource.id,
+        signal.detail.evidence.confirmedBy,
+      ]),
+    ).toEqual([
+      [RECOVERY_INSTANCE_ID, 'found already reversed (INITIATING, failback state unset)'],
+      [second, 'ReverseReplication answer'],
+    ]);
+  });
+
+  it.each([
+    [
+      'a drill by API',
+      () =>
+        drs.recoveryInstances.splice(
+          0,
+          1,
+          recoveryInstance({ isDrill: true, dataReplicationState: 'INITIATING' }),
+        ),
+      'drill-by-api',
+    ],
+    [
+      'a failback launch',
+      () => drs.sourceServers.splice(0, 1, failoverSourceServer({ replicationDirection: 'FAILBACK' })),
+      'failback-launch',
+    ],
+    [
+      'a server from another account',
+      () => drs.sourceServers.splice(0, 1, failoverSourceServer({ originAccountId: '444455556666' })),
+      'origin-account-not-allowed',
+    ],
+    [
+      'an instance from on-premises',
+      () =>
+        drs.recoveryInstances.splice(
+          0,
+          1,
+          recoveryInstance({ originEnvironment: 'ON_PREMISES', dataReplicationState: 'INITIATING' }),
+        ),
+      'on-premises-origin',
+    ],
+  ])('%s whose instance replicates stays skipped, with no started signal', async (_name, change, reason) => {
+    drs.recoveryInstances[0] = {
+      ...(drs.recoveryInstances[0] ?? recoveryInstance()),
+      dataReplicationState: 'INITIATING',
+    };
+    change();
+
+    const outcome = await reverseReplicationAfterRecovery(launchEvent(), deps);
+
+    expect(outcome).toMatchObject({ action: 'skipped', reason });
+    expect(published(SIGNAL_TYPES.reversedReplicationStarted)).toEqual([]);
+    expect(drs.reverseCalls).toEqual([]);
   });
 });

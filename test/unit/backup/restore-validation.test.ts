@@ -570,13 +570,23 @@ describe('a retry after a failure past the verdict (the result signal)', () => {
     // Assess
     expect(retry).toMatchObject({ action: 'cleanup-progress', restoreJobId: JOB_ID });
     expect(dynamoMock).toHaveReceivedCommandTimes(DeleteTableCommand, 1);
-    expect(context.signals.published).toHaveLength(1);
+    expect(context.signals.published.map((signal) => signal.type)).toEqual([
+      'Restore Test Result',
+      'Restore Cleanup Finished',
+    ]);
     expect(context.signals.published[0]?.detail).toMatchObject({
       severity: 'info',
       assessment: { state: 'READY' },
       evidence: { verdict: 'passed', restoreSeconds: 1200, rtoMet: true },
     });
-    expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
+    // The table the lost attempt deleted is still signalled as cleaned up (the resource is gone by the retry).
+    expect(context.signals.published[1]?.detail.evidence).toMatchObject({ restoreJobId: JOB_ID });
+    expect(context.signals.published[1]?.detail.summary).toContain(NAME);
+    expect(context.records.all.get(JOB_ID)).toMatchObject({
+      phase: 'done',
+      verdict: 'passed',
+      cleanupDeleted: [NAME],
+    });
   });
 
   it('reports a restore-testing-plan Aurora test once, with its verdict, and creates no second DB instance', async () => {
@@ -638,7 +648,15 @@ describe('a retry after a failure past the verdict (the result signal)', () => {
       RestoreJobId: JOB_ID,
       ValidationStatus: 'SUCCESSFUL',
     });
-    expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual(['passed']);
+    expect(context.signals.published.map((signal) => signal.detail.evidence.verdict)).toEqual([
+      'passed',
+      undefined,
+    ]);
+    // The validation instance the lost attempt deleted is still signalled as cleaned up, by the retry.
+    expect(context.signals.published.map((signal) => signal.type)).toEqual([
+      'Restore Test Result',
+      'Restore Cleanup Finished',
+    ]);
     expect(context.records.all.get(JOB_ID)).toMatchObject({ phase: 'done', verdict: 'passed' });
   });
 });

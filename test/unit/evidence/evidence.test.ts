@@ -96,12 +96,12 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
       'succeeded',
     ],
     [
-      'a reversal found already started (its first attempt could not record it)',
-      signal(SIGNAL_TYPES.reverseReplicationSkipped, {
+      'a reversal found already started (re-signalled by the retry whose first attempt lost its answer)',
+      signal(SIGNAL_TYPES.reversedReplicationStarted, {
         jobId: 'drsjob-1',
         recoveryInstanceId: 'i-1',
         direction: 'failover',
-        reason: 'already-reversed',
+        confirmedBy: 'found already reversed (INITIATING, FAILBACK_NOT_READY_FOR_LAUNCH)',
       }),
       'reversal#i-1#drsjob-1',
       'succeeded',
@@ -204,6 +204,10 @@ describe('evidenceFromSignal: which signals are evidence, under which id', () =>
     ['a replication sample', signal(SIGNAL_TYPES.replicationStatusChanged, { lag: 'PT1M' })],
     ['an alarm state', signal(SIGNAL_TYPES.alarmStateChanged, { alarm: 'x' })],
     ['a drill skip', signal(SIGNAL_TYPES.reverseReplicationSkipped, { reason: 'drill' })],
+    [
+      'an already-reversed skip (the started signal published with it is the record)',
+      signal(SIGNAL_TYPES.reverseReplicationSkipped, { jobId: 'drsjob-1', reason: 'already-reversed' }),
+    ],
     [
       'a deferred reversal (retried later)',
       signal(SIGNAL_TYPES.reverseReplicationSkipped, { reason: 'reversal-deferred' }),
