@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidEventError } from '../src/domain/errors.ts';
 import { boundedResources, EnvelopeSchema } from './envelope.ts';
 

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { lifecycleTrigger } from '../events/drs/lifecycle-trigger.ts';
 import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';

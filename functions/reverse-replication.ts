@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { launchResult } from '../events/drs/launch-result.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';

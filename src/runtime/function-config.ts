@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_ALARM_NAME_PREFIX } from '../../events/cloudwatch/alarm-state-change.ts';
 import {
   backupRestoreEnv,
