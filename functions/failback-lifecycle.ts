@@ -7,7 +7,7 @@ import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
-import { configForFailbackLifecycle } from '../src/runtime/function-config.ts';
+import { configForFailbackLifecycle } from '../src/runtime/configs/failback-lifecycle.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';

@@ -15,7 +15,7 @@ import {
 } from '../src/app/readiness.ts';
 import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { configForReadinessPublisher } from '../src/runtime/function-config.ts';
+import { configForReadinessPublisher } from '../src/runtime/configs/readiness-publisher.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
