@@ -91,7 +91,8 @@ function sdkPackageVersion() {
           pluginData,
         });
         if (resolved.errors.length > 0) return resolved;
-        return { path: resolved.path, namespace: 'sdk-package-version' };
+        // A manifest has no side effects: a client nobody uses keeps none of its bytes for it.
+        return { path: resolved.path, namespace: 'sdk-package-version', sideEffects: false };
       });
       build.onLoad({ filter: /.*/, namespace: 'sdk-package-version' }, async (args) => {
         const { version } = JSON.parse(await readFile(args.path, 'utf8'));
