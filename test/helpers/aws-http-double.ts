@@ -12,6 +12,8 @@ export interface DoubleRequest {
   method: string;
   /** The request path, without the query string. */
   path: string;
+  /** The request headers, names in lower case (`authorization` carries the SigV4 signature). */
+  headers: Record<string, string | string[] | undefined>;
 }
 export interface DoubleResponse {
   status?: number;
@@ -51,7 +53,7 @@ export async function startAwsDouble(
         ? (target.split('.').pop() ?? '')
         : (form?.get('Action') ?? path.split('/')[1] ?? ''));
     const body = form ? Object.fromEntries(form) : text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    const request = { operation, body, method, path };
+    const request = { operation, body, method, path, headers: req.headers };
     requests.push(request);
     const handler = handlers[operation];
     const response: DoubleResponse = handler
