@@ -22,7 +22,10 @@ async function bundle(
     metafile: true,
     logLevel: 'silent',
   });
-  return { file: outfile, clients: sdkClientsOf(Object.keys(result.metafile.inputs)) };
+  // What the output holds (an input esbuild read but shook out entirely adds no bytes).
+  const output = Object.values(result.metafile.outputs)[0];
+  const held = Object.entries(output?.inputs ?? {}).filter(([, input]) => input.bytesInOutput > 0);
+  return { file: outfile, clients: sdkClientsOf(held.map(([path]) => path)) };
 }
 
 /** The top-level `@aws-sdk/client-*` and `lib-dynamodb` packages among a bundle's inputs (not nested copies). */
