@@ -1,83 +1,91 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { parse } from 'yaml';
 import { loadDeployment, packageForSimulator, readTemplate } from '../sim/template.ts';
+import { shippedEsbuildOptions } from './shipped-build.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
-/** The esbuild options serverless.yml gives serverless-esbuild (custom.esbuild), so the bench builds what ships. */
-function shippedEsbuildOptions() {
-  const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
-  const config = parse(text, {
-    customTags: ['!Ref', '!GetAtt', '!Sub'].map((tag) => ({ tag, resolve: (value: string) => value })),
-  }) as {
-    custom: {
-      esbuild: {
-        minify: boolean;
-        target: string;
-        format: 'esm';
-        mainFields: string[];
-        banner: { js: string };
-        platform: 'node';
-      };
-    };
-  };
-  return config.custom.esbuild;
-}
-
-async function bundle(entry: string, outDir: string, name: string): Promise<string> {
-  const options = shippedEsbuildOptions();
+/** Bundles `entry` as the deployment does; returns the file and the AWS SDK client packages it holds. */
+async function bundle(
+  entry: string,
+  outDir: string,
+  name: string,
+): Promise<{ file: string; clients: string[] }> {
   const outfile = join(outDir, `${name}.mjs`);
-  await build({
+  const result = await build({
+    ...shippedEsbuildOptions(),
     entryPoints: [join(ROOT, entry)],
     outfile,
-    bundle: true,
-    platform: options.platform,
-    format: options.format,
-    target: options.target,
-    minify: options.minify,
-    mainFields: options.mainFields,
-    banner: options.banner,
+    metafile: true,
     logLevel: 'silent',
   });
-  return outfile;
+  // What the output holds (an input esbuild read but shook out entirely adds no bytes).
+  const output = Object.values(result.metafile.outputs)[0];
+  const held = Object.entries(output?.inputs ?? {}).filter(([, input]) => input.bytesInOutput > 0);
+  return { file: outfile, clients: sdkClientsOf(held.map(([path]) => path)) };
 }
 
-/** Cold import: a fresh Node process imports the bundle; measured inside the process, median of `runs`. */
-function coldImportMs(
-  file: string,
-  env: Record<string, string>,
-  runs: number,
-): { median: number; min: number; max: number } {
-  const script = `const t=process.hrtime.bigint();await import(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
-  const samples: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    let out: string;
-    try {
-      out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-    } catch (error) {
-      const stderr = String((error as { stderr?: string }).stderr ?? '')
-        .split('\n')
-        .filter((line) => line.length < 400 && /Error/.test(line))
-        .slice(0, 3)
-        .join(' | ');
-      throw new Error(`importing ${file} failed: ${stderr.slice(0, 500)}`);
-    }
-    samples.push(Number(out.trim().split('\n').pop()));
+/** The top-level `@aws-sdk/client-*` and `lib-dynamodb` packages among a bundle's inputs (not nested copies). */
+export function sdkClientsOf(inputs: string[]): string[] {
+  const clients = new Set<string>();
+  for (const input of inputs) {
+    const packages = [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].map((match) => match[1]);
+    const [first] = packages;
+    if (packages.length === 1 && first && /^@aws-sdk\/(client-|lib-dynamodb$)/.test(first))
+      clients.add(first);
   }
-  samples.sort((a, b) => a - b);
+  return [...clients].sort();
+}
+
+export interface Spread {
+  median: number;
+  /** The middle half of the samples: 25th and 75th percentiles. */
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+
+export function spreadOf(samples: number[]): Spread {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const round = (value: number) => Number(value.toFixed(1));
   return {
-    median: samples[Math.floor(samples.length / 2)] ?? Number.NaN,
-    min: samples[0] ?? Number.NaN,
-    max: samples.at(-1) ?? Number.NaN,
+    median: round(percentile(sorted, 0.5)),
+    p25: round(percentile(sorted, 0.25)),
+    p75: round(percentile(sorted, 0.75)),
+    min: round(sorted[0] ?? Number.NaN),
+    max: round(sorted.at(-1) ?? Number.NaN),
+    runs: sorted.length,
   };
+}
+
+/** One cold import: a fresh Node process imports the bundle; the time is measured inside the process. */
+function coldImportMs(file: string, env: Record<string, string>): number {
+  const script = `const t=process.hrtime.bigint();await import(${JSON.stringify(file)});console.log(Number(process.hrtime.bigint()-t)/1e6)`;
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '')
+      .split('\n')
+      .filter((line) => line.length < 400 && /Error/.test(line))
+      .slice(0, 3)
+      .join(' | ');
+    throw new Error(`importing ${file} failed: ${stderr.slice(0, 500)}`);
+  }
+  return Number(out.trim().split('\n').pop());
 }
 
 const FUNCTION_ENV = {
@@ -98,31 +106,64 @@ const FUNCTION_ENV = {
 };
 
 /**
- * Bundle size and cold-import time of each function beside the minimal middy + Logger baseline. Each function
- * is imported with the environment its packaged template gives it (resolved as the simulator resolves it).
+ * Bundle size and cold-import time of each function beside the minimal middy + Logger baseline and beside the
+ * function's SDK floor (bench/fixtures/floors/<function>.ts: the baseline plus the same SDK clients). For each
+ * function the three bundles are imported in turn, `runs` rounds, the order rotating every round, so machine
+ * load falls on all three alike; medians with the middle half and the extremes. Each function is imported
+ * with the environment its packaged template gives it (resolved as the simulator resolves it).
  */
 export async function runBundleBench(functions: string[], runs = 15): Promise<Record<string, unknown>> {
   const deployment = loadDeployment(readTemplate(await packageForSimulator()));
   const environmentOf = (name: string) =>
     deployment.functions.find((fn) => fn.handler === `functions/${name}.handler`)?.environment ?? {};
   const outDir = mkdtempSync(join(tmpdir(), 'dr-autopilot-bench-'));
-  const baselineFile = await bundle('bench/fixtures/minimal-handler.ts', outDir, 'baseline');
-  const baselineBytes = statSync(baselineFile).size;
-  const baselineImport = coldImportMs(baselineFile, FUNCTION_ENV, runs);
-  const results: Record<string, unknown> = {
-    baseline: { bytes: baselineBytes, coldImportMs: baselineImport },
-  };
+  const baseline = await bundle('bench/fixtures/minimal-handler.ts', outDir, 'baseline');
+  const baselineBytes = statSync(baseline.file).size;
+  const baselineSamples: number[] = [];
+  const figures: Record<string, unknown> = {};
   for (const name of functions) {
-    const file = await bundle(`functions/${name}.ts`, outDir, name);
-    const bytes = statSync(file).size;
-    const imported = coldImportMs(file, { ...FUNCTION_ENV, ...environmentOf(name) }, runs);
-    results[name] = {
+    const fn = await bundle(`functions/${name}.ts`, outDir, name);
+    const floor = await bundle(`bench/fixtures/floors/${name}.ts`, outDir, `${name}.floor`);
+    if (fn.clients.join() !== floor.clients.join()) {
+      throw new Error(
+        `bench/fixtures/floors/${name}.ts bundles ${floor.clients.join(', ') || 'no client'} but the function bundles ${fn.clients.join(', ') || 'no client'}: make the floor import the same clients`,
+      );
+    }
+    const env = { ...FUNCTION_ENV, ...environmentOf(name) };
+    const samples: Record<'baseline' | 'floor' | 'function', number[]> = {
+      baseline: [],
+      floor: [],
+      function: [],
+    };
+    const order = [
+      ['baseline', baseline.file],
+      ['floor', floor.file],
+      ['function', fn.file],
+    ] as const;
+    for (let round = 0; round < runs; round++) {
+      for (let step = 0; step < order.length; step++) {
+        const [kind, file] = order[(round + step) % order.length] ?? order[0];
+        samples[kind].push(coldImportMs(file, env));
+      }
+    }
+    baselineSamples.push(...samples.baseline);
+    const bytes = statSync(fn.file).size;
+    const floorBytes = statSync(floor.file).size;
+    const imported = spreadOf(samples.function);
+    const floorImported = spreadOf(samples.floor);
+    const baselineImported = spreadOf(samples.baseline);
+    figures[name] = {
       bytes,
       coldImportMs: imported,
+      clients: fn.clients,
+      floor: { bytes: floorBytes, coldImportMs: floorImported },
+      baselineColdImportMs: baselineImported,
       sizeRatio: Number((bytes / baselineBytes).toFixed(2)),
-      coldImportRatio: Number((imported.median / baselineImport.median).toFixed(2)),
+      coldImportRatio: Number((imported.median / baselineImported.median).toFixed(2)),
+      floorSizeRatio: Number((bytes / floorBytes).toFixed(2)),
+      floorColdImportRatio: Number((imported.median / floorImported.median).toFixed(2)),
     };
   }
   execFileSync('rm', ['-rf', outDir]);
-  return results;
+  return { baseline: { bytes: baselineBytes, coldImportMs: spreadOf(baselineSamples) }, ...figures };
 }

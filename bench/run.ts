@@ -30,21 +30,33 @@ const functions = readdirSync(join(ROOT, 'functions'))
 
 if (wanted('bundle')) {
   results.bundle = await runBundleBench(functions);
-  console.log('\n# bundle size and cold import (median of 15 fresh processes)');
+  type Spread = { median: number; p25: number; p75: number };
+  type Figures = {
+    bytes: number;
+    coldImportMs: Spread;
+    floor?: { bytes: number; coldImportMs: Spread };
+    baselineColdImportMs?: Spread;
+    coldImportRatio?: number;
+    floorSizeRatio?: number;
+    floorColdImportRatio?: number;
+  };
+  const ms = (spread: Spread) => `${spread.median} (${spread.p25}–${spread.p75})`;
+  console.log(
+    '\n# bundle size and cold import: function, its SDK floor, the baseline (interleaved fresh processes; median, middle half)',
+  );
   console.table(
     Object.fromEntries(
-      Object.entries(
-        results.bundle as Record<
-          string,
-          { bytes: number; coldImportMs: { median: number }; sizeRatio?: number; coldImportRatio?: number }
-        >,
-      ).map(([name, figures]) => [
+      Object.entries(results.bundle as Record<string, Figures>).map(([name, figures]) => [
         name,
         {
           KB: Math.round(figures.bytes / 1024),
-          'cold import ms': Number(figures.coldImportMs.median.toFixed(1)),
-          'size ×': figures.sizeRatio ?? 1,
-          'import ×': figures.coldImportRatio ?? 1,
+          'floor KB': figures.floor ? Math.round(figures.floor.bytes / 1024) : '',
+          'import ms': ms(figures.coldImportMs),
+          'floor ms': figures.floor ? ms(figures.floor.coldImportMs) : '',
+          'baseline ms': figures.baselineColdImportMs ? ms(figures.baselineColdImportMs) : '',
+          '× floor size': figures.floorSizeRatio ?? '',
+          '× floor import': figures.floorColdImportRatio ?? '',
+          '× baseline import': figures.coldImportRatio ?? 1,
         },
       ]),
     ),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidEventError } from '../src/domain/errors.ts';
 import { boundedResources, EnvelopeSchema } from './envelope.ts';
 
@@ -7,7 +7,7 @@ export type EventPattern = Record<string, unknown>;
 
 /**
  * One definition per event contract: the source and detail-type, the runtime check (a zod schema that
- * extends Powertools' EventBridge envelope, so `id`, `time`, `account`, `region`, `resources` are kept),
+ * extends our EventBridge envelope (envelope.ts), so `id`, `time`, `account`, `region`, `resources` are kept),
  * the inferred type, and the rule pattern. AWS-owned details are validated only on the fields we use and
  * are never `.strict()`: AWS adds fields.
  */

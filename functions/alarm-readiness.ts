@@ -5,7 +5,7 @@ import { alarmStateChange } from '../events/cloudwatch/alarm-state-change.ts';
 import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-signals.ts';
 import { alarmToSignal } from '../src/app/alarm-readiness.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { configForAlarmReadiness } from '../src/runtime/function-config.ts';
+import { configForAlarmReadiness } from '../src/runtime/configs/alarm-readiness.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 

@@ -3,7 +3,7 @@ import { backupJobStateChange } from '../events/backup/backup-job-state-change.t
 import { copyJobStateChange } from '../events/backup/copy-job-state-change.ts';
 import { restoreAfterBackup, restoreAfterCopy } from '../src/app/backup-restore.ts';
 import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
-import { configForBackupRestore } from '../src/runtime/function-config.ts';
+import { configForBackupRestore } from '../src/runtime/configs/backup-restore.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
 /** Wiring only. Meaningful in the recovery Region; in the primary Region nothing forwards events to it. */

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createS3EvidenceArchive } from '../src/adapters/s3-archive.ts';
 import { exportEvidence } from '../src/app/evidence-export.ts';
-import { configForEvidenceExport } from '../src/runtime/function-config.ts';
+import { configForEvidenceExport } from '../src/runtime/configs/evidence-export.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';

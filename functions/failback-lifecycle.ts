@@ -1,13 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { lifecycleTrigger } from '../events/drs/lifecycle-trigger.ts';
 import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
 import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
-import { configForFailbackLifecycle } from '../src/runtime/function-config.ts';
+import { configForFailbackLifecycle } from '../src/runtime/configs/failback-lifecycle.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';

@@ -14,7 +14,7 @@ import {
   sweepReadiness,
 } from '../src/app/readiness.ts';
 import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
-import { configForReadinessPublisher } from '../src/runtime/function-config.ts';
+import { configForReadinessPublisher } from '../src/runtime/configs/readiness-publisher.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 

@@ -16,7 +16,7 @@ import { createRestoredResourceHandlers } from '../src/adapters/restored-resourc
 import { createRestoreWiring, createValidatorWiring } from '../src/app/backup-restore-wiring.ts';
 import { type ReconcilerDeps, reconcile } from '../src/app/reconciler.ts';
 import type { OnceGuard } from '../src/ports/reconciler.ts';
-import { configForReconciler } from '../src/runtime/function-config.ts';
+import { configForReconciler } from '../src/runtime/configs/reconciler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
 

@@ -8,7 +8,7 @@ import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-si
 import { createEmfReplicationMetrics, METRICS_NAMESPACE } from '../src/adapters/metrics-emf.ts';
 import { createDynamoDbMonitorStateStore } from '../src/adapters/monitor-state-dynamodb.ts';
 import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/replication-monitor.ts';
-import { configForReplicationMonitor } from '../src/runtime/function-config.ts';
+import { configForReplicationMonitor } from '../src/runtime/configs/replication-monitor.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
-import { configForRestoreTestScheduler } from '../src/runtime/function-config.ts';
+import { configForRestoreTestScheduler } from '../src/runtime/configs/restore-test-scheduler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
 

@@ -13,7 +13,7 @@ import {
   type ValidationOutcome,
   validateRestoreJob,
 } from '../src/app/restore-validation.ts';
-import { configForRestoreValidation } from '../src/runtime/function-config.ts';
+import { configForRestoreValidation } from '../src/runtime/configs/restore-validation.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 
 /** Seconds one restore's own service calls may take (inspect, tag, prepare, signal, record, and a cleanup round: emptying a large bucket runs up to 20 list-and-delete pages). */

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
 import { launchResult } from '../events/drs/launch-result.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
@@ -15,7 +15,7 @@ import {
   reverseReplicationAfterRecovery,
 } from '../src/app/reverse-replication.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
-import { configForReverseReplication } from '../src/runtime/function-config.ts';
+import { configForReverseReplication } from '../src/runtime/configs/reverse-replication.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
 import { BACKUP_VAULT_ARN } from './arn.ts';
 import pattern from './copy-job-state-change.pattern.json' with { type: 'json' };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
 

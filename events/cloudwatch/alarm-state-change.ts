@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEventContract, type EventPattern } from '../contract.ts';
 import template from './alarm-state-change.pattern.json' with { type: 'json' };
 

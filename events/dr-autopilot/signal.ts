@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { truncate, wellFormedDeep } from '../../src/domain/text.ts';
 import { parseWith } from '../contract.ts';
 import { EnvelopeSchema } from '../envelope.ts';

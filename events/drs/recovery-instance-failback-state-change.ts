@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
 import { RECOVERY_INSTANCE_ARN, resourcesWith } from './arn.ts';
 import pattern from './recovery-instance-failback-state-change.pattern.json' with { type: 'json' };

@@ -1,16 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../domain/errors.ts';
-import {
-  positiveDurationEnv,
-  restoreRoleArnEnv,
-  restoreSettingsEnv,
-  vaultNameEnv,
-} from '../domain/restore-settings.ts';
+import { restoreRoleArnEnv, restoreSettingsEnv, vaultNameEnv } from '../domain/restore-settings.ts';
 import {
   type RestoreValidators,
   restoreValidatorsEnv,
   validatorRegion,
 } from '../domain/restore-validators.ts';
+import { positiveDurationEnv } from '../runtime/config.ts';
 
 /**
  * The restore functions' own environment variables (validated by `loadConfig(env, extra)`, so a bad value is a

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
 import { DEFAULT_READINESS_POLICY, type ReadinessPolicy } from '../domain/readiness.ts';
 import { envFlag } from '../runtime/config.ts';

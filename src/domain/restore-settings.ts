@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { parseIsoDuration } from './duration.ts';
+import * as z from 'zod';
 
 /**
  * What dr-autopilot needs to know to restore into the DR Region, per resource type (the `RESTORE_SETTINGS`
@@ -91,16 +90,6 @@ export const restoreRoleArnEnv = z
 export const vaultNameEnv = z
   .string({ error: 'is required' })
   .regex(/^[a-zA-Z0-9\-_.]{2,50}$/, 'must be a backup vault name');
-export const positiveDurationEnv = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .refine(
-      (value) => (parseIsoDuration(value) ?? 0) > 0,
-      'must be a positive ISO-8601 duration such as PT2H',
-    )
-    .transform((value) => parseIsoDuration(value) ?? 0);
-
 /** The tag that overrides the per-type `onCopy` mode for one resource (read from Backup-native recovery points). */
 export const RESTORE_MODE_TAG = 'dr-autopilot:restore';
 

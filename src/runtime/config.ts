@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseIsoDuration } from '../domain/duration.ts';
 import { ConfigError, type ConfigProblem } from '../domain/errors.ts';
 
@@ -46,6 +46,9 @@ export interface BaseConfig {
   evidenceTableName: string;
   evidenceRetentionSeconds: number;
 }
+
+/** An environment: `process.env` at cold start, or what a deployment would give (`npm run check-config`). */
+export type Env = Record<string, string | undefined>;
 
 /**
  * Validates the environment once, at cold start. A missing or malformed variable throws a
@@ -131,6 +134,17 @@ export function envFlag(fallback: boolean) {
     .default(fallback ? 'true' : 'false')
     .transform((value) => value.toLowerCase() === 'true');
 }
+
+/** A positive ISO-8601 duration variable (`PT2H`), in seconds; unset means `fallback`. */
+export const positiveDurationEnv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (value) => (parseIsoDuration(value) ?? 0) > 0,
+      'must be a positive ISO-8601 duration such as PT2H',
+    )
+    .transform((value) => parseIsoDuration(value) ?? 0);
 
 /**
  * A schema issue as a {@link ConfigProblem}: our own messages as they are, zod's built-in ones (`Unrecognized

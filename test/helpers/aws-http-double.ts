@@ -12,7 +12,7 @@ export interface DoubleRequest {
   method: string;
   /** The request path, without the query string. */
   path: string;
-  /** The request's headers (lower-case names), e.g. Lambda's `x-amz-invocation-type`. */
+  /** The request's headers, names in lower case (e.g. Lambda's `x-amz-invocation-type`; `authorization` carries the SigV4 signature). */
   headers: Record<string, string | string[] | undefined>;
 }
 export interface DoubleResponse {
