@@ -43,7 +43,9 @@ describe('readiness publisher infrastructure', () => {
     );
     expect(granted).toHaveLength(9);
     // No idempotency records: applying a signal is idempotent by construction.
-    expect(granted.filter(([, resource]) => JSON.stringify(resource).includes('IdempotencyTable'))).toEqual([]);
+    expect(granted.filter(([, resource]) => JSON.stringify(resource).includes('IdempotencyTable'))).toEqual(
+      [],
+    );
   });
 
   it.each(['ReadinessPublisherRole', 'AlarmReadinessRole'])(
