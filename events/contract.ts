@@ -35,26 +35,7 @@ export function defineEventContract<
     detail: definition.detail,
     resources: (definition.resources ?? boundedResources) as Resources,
   }).superRefine((event, context) => {
-    if (!definition.resourcesInEventRegion) return;
-    const {
-      resources,
-      region: eventRegion,
-      account: eventAccount,
-    } = event as unknown as {
-      resources: string[];
-      region: string;
-      account: string;
-    };
-    resources.forEach((arn, index) => {
-      const [, , , region, account] = arn.split(':');
-      if (region !== eventRegion || account !== eventAccount) {
-        context.addIssue({
-          code: 'custom',
-          path: ['resources', index],
-          message: `must be a resource of the event's account ${eventAccount} and Region ${eventRegion} (names account ${account ?? '?'} in ${region ?? '?'})`,
-        });
-      }
-    });
+    if (definition.resourcesInEventRegion) refineResourcesInEventRegion(event, context);
   });
   type Event = z.infer<typeof schema>;
   return {
@@ -67,6 +48,35 @@ export function defineEventContract<
       return parseWith(schema, input, `${definition.source} "${definition.detailType}" event`);
     },
   };
+}
+
+/**
+ * The check of `resourcesInEventRegion`, for schemas built without {@link defineEventContract}: every ARN in
+ * `resources` names the event's account and Region (an AWS service puts its own resources there), or the event is
+ * forged or misrouted and refused naming the element.
+ */
+export function refineResourcesInEventRegion(event: unknown, context: z.RefinementCtx): void {
+  const {
+    resources,
+    region: eventRegion,
+    account: eventAccount,
+  } = event as {
+    resources: string[];
+    region: string;
+    account: string;
+  };
+  if (!Array.isArray(resources)) return;
+  resources.forEach((arn, index) => {
+    if (typeof arn !== 'string') return;
+    const [, , , region, account] = arn.split(':');
+    if (region !== eventRegion || account !== eventAccount) {
+      context.addIssue({
+        code: 'custom',
+        path: ['resources', index],
+        message: `must be a resource of the event's account ${eventAccount} and Region ${eventRegion} (names account ${account ?? '?'} in ${region ?? '?'})`,
+      });
+    }
+  });
 }
 
 /** Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field. */
