@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
-import { EnvelopeSchema } from '../envelope.ts';
+import { boundedResources, EnvelopeSchema } from '../envelope.ts';
+
+/** An EventBridge rule's ARN (`rule/<name>` on the default bus, `rule/<bus>/<name>` on another). */
+const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[\w.-]+(\/[\w.-]+)?$/;
 
 /**
  * The EventBridge *Scheduled Event* a schedule rule sends (replication-monitor sweeps, restore-test runs,
@@ -11,6 +14,12 @@ import { EnvelopeSchema } from '../envelope.ts';
 export const scheduledEventSchema = EnvelopeSchema.extend({
   source: z.literal('aws.events'),
   'detail-type': z.literal('Scheduled Event'),
+  // `{}` from EventBridge; an object in any case.
+  detail: z.record(z.string(), z.unknown()),
+  resources: boundedResources.refine(
+    (resources) => resources.length > 0 && resources.every((arn) => RULE_ARN.test(arn)),
+    'must list the schedule rule ARN(s) (arn:aws:events:<region>:<account>:rule/…)',
+  ),
 }).superRefine(refineResourcesInEventRegion);
 export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
-import { EnvelopeSchema } from '../envelope.ts';
+import { boundedResources, EnvelopeSchema } from '../envelope.ts';
+import { RECOVERY_INSTANCE_ARN, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
 
 /**
@@ -20,6 +21,12 @@ export const lifecycleTriggerSchema = EnvelopeSchema.extend({
   source: z.literal('aws.drs'),
   'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
   detail: z.record(z.string(), z.unknown()),
+  resources: boundedResources.refine(
+    (resources) =>
+      resources.length > 0 &&
+      resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
+    'must list DRS source-server or recovery-instance ARNs',
+  ),
 }).superRefine(refineResourcesInEventRegion);
 export type LifecycleTriggerEvent = z.infer<typeof lifecycleTriggerSchema>;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseScheduledEvent, scheduledEventSchema } from '../../events/aws-events/scheduled-event.ts';
+import { restoreJobStateChange } from '../../events/backup/restore-job-state-change.ts';
 import { alarmStateChange } from '../../events/cloudwatch/alarm-state-change.ts';
 import { parseSignalEvent } from '../../events/dr-autopilot/signal.ts';
 import { launchResult } from '../../events/drs/launch-result.ts';
@@ -95,6 +96,81 @@ describe('resources in the event’s account and Region', () => {
 
       expect(() => parse(event), name).toThrow(InvalidEventError);
       expect(() => parse(event), name).toThrow(/resources\.0: must be a resource of the event's account/);
+    }
+  });
+});
+
+/** Found by the bad-input suite: each of these was acted on (a sweep, a restore test run, a lifecycle sweep). */
+describe('odd values the contracts refuse, naming the field', () => {
+  const launch = () =>
+    loadSample<SampleEvent>('drs', 'source-server-launch-result.recovery-launch-succeeded');
+  const scheduled = () => ({
+    version: '0',
+    id: '7bf73129-1428-4cd3-a780-95db273d1602',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '111122223333',
+    time: '2026-11-29T12:00:00Z',
+    region: 'us-west-2',
+    resources: ['arn:aws:events:us-west-2:111122223333:rule/dr-autopilot-sim-reconciler-rule-1'],
+    detail: {} as unknown,
+  });
+
+  it.each([
+    ['blank', ' \t '],
+    ['a NUL', '7bf73129\u0000'],
+    ['a right-to-left override', '\u202e7bf73129'],
+    ['a lone surrogate', '7bf73129\ud83d'],
+    ['look-alike letters', '7bf73129-аеор'],
+  ])('an id with %s', (_what, id) => {
+    expect(() => launchResult.parse({ ...launch(), id })).toThrow(/id: must be printable ASCII/);
+    expect(() => parseScheduledEvent({ ...scheduled(), id })).toThrow(/id: must be printable ASCII/);
+  });
+
+  it('a resource ARN with a lone surrogate', () => {
+    const event = scheduled();
+    event.resources = [`${event.resources[0]}\ud83d`];
+
+    expect(() => parseScheduledEvent(event)).toThrow(/resources\.0: must be well-formed Unicode/);
+  });
+
+  it('a schedule whose detail is not an object, or whose resource is not a rule', () => {
+    expect(() => parseScheduledEvent(scheduled())).not.toThrow();
+    expect(() => parseScheduledEvent({ ...scheduled(), detail: 42 })).toThrow(/detail: /);
+    expect(() =>
+      parseScheduledEvent({
+        ...scheduled(),
+        resources: ['\u202earn:aws:events:us-west-2:111122223333:rule/x'],
+      }),
+    ).toThrow(/resources: must list the schedule rule ARN/);
+  });
+
+  it('a DRS lifecycle trigger whose resource is not a DRS ARN', () => {
+    const event = loadSample<SampleEvent>(
+      'drs',
+      'recovery-instance-failback-state-change.failback-completed',
+    );
+    expect(() => lifecycleTrigger.parse(event)).not.toThrow();
+    event.resources = [`${(event.resources as string[])[0]}🔥`];
+
+    expect(() => lifecycleTrigger.parse(event)).toThrow(
+      /resources: must list DRS source-server or recovery-instance/,
+    );
+  });
+
+  it('a restore job naming a resource of another account or Region (an ARN without them passes)', () => {
+    const event = loadSample<SampleEvent>('backup', 'restore-job-state-change.failed');
+    // The sample's AMI ARN names no account: it passes.
+    expect(() => restoreJobStateChange.parse(event)).not.toThrow();
+    const arn = (event.resources as string[])[0] as string;
+
+    for (const foreign of [
+      arn.replace(':us-west-2:', ':eu-central-1:'),
+      arn.replace('::', ':999988887777:'),
+    ]) {
+      expect(() => restoreJobStateChange.parse({ ...event, resources: [foreign] })).toThrow(
+        /resources\.0: must be a resource of the event's account/,
+      );
     }
   });
 });
