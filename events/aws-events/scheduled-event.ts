@@ -17,7 +17,7 @@ export const scheduledEventSchema = EnvelopeSchema.extend({
   // `{}` from EventBridge; an object in any case.
   detail: z.record(z.string(), z.unknown()),
   resources: boundedResources.refine(
-    (resources) => resources.length > 0 && resources.every((arn) => RULE_ARN.test(arn)),
+    (resources) => resources.every((arn) => RULE_ARN.test(arn)),
     'must list the schedule rule ARN(s) (arn:aws:events:<region>:<account>:rule/…)',
   ),
 }).superRefine(refineResourcesInEventRegion);
