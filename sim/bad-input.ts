@@ -403,7 +403,11 @@ export function drawMutation(
     }
     case 'odd-string': {
       const field = pick(random, strings.length > 0 ? strings : ['id']);
-      const [name, change] = pick(random, ODD_STRINGS);
+      // An upper-case UUID is still a good event id.
+      const [name, change] = pick(
+        random,
+        field === 'id' ? ODD_STRINGS.filter(([odd]) => odd !== 'upper case') : ODD_STRINGS,
+      );
       return {
         label: `${field}: ${name}`,
         field,
