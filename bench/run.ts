@@ -68,6 +68,8 @@ const suites: [string, string, string][] = [
   ['readiness', './readiness.ts', 'runReadinessBench'],
   ['replication', './replication.ts', 'runReplicationBench'],
   ['cost', './cost.ts', 'runCostBench'],
+  ['badinput', './badinput.ts', 'runBadInputBench'],
+  ['load', './load.ts', 'runLoadBench'],
 ];
 for (const [name, path, exported] of suites) {
   if (!wanted(name) || !existsSync(new URL(path, import.meta.url))) continue;

@@ -26,8 +26,10 @@ export function defineEventContract<
   /**
    * The service puts only its own resources, in the event's account and Region, in `resources` (DRS does): an
    * ARN naming another account or Region is a forged or misrouted event, refused naming the element.
+   * `'where-named'`: the same, for ARNs that leave the account or Region empty too (an EC2 image's has no
+   * account, an S3 bucket's neither account nor Region), as AWS Backup's do.
    */
-  resourcesInEventRegion?: boolean;
+  resourcesInEventRegion?: boolean | 'where-named';
 }) {
   const schema = EnvelopeSchema.extend({
     source: z.literal(definition.source),
@@ -35,26 +37,8 @@ export function defineEventContract<
     detail: definition.detail,
     resources: (definition.resources ?? boundedResources) as Resources,
   }).superRefine((event, context) => {
-    if (!definition.resourcesInEventRegion) return;
-    const {
-      resources,
-      region: eventRegion,
-      account: eventAccount,
-    } = event as unknown as {
-      resources: string[];
-      region: string;
-      account: string;
-    };
-    resources.forEach((arn, index) => {
-      const [, , , region, account] = arn.split(':');
-      if (region !== eventRegion || account !== eventAccount) {
-        context.addIssue({
-          code: 'custom',
-          path: ['resources', index],
-          message: `must be a resource of the event's account ${eventAccount} and Region ${eventRegion} (names account ${account ?? '?'} in ${region ?? '?'})`,
-        });
-      }
-    });
+    if (definition.resourcesInEventRegion)
+      refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
   });
   type Event = z.infer<typeof schema>;
   return {
@@ -67,6 +51,41 @@ export function defineEventContract<
       return parseWith(schema, input, `${definition.source} "${definition.detailType}" event`);
     },
   };
+}
+
+/**
+ * The check of `resourcesInEventRegion`, for schemas built without {@link defineEventContract}: every ARN in
+ * `resources` names the event's account and Region (an AWS service puts its own resources there), or the event is
+ * forged or misrouted and refused naming the element.
+ */
+export function refineResourcesInEventRegion(
+  event: unknown,
+  context: z.RefinementCtx,
+  /** An empty account or Region in an ARN passes (AWS Backup's resource ARNs). */
+  whereNamed = false,
+): void {
+  const {
+    resources,
+    region: eventRegion,
+    account: eventAccount,
+  } = event as {
+    resources: string[];
+    region: string;
+    account: string;
+  };
+  if (!Array.isArray(resources)) return;
+  resources.forEach((arn, index) => {
+    if (typeof arn !== 'string') return;
+    const [, , , region, account] = arn.split(':');
+    const named = (value: string | undefined) => !whereNamed || (value !== undefined && value !== '');
+    if ((named(region) && region !== eventRegion) || (named(account) && account !== eventAccount)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['resources', index],
+        message: `must be a resource of the event's account ${eventAccount} and Region ${eventRegion} (names account ${account ?? '?'} in ${region ?? '?'})`,
+      });
+    }
+  });
 }
 
 /** Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field. */

@@ -12,8 +12,22 @@ export const ARN_MAX = 2048;
 
 /** `resources`, bounded: contracts that check more of it start from this. */
 export const boundedResources = z
-  .array(z.string().min(1, 'must not be empty').max(ARN_MAX, `must be at most ${ARN_MAX} characters`))
+  .array(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(ARN_MAX, `must be at most ${ARN_MAX} characters`)
+      // AWS sends UTF-8: a lone surrogate cannot come from it, and would break every request that names the ARN.
+      .refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)'),
+  )
   .max(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`);
+
+/**
+ * An event id: EventBridge's are UUIDs, and it becomes the idempotency key, the correlation id of every log line
+ * and signal the event causes, and part of record keys, so only printable ASCII without spaces passes (no blank,
+ * control or invisible characters, no look-alike letters).
+ */
+const ID_CHARACTERS = /^[!-~]+$/;
 
 /**
  * The EventBridge envelope: the fields and checks of Powertools parser's `EventBridgeSchema`, written here
@@ -25,7 +39,8 @@ export const EnvelopeSchema = z.object({
   id: z
     .string()
     .min(1, 'must not be empty')
-    .max(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`),
+    .max(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`)
+    .regex(ID_CHARACTERS, 'must be printable ASCII without spaces (EventBridge ids are UUIDs)'),
   source: z.string(),
   account: z.string(),
   time: z.iso.datetime(),

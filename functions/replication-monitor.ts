@@ -42,6 +42,8 @@ const metrics = createEmfReplicationMetrics({
 export const handler = createEventHandler({
   logger,
   parse: parseReplicationMonitorEvent,
+  // Account, Region and the partition of every ARN in `resources`, before anything is read (rule 5).
+  origin: { region: config.region },
   run: (trigger, context: Context) =>
     runReplicationMonitor(trigger, {
       drs,

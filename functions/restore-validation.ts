@@ -42,16 +42,18 @@ type Input =
   | { kind: 'restore'; event: ReturnType<typeof restoreJobStateChange.parse> }
   | { kind: 'sweep'; event: ReturnType<typeof parseScheduledEvent> };
 
-/** The parsed event, with the id (idempotency key), account and Region (origin check) of the envelope. */
-function parse(input: unknown): Input & { id: string; account: string; region: string } {
+/** The parsed event, with the id (idempotency key), account, Region and resources (origin check) of the envelope. */
+function parse(input: unknown): Input & { id: string; account: string; region: string; resources: string[] } {
   const source =
     typeof input === 'object' && input !== null ? (input as Record<string, unknown>).source : undefined;
   if (source === 'aws.events') {
     const event = parseScheduledEvent(input);
-    return { kind: 'sweep', event, id: event.id, account: event.account, region: event.region };
+    const { id, account, region, resources } = event;
+    return { kind: 'sweep', event, id, account, region, resources };
   }
   const event = restoreJobStateChange.parse(input);
-  return { kind: 'restore', event, id: event.id, account: event.account, region: event.region };
+  const { id, account, region, resources } = event;
+  return { kind: 'restore', event, id, account, region, resources };
 }
 
 export const handler = createEventHandler({

@@ -1,17 +1,50 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
+/** One request DynamoDB received: its operation (`PutItem`) and the table it names (absent for batches). */
+export interface DynamoRequest {
+  operation: string;
+  table?: string | undefined;
+}
+
 /**
  * DynamoDB for the simulator, the tests and the benchmarks: dynalite (in memory) on a loopback port, creating,
- * deleting and updating tables at once. The caller makes its own SDK client for `endpoint`.
+ * deleting and updating tables at once. The caller makes its own SDK client for `endpoint`. With `record`,
+ * `requests` lists every request received, whoever sent it (the simulated functions' own clients included), for
+ * the suites that count DynamoDB requests per event or look for writes; they empty it as they go.
  */
-export async function startDynaliteServer(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+export async function startDynaliteServer(options: { record?: boolean } = {}): Promise<{
+  endpoint: string;
+  close: () => Promise<void>;
+  requests: DynamoRequest[];
+}> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const requests: DynamoRequest[] = [];
+  // Before dynalite's own handler: its listeners on the request come after these, so both see the body.
+  server.prependListener('request', (request: IncomingMessage) => {
+    if (!options.record) return;
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let table: string | undefined;
+      try {
+        const name = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { TableName?: unknown })
+          .TableName;
+        table = typeof name === 'string' ? name : undefined;
+      } catch {
+        table = undefined;
+      }
+      requests.push({ operation: target.slice(target.indexOf('.') + 1), table });
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    requests,
     close: () =>
       new Promise<void>((resolve, reject) =>
         server.close((error?: Error) => (error ? reject(error) : resolve())),

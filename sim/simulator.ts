@@ -14,7 +14,7 @@ import { BackupSim, type RestoreMaterializer } from './backup.ts';
 import { advanceClockTo, installSimClock, resetClock } from './clock.ts';
 import { CloudWatchSim, sqsMetrics } from './cloudwatch.ts';
 import { type AwsEvent, DrsService, type DrsSim } from './drs.ts';
-import { startDynaliteServer } from './dynamo.ts';
+import { type DynamoRequest, startDynaliteServer } from './dynamo.ts';
 import { Ec2Sim, ec2Error } from './ec2.ts';
 import { DeliveryQueue, EventBridgeSim } from './eventbridge.ts';
 import { type SimHandler, type SimRequest, type SimServer, startHttpServer } from './http.ts';
@@ -116,6 +116,11 @@ export class SimRegion {
     readonly sqs: SqsSim,
     /** The deployment's CloudWatch alarms here. */
     readonly cloudWatch: CloudWatchSim,
+    /**
+     * Every request this Region's DynamoDB received (the functions' and the simulator's own), for the suites that
+     * count them; emptied by {@link Simulator.reset}, and by whoever reads it as it goes.
+     */
+    readonly dynamoRequests: DynamoRequest[] = [],
   ) {}
 
   /** A function of this Region's deployment, by short name (`reverseReplication`) or logical id. */
@@ -228,10 +233,12 @@ export class Simulator {
     );
 
     const databases = new Map<string, string>();
+    const dynamoRequests = new Map<string, DynamoRequest[]>();
     for (const region of world.regions) {
-      const database = await startDynaliteServer();
+      const database = await startDynaliteServer({ record: true });
       closers.push(database.close);
       databases.set(region, database.endpoint);
+      dynamoRequests.set(region, database.requests);
     }
 
     /** Services that answer every Region alike still record which Region a call was signed for. */
@@ -363,6 +370,7 @@ export class Simulator {
           endpoints,
           sqs,
           cloudWatch,
+          dynamoRequests.get(region),
         ),
       );
     }
@@ -486,6 +494,7 @@ export class Simulator {
       region.sqs.reset();
       region.cloudWatch.reset();
       await region.resetTables();
+      region.dynamoRequests.length = 0;
     }
   }
 

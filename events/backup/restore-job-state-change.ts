@@ -12,6 +12,8 @@ export const restoreJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Restore Job State Change',
   pattern,
+  // The restored resource and the recovery point are in the vault's account and Region: the event's.
+  resourcesInEventRegion: 'where-named',
   detail: z
     .object({
       restoreJobId: z.string().min(1),

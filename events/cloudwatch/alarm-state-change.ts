@@ -51,6 +51,8 @@ export const alarmStateChange = defineEventContract({
   source: 'aws.cloudwatch',
   detailType: 'CloudWatch Alarm State Change',
   pattern: alarmPatternFor(DEFAULT_ALARM_NAME_PREFIX),
+  // The alarm's ARN, in the account and Region that emitted the event (forwarded alarms keep both).
+  resourcesInEventRegion: true,
   detail: z.object({
     alarmName: z.string().min(1).max(255),
     state: alarmState,

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { parseWith } from '../contract.ts';
-import { EnvelopeSchema } from '../envelope.ts';
+import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
+import { boundedResources, EnvelopeSchema } from '../envelope.ts';
+import { RECOVERY_INSTANCE_ARN, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
 
 /**
@@ -8,7 +9,8 @@ import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
  * (a failover, a failback launch, a drill) and *Recovery Instance Failback State Change*, from either Region of
  * the pair (the primary Region's are forwarded to the recovery Region's bus). The lifecycle re-reads every
  * fact from the APIs, so only the envelope is checked (source, detail-type, account and Region): the detail
- * is not read, and a detail this contract does not know changes nothing.
+ * is not read, and a detail this contract does not know changes nothing. DRS names its own resources, in the
+ * event's account and Region: an ARN of another account or Region is refused naming the element.
  */
 export const LIFECYCLE_TRIGGER_TYPES = [
   'DRS Source Server Launch Result',
@@ -19,7 +21,13 @@ export const lifecycleTriggerSchema = EnvelopeSchema.extend({
   source: z.literal('aws.drs'),
   'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
   detail: z.record(z.string(), z.unknown()),
-});
+  resources: boundedResources.refine(
+    (resources) =>
+      resources.length > 0 &&
+      resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
+    'must list DRS source-server or recovery-instance ARNs',
+  ),
+}).superRefine(refineResourcesInEventRegion);
 export type LifecycleTriggerEvent = z.infer<typeof lifecycleTriggerSchema>;
 
 export const lifecycleTrigger = {

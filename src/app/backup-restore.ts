@@ -90,7 +90,7 @@ function screen(
   const regions = kind === 'copy' ? [policy.region, policy.primaryRegion] : [policy.region];
   if (event.account !== policy.account || !regions.includes(event.region)) {
     throw new ForeignEventError(
-      `${kind} job event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only on those of ${policy.account} in ${regions.join(' or ')}`,
+      `${kind} job event ${event.id} is from account ${event.account}, region ${event.region}; this deployment acts only on those of ${policy.account} in ${regions.join(' or ')}`,
     );
   }
   if (policy.regionRole !== 'recovery') {

@@ -46,13 +46,15 @@ import { boundedMap } from './bounded-map.ts';
  * Read-only towards AWS: it never fails anything over or back, so dry-run changes nothing but the flag on signals.
  */
 
+/** `resources` is the event's: the handler's origin check reads its ARNs' partition. */
 export type ReplicationMonitorTrigger =
-  | { kind: 'schedule'; id: string; account: string; region: string }
+  | { kind: 'schedule'; id: string; account: string; region: string; resources?: string[] }
   | {
       kind: 'stalled-change';
       id: string;
       account: string;
       region: string;
+      resources?: string[];
       sourceServerId: string;
       stalledState: 'STALLED' | 'NOT_STALLED';
     };
@@ -68,12 +70,19 @@ export function parseReplicationMonitorEvent(input: unknown): ReplicationMonitor
       id: event.id,
       account: event.account,
       region: event.region,
+      resources: event.resources,
       sourceServerId: idFromArn(event.resources[0] ?? ''),
       stalledState: event.detail.state,
     };
   }
   const event = parseScheduledEvent(input);
-  return { kind: 'schedule', id: event.id, account: event.account, region: event.region };
+  return {
+    kind: 'schedule',
+    id: event.id,
+    account: event.account,
+    region: event.region,
+    resources: event.resources,
+  };
 }
 
 export interface ReplicationMonitorPolicy extends RpoPolicy {

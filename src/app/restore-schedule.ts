@@ -19,7 +19,9 @@ export function screenScheduledRun(
   work: string,
 ): NotRecoveryRegion | undefined {
   if (event.account !== policy.account || event.region !== policy.region) {
-    throw new ForeignEventError(`scheduled event ${event.id} is from ${event.account} in ${event.region}`);
+    throw new ForeignEventError(
+      `scheduled event ${event.id} is from account ${event.account}, region ${event.region}`,
+    );
   }
   if (policy.regionRole !== 'recovery') {
     return {

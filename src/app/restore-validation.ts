@@ -145,7 +145,7 @@ export async function validateRestoreJob(
   const { policy } = deps;
   if (event.account !== policy.account || event.region !== policy.region) {
     throw new ForeignEventError(
-      `event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
+      `event ${event.id} is from account ${event.account}, region ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
     );
   }
   const restoreJobId = event.detail.restoreJobId;

@@ -67,7 +67,7 @@ export function assertOwnAlarm(
 ): void {
   if (facts.account !== policy.account || facts.region !== policy.region) {
     throw new ForeignEventError(
-      `alarm event ${facts.id} is from account ${facts.account} in ${facts.region}; this deployment acts only in ${policy.account} ${policy.region}`,
+      `alarm event ${facts.id} is from account ${facts.account}, region ${facts.region}; this deployment acts only in ${policy.account} ${policy.region}`,
     );
   }
 }

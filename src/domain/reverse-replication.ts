@@ -183,7 +183,7 @@ export function assertOwnEvent(
 ): void {
   if (event.account !== policy.account || event.region !== policy.region) {
     throw new ForeignEventError(
-      `event ${event.id} is from account ${event.account} in ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
+      `event ${event.id} is from account ${event.account}, region ${event.region}; this deployment acts only in ${policy.account} ${policy.region}`,
     );
   }
 }

@@ -114,7 +114,7 @@ export function assertOrigin(
   const regions = [origin.region, ...(origin.alsoFromRegions ?? [])];
   if (account !== own || typeof region !== 'string' || !regions.includes(region)) {
     throw new ForeignEventError(
-      `event ${String(id)} is from account ${String(account)} in ${String(region)}; this function accepts events only from ${own} in ${regions.join(' or ')}`,
+      `event ${String(id)} is from account ${String(account)}, region ${String(region)}; this function accepts events only from account ${own}, region ${regions.join(' or ')}`,
     );
   } // Every ARN the event names is in this function's partition (aws, aws-cn, aws-us-gov…).
   const partition = context.invokedFunctionArn.split(':')[1];

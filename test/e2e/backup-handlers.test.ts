@@ -96,6 +96,10 @@ function sample(name: string, change: (event: SampleEvent) => void): SampleEvent
   event.id = crypto.randomUUID();
   event.account = ACCOUNT;
   event.region = DR_REGION;
+  // AWS's samples name account 1112233445566 in their ARNs: this deployment's, as a real event would.
+  event.resources = (event.resources as string[]).map((arn) =>
+    arn.replace(':1112233445566:', `:${ACCOUNT}:`),
+  );
   change(event);
   return event;
 }
@@ -207,7 +211,14 @@ describe('backup handlers: events from elsewhere (rule 5)', () => {
     [
       'restoreValidation',
       'a restore event from the primary Region',
-      () => sample('restore-job-state-change.completed', (event) => (event.region = PRIMARY_REGION)),
+      () =>
+        sample('restore-job-state-change.completed', (event) => {
+          // A consistent event of the primary Region: its resources are there too.
+          event.region = PRIMARY_REGION;
+          event.resources = (event.resources as string[]).map((arn) =>
+            arn.replace(`:${DR_REGION}:`, `:${PRIMARY_REGION}:`),
+          );
+        }),
     ],
     [
       'restoreValidation',

@@ -50,11 +50,20 @@ beforeEach(() => {
   putEvents = [];
 });
 
-/** An AWS sample event, in this deployment's account and Region, renamed into scope. */
-function alarmEvent(name: string, id: string, alarmName = 'dr-autopilot:payments:s3-replication-latency') {
+/**
+ * An AWS sample event, in `origin` (default: this deployment's account and Region), renamed into scope; the
+ * alarm's ARN names the same account and Region, as CloudWatch's does.
+ */
+function alarmEvent(
+  name: string,
+  id: string,
+  alarmName = 'dr-autopilot:payments:s3-replication-latency',
+  origin = { account: '111122223333', region: 'us-west-2' },
+) {
   const event = loadSample<AlarmSample>('cloudwatch', name);
-  Object.assign(event, { id, account: '111122223333', region: 'us-west-2' });
+  Object.assign(event, { id, ...origin });
   event.detail.alarmName = alarmName;
+  event.resources = [`arn:aws:cloudwatch:${origin.region}:${origin.account}:alarm:${alarmName}`];
   return event;
 }
 
@@ -104,11 +113,16 @@ describe('alarm-readiness handler', () => {
   });
 
   it.each([
-    ['account', { account: '444455556666' }],
-    ['Region', { region: 'eu-west-1' }],
+    ['account', { account: '444455556666', region: 'us-west-2' }],
+    ['Region', { account: '111122223333', region: 'eu-west-1' }],
   ])('rejects an alarm event from another %s and puts nothing', async (_what, origin) => {
     // Prepare
-    const event = { ...alarmEvent('alarm-state-change.single-metric', `alarm-foreign-${_what}`), ...origin };
+    const event = alarmEvent(
+      'alarm-state-change.single-metric',
+      `alarm-foreign-${_what}`,
+      'dr-autopilot:payments:s3-replication-latency',
+      origin,
+    );
     // Act
     const invocation = handler(event, context());
     // Assess

@@ -590,6 +590,7 @@ describe('parseReplicationMonitorEvent', () => {
       id: '9da9af57-9253-4406-87cb-7cc400e43465',
       account: '111122223333',
       region: 'us-west-2',
+      resources: ['arn:aws:drs:us-west-2:111122223333:source-server/s-12345678901234567'],
       sourceServerId: 's-12345678901234567',
       stalledState: 'STALLED',
     });
@@ -613,6 +614,7 @@ describe('parseReplicationMonitorEvent', () => {
       id: event.id,
       account: ACCOUNT,
       region: REGION,
+      resources: event.resources,
     });
   });
 
