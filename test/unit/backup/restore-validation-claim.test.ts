@@ -91,6 +91,10 @@ function restoreEvent() {
   );
   event.id = crypto.randomUUID();
   event.account = BACKUP_ACCOUNT;
+  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
+  event.resources = (event.resources as string[]).map((arn) =>
+    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
+  );
   event.detail.restoreJobId = RESTORE_JOB_ID;
   return restoreJobStateChange.parse(event);
 }

@@ -73,6 +73,10 @@ function restoreEvent(status: 'completed' | 'failed' = 'completed') {
     `restore-job-state-change.${status}`,
   );
   event.account = BACKUP_ACCOUNT;
+  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
+  event.resources = (event.resources as string[]).map((arn) =>
+    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
+  );
   event.detail.restoreJobId = JOB_ID;
   return restoreJobStateChange.parse(event);
 }
