@@ -17,12 +17,33 @@
 //   user agent); bundled whole, the manifests of four clients are 11 KB. The client gets `{ "version" }` only.
 'use strict';
 
+const { existsSync, readdirSync, realpathSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
-const { join } = require('node:path');
+const { join, sep } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 /** A package installed under another package's node_modules: a second copy of it. */
 const NESTED = /[\\/]node_modules[\\/].+[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/]/;
+
+/**
+ * The installed packages (real paths, ending in a separator) that hold their own copy of an SDK package
+ * (`<package>/node_modules/@aws-sdk` or `@smithy`): the only places an import can resolve to a nested copy.
+ */
+function packagesWithNestedSdk(root) {
+  const modules = join(root, 'node_modules');
+  if (!existsSync(modules)) return [];
+  const top = realpathSync(modules);
+  const owners = [];
+  const visit = (dir) => {
+    const nested = join(dir, 'node_modules');
+    if (existsSync(join(nested, '@aws-sdk')) || existsSync(join(nested, '@smithy'))) owners.push(dir + sep);
+  };
+  for (const entry of readdirSync(top)) {
+    if (!entry.startsWith('@')) visit(join(top, entry));
+    else for (const name of readdirSync(join(top, entry))) visit(join(top, entry, name));
+  }
+  return owners;
+}
 
 /**
  * Resolves an SDK package that would come from a private nested copy to the project's top-level copy instead.
@@ -30,11 +51,15 @@ const NESTED = /[\\/]node_modules[\\/].+[\\/]node_modules[\\/]@(aws-sdk|smithy)[
  * hoisted for it: util-defaults-mode-node, util-stream, client-sso, the middleware packages).
  */
 function sdkRuntimeDedupe(root = ROOT) {
+  const owners = packagesWithNestedSdk(root);
   return {
     name: 'sdk-runtime-dedupe',
     setup(build) {
       build.onResolve({ filter: /^@(aws-sdk|smithy)\// }, async (args) => {
         if (args.pluginData?.sdkRuntimeDedupe) return undefined;
+        // Only code inside a package that has its own nested SDK copies can resolve to one; everything else is
+        // left to esbuild (a plugin's build.resolve is slow: uncached lookups up the whole directory tree).
+        if (!owners.some((owner) => args.importer.startsWith(owner))) return undefined;
         const pluginData = { sdkRuntimeDedupe: true };
         const own = await build.resolve(args.path, {
           kind: args.kind,
