@@ -1,5 +1,6 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
+import { restoreJobStateChange } from '../../events/backup/restore-job-state-change.ts';
 import type { Signal } from '../../events/dr-autopilot/signal.ts';
 import { createBackupAdapter } from '../../src/adapters/backup.ts';
 import type { BackupRestorePolicy } from '../../src/app/backup-restore.ts';
@@ -11,6 +12,7 @@ import {
   type RestoreTokenClaim,
 } from '../../src/ports/backup-restore-records.ts';
 import type { SignalPublisher } from '../../src/ports/signals.ts';
+import { loadSample } from './events.ts';
 
 /** A signal publisher that keeps what it was asked to publish. */
 export function recordingSignals(): SignalPublisher & { published: Signal[] } {
@@ -185,4 +187,26 @@ export function scheduledEvent(time: string, id: string = crypto.randomUUID()) {
     resources: [],
     detail: {},
   });
+}
+
+/**
+ * AWS's Restore Job State Change sample for {@link RESTORE_JOB_ID}, in {@link BACKUP_ACCOUNT}: its ARNs name
+ * AWS's sample account 1112233445566, moved to this account as a real event's would be. `freshId` gives it a
+ * new event id (a re-emission has a new one).
+ */
+export function restoreSampleEvent(
+  status: 'completed' | 'failed' = 'completed',
+  options: { freshId?: boolean } = {},
+) {
+  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
+    'backup',
+    `restore-job-state-change.${status}`,
+  );
+  if (options.freshId) event.id = crypto.randomUUID();
+  event.account = BACKUP_ACCOUNT;
+  event.resources = (event.resources as string[]).map((arn) =>
+    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
+  );
+  event.detail.restoreJobId = RESTORE_JOB_ID;
+  return restoreJobStateChange.parse(event);
 }

@@ -2,7 +2,6 @@ import { BackupClient, DescribeRestoreJobCommand } from '@aws-sdk/client-backup'
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
 import { advanceClock, installSimClock } from '../../../sim/clock.ts';
 import { Ec2Sim } from '../../../sim/ec2.ts';
 import { type SimServer, startHttpServer } from '../../../sim/http.ts';
@@ -19,9 +18,9 @@ import {
   recordingSignals,
   restorePolicy,
   restoreRecord,
+  restoreSampleEvent,
   scheduledEvent,
 } from '../../helpers/backup-fixtures.ts';
-import { loadSample } from '../../helpers/events.ts';
 
 /**
  * The EC2 cleanup leak (issue 11): TerminateInstances answers while the instance is still `shutting-down`,
@@ -58,17 +57,7 @@ beforeEach(() => {
 });
 
 function restoreEvent() {
-  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
-    'backup',
-    'restore-job-state-change.completed',
-  );
-  event.account = BACKUP_ACCOUNT;
-  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
-  event.resources = (event.resources as string[]).map((arn) =>
-    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
-  );
-  event.detail.restoreJobId = RESTORE_JOB_ID;
-  return restoreJobStateChange.parse(event);
+  return restoreSampleEvent();
 }
 
 /** A backup AMI (the recovery point), then a restore of it: a copy of the AMI and an instance launched from it. */

@@ -24,7 +24,6 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
 import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import { createRestoreRecords, RECORDS_PK } from '../../../src/adapters/backup-restore-records.ts';
 import { createRestoredDynamoDbHandler } from '../../../src/adapters/restored-dynamodb.ts';
@@ -40,10 +39,10 @@ import {
   recordingSignals,
   restorePolicy,
   restoreRecord,
+  restoreSampleEvent,
   scheduledEvent,
 } from '../../helpers/backup-fixtures.ts';
 import { createReadinessTable, startDynalite } from '../../helpers/dynalite.ts';
-import { loadSample } from '../../helpers/events.ts';
 
 /**
  * Issue 14: two deliveries of one restore job that overlap (its COMPLETED event and the sweep, or the event
@@ -85,18 +84,7 @@ beforeEach(async () => {
 
 /** AWS's Restore Job State Change sample for our job, under a fresh event id (a re-emission has a new one). */
 function restoreEvent() {
-  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
-    'backup',
-    'restore-job-state-change.completed',
-  );
-  event.id = crypto.randomUUID();
-  event.account = BACKUP_ACCOUNT;
-  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
-  event.resources = (event.resources as string[]).map((arn) =>
-    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
-  );
-  event.detail.restoreJobId = RESTORE_JOB_ID;
-  return restoreJobStateChange.parse(event);
+  return restoreSampleEvent('completed', { freshId: true });
 }
 
 function job(overrides: Partial<DescribeRestoreJobCommandOutput> = {}) {

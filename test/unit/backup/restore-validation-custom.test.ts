@@ -12,7 +12,6 @@ import {
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
 import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import { createLambdaValidatorInvoker } from '../../../src/adapters/lambda-validator.ts';
 import { createRestoredDynamoDbHandler } from '../../../src/adapters/restored-dynamodb.ts';
@@ -30,8 +29,8 @@ import {
   recordingSignals,
   restorePolicy,
   restoreRecord,
+  restoreSampleEvent,
 } from '../../helpers/backup-fixtures.ts';
-import { loadSample } from '../../helpers/events.ts';
 
 /** The validation use case with a workload's own validator (a fake invoker answering as Lambda would). */
 const backupMock = mockClient(BackupClient);
@@ -42,17 +41,7 @@ const SOURCE_ARN = 'arn:aws:dynamodb:us-east-1:111122223333:table/orders';
 const NOW = new Date('2026-11-22T10:25:00Z');
 
 function restoreEvent() {
-  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
-    'backup',
-    'restore-job-state-change.completed',
-  );
-  event.account = BACKUP_ACCOUNT;
-  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
-  event.resources = (event.resources as string[]).map((arn) =>
-    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
-  );
-  event.detail.restoreJobId = RESTORE_JOB_ID;
-  return restoreJobStateChange.parse(event);
+  return restoreSampleEvent();
 }
 
 /** A completed DynamoDB restore whose table is ACTIVE with `items` items read back. */

@@ -26,7 +26,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { restoreJobStateChange } from '../../../events/backup/restore-job-state-change.ts';
 import { createBackupAdapter } from '../../../src/adapters/backup.ts';
 import { createRestoredDynamoDbHandler } from '../../../src/adapters/restored-dynamodb.ts';
 import { createRestoredAuroraHandler, createRestoredRdsHandler } from '../../../src/adapters/restored-rds.ts';
@@ -50,9 +49,9 @@ import {
   recordingSignals,
   restorePolicy,
   restoreRecord,
+  restoreSampleEvent,
   scheduledEvent,
 } from '../../helpers/backup-fixtures.ts';
-import { loadSample } from '../../helpers/events.ts';
 
 const backupMock = mockClient(BackupClient);
 const dynamoMock = mockClient(DynamoDBClient);
@@ -68,17 +67,7 @@ const PLAN = `arn:aws:backup:${DR_REGION}:${BACKUP_ACCOUNT}:restore-testing-plan
 
 /** AWS's Restore Job State Change sample, in our account and DR Region. */
 function restoreEvent(status: 'completed' | 'failed' = 'completed') {
-  const event = loadSample<Record<string, unknown> & { detail: Record<string, unknown> }>(
-    'backup',
-    `restore-job-state-change.${status}`,
-  );
-  event.account = BACKUP_ACCOUNT;
-  // AWS's sample names account 1112233445566 in its ARNs: this account's, as a real event would.
-  event.resources = (event.resources as string[]).map((arn) =>
-    arn.replace(':1112233445566:', `:${BACKUP_ACCOUNT}:`),
-  );
-  event.detail.restoreJobId = JOB_ID;
-  return restoreJobStateChange.parse(event);
+  return restoreSampleEvent(status);
 }
 
 function scheduleEvent() {
