@@ -53,6 +53,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The Region a tool works in: `--region`, else AWS_REGION or AWS_DEFAULT_REGION; none is a usage error. */
+export function cliRegion(flag: string | undefined, env: Env): string {
+  const region = flag ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region)
+    throw new UsageError('no Region: pass --region (the Region you deployed to) or set AWS_REGION');
+  return region;
+}
+
 /** Runs a tool as a process: exit code 0 ok, 1 failure, 2 usage. */
 export function runAsProcess(name: string, run: (argv: string[], env: Env, io: Io) => Promise<number>): void {
   run(process.argv.slice(2), process.env, processIo).then(

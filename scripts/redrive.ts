@@ -8,7 +8,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
+import { clientConfig, cliRegion, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
 import { deployedFunctions, readDeployment } from './stack-outputs.ts';
 
 /**
@@ -245,9 +245,7 @@ export async function runRedrive(argv: string[], env: Env, io: Io): Promise<numb
     io.out(`${HELP}\n`);
     return 0;
   }
-  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region)
-    throw new UsageError('no Region: pass --region (the Region you deployed to) or set AWS_REGION');
+  const region = cliRegion(values.region, env);
   if (!values.stage) throw new UsageError('no deployment named: pass --stage (the stage you deployed)');
   const max = values.max === undefined ? DEFAULT_MAX : Number(values.max);
   if (!Number.isInteger(max) || max < 1) {

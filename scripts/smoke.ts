@@ -8,7 +8,7 @@ import {
 import { paginateListSubscriptionsByTopic, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { formatSeconds } from '../src/domain/duration.ts';
-import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
+import { clientConfig, cliRegion, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
 import { checkDeployedFunctions, formatProblem } from './config-check.ts';
 import { type Deployment, deployedFunctions, functionNameOf, readDeployment } from './stack-outputs.ts';
 
@@ -88,9 +88,7 @@ export async function runSmoke(argv: string[], env: Env, io: Io, now = () => new
     io.out(`${HELP}\n`);
     return 0;
   }
-  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region)
-    throw new UsageError('no Region: pass --region (the Region you deployed to) or set AWS_REGION');
+  const region = cliRegion(values.region, env);
   if (!values.stage) throw new UsageError('no deployment named: pass --stage (the stage you deployed)');
   const stage = values.stage;
   const deployment = await readDeployment(env, {

@@ -6,7 +6,7 @@ import { loadLifecycleStatus, renderLifecycle } from '../src/app/lifecycle-statu
 import { loadReadinessStatus, renderReadinessTable } from '../src/app/readiness-status.ts';
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import type { HistoryRecord } from '../src/ports/readiness.ts';
-import { clientConfig, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
+import { clientConfig, cliRegion, type Env, type Io, runAsProcess, UsageError } from './cli-env.ts';
 import { readDeployment } from './stack-outputs.ts';
 
 /**
@@ -42,9 +42,7 @@ export async function runStatus(argv: string[], env: Env, io: Io, now = () => ne
     io.out(`${HELP}\n`);
     return 0;
   }
-  let region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region)
-    throw new UsageError('no Region: pass --region (the Region you deployed to) or set AWS_REGION');
+  let region = cliRegion(values.region, env);
   let tableName = env.READINESS_TABLE_NAME;
   let source = 'READINESS_TABLE_NAME';
   if (!tableName) {
