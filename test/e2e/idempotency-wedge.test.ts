@@ -42,23 +42,39 @@ const handlers: Record<'restoreTestScheduler' | 'restoreValidation', Handler> = 
 let loseNextInProgressWrite = false;
 /** When set, the DR vault's listing waits for it (a run in progress) and answers with what it resolves to. */
 let listingHeld: Promise<DoubleResponse> | undefined;
+/** Called when a held listing is reached: the run is in progress, its record written. */
+let onListingReached: () => void = () => undefined;
 
 beforeAll(async () => {
   dynamo = await startDynalite();
   await createIdempotencyTable(dynamo.client, 'idempotency');
   await createEvidenceTable(dynamo.client, 'evidence');
   await createReadinessTable(dynamo.client, 'readiness');
-  proxy = await startLossyProxy(dynamo.endpoint, ({ target, body }) => {
-    const wanted =
-      loseNextInProgressWrite &&
-      target.endsWith('.PutItem') &&
-      body.includes('"TableName":"idempotency"') &&
-      body.includes('"INPROGRESS"');
-    if (wanted) loseNextInProgressWrite = false;
-    return wanted;
-  });
+  proxy = await startLossyProxy(
+    dynamo.endpoint,
+    ({ target, body }) => {
+      const wanted =
+        loseNextInProgressWrite &&
+        target.endsWith('.PutItem') &&
+        body.includes('"TableName":"idempotency"') &&
+        body.includes('"INPROGRESS"');
+      if (wanted) loseNextInProgressWrite = false;
+      return wanted;
+    },
+    async ({ body }) => {
+      // A run in progress, held in its first read of its own tables (the restore-validation sweep's open restores).
+      if (!listingHeld || body.includes('"TableName":"idempotency"')) return undefined;
+      onListingReached();
+      const { status = 200 } = await listingHeld;
+      return status >= 400 ? { status } : undefined;
+    },
+  );
   doubles = await startAwsDouble({
-    'backup-vaults': async () => (listingHeld ? await listingHeld : { body: { RecoveryPoints: [] } }),
+    'backup-vaults': async () => {
+      if (!listingHeld) return { body: { RecoveryPoints: [] } };
+      onListingReached();
+      return await listingHeld;
+    },
   });
   Object.assign(process.env, baseEnv(), {
     AWS_ENDPOINT_URL_BACKUP: doubles.endpoint,
@@ -100,6 +116,7 @@ beforeEach(async () => {
   vi.setSystemTime(START);
   loseNextInProgressWrite = false;
   listingHeld = undefined;
+  onListingReached = () => undefined;
   proxy.lost.length = 0;
 });
 afterEach(() => {
@@ -163,18 +180,19 @@ describe.each(functions)('$name (timeout 300 s): a stuck in-progress record', ({
   });
 
   it('does not turn away the retry after a run that died mid-way (crash, out of memory, killed)', async () => {
-    // Prepare: a run in progress, held in its first AWS call.
+    // Prepare: a run in progress, held in its first call after its in-progress record (AWS Backup or its own table).
     const event = schedule();
     let release: (response: DoubleResponse) => void = () => undefined;
     listingHeld = new Promise((resolve) => {
       release = resolve;
     });
+    const reached = new Promise<void>((resolve) => {
+      onListingReached = resolve;
+    });
     const dying = handler()(structuredClone(event), context300()).catch((error: unknown) => error);
-    let records: Record<string, AttributeValue>[] = [];
-    for (let tries = 0; records.length === 0 && tries < 200; tries += 1) {
-      records = await inProgressRecords();
-      if (records.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    // Waits for the run to reach its first AWS call, however slow a loaded machine is (no polling deadline).
+    await reached;
+    const records = await inProgressRecords();
     const [record] = records;
     expect(record).toBeDefined();
     // The process dies here: Lambda's timeout or a crash ends it before Powertools can delete or complete the record.

@@ -9,6 +9,11 @@ import type { AddressInfo } from 'node:net';
 export async function startLossyProxy(
   upstream: string,
   loseAnswer: (request: { target: string; body: string }) => boolean,
+  /**
+   * Consulted before forwarding: may hold a request (a run in progress) and answer it instead of DynamoDB
+   * (`{ status: 500 }`: the run dies there). `undefined` forwards it.
+   */
+  intercept?: (request: { target: string; body: string }) => Promise<{ status: number } | undefined>,
 ) {
   const target = new URL(upstream);
   const lost: { target: string; body: string }[] = [];
@@ -17,6 +22,17 @@ export async function startLossyProxy(
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const seen = { target: String(req.headers['x-amz-target'] ?? ''), body: body.toString('utf8') };
+    const answered = await intercept?.(seen);
+    if (answered) {
+      res.writeHead(answered.status, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-errortype': 'InternalServerError',
+      });
+      res.end(
+        JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'held' }),
+      );
+      return;
+    }
     const forwarded = await new Promise<{
       status: number;
       headers: IncomingMessage['headers'];
