@@ -133,7 +133,7 @@ export function deploymentFacts(layout: Layout = readLayout()): DeploymentFacts 
     kmsKeysPerRegion: countOf('AWS::KMS::Key'),
     logRetentionDays: Number(layout.provider.logRetentionInDays ?? 0) || 3_650,
     historyRetentionDays: days(param(layout, 'readinessHistoryRetention')),
-    // src/runtime/handler.ts: idempotency records expire after a day.
+    // src/runtime/idempotency.ts: idempotency records expire after a day.
     idempotencyRetentionDays: 1,
   };
 }

@@ -7,6 +7,7 @@ import { alarmToSignal } from '../src/app/alarm-readiness.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForAlarmReadiness } from '../src/runtime/configs/alarm-readiness.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /** Wiring only: CloudWatch alarms in scope (by name prefix) become readiness signals on the bus. */
@@ -24,7 +25,7 @@ export const handler = createEventHandler({
   origin: { region: config.region },
   // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it only publishes the same signal again (same
   // id), which readiness folds as one.
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) =>
     alarmToSignal(event, {
       signals,

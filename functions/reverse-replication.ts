@@ -17,6 +17,7 @@ import {
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForReverseReplication } from '../src/runtime/configs/reverse-replication.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 
@@ -59,7 +60,7 @@ const onLaunch = createEventHandler({
   origin: { region: config.region },
   // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it re-reads DRS: an instance already reversing
   // is skipped, and a concurrent ReverseReplication is refused by DRS (ConflictException, answered by a re-read).
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context, 'event')),
 });
 
