@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { eventArn } from '../envelope.ts';
 import pattern from './backup-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -14,9 +15,9 @@ export const backupJobStateChange = defineEventContract({
     backupJobId: z.string().min(1),
     state: z.string().min(1),
     statusMessage: z.string().optional(),
-    backupVaultArn: z.string().optional(),
+    backupVaultArn: eventArn.optional(),
     backupVaultName: z.string().optional(),
-    resourceArn: z.string().optional(),
+    resourceArn: eventArn.optional(),
     resourceType: z.string().optional(),
     creationDate: z.string().optional(),
     completionDate: z.string().optional(),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { eventArn } from '../envelope.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -20,10 +21,10 @@ export const restoreJobStateChange = defineEventContract({
       status: z.string().min(1).optional(),
       state: z.string().min(1).optional(),
       statusMessage: z.string().optional(),
-      recoveryPointArn: z.string().optional(),
-      createdResourceArn: z.string().optional(),
+      recoveryPointArn: eventArn.optional(),
+      createdResourceArn: eventArn.optional(),
       resourceType: z.string().optional(),
-      restoreTestingPlanArn: z.string().optional(),
+      restoreTestingPlanArn: eventArn.optional(),
       creationDate: z.string().optional(),
       completionDate: z.string().optional(),
     })
