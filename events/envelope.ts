@@ -54,6 +54,18 @@ export const boundedResources = z
 const ID_CHARACTERS = /^[!-~]+$/;
 
 /**
+ * The id of an AWS Backup job in an event's `detail` (`restoreJobId`, `backupJobId`, `copyJobId`: UUIDs, or
+ * hexadecimal for some services' copies): the handler puts it in the path of a DescribeRestoreJob-style request
+ * and in record keys. Printable ASCII without spaces, as event ids: a lone surrogate made the SDK's path encoding
+ * throw `URIError` before the call, and hidden or look-alike characters would name another job in the records.
+ */
+export const backupJobId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(ID_MAX, `must be at most ${ID_MAX} characters`)
+  .regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)');
+
+/**
  * The EventBridge envelope: the fields and checks of Powertools parser's `EventBridgeSchema`, written here
  * because that schema imports zod's whole classic namespace (`import { z }`, locales included: about 350 KB of
  * every bundle), where `import * as z` lets the bundler keep only what is used.

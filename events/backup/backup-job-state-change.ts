@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
-import { eventArn } from '../envelope.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './backup-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -12,7 +12,7 @@ export const backupJobStateChange = defineEventContract({
   detailType: 'Backup Job State Change',
   pattern,
   detail: z.object({
-    backupJobId: z.string().min(1),
+    backupJobId,
     state: z.string().min(1),
     statusMessage: z.string().optional(),
     backupVaultArn: eventArn.optional(),

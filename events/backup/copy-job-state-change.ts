@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
-import { eventArn } from '../envelope.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import { BACKUP_VAULT_ARN } from './arn.ts';
 import pattern from './copy-job-state-change.pattern.json' with { type: 'json' };
 
@@ -17,7 +17,7 @@ export const copyJobStateChange = defineEventContract({
   pattern,
   detail: z
     .object({
-      copyJobId: z.string().min(1).optional(),
+      copyJobId: backupJobId.optional(),
       state: z.string().min(1),
       statusMessage: z.string().optional(),
       sourceBackupVaultArn: eventArn.optional(),

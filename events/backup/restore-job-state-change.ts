@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
-import { eventArn } from '../envelope.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -17,7 +17,7 @@ export const restoreJobStateChange = defineEventContract({
   resourcesInEventRegion: 'where-named',
   detail: z
     .object({
-      restoreJobId: z.string().min(1),
+      restoreJobId: backupJobId,
       status: z.string().min(1).optional(),
       state: z.string().min(1).optional(),
       statusMessage: z.string().optional(),

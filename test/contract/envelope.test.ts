@@ -312,3 +312,29 @@ describe('ARNs with hidden characters', () => {
     expect(alarmStateChange.parse(event).resources).toEqual(event.resources);
   });
 });
+
+/**
+ * Found by the bad-input suite (seed 15): a restore job id with a lone surrogate reached DescribeRestoreJob, whose
+ * request path the SDK could not encode (`URIError: URI malformed`). AWS Backup's job ids are UUIDs.
+ */
+describe('AWS Backup job ids', () => {
+  it.each([
+    ['restore-job-state-change.completed', 'restoreJobId', (e: unknown) => restoreJobStateChange.parse(e)],
+    ['backup-job-state-change.completed', 'backupJobId', (e: unknown) => backupJobStateChange.parse(e)],
+    ['copy-job-state-change.completed', 'copyJobId', (e: unknown) => copyJobStateChange.parse(e)],
+  ])('%s with an odd detail.%s is refused, naming the field', (name, field, parse) => {
+    expect(() => parse(loadSample('backup', name))).not.toThrow();
+    for (const [odd, change] of [
+      ['a lone surrogate', (id: string) => `${id}\ud83d`],
+      ['a NUL', (id: string) => `${id}\u0000`],
+      ['a right-to-left override', (id: string) => `\u202e${id}`],
+      ['a space', (id: string) => `${id} `],
+      ['look-alike letters', (id: string) => `${id}-аеор`],
+    ] as const) {
+      const event = loadSample<SampleEvent>('backup', name);
+      event.detail[field] = change(event.detail[field] as string);
+
+      expect(() => parse(event), odd).toThrow(new RegExp(`detail\\.${field}: must be printable ASCII`));
+    }
+  });
+});
