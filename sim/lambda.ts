@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type NamespacedUnregister, register } from 'tsx/esm/api';
+import { advanceClockTo } from './clock.ts';
 import type { SimFunction } from './template.ts';
 import type { SimWorld } from './world.ts';
 
@@ -119,14 +120,26 @@ export class LambdaSim {
     const handler = this.handlers.get(logicalId);
     if (!handler) throw new Error(`function ${logicalId} was not loaded`);
     busy = true;
+    const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    let cut: (() => void) | undefined;
+    // A call whose answer never comes (an injected hang) holds the function until its timeout: the simulated clock
+    // moves on to it and the invocation ends as Lambda ends it (the handler's promise is abandoned, as its
+    // sandbox would be; the request it waits on is never answered).
+    this.world.timeOutInvocation = () => {
+      advanceClockTo(deadline + 1);
+      cut?.();
+    };
     try {
       const context = contextFor(fn, this.world, this.region);
       const { value, error, logs } = await this.withEnvironment(fn, () =>
-        withTimeout(handler(structuredClone(event), context), fn.timeoutSeconds),
+        withTimeout(handler(structuredClone(event), context), fn.timeoutSeconds, (timeOut) => {
+          cut = timeOut;
+        }),
       );
       if (error) return { ok: false, error: toError(error), logs };
       return { ok: true, outcome: value, logs };
     } finally {
+      this.world.timeOutInvocation = undefined;
       busy = false;
     }
   }
@@ -225,18 +238,22 @@ function contextFor(fn: SimFunction, world: SimWorld, region: string): Context {
   };
 }
 
-async function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
+/** Races `promise` against the function's timeout; `expose` gets a way to time it out now (a hung call). */
+async function withTimeout<T>(
+  promise: Promise<T>,
+  seconds: number,
+  expose?: (timeOut: () => void) => void,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          Object.assign(new Error(`Task timed out after ${seconds}.00 seconds`), {
-            name: 'Sandbox.Timedout',
-          }),
-        ),
-      seconds * 1000,
-    );
+    const timedOut = () =>
+      reject(
+        Object.assign(new Error(`Task timed out after ${seconds}.00 seconds`), {
+          name: 'Sandbox.Timedout',
+        }),
+      );
+    timer = setTimeout(timedOut, seconds * 1000);
+    expose?.(timedOut);
   });
   try {
     return await Promise.race([promise, timeout]);
