@@ -91,7 +91,9 @@ function injectFaults(
     }
     const answer = () => {
       if (fault.hang) {
+        // As sim/http.ts: dropped at once, or held until the waiting invocation has timed out, then closed.
         if (onHang?.() === 'drop') request.socket.destroy();
+        else setImmediate(() => request.socket.destroy());
         return;
       }
       const body = JSON.stringify({

@@ -70,9 +70,11 @@ export async function startHttpServer(
               return;
             }
             if (response.hang) {
-              // Held: never answered (until the server closes). Dropped: the client gave up first (its own
-              // request timeout), which the simulated clock has already passed.
+              // Never answered. Dropped at once: the client gave up first (its own request timeout, which the
+              // simulated clock has already passed). Held: the function that waits for it has timed out meanwhile
+              // (see LambdaSim), and its execution environment is gone with its connections: closed next.
               if (options.onHang?.() === 'drop') incoming.socket.destroy();
+              else setImmediate(() => incoming.socket.destroy());
               return;
             }
             // The simulated clock's time: Node's own Date header is real time, and the SDK corrects its clock
