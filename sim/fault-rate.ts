@@ -370,10 +370,28 @@ export function checkInvariants(sim: Simulator): InvariantReport {
           (report.duplicates['sns: Publish answer lost'] ?? 0) + amount - 1;
         continue;
       }
-      report.duplicates['sns: not explained'] = (report.duplicates['sns: not explained'] ?? 0) + amount - 1;
+      // The window the readiness publisher's outbox leaves: SNS took the message, then the sender died (or
+      // failed) before clearing the outbox entry, and another attempt or sender published it again.
+      const diedAfterPublish = mine.some((call) => {
+        const attempt = call.invocation;
+        return (
+          call.result === 'ok' &&
+          region.eventBridge.invocations.some(
+            (invocation) =>
+              invocation.eventId === attempt?.eventId &&
+              invocation.functionName === attempt.functionName &&
+              invocation.attempt === attempt.attempt &&
+              !invocation.ok,
+          )
+        );
+      });
+      const cause = diedAfterPublish
+        ? 'sns: sender failed after Publish, before clearing its outbox'
+        : 'sns: not explained';
+      report.duplicates[cause] = (report.duplicates[cause] ?? 0) + amount - 1;
       report.violations.push({
         invariant: 'duplicate-notification',
-        detail: `${region.name}: ${amount} SNS messages for transitionId ${id}, no Publish of it lost its answer`,
+        detail: `${region.name}: ${amount} SNS messages for transitionId ${id}, no Publish of it lost its answer (${cause.slice(5)})`,
         trail: [
           ...new Set(mine.map((call) => `${call.invocation?.eventId} ${call.invocation?.functionName}`)),
         ].flatMap((key) => {
