@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { alarmStateChange } from '../events/cloudwatch/alarm-state-change.ts';
@@ -6,6 +5,7 @@ import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-si
 import { alarmToSignal } from '../src/app/alarm-readiness.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForAlarmReadiness } from '../src/runtime/configs/alarm-readiness.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createLogger } from '../src/runtime/logger.ts';
@@ -17,7 +17,7 @@ const signals = createEventBridgeSignalPublisher({
   client: new EventBridgeClient({}),
   eventBusName: config.eventBusName,
 });
-const persistenceStore = createIdempotencyStore(config.idempotencyTableName, new DynamoDBClient({}));
+const persistenceStore = createIdempotencyStore(config.idempotencyTableName, createDynamoDbClient());
 
 export const handler = createEventHandler({
   logger,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DYNAMODB_REQUEST_TIMEOUT_MS } from '../src/runtime/dynamodb-client.ts';
 import { advanceClock } from './clock.ts';
 
 /**
@@ -159,10 +160,11 @@ export class SimWorld {
 
   /**
    * A request's answer will never arrive (an injected hang). The invocation running now ends as timed out (its
-   * function waits for the answer until its own timeout), unless the call was one to the other Region of the
-   * pair: the only clients with a request timeout of their own (failback-lifecycle's, 15 s) make those, so the
-   * client gives up first: that much simulated time passes and the connection drops (`drop`), and the function
-   * goes on. Outside an invocation nothing is injected.
+   * function waits for the answer until its own timeout), unless its client has a request timeout of its own:
+   * the clients that call the other Region of the pair (failback-lifecycle's, 15 s) and every function's DynamoDB
+   * client (`createDynamoDbClient`, 5 s). Then the client gives up first: that much simulated time passes, the
+   * connection drops (`drop`), and the SDK retries as it does a lost connection. Outside an invocation nothing
+   * is injected.
    */
   hang(): 'hold' | 'drop' {
     const clientTimeout = this.pendingClientTimeoutMs;
@@ -238,6 +240,8 @@ export class SimWorld {
     const drawn = this.invocation ? this.faultSource?.draw(service, operation) : undefined;
     if (drawn?.hang && where !== undefined && where !== this.invocation?.region) {
       this.pendingClientTimeoutMs = CROSS_REGION_REQUEST_TIMEOUT_MS;
+    } else if (drawn?.hang && service === 'dynamodb') {
+      this.pendingClientTimeoutMs = DYNAMODB_REQUEST_TIMEOUT_MS;
     }
     return drawn;
   }
