@@ -318,7 +318,7 @@ export async function createEvidenceTable(client: DynamoDBClient, tableName: str
   await createIdempotencyTable(client, tableName);
 }
 
-/** The readiness table (pk/sk), as `infra/tables.yml` declares it. */
+/** The readiness table (pk/sk, and the sparse index `open` of resources not READY), as `infra/tables.yml` declares it. */
 export async function createReadinessTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -326,10 +326,22 @@ export async function createReadinessTable(client: DynamoDBClient, tableName: st
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'openPk', AttributeType: 'S' },
+        { AttributeName: 'openSk', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'open',
+          KeySchema: [
+            { AttributeName: 'openPk', KeyType: 'HASH' },
+            { AttributeName: 'openSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
