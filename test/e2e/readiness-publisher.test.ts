@@ -102,6 +102,25 @@ describe('readiness publisher against dynalite', () => {
     },
   );
 
+  it("lists the workload's other open resources in a transition message, worst first, from the index", async () => {
+    // Prepare: five resources, two of them AT RISK
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier, policy: { downgradeObservations: 1 } });
+    const id = (index: number) => `s-${String(index).padStart(17, '0')}`;
+    for (let index = 0; index < 5; index++) {
+      await applySignal(signalEvent({ resourceId: id(index), state: index < 2 ? 'AT_RISK' : 'READY' }), deps);
+    }
+    const before = notifier.sent.length;
+    // Act
+    await applySignal(signalEvent({ resourceId: id(4), state: 'NOT_READY', observedAt: minute(1) }), deps);
+    // Assess
+    const [message] = notifier.sent.slice(before);
+    expect(message?.subject).toMatch(/^\[NOT READY\]/);
+    expect(message?.body).toContain('5 resource(s): 2 ready, 2 at risk, 0 unknown, 1 not ready.');
+    const listed = message?.body.split('\n').filter((line) => /^- (NOT READY|AT RISK)/.test(line)) ?? [];
+    expect(listed.map((line) => line.match(/s-\d+/)?.[0])).toEqual([id(4), id(0), id(1)]);
+  });
+
   it('applies 50 concurrent deliveries of the same signal once and publishes once', async () => {
     // Prepare
     const notifier = recordingNotifier();
