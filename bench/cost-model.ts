@@ -42,6 +42,8 @@ export interface ReadinessPerInvocation {
   logBytes: number;
   logLines: number;
   notifications: number;
+  /** History items written (each kept for the history retention): none for an unchanged refresh. */
+  historyItems: number;
 }
 
 export interface ReadinessFigures {
@@ -259,8 +261,13 @@ export function costTable(inputs: CostInputs): CostTable {
       },
       readinessWru * PRICES.dynamoWriteUnit.usd + readinessRru * PRICES.dynamoReadUnit.usd,
     );
+    // Measured per invocation kind: an unchanged refresh writes no history item.
+    const historyItemsPerMonth =
+      refreshSignals * readiness.refresh.historyItems +
+      changes * readiness.change.historyItems +
+      readinessScheduled * readiness.sweep.historyItems;
     const historyItems =
-      (signals + readinessScheduled) * (facts.historyRetentionDays / (ASSUMPTIONS.hoursPerMonth / 24));
+      historyItemsPerMonth * (facts.historyRetentionDays / (ASSUMPTIONS.hoursPerMonth / 24));
     const idempotencyItems = signals * (facts.idempotencyRetentionDays / (ASSUMPTIONS.hoursPerMonth / 24));
     const storedBytes =
       historyItems * readiness.historyItemBytes +
@@ -274,7 +281,7 @@ export function costTable(inputs: CostInputs): CostTable {
       {
         item: 'DynamoDB: storage and point-in-time recovery',
         basis: 'measured × estimated',
-        how: 'item sizes measured; history items kept for the history retention',
+        how: 'item sizes and history items per signal kind measured; kept for the history retention',
       },
       (storedBytes / GB) * (PRICES.dynamoStoredGbMonth.usd + PRICES.dynamoPitrGbMonth.usd),
     );

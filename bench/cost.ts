@@ -133,7 +133,7 @@ export function deploymentFacts(layout: Layout = readLayout()): DeploymentFacts 
     kmsKeysPerRegion: countOf('AWS::KMS::Key'),
     logRetentionDays: Number(layout.provider.logRetentionInDays ?? 0) || 3_650,
     historyRetentionDays: days(param(layout, 'readinessHistoryRetention')),
-    // src/runtime/handler.ts: idempotency records expire after a day.
+    // src/runtime/idempotency.ts: idempotency records expire after a day.
     idempotencyRetentionDays: 1,
   };
 }
@@ -484,7 +484,10 @@ async function measureReadiness(
     detail: signal.detail,
   });
   /** Feeds signals 8 at a time (EventBridge invokes concurrently); figures per signal. */
+  const historyCount = async () =>
+    (await tableBytes(client, tableName, (sk) => sk.startsWith('history#'))).items;
   const feed = async (signals: Signal[]): Promise<ReadinessPerInvocation> => {
+    const historyBefore = await historyCount();
     meter.reset();
     output.reset();
     const before = notifications;
@@ -502,7 +505,15 @@ async function measureReadiness(
     } finally {
       output.stop();
     }
-    return perInvocation(signals.length, notifications - before, meter.snapshot(), output.reset());
+    const used = meter.snapshot();
+    const written = output.reset();
+    return perInvocation(
+      signals.length,
+      notifications - before,
+      used,
+      written,
+      (await historyCount()) - historyBefore,
+    );
   };
 
   await feed(run.firstSignals);
@@ -525,6 +536,7 @@ async function measureReadiness(
   const down = await feed(changing.map((signal) => flip(signal, 'AT_RISK')));
   const up = await feed(changing.map((signal) => flip(signal, 'READY')));
   const change = average([down, up]);
+  const historyBeforeSweep = await historyCount();
   meter.reset();
   output.reset();
   output.start();
@@ -533,7 +545,9 @@ async function measureReadiness(
   } finally {
     output.stop();
   }
-  const sweep = perInvocation(1, 0, meter.snapshot(), output.reset());
+  const sweepUsed = meter.snapshot();
+  const sweepWritten = output.reset();
+  const sweep = perInvocation(1, 0, sweepUsed, sweepWritten, (await historyCount()) - historyBeforeSweep);
   const history = await tableBytes(client, tableName, (sk) => sk.startsWith('history#'));
   const state = await tableBytes(client, tableName, (sk) => !sk.startsWith('history#'));
   const idempotency = await tableBytes(client, idempotencyTable);
@@ -553,6 +567,7 @@ function perInvocation(
   notifications: number,
   dynamo: { requests: number; writeUnits: number; readUnits: number },
   output: { bytes: Record<Kind, number>; lines: Record<Kind, number> },
+  historyItems: number,
 ): ReadinessPerInvocation {
   const total = (values: Record<Kind, number>) =>
     Object.values(values).reduce((sum, value) => sum + value, 0);
@@ -564,6 +579,7 @@ function perInvocation(
     logBytes: per(total(output.bytes)),
     logLines: per(total(output.lines)),
     notifications: per(notifications),
+    historyItems: per(historyItems),
   };
 }
 

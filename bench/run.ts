@@ -70,6 +70,7 @@ const suites: [string, string, string][] = [
   ['cost', './cost.ts', 'runCostBench'],
   ['badinput', './badinput.ts', 'runBadInputBench'],
   ['load', './load.ts', 'runLoadBench'],
+  ['faults', './faults.ts', 'runFaultsBench'],
 ];
 for (const [name, path, exported] of suites) {
   if (!wanted(name) || !existsSync(new URL(path, import.meta.url))) continue;

@@ -30,6 +30,14 @@ export function defineEventContract<
    * account, an S3 bucket's neither account nor Region), as AWS Backup's do.
    */
   resourcesInEventRegion?: boolean | 'where-named';
+  /**
+   * A check across fields, after each has passed its own (e.g. an alarm's ARN names the alarm of
+   * `detail.alarmName`): adds an issue on the path of the field it refuses.
+   */
+  crossCheck?: (
+    event: { detail: z.infer<Detail>; resources: z.infer<Resources> },
+    context: z.RefinementCtx,
+  ) => void;
 }) {
   const schema = EnvelopeSchema.extend({
     source: z.literal(definition.source),
@@ -39,6 +47,11 @@ export function defineEventContract<
   }).superRefine((event, context) => {
     if (definition.resourcesInEventRegion)
       refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
+    // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
+    definition.crossCheck?.(
+      event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
+      context,
+    );
   });
   type Event = z.infer<typeof schema>;
   return {

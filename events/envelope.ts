@@ -10,6 +10,31 @@ export const ID_MAX = 256;
 export const RESOURCES_MAX = 100;
 export const ARN_MAX = 2048;
 
+/**
+ * Characters no AWS ARN holds: control characters (NUL, line breaks), format characters (the right-to-left
+ * override and the other bidirectional controls, zero-width spaces and joiners, the byte-order mark), line and
+ * paragraph separators, and every space but the plain one (a no-break space looks like it). An ARN holding one
+ * is forged or corrupted: it would be echoed into logs, records and messages, displayed other than it reads
+ * (U+202E reverses what follows), and sent on to AWS. A plain space and any printable character, emoji
+ * included, stay: an alarm's name, and so its ARN, may hold them.
+ */
+export const HIDDEN_CHARACTER = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u;
+
+/** The refusal message of {@link HIDDEN_CHARACTER}, for the contracts that check an ARN in `detail`. */
+export const HIDDEN_CHARACTER_MESSAGE =
+  'must not hold control, bidirectional-control, invisible or non-ASCII space characters';
+
+/**
+ * An ARN as an event carries it, in `resources` or `detail`: well-formed (AWS sends UTF-8: a lone surrogate
+ * cannot come from it, and would break every request that names the ARN) and without a hidden character
+ * ({@link HIDDEN_CHARACTER}). Not bounded in length or required non-empty here: AWS's samples carry empty
+ * ARN fields in `detail`; `resources` adds both.
+ */
+export const eventArn = z
+  .string()
+  .refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)')
+  .refine((arn) => !HIDDEN_CHARACTER.test(arn), HIDDEN_CHARACTER_MESSAGE);
+
 /** `resources`, bounded: contracts that check more of it start from this. */
 export const boundedResources = z
   .array(
@@ -17,8 +42,7 @@ export const boundedResources = z
       .string()
       .min(1, 'must not be empty')
       .max(ARN_MAX, `must be at most ${ARN_MAX} characters`)
-      // AWS sends UTF-8: a lone surrogate cannot come from it, and would break every request that names the ARN.
-      .refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)'),
+      .pipe(eventArn),
   )
   .max(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`);
 
@@ -28,6 +52,18 @@ export const boundedResources = z
  * control or invisible characters, no look-alike letters).
  */
 const ID_CHARACTERS = /^[!-~]+$/;
+
+/**
+ * The id of an AWS Backup job in an event's `detail` (`restoreJobId`, `backupJobId`, `copyJobId`: UUIDs, or
+ * hexadecimal for some services' copies): the handler puts it in the path of a DescribeRestoreJob-style request
+ * and in record keys. Printable ASCII without spaces, as event ids: a lone surrogate made the SDK's path encoding
+ * throw `URIError` before the call, and hidden or look-alike characters would name another job in the records.
+ */
+export const backupJobId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(ID_MAX, `must be at most ${ID_MAX} characters`)
+  .regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)');
 
 /**
  * The EventBridge envelope: the fields and checks of Powertools parser's `EventBridgeSchema`, written here

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { alarmStateChange } from '../events/cloudwatch/alarm-state-change.ts';
@@ -6,7 +5,9 @@ import { createEventBridgeSignalPublisher } from '../src/adapters/eventbridge-si
 import { alarmToSignal } from '../src/app/alarm-readiness.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForAlarmReadiness } from '../src/runtime/configs/alarm-readiness.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
 /** Wiring only: CloudWatch alarms in scope (by name prefix) become readiness signals on the bus. */
@@ -16,7 +17,7 @@ const signals = createEventBridgeSignalPublisher({
   client: new EventBridgeClient({}),
   eventBusName: config.eventBusName,
 });
-const persistenceStore = createIdempotencyStore(config.idempotencyTableName, new DynamoDBClient({}));
+const persistenceStore = createIdempotencyStore(config.idempotencyTableName, createDynamoDbClient());
 
 export const handler = createEventHandler({
   logger,
@@ -24,7 +25,7 @@ export const handler = createEventHandler({
   origin: { region: config.region },
   // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it only publishes the same signal again (same
   // id), which readiness folds as one.
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) =>
     alarmToSignal(event, {
       signals,

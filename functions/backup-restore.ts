@@ -5,6 +5,7 @@ import { restoreAfterBackup, restoreAfterCopy } from '../src/app/backup-restore.
 import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
 import { configForBackupRestore } from '../src/runtime/configs/backup-restore.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 
 /** Wiring only. Meaningful in the recovery Region; in the primary Region nothing forwards events to it. */
 const { config, logger, backup, records, signals, clock, persistenceStore, basePolicy } = createRestoreWiring(
@@ -35,7 +36,7 @@ export const handler = createEventHandler({
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
   // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it meets the restore token's conditional claim
   // and AWS Backup's own IdempotencyToken: one restore job.
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) => {
     const deps = {
       backup,

@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
 import { createS3EvidenceArchive } from '../src/adapters/s3-archive.ts';
 import { exportEvidence } from '../src/app/evidence-export.ts';
 import { configForEvidenceExport } from '../src/runtime/configs/evidence-export.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
@@ -12,7 +12,7 @@ import { createEvidenceLedger } from '../src/runtime/signals.ts';
 /** Wiring only: the monthly schedule exports this Region's evidence ledger (off unless a bucket is set). */
 const config = configForEvidenceExport(process.env);
 const logger = createLogger('evidence-export');
-const ledger = createEvidenceLedger(config, new DynamoDBClient({}));
+const ledger = createEvidenceLedger(config, createDynamoDbClient());
 const s3 = new S3Client({});
 
 export const handler = createEventHandler({

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
@@ -8,6 +7,7 @@ import { createRetryAfterDrsClient } from '../src/adapters/drs-client.ts';
 import { createDynamoDbLifecycleStore } from '../src/adapters/lifecycle-store.ts';
 import { type LifecycleDeps, sweepLifecycle } from '../src/app/failback-lifecycle.ts';
 import { configForFailbackLifecycle } from '../src/runtime/configs/failback-lifecycle.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
@@ -23,15 +23,17 @@ const logger = createLogger('failback-lifecycle');
 const otherRegion = config.regionRole === 'recovery' ? config.primaryRegion : config.recoveryRegion;
 const own = createDrsLifecycleAdapter(await createRetryAfterDrsClient({}));
 // The other Region may be the one that is down: few attempts and short timeouts (a dropped connection would
-// otherwise outlast the function's timeout), so the sweep goes on from this Region alone.
+// otherwise outlast the function's timeout), so the sweep goes on from this Region alone. The bundle runs this
+// client on the top-level @smithy/node-http-handler (4.x), whose requestTimeout only logs a warning unless
+// throwOnRequestTimeout is set; the DRS client's own nested copy (2.x, in tests) throws either way.
 const other = createDrsLifecycleAdapter(
   await createRetryAfterDrsClient({
     region: otherRegion,
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true },
   }),
 );
-const dynamodb = new DynamoDBClient({});
+const dynamodb = createDynamoDbClient();
 // Stages of the DR cycle and drill cleanups are evidence: recorded in the ledger before they are signalled.
 const signals = createRecordingSignalPublisher(config, 'failback-lifecycle', dynamodb);
 const store = createDynamoDbLifecycleStore({ client: dynamodb, tableName: config.readinessTableName });

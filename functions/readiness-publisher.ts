@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { parseSignalEvent } from '../events/dr-autopilot/signal.ts';
@@ -15,6 +14,7 @@ import {
 } from '../src/app/readiness.ts';
 import { type DigestOutcome, sendReadinessDigest } from '../src/app/readiness-digest.ts';
 import { configForReadinessPublisher } from '../src/runtime/configs/readiness-publisher.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
@@ -24,7 +24,7 @@ import { createLogger } from '../src/runtime/logger.ts';
  */
 const config = configForReadinessPublisher(process.env);
 const logger = createLogger('readiness-publisher');
-const dynamodb = new DynamoDBClient({});
+const dynamodb = createDynamoDbClient();
 const clock = () => new Date();
 const deps: ReadinessDeps = {
   store: createDynamoDbReadinessStore({

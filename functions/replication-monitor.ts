@@ -1,5 +1,4 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
@@ -9,6 +8,7 @@ import { createEmfReplicationMetrics, METRICS_NAMESPACE } from '../src/adapters/
 import { createDynamoDbMonitorStateStore } from '../src/adapters/monitor-state-dynamodb.ts';
 import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/replication-monitor.ts';
 import { configForReplicationMonitor } from '../src/runtime/configs/replication-monitor.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 
@@ -25,7 +25,7 @@ const signals = createEventBridgeSignalPublisher({
   eventBusName: config.eventBusName,
 });
 const state = createDynamoDbMonitorStateStore({
-  client: new DynamoDBClient({}),
+  client: createDynamoDbClient(),
   tableName: config.readinessTableName,
 });
 const metrics = createEmfReplicationMetrics({

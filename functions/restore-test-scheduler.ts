@@ -4,6 +4,7 @@ import { createRestoreWiring } from '../src/app/backup-restore-wiring.ts';
 import { runScheduledRestoreTests } from '../src/app/restore-test-scheduler.ts';
 import { configForRestoreTestScheduler } from '../src/runtime/configs/restore-test-scheduler.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createEvidenceLedger } from '../src/runtime/signals.ts';
 
 /** Wiring only. In the primary Region the run is refused at once (restore tests run in the recovery Region). */
@@ -20,7 +21,7 @@ export const handler = createEventHandler({
   // In-progress window: IN_PROGRESS_SECONDS, not the 300 s timeout (a stuck record would turn both of Lambda's
   // retries away). A duplicate run after it derives the same choice from the event and meets each restore token's
   // conditional claim and AWS Backup's IdempotencyToken: one restore job per resource and run.
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) =>
     runScheduledRestoreTests(event, {
       backup,

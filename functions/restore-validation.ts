@@ -15,6 +15,7 @@ import {
 } from '../src/app/restore-validation.ts';
 import { configForRestoreValidation } from '../src/runtime/configs/restore-validation.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 
 /** Seconds one restore's own service calls may take (inspect, tag, prepare, signal, record, and a cleanup round: emptying a large bucket runs up to 20 list-and-delete pages). */
 const SERVICE_CALLS_SECONDS = 60;
@@ -62,7 +63,7 @@ export const handler = createEventHandler({
   origin: { region: config.region },
   // In-progress window: IN_PROGRESS_SECONDS, not the 300 s timeout. A duplicate run after it meets each job's
   // conditional claim (held for the longest validating function's timeout): one validation per restore job.
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (input, context: Context): Promise<ValidationOutcome | SweepOutcome> => {
     const policy = {
       ...basePolicy(context),

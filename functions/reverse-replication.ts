@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { parseWith } from '../events/contract.ts';
@@ -16,7 +15,9 @@ import {
 } from '../src/app/reverse-replication.ts';
 import { createIdempotencyStore } from '../src/runtime/clients.ts';
 import { configForReverseReplication } from '../src/runtime/configs/reverse-replication.ts';
+import { createDynamoDbClient } from '../src/runtime/dynamodb-client.ts';
 import { accountOf, createEventHandler, isTaskInput } from '../src/runtime/handler.ts';
+import { idempotencyGuard } from '../src/runtime/idempotency.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 
@@ -29,7 +30,7 @@ const config = configForReverseReplication(process.env);
 const logger = createLogger('reverse-replication');
 // Retries honour DRS's Retry-After (the pinned SDK ignores it: see src/adapters/drs-client.ts).
 const drs = createDrsAdapter(await createRetryAfterDrsClient());
-const dynamodb = new DynamoDBClient({});
+const dynamodb = createDynamoDbClient();
 // Launches, reversals and re-protections are evidence: recorded in the ledger before they are signalled.
 const signals = createRecordingSignalPublisher(config, 'reverse-replication', dynamodb);
 const persistenceStore = createIdempotencyStore(config.idempotencyTableName, dynamodb);
@@ -59,7 +60,7 @@ const onLaunch = createEventHandler({
   origin: { region: config.region },
   // In-progress window: IN_PROGRESS_SECONDS. A duplicate run after it re-reads DRS: an instance already reversing
   // is skipped, and a concurrent ReverseReplication is refused by DRS (ConflictException, answered by a re-read).
-  idempotency: { persistenceStore },
+  idempotency: idempotencyGuard({ persistenceStore }),
   run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context, 'event')),
 });
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CopyJob, DescribeRestoreJobOutput, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { z } from 'zod';
 import type { EventSink } from './drs.ts';
-import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
+import { hungResponse, json, jsonError, type SimRequest, type SimResponse } from './http.ts';
 import type { Fault, SimWorld } from './world.ts';
 
 /**
@@ -764,6 +764,7 @@ function summarize(operation: string, input: Record<string, unknown>): string {
 
 /** An injected error: throttling as AWS Backup answers it (429, Retry-After), `ServiceUnavailableException` a 500. */
 function faultResponse(fault: Fault): SimResponse {
+  if (fault.hang) return hungResponse(fault.error);
   return fault.error === 'ThrottlingException'
     ? jsonError(
         429,

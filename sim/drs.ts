@@ -9,7 +9,7 @@ import type {
 } from '@aws-sdk/client-drs';
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import { advanceClock } from './clock.ts';
-import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
+import { hungResponse, json, jsonError, type SimRequest, type SimResponse } from './http.ts';
 import { routeByRegion } from './sigv4.ts';
 import { type Fault, hex, type SimWorld } from './world.ts';
 
@@ -1245,6 +1245,7 @@ function parseArn(arn: string | undefined): { region: string; id: string } | und
 }
 
 function faultResponse(fault: Fault): SimResponse {
+  if (fault.hang) return hungResponse(fault.error);
   const message = fault.message ?? `simulated ${fault.error}`;
   switch (fault.error) {
     case 'ThrottlingException':

@@ -1,9 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import type { Fault } from './world.ts';
 
 /** One request DynamoDB received: its operation (`PutItem`) and the table it names (absent for batches). */
 export interface DynamoRequest {
@@ -21,7 +22,18 @@ export interface DynamoRequest {
  * isolates it as DynamoDB does: a transaction runs alone (every other request waits, and it waits for those in
  * flight), so no request sees a transaction half applied.
  */
-export async function startDynaliteServer(options: { record?: boolean } = {}): Promise<{
+export async function startDynaliteServer(
+  options: {
+    record?: boolean;
+    /**
+     * Asked about every request (by operation, e.g. `PutItem`): the fault to inject, if any. Before apply the
+     * error is answered instead of dynalite's; after apply dynalite makes the change and the error replaces its
+     * answer; a hang answers nothing (`onHang` says whether to hold the connection or drop it).
+     */
+    faults?: ((operation: string) => Fault | undefined) | undefined;
+    onHang?: (() => 'hold' | 'drop') | undefined;
+  } = {},
+): Promise<{
   endpoint: string;
   close: () => Promise<void>;
   requests: DynamoRequest[];
@@ -55,15 +67,18 @@ export async function startDynaliteServer(options: { record?: boolean } = {}): P
       );
     });
   });
+  if (options.faults) injectFaults(server, options.faults, options.onHang);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     close: () =>
-      new Promise<void>((resolve, reject) =>
-        server.close((error?: Error) => (error ? reject(error) : resolve())),
-      ),
+      new Promise<void>((resolve, reject) => {
+        // A hung request (an injected fault) holds its connection open: close it, or closing waits for it.
+        server.closeAllConnections();
+        server.close((error?: Error) => (error ? reject(error) : resolve()));
+      }),
   };
 }
 
@@ -299,6 +314,62 @@ export async function transactWriteItems(
           }
         : {},
   };
+}
+
+/**
+ * Puts a fault layer in front of the server's request handler (the recording, the transaction gate and dynalite
+ * behind it): DynamoDB's errors as its JSON 1.0 protocol answers them. A request refused before apply is not
+ * recorded in `requests` (the simulator logs it as a faulted call); one failed after apply is.
+ */
+function injectFaults(
+  server: Server,
+  faults: (operation: string) => Fault | undefined,
+  onHang: (() => 'hold' | 'drop') | undefined,
+): void {
+  const inner = server.listeners('request') as RequestListener[];
+  const own = inner.at(-1);
+  if (!own) throw new Error('dynalite has no request handler');
+  server.removeListener('request', own);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const fault = faults(target.slice(target.indexOf('.') + 1));
+    if (!fault) {
+      own(request, response);
+      return;
+    }
+    const answer = () => {
+      if (fault.hang) {
+        // As sim/http.ts: dropped at once, or held until the waiting invocation has timed out, then closed.
+        if (onHang?.() === 'drop') request.socket.destroy();
+        else setImmediate(() => request.socket.destroy());
+        return;
+      }
+      const body = JSON.stringify({
+        __type: `com.amazonaws.dynamodb.v20120810#${fault.error}`,
+        message: fault.message ?? `simulated ${fault.error}`,
+      });
+      response.writeHead(fault.error === 'InternalServerError' ? 500 : 400, {
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': Buffer.byteLength(body),
+        'x-amzn-requestid': crypto.randomUUID(),
+      });
+      response.end(body);
+    };
+    if (!fault.afterApply) {
+      request.resume();
+      request.on('end', answer);
+      return;
+    }
+    // After apply: dynalite makes the change; its answer is dropped for the error's.
+    const end = response.end.bind(response);
+    response.end = (() => {
+      for (const name of response.getHeaderNames()) response.removeHeader(name);
+      response.end = end;
+      answer();
+      return response;
+    }) as typeof response.end;
+    own(request, response);
+  });
 }
 
 /** The idempotency table in Powertools' default layout (partition key `id`), as `infra/tables.yml` declares it. */

@@ -1,4 +1,4 @@
-import { type SimRequest, type SimResponse, xmlEscape } from './http.ts';
+import { hungResponse, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
 import { hex, type SimWorld } from './world.ts';
 
 /**
@@ -274,22 +274,46 @@ export class Ec2Sim {
     const fault = this.world.takeFault('ec2', action, region);
     let response: SimResponse;
     try {
-      if (fault) throw new Ec2Error(fault.error, fault.message ?? `simulated ${fault.error}`);
+      if (fault && !fault.afterApply)
+        throw new Ec2Error(fault.error, fault.message ?? `simulated ${fault.error}`);
       response = ok(action, this.dispatch(action, form, region));
     } catch (error) {
       if (!(error instanceof Ec2Error)) throw error;
-      response = ec2Error(error.code === 'RequestLimitExceeded' ? 503 : 400, error.code, error.message);
       this.record(action, form, region, error.code);
-      return response;
+      return fault?.hang
+        ? hungResponse(error.code)
+        : ec2Error(ec2Status(error.code), error.code, error.message);
+    }
+    if (fault) {
+      // After apply: the change is made, the answer lost (a 5xx, or no answer at all).
+      this.record(action, form, region, fault.error, true);
+      return fault.hang
+        ? hungResponse(fault.error)
+        : ec2Error(ec2Status(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
     }
     this.record(action, form, region, 'ok');
     return response;
   }
 
-  private record(action: string, form: URLSearchParams, region: string, result: string): void {
+  private record(
+    action: string,
+    form: URLSearchParams,
+    region: string,
+    result: string,
+    applied = false,
+  ): void {
     const input = Object.fromEntries([...form].filter(([key]) => key !== 'Action' && key !== 'Version'));
+    const mutating = MUTATING.has(action);
     this.world.recordCall(
-      { service: 'ec2', operation: action, result, mutating: MUTATING.has(action), input, region },
+      {
+        service: 'ec2',
+        operation: action,
+        result,
+        mutating,
+        input,
+        region,
+        ...(applied && mutating ? { applied: true } : {}),
+      },
       `${action}(${Object.values(input).slice(0, 3).join(', ')})${result === 'ok' ? '' : ` → ${result}`}`,
     );
   }
@@ -497,6 +521,13 @@ function ok(action: string, body: string): SimResponse {
     headers: { 'content-type': 'text/xml;charset=UTF-8' },
     body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${NAMESPACE}"><requestId>${crypto.randomUUID()}</requestId>${body}</${action}Response>`,
   };
+}
+
+/** EC2's status for an error code: 503 for `RequestLimitExceeded` and `Unavailable`, 500 for `InternalError`. */
+function ec2Status(code: string): number {
+  if (code === 'RequestLimitExceeded' || code === 'Unavailable') return 503;
+  if (code === 'InternalError') return 500;
+  return 400;
 }
 
 /** An EC2 error document (EC2's own shape, not the `<ErrorResponse>` of other query services). */

@@ -1,10 +1,11 @@
+import { advanceClockTo } from './clock.ts';
 import type { AwsEvent } from './drs.ts';
 import { matchesPattern } from './event-pattern.ts';
-import { awsJsonError, type SimRequest, type SimResponse } from './http.ts';
+import { awsJsonError, hungResponse, type SimRequest, type SimResponse } from './http.ts';
 import type { LambdaSim } from './lambda.ts';
 import type { SqsSim } from './sqs.ts';
 import type { Deployment, SimRule, SimRuleTarget } from './template.ts';
-import { eventTime, type SimWorld, type TimelineEntry } from './world.ts';
+import { eventTime, type Fault, type SimWorld, type TimelineEntry } from './world.ts';
 
 /**
  * Amazon EventBridge of one Region, simulated: `PutEvents` (awsJson 1.1, `X-Amz-Target: AWSEvents.PutEvents`) on
@@ -26,6 +27,8 @@ interface Delivery {
   target: SimRuleTarget;
   event: AwsEvent;
   attempt: number;
+  /** When a retry is due (ms since the epoch; see `SimWorld.lambdaRetryDelays`). */
+  notBefore?: number | undefined;
 }
 
 /** The deliveries waiting, for every Region of the pair. */
@@ -61,6 +64,9 @@ export interface DeadLetter {
   queue: string;
   kind: 'rule-dead-letter-queue' | 'lambda-on-failure-destination';
   record: Record<string, unknown>;
+  /** The event whose delivery ended here, and the target function's short name (if a function's). */
+  eventId?: string | undefined;
+  functionName?: string | undefined;
 }
 
 export class EventBridgeSim {
@@ -133,14 +139,17 @@ export class EventBridgeSim {
         },
         `PutEvents(${entries.length} entries)`,
       );
-      return awsJsonError(faultStatus(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
+      return faultAnswer(fault);
     }
     if (entries.length < 1 || entries.length > 10) {
       return awsJsonError(400, 'ValidationException', 'Entries must hold 1 to 10 entries');
     }
-    // PartialFailure: the call succeeds, its first entry does not (FailedEntryCount 1, that entry's ErrorCode).
+    // PartialFailure: the call succeeds, some entries do not (FailedEntryCount, each one's ErrorCode): the first,
+    // unless the fault names them.
+    const failing = new Set((fault?.failEntries ?? [0]).filter((index) => index < entries.length));
+    if (failing.size === 0) failing.add(0);
     const results = entries.map((entry, index) => {
-      if (partial && index === 0)
+      if (partial && failing.has(index))
         return { ErrorCode: 'InternalFailure', ErrorMessage: 'simulated partial failure' };
       return this.putEntry(entry);
     });
@@ -159,7 +168,7 @@ export class EventBridgeSim {
         },
         `PutEvents(${entries.length} entries)`,
       );
-      return awsJsonError(faultStatus(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
+      return faultAnswer(fault);
     }
     this.world.recordCall(
       {
@@ -347,6 +356,7 @@ export class EventBridgeSim {
 
   private async run(delivery: Delivery): Promise<void> {
     const { rule, target, event, attempt } = delivery;
+    if (delivery.notBefore !== undefined) advanceClockTo(delivery.notBefore);
     if (target.kind === 'event-bus') {
       const arn = target.eventBusArn ?? '';
       const [, , , region] = arn.split(':');
@@ -407,8 +417,10 @@ export class EventBridgeSim {
       region: this.region,
     });
     this.world.inInvocation = true;
+    this.world.invocation = { functionName: fn.shortName, eventId: event.id, attempt, region: this.region };
     const result = await this.lambda.invoke(fn.logicalId, payload).finally(() => {
       this.world.inInvocation = false;
+      this.world.invocation = undefined;
     });
     this.invocations.push({
       functionLogicalId: fn.logicalId,
@@ -428,10 +440,14 @@ export class EventBridgeSim {
     entry.outcome = result.ok ? result.outcome : result.error;
     if (result.ok) return;
     if (attempt <= fn.maximumRetryAttempts) {
-      this.queue.items.push({ ...delivery, attempt: attempt + 1 });
+      // Lambda retries about a minute after the first failure and two minutes after the second.
+      const notBefore = this.world.lambdaRetryDelays ? Date.now() + attempt * 60_000 : undefined;
+      this.queue.items.push({ ...delivery, attempt: attempt + 1, notBefore });
       return;
     }
     this.deadLetter(fn.onFailureDestination, 'lambda-on-failure-destination', {
+      eventId: event.id,
+      functionName: fn.shortName,
       version: '1.0',
       timestamp: new Date().toISOString(),
       requestContext: {
@@ -449,11 +465,21 @@ export class EventBridgeSim {
   private deadLetter(
     queue: string | undefined,
     kind: DeadLetter['kind'],
-    record: Record<string, unknown>,
+    letter: Record<string, unknown>,
   ): void {
+    const { eventId, functionName, ...record } = letter as {
+      eventId?: string;
+      functionName?: string;
+    } & Record<string, unknown>;
     const name = queue ? queue.slice(queue.lastIndexOf(':') + 1) : '(none: dropped)';
     if (queue) {
-      this.deadLetters.push({ queue, kind, record });
+      this.deadLetters.push({
+        queue,
+        kind,
+        record,
+        eventId: eventId ?? (record.event as AwsEvent | undefined)?.id,
+        functionName,
+      });
       // A rule's DLQ receives the event itself; an on-failure destination, Lambda's record.
       this.queues?.send(queue, JSON.stringify(kind === 'rule-dead-letter-queue' ? record.event : record));
     }
@@ -535,6 +561,12 @@ export function transformInput(
   return transformer.template.replace(/<([A-Za-z0-9_.-]+)>/g, (placeholder, name: string) =>
     values.has(name) || Object.hasOwn(transformer.pathsMap, name) ? (values.get(name) ?? '') : placeholder,
   );
+}
+
+/** An injected error's answer (none at all for a hang). */
+function faultAnswer(fault: Fault): SimResponse {
+  if (fault.hang) return hungResponse(fault.error);
+  return awsJsonError(faultStatus(fault.error), fault.error, fault.message ?? `simulated ${fault.error}`);
 }
 
 /**

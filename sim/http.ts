@@ -16,6 +16,19 @@ export interface SimResponse {
   body?: string;
   /** Answer nothing: the connection is dropped (the SDK sees a network error, as from an unreachable Region). */
   dropConnection?: boolean | undefined;
+  /**
+   * Answer nothing and keep the connection open (an injected hang): the client waits until its own or its
+   * function's time runs out. `status` and the error type header are what the call record shows.
+   */
+  hang?: boolean | undefined;
+}
+
+/**
+ * A request whose answer never arrives (`code`, e.g. `RequestTimeout`, is only what the call log records): see
+ * {@link SimResponse.hang}.
+ */
+export function hungResponse(code = 'RequestTimeout'): SimResponse {
+  return { status: 504, headers: { 'x-amzn-ErrorType': code }, hang: true };
 }
 
 export type SimHandler = (request: SimRequest) => Promise<SimResponse> | SimResponse;
@@ -31,7 +44,11 @@ export interface SimServer {
  * A handler that throws answers 500 with the message, so a simulator bug surfaces in the SDK as an error
  * instead of a hang.
  */
-export async function startHttpServer(handler: SimHandler): Promise<SimServer> {
+export async function startHttpServer(
+  handler: SimHandler,
+  /** Told when a request is left unanswered (a hung response), once the service has done its part. */
+  options: { onHang?: (() => 'hold' | 'drop') | undefined } = {},
+): Promise<SimServer> {
   const server: Server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,6 +67,14 @@ export async function startHttpServer(handler: SimHandler): Promise<SimServer> {
           (response) => {
             if (response.dropConnection) {
               incoming.socket.destroy();
+              return;
+            }
+            if (response.hang) {
+              // Never answered. Dropped at once: the client gave up first (its own request timeout, which the
+              // simulated clock has already passed). Held: the function that waits for it has timed out meanwhile
+              // (see LambdaSim), and its execution environment is gone with its connections: closed next.
+              if (options.onHang?.() === 'drop') incoming.socket.destroy();
+              else setImmediate(() => incoming.socket.destroy());
               return;
             }
             // The simulated clock's time: Node's own Date header is real time, and the SDK corrects its clock

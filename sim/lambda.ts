@@ -1,6 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type NamespacedUnregister, register } from 'tsx/esm/api';
+import { advanceClockTo } from './clock.ts';
 import type { SimFunction } from './template.ts';
 import type { SimWorld } from './world.ts';
 
@@ -32,6 +36,20 @@ export interface InvocationResult {
   error?: { errorType: string; errorMessage: string } | undefined;
   logs: Record<string, unknown>[];
 }
+
+/**
+ * The invocation a piece of handler code runs for (it follows the handler's async continuations). Once Lambda has
+ * timed an invocation out, its sandbox is gone: the abandoned handler code may still wake up here (a socket error
+ * on the request it was left waiting on), but every request it then makes fails at once, so nothing it does
+ * reaches a service and the requests other invocations make are not held up behind it.
+ */
+const invocationScope = new AsyncLocalStorage<{ timedOut: boolean }>();
+subscribe('http.client.request.start', (message) => {
+  if (!invocationScope.getStore()?.timedOut) return;
+  (message as { request: ClientRequest }).request.destroy(
+    new Error('this invocation timed out: its execution environment is gone'),
+  );
+});
 
 /** Invocations of every Region's runtime: one at a time in the whole process (they share `process.env`). */
 let busy = false;
@@ -119,14 +137,32 @@ export class LambdaSim {
     const handler = this.handlers.get(logicalId);
     if (!handler) throw new Error(`function ${logicalId} was not loaded`);
     busy = true;
+    const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    let cut: (() => void) | undefined;
+    // A call whose answer never comes (an injected hang) holds the function until its timeout: the simulated clock
+    // moves on to it and the invocation ends as Lambda ends it (the handler's promise is abandoned, as its
+    // sandbox would be; the request it waits on is never answered).
+    const scope = { timedOut: false };
+    this.world.timeOutInvocation = () => {
+      scope.timedOut = true;
+      advanceClockTo(deadline + 1);
+      cut?.();
+    };
     try {
       const context = contextFor(fn, this.world, this.region);
       const { value, error, logs } = await this.withEnvironment(fn, () =>
-        withTimeout(handler(structuredClone(event), context), fn.timeoutSeconds),
+        withTimeout(
+          invocationScope.run(scope, () => handler(structuredClone(event), context)),
+          fn.timeoutSeconds,
+          (timeOut) => {
+            cut = timeOut;
+          },
+        ),
       );
       if (error) return { ok: false, error: toError(error), logs };
       return { ok: true, outcome: value, logs };
     } finally {
+      this.world.timeOutInvocation = undefined;
       busy = false;
     }
   }
@@ -225,18 +261,22 @@ function contextFor(fn: SimFunction, world: SimWorld, region: string): Context {
   };
 }
 
-async function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
+/** Races `promise` against the function's timeout; `expose` gets a way to time it out now (a hung call). */
+async function withTimeout<T>(
+  promise: Promise<T>,
+  seconds: number,
+  expose?: (timeOut: () => void) => void,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          Object.assign(new Error(`Task timed out after ${seconds}.00 seconds`), {
-            name: 'Sandbox.Timedout',
-          }),
-        ),
-      seconds * 1000,
-    );
+    const timedOut = () =>
+      reject(
+        Object.assign(new Error(`Task timed out after ${seconds}.00 seconds`), {
+          name: 'Sandbox.Timedout',
+        }),
+      );
+    timer = setTimeout(timedOut, seconds * 1000);
+    expose?.(timedOut);
   });
   try {
     return await Promise.race([promise, timeout]);

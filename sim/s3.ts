@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { restXmlError, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
+import { hungResponse, restXmlError, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
 import { hex, type SimWorld } from './world.ts';
 
 /**
@@ -229,26 +229,50 @@ export class S3Sim {
     const input: Record<string, unknown> = { Bucket: bucket, ...(key ? { Key: key } : {}) };
     let response: SimResponse;
     let result = 'ok';
+    const fault = this.world.takeFault('s3', recorded, region);
+    let applied = false;
     try {
-      const fault = this.world.takeFault('s3', recorded, region);
-      if (fault) throw new S3Error(fault.error, faultStatus(fault.error), fault.message ?? 'simulated fault');
+      if (fault && !fault.afterApply)
+        throw new S3Error(fault.error, faultStatus(fault.error), fault.message ?? 'simulated fault');
       if (!operation) throw new S3Error('NotImplemented', 501, `${name} is not simulated`);
       response = this.dispatch(operation, request, region, bucket, input);
+      if (fault) {
+        // After apply: the change is made, the answer lost.
+        applied = response.status < 300;
+        throw new S3Error(fault.error, faultStatus(fault.error), fault.message ?? 'simulated fault');
+      }
     } catch (error) {
       if (!(error instanceof S3Error)) throw error;
       result = error.code;
-      response = s3Error(error, request.method.toUpperCase() === 'HEAD');
+      response = fault?.hang
+        ? hungResponse(error.code)
+        : s3Error(error, request.method.toUpperCase() === 'HEAD');
     }
-    this.record(recorded, input, region, result);
+    this.record(recorded, input, region, result, applied);
     return response;
   }
 
-  private record(operation: string, input: Record<string, unknown>, region: string, result: string): void {
+  private record(
+    operation: string,
+    input: Record<string, unknown>,
+    region: string,
+    result: string,
+    applied = false,
+  ): void {
     const details = Object.entries(input)
       .filter(([name]) => name !== 'Bucket' && name !== 'ExpectedBucketOwner')
       .map(([name, value]) => `${name}=${String(value)}`);
+    const mutating = MUTATING.has(operation);
     this.world.recordCall(
-      { service: 's3', operation, result, mutating: MUTATING.has(operation), input, region },
+      {
+        service: 's3',
+        operation,
+        result,
+        mutating,
+        input,
+        region,
+        ...(applied && mutating ? { applied: true } : {}),
+      },
       `${operation}(${[String(input.Bucket ?? ''), ...details].join(', ')})${result === 'ok' ? '' : ` → ${result}`}`,
     );
   }

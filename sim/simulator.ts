@@ -199,7 +199,7 @@ export class Simulator {
     const deploymentIn = (region: string) => deployments.get(region) as Deployment;
     const closers: (() => Promise<void>)[] = [];
     const serve = async (handler: SimHandler): Promise<SimServer> => {
-      const server = await startHttpServer(handler);
+      const server = await startHttpServer(handler, { onHang: () => world.hang() });
       closers.push(server.close);
       return server;
     };
@@ -235,7 +235,28 @@ export class Simulator {
     const databases = new Map<string, string>();
     const dynamoRequests = new Map<string, DynamoRequest[]>();
     for (const region of world.regions) {
-      const database = await startDynaliteServer({ record: true });
+      const database = await startDynaliteServer({
+        record: true,
+        faults: (operation) => {
+          const fault = world.takeFault('dynamodb', operation, region);
+          // Faulted requests go in the call log (the others are in `dynamoRequests`), for the trails.
+          if (fault)
+            world.recordCall(
+              {
+                service: 'dynamodb',
+                operation,
+                result: fault.error,
+                mutating: false,
+                input: {},
+                region,
+                ...(fault.afterApply ? { applied: true } : {}),
+              },
+              `${operation} (${fault.error}${fault.afterApply ? ', after apply' : ''})`,
+            );
+          return fault;
+        },
+        onHang: () => world.hang(),
+      });
       closers.push(database.close);
       databases.set(region, database.endpoint);
       dynamoRequests.set(region, database.requests);

@@ -1,4 +1,4 @@
-import { queryError, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
+import { hungResponse, queryError, type SimRequest, type SimResponse, xmlEscape } from './http.ts';
 import type { Fault, SimWorld } from './world.ts';
 
 /**
@@ -57,7 +57,7 @@ export class SnsSim {
         },
         `${action}(${form.get('TopicArn') ?? ''})`,
       );
-      return faultAnswer(fault.error, fault.message);
+      return faultAnswer(fault);
     }
     if (action === 'Publish') return this.publish(form);
     if (action === 'PublishBatch') return this.publishBatch(form);
@@ -85,7 +85,7 @@ export class SnsSim {
         },
         summary,
       );
-      if (lost) return faultAnswer(lost.error, lost.message);
+      if (lost) return faultAnswer(lost);
       return queryError(parsed.error.status, parsed.error.code, parsed.error.message);
     }
     this.accept(parsed.message);
@@ -101,7 +101,7 @@ export class SnsSim {
       },
       summary,
     );
-    if (lost) return faultAnswer(lost.error, lost.message);
+    if (lost) return faultAnswer(lost);
     return xml('Publish', `<MessageId>${parsed.message.messageId}</MessageId>`);
   }
 
@@ -157,7 +157,7 @@ export class SnsSim {
       },
       `PublishBatch(${successful.length + failed.length} messages)`,
     );
-    if (lost) return faultAnswer(lost.error, lost.message);
+    if (lost) return faultAnswer(lost);
     return xml(
       'PublishBatch',
       `<Successful>${successful.join('')}</Successful><Failed>${failed.join('')}</Failed>`,
@@ -293,6 +293,7 @@ function collapseBlocks(lines: string[], full: boolean): string[] {
 }
 
 /** An injected SNS error: `Throttled` is a 400 (the SDK retries it by its code), anything else a 500. */
-function faultAnswer(error: string, message: string | undefined): SimResponse {
+function faultAnswer({ error, message, hang }: Fault): SimResponse {
+  if (hang) return hungResponse(error);
   return queryError(error === 'Throttled' ? 400 : 500, error, message ?? `simulated ${error}`);
 }

@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { DYNAMODB_REQUEST_TIMEOUT_MS } from '../src/runtime/dynamodb-client.ts';
+import { advanceClock } from './clock.ts';
 
 /**
  * What every simulated service shares: the account and Region pair, the record of what happened (the
@@ -62,6 +64,19 @@ export interface CallRecord {
    * every other call (an `ok` mutating call made its change; an error before apply made none).
    */
   applied?: boolean | undefined;
+  /**
+   * The deployed function's invocation that made the call (absent: the world's own calls, a person's, a test's):
+   * which input (event id) caused it, and which attempt of it.
+   */
+  invocation?: InvocationRef | undefined;
+}
+
+/** An invocation of a deployed function: what calls made meanwhile are attributed to. */
+export interface InvocationRef {
+  functionName: string;
+  eventId: string;
+  attempt: number;
+  region: string;
 }
 
 export interface Fault {
@@ -81,7 +96,25 @@ export interface Fault {
    * fails before anything changes.
    */
   afterApply?: boolean | undefined;
+  /**
+   * The answer never arrives: the connection stays open and the invocation that made the call times out (see
+   * `SimWorld.hang`). With `afterApply`, the service made the change first.
+   */
+  hang?: boolean | undefined;
+  /** `PartialFailure` of PutEvents: which entries (0-based) fail; absent: the first. */
+  failEntries?: readonly number[] | undefined;
 }
+
+/**
+ * Faults drawn at a rate rather than listed by a scenario (sim/fault-rate.ts): asked about every call a deployed
+ * function makes, it answers the fault to inject, if any.
+ */
+export interface FaultSource {
+  draw(service: string, operation: string): Fault | undefined;
+}
+
+/** The request timeout of the clients that call the other Region of the pair (failback-lifecycle's). */
+const CROSS_REGION_REQUEST_TIMEOUT_MS = 15_000;
 
 /** The Region a request being answered was signed for, for services that serve every Region alike. */
 const requestRegion = new AsyncLocalStorage<string>();
@@ -100,12 +133,48 @@ export class SimWorld {
   lostRegions = new Set<string>();
   /** Set while a function runs: what happens meanwhile is nested under its invocation. */
   inInvocation = false;
+  /** The invocation running now, if any (its calls are attributed to it). */
+  invocation: InvocationRef | undefined;
+  /**
+   * Faults at a rate, for the calls deployed functions make (kept by {@link reset}: it is how the world is run,
+   * not what happened in it).
+   */
+  faultSource: FaultSource | undefined;
+  /**
+   * Lambda's asynchronous retries come minutes later (about 1 minute, then 2): when set, the simulated clock moves
+   * on to each retry's time before it runs (kept by {@link reset}). Unset, a retry runs as soon as its turn comes.
+   */
+  lambdaRetryDelays = false;
+  /** Set by the Lambda runtime during an invocation: ends it now as timed out (see {@link hang}). */
+  timeOutInvocation: (() => void) | undefined;
+  /** A hang injected on a cross-Region call: how long its client waits before giving up (see {@link hang}). */
+  private pendingClientTimeoutMs: number | undefined;
 
   reset(): void {
     this.timeline = [];
     this.calls = [];
     this.faults = [];
     this.lostRegions = new Set();
+    this.invocation = undefined;
+  }
+
+  /**
+   * A request's answer will never arrive (an injected hang). The invocation running now ends as timed out (its
+   * function waits for the answer until its own timeout), unless its client has a request timeout of its own:
+   * the clients that call the other Region of the pair (failback-lifecycle's, 15 s) and every function's DynamoDB
+   * client (`createDynamoDbClient`, 5 s). Then the client gives up first: that much simulated time passes, the
+   * connection drops (`drop`), and the SDK retries as it does a lost connection. Outside an invocation nothing
+   * is injected.
+   */
+  hang(): 'hold' | 'drop' {
+    const clientTimeout = this.pendingClientTimeoutMs;
+    this.pendingClientTimeoutMs = undefined;
+    if (clientTimeout !== undefined) {
+      advanceClock(clientTimeout);
+      return 'drop';
+    }
+    this.timeOutInvocation?.();
+    return 'hold';
   }
 
   /** `primary` / `recovery` or a Region name of the pair, as a Region name. */
@@ -137,7 +206,9 @@ export class SimWorld {
   /** Records an API call; mutating calls also go on the timeline. */
   recordCall(call: CallRecord, summary: string): void {
     const region = call.region ?? requestRegion.getStore();
-    const recorded = region === undefined ? call : { ...call, region };
+    const attributed =
+      this.invocation && call.invocation === undefined ? { ...call, invocation: this.invocation } : call;
+    const recorded = region === undefined ? attributed : { ...attributed, region };
     this.calls.push(recorded);
     if (call.mutating) {
       this.record({
@@ -161,8 +232,18 @@ export class SimWorld {
         candidate.times > 0 &&
         (candidate.region === undefined || where === undefined || candidate.region === where),
     );
-    if (fault) fault.times -= 1;
-    return fault;
+    if (fault) {
+      fault.times -= 1;
+      return fault;
+    }
+    // Rate faults only hit deployed functions' calls: the scenario's own steps (a person's, AWS's) are the script.
+    const drawn = this.invocation ? this.faultSource?.draw(service, operation) : undefined;
+    if (drawn?.hang && where !== undefined && where !== this.invocation?.region) {
+      this.pendingClientTimeoutMs = CROSS_REGION_REQUEST_TIMEOUT_MS;
+    } else if (drawn?.hang && service === 'dynamodb') {
+      this.pendingClientTimeoutMs = DYNAMODB_REQUEST_TIMEOUT_MS;
+    }
+    return drawn;
   }
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './backup-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -11,12 +12,12 @@ export const backupJobStateChange = defineEventContract({
   detailType: 'Backup Job State Change',
   pattern,
   detail: z.object({
-    backupJobId: z.string().min(1),
+    backupJobId,
     state: z.string().min(1),
     statusMessage: z.string().optional(),
-    backupVaultArn: z.string().optional(),
+    backupVaultArn: eventArn.optional(),
     backupVaultName: z.string().optional(),
-    resourceArn: z.string().optional(),
+    resourceArn: eventArn.optional(),
     resourceType: z.string().optional(),
     creationDate: z.string().optional(),
     completionDate: z.string().optional(),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import { BACKUP_VAULT_ARN } from './arn.ts';
 import pattern from './copy-job-state-change.pattern.json' with { type: 'json' };
 
@@ -16,13 +17,13 @@ export const copyJobStateChange = defineEventContract({
   pattern,
   detail: z
     .object({
-      copyJobId: z.string().min(1).optional(),
+      copyJobId: backupJobId.optional(),
       state: z.string().min(1),
       statusMessage: z.string().optional(),
-      sourceBackupVaultArn: z.string().optional(),
-      destinationBackupVaultArn: z.string().optional(),
-      destinationRecoveryPointArn: z.union([z.string(), z.object({})]).optional(),
-      resourceArn: z.string().optional(),
+      sourceBackupVaultArn: eventArn.optional(),
+      destinationBackupVaultArn: eventArn.optional(),
+      destinationRecoveryPointArn: z.union([eventArn, z.object({})]).optional(),
+      resourceArn: eventArn.optional(),
       resourceType: z.string().optional(),
       creationDate: z.string().optional(),
       completionDate: z.string().optional(),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineEventContract } from '../contract.ts';
+import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
 
 /**
@@ -16,14 +17,14 @@ export const restoreJobStateChange = defineEventContract({
   resourcesInEventRegion: 'where-named',
   detail: z
     .object({
-      restoreJobId: z.string().min(1),
+      restoreJobId: backupJobId,
       status: z.string().min(1).optional(),
       state: z.string().min(1).optional(),
       statusMessage: z.string().optional(),
-      recoveryPointArn: z.string().optional(),
-      createdResourceArn: z.string().optional(),
+      recoveryPointArn: eventArn.optional(),
+      createdResourceArn: eventArn.optional(),
       resourceType: z.string().optional(),
-      restoreTestingPlanArn: z.string().optional(),
+      restoreTestingPlanArn: eventArn.optional(),
       creationDate: z.string().optional(),
       completionDate: z.string().optional(),
     })

@@ -47,6 +47,22 @@ const metric = z.object({
     .optional(),
 });
 
+/** Everything of an alarm ARN before the alarm's name: `arn:<partition>:cloudwatch:<region>:<account>:alarm:`. */
+const ALARM_ARN_PREFIX = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:$/;
+
+/**
+ * Whether `arn` is the ARN of the alarm named `alarmName`: the ARN is the fixed prefix followed by the name,
+ * exactly. An alarm's name may itself hold colons, slashes and spaces (`dr-autopilot:payments:rpo lag`), so the
+ * ARN is not split on `:`; the name is cut off its end and what is left must be the prefix.
+ */
+export function isArnOfAlarm(arn: string, alarmName: string): boolean {
+  return (
+    alarmName.length > 0 &&
+    arn.endsWith(alarmName) &&
+    ALARM_ARN_PREFIX.test(arn.slice(0, arn.length - alarmName.length))
+  );
+}
+
 export const alarmStateChange = defineEventContract({
   source: 'aws.cloudwatch',
   detailType: 'CloudWatch Alarm State Change',
@@ -64,6 +80,22 @@ export const alarmStateChange = defineEventContract({
       })
       .optional(),
   }),
+  // AWS's alarm events name one resource, the alarm's ARN: one that names another alarm (an emoji appended to
+  // the ARN or to the name) is forged or corrupted, and the signal would file one alarm's state under another.
+  crossCheck: ({ detail, resources }, context) => {
+    const arn = resources?.[0];
+    const alarmName = detail?.alarmName;
+    // Each field was checked on its own first: a missing or mistyped one is refused there, not here.
+    if (typeof arn !== 'string' || typeof alarmName !== 'string') return;
+    if (!isArnOfAlarm(arn, alarmName)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['resources', 0],
+        message:
+          'must be the ARN of the alarm in detail.alarmName (arn:<partition>:cloudwatch:<region>:<account>:alarm:<alarmName>)',
+      });
+    }
+  },
 });
 
 export type AlarmStateChangeEvent = ReturnType<typeof alarmStateChange.parse>;

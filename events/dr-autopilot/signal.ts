@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { truncate, wellFormedDeep } from '../../src/domain/text.ts';
 import { parseWith } from '../contract.ts';
-import { EnvelopeSchema } from '../envelope.ts';
+import { EnvelopeSchema, eventArn } from '../envelope.ts';
 import pattern from './signal.pattern.json' with { type: 'json' };
 
 /**
@@ -88,7 +88,7 @@ export const signalDetailSchema = z.object({
   resource: z.object({
     type: z.enum(RESOURCE_TYPES),
     id: z.string().min(1).max(2048),
-    arn: z.string().optional(),
+    arn: eventArn.optional(),
     region: z.string().min(1),
     account: z.string().min(1),
     name: z.string().optional(),

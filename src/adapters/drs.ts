@@ -238,7 +238,9 @@ async function describeJobsById(client: DrsClient, jobIds: readonly string[]): P
  * The lifecycle's DRS calls in one Region: lookups by ID for fresh re-reads, and the cleanup / drill-hygiene
  * changes. A ConflictException (the resource is not in the state the call needs) becomes a ConflictError.
  */
-export function createDrsLifecycleAdapter(client: DrsClient): DrsReader & DrsLookup & DrsCleanupControl {
+export function createDrsLifecycleAdapter(
+  client: DrsClient,
+): DrsReader & DrsLookup & DrsCleanupControl & DrsJobHistory {
   const reader = createDrsAdapter(client);
   const change = async (call: string, send: () => Promise<unknown>) => {
     try {

@@ -1,5 +1,4 @@
 import { BackupClient } from '@aws-sdk/client-backup';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -13,6 +12,7 @@ import type { RestoreValidators } from '../domain/restore-validators.ts';
 import type { RestoreValidatorInvoker } from '../ports/restore-validator.ts';
 import { createIdempotencyStore } from '../runtime/clients.ts';
 import type { BaseConfig } from '../runtime/config.ts';
+import { createDynamoDbClient } from '../runtime/dynamodb-client.ts';
 import { accountOf } from '../runtime/handler.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { createRecordingSignalPublisher } from '../runtime/signals.ts';
@@ -44,7 +44,7 @@ export function createValidatorWiring(extra: {
 export function createRestoreWiring<
   Config extends BaseConfig & { extra: { RESTORE_SETTINGS: RestoreSettings } },
 >(functionName: string, config: Config, options: { copyJobsFromPrimary?: boolean } = {}) {
-  const dynamodb = new DynamoDBClient({});
+  const dynamodb = createDynamoDbClient();
   const backupClient = new BackupClient({});
   const clock = () => new Date();
   return {

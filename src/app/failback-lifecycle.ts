@@ -99,46 +99,81 @@ export async function sweepLifecycle(deps: LifecycleDeps, correlationId: string)
   const drillsKept: { recoveryInstanceId: string; reason: string }[] = [];
   const failures: unknown[] = [];
   const seen = new Set<string>();
+  const regionOf = (drill: DrillFinding) =>
+    drill.region === deps.policy.primaryRegion ? deps.primary : deps.recovery;
   for (const drill of snapshot.drills) {
     seen.add(drill.recoveryInstanceId);
     const before = stored.drills.get(drill.recoveryInstanceId);
     if (!drill.overAge) continue;
     let record: StoredDrill = before ?? { ...drill, reportedAt: observedAt };
-    if (!before) {
+    if (!before || before.reportPending) {
       drillsReported.push(drill.recoveryInstanceId);
       signals.push(drillSignal(signal, drill, deps.policy));
     }
-    // Asked once per mode: a dry-run's "would terminate" does not stand in for the real call once active.
-    const asked = before?.terminated !== undefined && before.terminated.dryRun === deps.dryRun;
-    if (deps.policy.terminateDrillInstances && !asked) {
-      const region = drill.region === deps.policy.primaryRegion ? deps.primary : deps.recovery;
-      try {
-        const result = await terminateDrill(drill, region, deps, now);
+    try {
+      // A termination an earlier sweep asked for, whose "terminated" signal may not have reached the bus.
+      const settled = await settleTermination(record, regionOf(drill));
+      if (settled) {
+        record = { ...record, terminated: settled.terminated };
+        drillsTerminated.push(drill.recoveryInstanceId);
+        signals.push(drillTerminatedSignal(deps, drill, settled.terminated, settled.intent));
+      }
+      // Asked once per mode: a dry-run's "would terminate" does not stand in for the real call once active.
+      const asked = record.terminated !== undefined && record.terminated.dryRun === deps.dryRun;
+      if (deps.policy.terminateDrillInstances && !asked) {
+        // The intent is stored before the destructive call: whatever is lost after it, the next sweep owes the signal.
+        const recordIntent = async (intent: TerminationIntent) => {
+          record = { ...record, terminating: intent };
+          await deps.store.save({
+            servers: [],
+            drills: [{ ...record, ageSeconds: drill.ageSeconds, ...(before ? {} : { reportPending: true }) }],
+            deleteDrills: [],
+          });
+        };
+        const intent = { at: observedAt, correlationId };
+        const result = await terminateDrill(drill, regionOf(drill), deps, now, () => recordIntent(intent));
         if (result.terminated) {
           drillsTerminated.push(drill.recoveryInstanceId);
           record = { ...record, terminated: result.terminated };
-          signals.push(drillTerminatedSignal(signal, drill, result.terminated));
+          signals.push(drillTerminatedSignal(deps, drill, result.terminated, intent));
         } else {
           drillsKept.push({ recoveryInstanceId: drill.recoveryInstanceId, reason: result.reason });
         }
-      } catch (error) {
-        // One drill that cannot be terminated never holds up the rest of the sweep; the run fails at its end.
-        drillsKept.push({
-          recoveryInstanceId: drill.recoveryInstanceId,
-          reason: `${(error as Error).name}: ${(error as Error).message}`,
-        });
-        if (!(error instanceof ConflictError)) failures.push(error);
       }
+    } catch (error) {
+      // One drill that cannot be terminated never holds up the rest of the sweep; the run fails at its end.
+      drillsKept.push({
+        recoveryInstanceId: drill.recoveryInstanceId,
+        reason: `${(error as Error).name}: ${(error as Error).message}`,
+      });
+      if (!(error instanceof ConflictError)) failures.push(error);
     }
-    if (!before || record !== before) drillWrites.push({ ...record, ageSeconds: drill.ageSeconds });
+    if (!before || record !== before || before.reportPending) {
+      const { reportPending: _pending, ...kept } = record;
+      drillWrites.push({ ...kept, ageSeconds: drill.ageSeconds });
+    }
   }
   // Drills reported earlier that no Region lists any more (terminated, or their Region unreadable: kept then).
-  const drillsGone = [...stored.drills.values()].filter(
-    (drill) =>
-      !seen.has(drill.recoveryInstanceId) &&
-      (drill.region === deps.policy.recoveryRegion ? recovery.reachable : primary.reachable),
-  );
-  for (const drill of drillsGone) signals.push(drillGoneSignal(signal, drill));
+  const drillsGone: StoredDrill[] = [];
+  for (const drill of stored.drills.values()) {
+    const reachable = drill.region === deps.policy.recoveryRegion ? recovery.reachable : primary.reachable;
+    if (seen.has(drill.recoveryInstanceId) || !reachable) continue;
+    let terminated = drill.terminated;
+    try {
+      const settled = await settleTermination(drill, regionOf(drill));
+      if (settled) {
+        terminated = settled.terminated;
+        drillsTerminated.push(drill.recoveryInstanceId);
+        signals.push(drillTerminatedSignal(deps, drill, settled.terminated, settled.intent));
+      }
+    } catch (error) {
+      // Kept for the next sweep, which looks for its termination again.
+      failures.push(error);
+      continue;
+    }
+    drillsGone.push(drill);
+    signals.push(drillGoneSignal(signal, { ...drill, terminated }));
+  }
 
   // Signals first: a failed publish leaves the store unchanged, so the next sweep says it again.
   if (signals.length > 0) await deps.signals.publish(signals);
@@ -256,6 +291,8 @@ async function terminateDrill(
   drs: RegionDrs,
   deps: LifecycleDeps,
   now: Date,
+  /** Stores the intent; called after every check passed and before the tag and the destructive call. */
+  recordIntent: () => Promise<void>,
 ): Promise<
   | { terminated: NonNullable<StoredDrill['terminated']>; reason?: undefined }
   | { terminated?: undefined; reason: string }
@@ -267,6 +304,7 @@ async function terminateDrill(
   if (!verdict.terminate) return { reason: verdict.reason };
   if (deps.dryRun) return { terminated: { at: now.toISOString(), dryRun: true } };
   if (!instance?.arn) return { reason: 'DRS reports no ARN to tag' };
+  await recordIntent();
   await drs.tagRecoveryInstance(instance.arn, { [DRILL_CLEANUP_TAG]: job?.jobId ?? 'confirmed-drill' });
   const { jobId } = await drs.terminateRecoveryInstances([drill.recoveryInstanceId]);
   return { terminated: { jobId, at: now.toISOString(), dryRun: false } };
@@ -274,6 +312,42 @@ async function terminateDrill(
 
 /** The tag put on a confirmed drill instance just before terminating it: IAM terminates only what carries it. */
 export const DRILL_CLEANUP_TAG = 'dr-autopilot:drill-cleanup';
+
+/** A termination dr-autopilot asked for: when, and in which run (the "terminated" signal's stable id). */
+type TerminationIntent = NonNullable<StoredDrill['terminating']>;
+
+/**
+ * How far before its intent a TERMINATE job may be stamped: DRS's clock and Lambda's are not the same clock, and
+ * the intent is written just before the call.
+ */
+const JOB_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The termination an earlier sweep asked for and whose "terminated" signal is still owed (an intent without
+ * `terminated`: TerminateRecoveryInstances answered with an error after DRS applied it, or the signal's publish
+ * failed), proven by the TERMINATE job that names the instance since the intent. `undefined` when nothing is
+ * owed, or no such job exists (the call never applied: the instance, if still listed, may be terminated again
+ * after the usual fresh re-read).
+ */
+export async function settleTermination(
+  drill: StoredDrill,
+  drs: RegionDrs,
+): Promise<{ terminated: NonNullable<StoredDrill['terminated']>; intent: TerminationIntent } | undefined> {
+  const intent = drill.terminating;
+  if (!intent || drill.terminated) return undefined;
+  const since = new Date(Date.parse(intent.at) - JOB_CLOCK_SKEW_MS);
+  for await (const page of drs.listJobsSince(since)) {
+    const job = page.find(
+      (candidate) =>
+        candidate.initiatedBy === 'TERMINATE_RECOVERY_INSTANCES' &&
+        candidate.participatingServers.some(
+          (server) => server.recoveryInstanceId === drill.recoveryInstanceId,
+        ),
+    );
+    if (job) return { terminated: { jobId: job.jobId, at: intent.at, dryRun: false }, intent };
+  }
+  return undefined;
+}
 
 type SignalFactory = (
   input: Omit<Parameters<typeof createSignal>[0], 'observedAt' | 'correlationId' | 'dryRun'>,
@@ -359,11 +433,18 @@ function drillSignal(signal: SignalFactory, drill: DrillFinding, policy: Lifecyc
   });
 }
 
+/**
+ * "Terminating confirmed drill instance …". A real termination's signal is observed at its intent's time and
+ * correlated with the run that asked for it, whichever sweep sends it: the same signal id each time it is sent
+ * again (after a lost answer or a failed publish), which readiness and the evidence ledger fold.
+ */
 function drillTerminatedSignal(
-  signal: SignalFactory,
+  deps: LifecycleDeps,
   drill: DrillFinding,
   terminated: NonNullable<StoredDrill['terminated']>,
+  intent: TerminationIntent,
 ): Signal {
+  const signal = signalFactory(deps, intent.at, intent.correlationId);
   return signal({
     type: SIGNAL_TYPES.drillInstanceChanged,
     resource: drillResource(drill),

@@ -38,6 +38,51 @@ describe('CloudWatch Alarm State Change contract', () => {
     expect(() => alarmStateChange.parse(event)).toThrow(/detail\.state/);
   });
 
+  /**
+   * Found by the bad-input suite: an alarm event whose ARN no longer named the alarm of `detail.alarmName` (an
+   * emoji appended to either) was acted on, its state filed under a name its ARN does not carry.
+   */
+  it.each([
+    ['an emoji appended to the ARN', (e: AlarmSample) => e.resources.splice(0, 1, `${e.resources[0]}🔥`)],
+    [
+      'an emoji appended to the name',
+      (e: AlarmSample) => Object.assign(e.detail, { alarmName: 'ServerCpuTooHigh🔥' }),
+    ],
+    ['the name a suffix of the ARN’s', (e: AlarmSample) => Object.assign(e.detail, { alarmName: 'TooHigh' })],
+    [
+      'another alarm’s ARN',
+      (e: AlarmSample) => e.resources.splice(0, 1, 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:Other'),
+    ],
+    [
+      'an ARN of another service ending in the name',
+      (e: AlarmSample) =>
+        e.resources.splice(0, 1, 'arn:aws:sns:us-east-1:123456789012:alarm:ServerCpuTooHigh'),
+    ],
+  ])('refuses an event whose ARN does not name its alarm (%s), naming resources.0', (_what, change) => {
+    // Prepare
+    const event = loadSample<AlarmSample>('cloudwatch', 'alarm-state-change.single-metric');
+    change(event);
+    // Act / Assess
+    expect(() => alarmStateChange.parse(event)).toThrow(InvalidEventError);
+    expect(() => alarmStateChange.parse(event)).toThrow(
+      /resources\.0: must be the ARN of the alarm in detail\.alarmName/,
+    );
+  });
+
+  it.each([
+    'dr-autopilot:payments:rpo-lag',
+    'dr-autopilot/payments rpo lag',
+    'alarm:alarm:x',
+    'dr-autopilot:payments:🔥 lag',
+  ])('accepts the ARN of an alarm named %s (colons, slashes, spaces, emoji)', (alarmName) => {
+    // Prepare
+    const event = loadSample<AlarmSample>('cloudwatch', 'alarm-state-change.single-metric');
+    event.detail.alarmName = alarmName;
+    event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`];
+    // Act / Assess
+    expect(alarmStateChange.parse(event).detail.alarmName).toBe(alarmName);
+  });
+
   it('deploys the pattern file with the stage parameter resolved to the default prefix', () => {
     expect(deployedAlarmPattern()).toEqual(alarmPatternFor(DEFAULT_ALARM_NAME_PREFIX));
     expect(alarmStateChange.pattern).toEqual(alarmPatternFor(DEFAULT_ALARM_NAME_PREFIX));

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseScheduledEvent, scheduledEventSchema } from '../../events/aws-events/scheduled-event.ts';
+import { backupJobStateChange } from '../../events/backup/backup-job-state-change.ts';
+import { copyJobStateChange } from '../../events/backup/copy-job-state-change.ts';
 import { restoreJobStateChange } from '../../events/backup/restore-job-state-change.ts';
 import { alarmStateChange } from '../../events/cloudwatch/alarm-state-change.ts';
-import { parseSignalEvent } from '../../events/dr-autopilot/signal.ts';
+import { parseSignalEvent, signalDetailSchema } from '../../events/dr-autopilot/signal.ts';
+import { dataReplicationStalledChange } from '../../events/drs/data-replication-stalled-change.ts';
 import { launchResult } from '../../events/drs/launch-result.ts';
 import { lifecycleTrigger } from '../../events/drs/lifecycle-trigger.ts';
+import { pitSnapshotTaken } from '../../events/drs/pit-snapshot-taken.ts';
+import { recoveryInstanceFailbackStateChange } from '../../events/drs/recovery-instance-failback-state-change.ts';
 import { InvalidEventError } from '../../src/domain/errors.ts';
 import { loadSample, type SampleEvent } from '../helpers/events.ts';
 
@@ -171,6 +176,165 @@ describe('odd values the contracts refuse, naming the field', () => {
       expect(() => restoreJobStateChange.parse({ ...event, resources: [foreign] })).toThrow(
         /resources\.0: must be a resource of the event's account/,
       );
+    }
+  });
+});
+
+/**
+ * Found by the bad-input suite: a restore job whose resource ARN held a NUL or a right-to-left override was
+ * accepted, and restore-validation went on to DescribeRestoreJob. No AWS ARN holds a control, bidirectional-control
+ * or invisible character: every contract refuses one in `resources`, and in the ARNs of `detail` it reads.
+ */
+describe('ARNs with hidden characters', () => {
+  const HIDDEN: [string, (arn: string) => string][] = [
+    ['a NUL', (arn) => `${arn}\u0000`],
+    ['a right-to-left override', (arn) => `\u202e${arn}`],
+    ['a zero-width space', (arn) => arn.replace(':', ':\u200b')],
+    ['a line break', (arn) => `${arn}\n`],
+    ['a no-break space', (arn) => `${arn}\u00a0x`],
+    ['a line separator', (arn) => `${arn}\u2028`],
+    ['a byte-order mark', (arn) => `\ufeff${arn}`],
+  ];
+  const withResources: [string, string, string, (event: unknown) => unknown][] = [
+    ['a restore job', 'backup', 'restore-job-state-change.completed', (e) => restoreJobStateChange.parse(e)],
+    ['a backup job', 'backup', 'backup-job-state-change.completed', (e) => backupJobStateChange.parse(e)],
+    ['a copy job', 'backup', 'copy-job-state-change.completed', (e) => copyJobStateChange.parse(e)],
+    ['an alarm', 'cloudwatch', 'alarm-state-change.single-metric', (e) => alarmStateChange.parse(e)],
+    [
+      'a DRS launch',
+      'drs',
+      'source-server-launch-result.recovery-launch-succeeded',
+      (e) => launchResult.parse(e),
+    ],
+    [
+      'a DRS replication stall',
+      'drs',
+      'source-server-data-replication-stalled-change.stalled',
+      (e) => dataReplicationStalledChange.parse(e),
+    ],
+    ['a DRS snapshot', 'drs', 'pit-snapshot-taken', (e) => pitSnapshotTaken.parse(e)],
+    [
+      'a DRS failback state change',
+      'drs',
+      'recovery-instance-failback-state-change.failback-completed',
+      (e) => recoveryInstanceFailbackStateChange.parse(e),
+    ],
+    [
+      'a DRS lifecycle trigger',
+      'drs',
+      'recovery-instance-failback-state-change.failback-completed',
+      (e) => lifecycleTrigger.parse(e),
+    ],
+  ];
+
+  it.each(withResources)(
+    '%s whose resource ARN holds one is refused, naming resources.0',
+    (_what, source, name, parse) => {
+      // Prepare
+      expect(() => parse(loadSample(source, name))).not.toThrow();
+      for (const [hidden, change] of HIDDEN) {
+        const event = loadSample<SampleEvent>(source, name);
+        const resources = event.resources as string[];
+        event.resources = [change(resources[0] as string), ...resources.slice(1)];
+
+        // Act / Assess
+        expect(() => parse(event), hidden).toThrow(InvalidEventError);
+        expect(() => parse(event), hidden).toThrow(/resources\.0: /);
+      }
+    },
+  );
+
+  it('a schedule whose rule ARN holds one is refused, naming resources.0', () => {
+    const event = {
+      version: '0',
+      id: '7bf73129-1428-4cd3-a780-95db273d1602',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111122223333',
+      time: '2026-11-29T12:00:00Z',
+      region: 'us-west-2',
+      resources: ['arn:aws:events:us-west-2:111122223333:rule/sweep\u0000'],
+      detail: {},
+    };
+
+    expect(() => parseScheduledEvent(event)).toThrow(/resources\.0: must not hold control/);
+  });
+
+  it.each([
+    [
+      'restore-job-state-change.completed',
+      'recoveryPointArn',
+      (e: unknown) => restoreJobStateChange.parse(e),
+    ],
+    [
+      'restore-job-state-change.completed',
+      'createdResourceArn',
+      (e: unknown) => restoreJobStateChange.parse(e),
+    ],
+    ['backup-job-state-change.completed', 'resourceArn', (e: unknown) => backupJobStateChange.parse(e)],
+    [
+      'copy-job-state-change.completed',
+      'destinationBackupVaultArn',
+      (e: unknown) => copyJobStateChange.parse(e),
+    ],
+    [
+      'copy-job-state-change.completed',
+      'destinationRecoveryPointArn',
+      (e: unknown) => copyJobStateChange.parse(e),
+    ],
+  ])('%s whose detail.%s holds one is refused, naming the field', (name, field, parse) => {
+    for (const [hidden, change] of HIDDEN) {
+      const event = loadSample<SampleEvent>('backup', name);
+      expect(typeof event.detail[field], `the sample carries ${field}`).toBe('string');
+      event.detail[field] = change(event.detail[field] as string);
+
+      expect(() => parse(event), hidden).toThrow(new RegExp(`detail\\.${field}: must not hold control`));
+    }
+  });
+
+  it("a signal whose resource's ARN holds one is refused, naming the field", () => {
+    const result = signalDetailSchema.shape.resource.safeParse({
+      type: 'alarm',
+      id: 'dr-autopilot:payments:lag',
+      arn: 'arn:aws:cloudwatch:us-west-2:111122223333:alarm:dr-autopilot:payments:lag\u202e',
+      region: 'us-west-2',
+      account: '111122223333',
+    });
+
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([['arn']]);
+  });
+
+  it('an ARN with a plain space or an emoji passes: an alarm name may hold them', () => {
+    const event = loadSample<SampleEvent>('cloudwatch', 'alarm-state-change.single-metric');
+    event.detail.alarmName = 'dr-autopilot:payments:rpo lag 🔥';
+    event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${event.detail.alarmName}`];
+
+    expect(alarmStateChange.parse(event).resources).toEqual(event.resources);
+  });
+});
+
+/**
+ * Found by the bad-input suite (seed 15): a restore job id with a lone surrogate reached DescribeRestoreJob, whose
+ * request path the SDK could not encode (`URIError: URI malformed`). AWS Backup's job ids are UUIDs.
+ */
+describe('AWS Backup job ids', () => {
+  it.each([
+    ['restore-job-state-change.completed', 'restoreJobId', (e: unknown) => restoreJobStateChange.parse(e)],
+    ['backup-job-state-change.completed', 'backupJobId', (e: unknown) => backupJobStateChange.parse(e)],
+    ['copy-job-state-change.completed', 'copyJobId', (e: unknown) => copyJobStateChange.parse(e)],
+  ])('%s with an odd detail.%s is refused, naming the field', (name, field, parse) => {
+    expect(() => parse(loadSample('backup', name))).not.toThrow();
+    for (const [odd, change] of [
+      ['a lone surrogate', (id: string) => `${id}\ud83d`],
+      ['a NUL', (id: string) => `${id}\u0000`],
+      ['a right-to-left override', (id: string) => `\u202e${id}`],
+      ['a space', (id: string) => `${id} `],
+      ['look-alike letters', (id: string) => `${id}-аеор`],
+    ] as const) {
+      const event = loadSample<SampleEvent>('backup', name);
+      event.detail[field] = change(event.detail[field] as string);
+
+      expect(() => parse(event), odd).toThrow(new RegExp(`detail\\.${field}: must be printable ASCII`));
     }
   });
 });

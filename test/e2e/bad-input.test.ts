@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawMutation, routes, runBadInput, seeded } from '../../sim/bad-input.ts';
+import { drawMutation, routes, runBadInput, sampleBases, seeded } from '../../sim/bad-input.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { PRIMARY_TEMPLATE_PATH, TEMPLATE_PATH } from '../helpers/package.ts';
 
@@ -79,4 +79,56 @@ describe('bad input through the real handlers', () => {
       expect(sim.world.calls).toEqual([]);
     },
   );
+
+  /** Open findings of the full-size run (seed 14), now refused by the contracts before any AWS call. */
+  it.each([
+    ['a NUL', (arn: string) => `${arn}\u0000`],
+    ['a right-to-left override', (arn: string) => `\u202e${arn}`],
+  ])(
+    'restoreValidation refuses a restore job whose resource ARN holds %s, before any call',
+    async (_what, change) => {
+      // Prepare
+      await sim.reset();
+      const fn = sim.functionNamed('restoreValidation');
+      const base = sampleBases(sim.world.account, sim.world.recoveryRegion).find((b) =>
+        b.origin.endsWith('restore-job-state-change.completed.json'),
+      );
+      const event = structuredClone(base?.event ?? {});
+      event.id = crypto.randomUUID();
+      event.resources = [change((event.resources as string[])[0] as string)];
+
+      // Act
+      const result = await sim.lambda.invoke(fn?.logicalId ?? 'restoreValidation', event);
+
+      // Assess
+      expect(result.error?.errorType).toBe('InvalidEventError');
+      expect(result.error?.errorMessage).toContain('resources.0: must not hold control');
+      expect(sim.world.calls).toEqual([]);
+    },
+  );
+
+  it('alarmReadiness refuses an alarm event whose ARN no longer names its alarm, with no effect', async () => {
+    // Prepare
+    await sim.reset();
+    const fn = sim.functionNamed('alarmReadiness');
+    const alarmName = 'dr-autopilot:payments:replica-lag';
+    const event: Record<string, unknown> = {
+      ...(sampleBases(sim.world.account, sim.world.recoveryRegion).find((b) =>
+        b.origin.endsWith('alarm-state-change.single-metric.json'),
+      )?.event ?? {}),
+      id: crypto.randomUUID(),
+      resources: [`arn:aws:cloudwatch:${sim.world.recoveryRegion}:${sim.world.account}:alarm:${alarmName}🔥`],
+    };
+    event.detail = { ...(event.detail as Record<string, unknown>), alarmName };
+
+    // Act
+    const result = await sim.lambda.invoke(fn?.logicalId ?? 'alarmReadiness', event);
+
+    // Assess
+    expect(result.error?.errorType).toBe('InvalidEventError');
+    expect(result.error?.errorMessage).toContain(
+      'resources.0: must be the ARN of the alarm in detail.alarmName',
+    );
+    expect(sim.world.calls).toEqual([]);
+  });
 });

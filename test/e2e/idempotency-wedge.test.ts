@@ -7,7 +7,8 @@ import {
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createIdempotencyStore } from '../../src/runtime/clients.ts';
-import { createEventHandler, IN_PROGRESS_SECONDS } from '../../src/runtime/handler.ts';
+import { createEventHandler } from '../../src/runtime/handler.ts';
+import { IN_PROGRESS_SECONDS, idempotencyGuard } from '../../src/runtime/idempotency.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { awsError, type DoubleResponse, startAwsDouble } from '../helpers/aws-http-double.ts';
 import { ACCOUNT, lambdaContext } from '../helpers/context.ts';
@@ -229,7 +230,9 @@ describe("createEventHandler: the bounded window is the idempotency record's onl
     const handler = createEventHandler({
       logger: createLogger('wedge-test'),
       parse: (input) => input as { id: string },
-      idempotency: { persistenceStore: createIdempotencyStore('idempotency', dynamo.client) },
+      idempotency: idempotencyGuard({
+        persistenceStore: createIdempotencyStore('idempotency', dynamo.client),
+      }),
       run: async (_event, context) => {
         seen.push(context.getRemainingTimeInMillis());
         [record] = await inProgressRecords();

@@ -12,12 +12,16 @@ import {
 } from '../../sim/scenario-runner.ts';
 import { Simulator, statusEnvironment } from '../../sim/simulator.ts';
 import { loadDeployment, readTemplate } from '../../sim/template.ts';
+import { logLineProblems } from '../helpers/log-scan.ts';
 import { PRIMARY_TEMPLATE_PATH, TEMPLATE_PATH } from '../helpers/package.ts';
 
 /**
  * Every scenario in sim/scenarios runs end to end on the simulated AWS: the production handlers, wired by the
  * rule patterns of the template the global setup packaged, against the simulated services. A scenario whose
  * functions are not in the template yet cannot run, and the last test says which those are.
+ *
+ * Every log line every function wrote in both Regions, over every scenario, is kept and scanned at the end: logs
+ * never carry credentials or whole SDK responses (the scan itself is tested in log-hygiene.test.ts).
  */
 const deployed = new Set(loadDeployment(readTemplate(TEMPLATE_PATH)).functions.map((fn) => fn.shortName));
 const scenarios = listScenarios();
@@ -30,8 +34,24 @@ function failures(report: ScenarioReport): string {
     .join('\n');
 }
 
+/** The credentials the simulated Lambda gives each function, both Regions: what the logs must never show. */
+function functionCredentials(sim: Simulator): string[] {
+  const values = [...sim.regions.values()].flatMap((region) =>
+    region.lambda.functions.flatMap((fn) => {
+      const environment = region.lambda.environmentOf(fn);
+      return [
+        environment.AWS_ACCESS_KEY_ID,
+        environment.AWS_SECRET_ACCESS_KEY,
+        environment.AWS_SESSION_TOKEN,
+      ];
+    }),
+  );
+  return [...new Set(values.filter((value): value is string => value !== undefined))];
+}
+
 describe('simulated DR scenarios', () => {
   let sim: Simulator;
+  const logLines: { scenario: string; fn: string; line: string }[] = [];
 
   beforeAll(async () => {
     sim = await Simulator.start({ templatePath: TEMPLATE_PATH, primaryTemplatePath: PRIMARY_TEMPLATE_PATH });
@@ -44,6 +64,10 @@ describe('simulated DR scenarios', () => {
   it.each(runnable.map((scenario) => [scenario.name, scenario] as const))('%s', async (_, scenario) => {
     // Act
     const report = await runScenario(sim, scenario);
+    for (const region of sim.regions.values())
+      for (const invocation of region.eventBridge.invocations)
+        for (const log of invocation.logs)
+          logLines.push({ scenario: scenario.name, fn: invocation.functionName, line: JSON.stringify(log) });
 
     // Assess
     expect(failures(report)).toBe('');
@@ -79,6 +103,23 @@ describe('simulated DR scenarios', () => {
     );
     const launchRecords = new Set(report.evidence.filter((r) => r.id.startsWith('launch#')).map((r) => r.id));
     expect([...launchRecords].sort(), 'launch records').toEqual([...new Set(launched)].sort());
+  });
+
+  it('logged in every scenario, errors included, and no line carries a credential, a key-shaped string, an SDK response dump or a whole event', () => {
+    // Prepare: the credentials the functions ran with (the simulated Lambda gives each function its own)
+    const credentials = functionCredentials(sim);
+    const ran = new Set(logLines.map((entry) => entry.scenario));
+    // Act
+    const found = logLines.flatMap(({ scenario, fn, line }) =>
+      logLineProblems(line, credentials).map((problem) => `${scenario} ${fn}: ${problem}`),
+    );
+    // Assess: there was something to find (credentials; a throttled reversal fails once and is logged)
+    expect(credentials).toEqual(expect.arrayContaining([expect.stringMatching(/^ASIA/)]));
+    expect(credentials.length).toBeGreaterThanOrEqual(3);
+    expect(ran.size).toBe(runnable.length);
+    expect(logLines.some((entry) => entry.line.includes('"invocation failed"'))).toBe(true);
+    expect(logLines.some((entry) => entry.line.includes('ThrottlingException'))).toBe(true);
+    expect([...new Set(found)]).toEqual([]);
   });
 
   it('npm run status reads the readiness table the rehearsal left', async () => {

@@ -17,6 +17,13 @@ export class FakeRegionDrs implements RegionDrs {
   recoveryInstances: DrsRecoveryInstance[] = [];
   jobs: DrsJob[] = [];
   down = false;
+  /** The time DRS stamps on the jobs it creates (`creationDateTime`). */
+  now = new Date('2026-11-22T12:00:00Z');
+  /**
+   * Fails the next TerminateRecoveryInstances after DRS applied it (the job exists, the instances shut down), as
+   * a 5xx whose answer is lost does.
+   */
+  loseNextTerminateAnswer = false;
   readonly changes: string[] = [];
   readonly tags = new Map<string, Record<string, string>>();
 
@@ -89,7 +96,32 @@ export class FakeRegionDrs implements RegionDrs {
     for (const instance of this.recoveryInstances) {
       if (ids.includes(instance.recoveryInstanceId)) instance.ec2InstanceState = 'SHUTTING-DOWN';
     }
-    return { jobId: `drsjob-terminate${this.changes.length}` };
+    const jobId = `drsjob-terminate${this.changes.length}`;
+    this.jobs.push({
+      jobId,
+      type: 'TERMINATE',
+      initiatedBy: 'TERMINATE_RECOVERY_INSTANCES',
+      status: 'STARTED',
+      creationDateTime: this.now.toISOString(),
+      participatingServers: ids.map((recoveryInstanceId) => ({ recoveryInstanceId })),
+    });
+    if (this.loseNextTerminateAnswer) {
+      this.loseNextTerminateAnswer = false;
+      throw Object.assign(new Error('We encountered an internal error. Please try again.'), {
+        name: 'InternalServerException',
+        $metadata: { httpStatusCode: 500 },
+      });
+    }
+    return { jobId };
+  }
+  /** DescribeJobs with `fromDate`: the jobs created since, newest first. */
+  async *listJobsSince(from: Date) {
+    this.check();
+    yield structuredClone(
+      this.jobs
+        .filter((job) => (job.creationDateTime ?? '') >= from.toISOString())
+        .sort((a, b) => (b.creationDateTime ?? '').localeCompare(a.creationDateTime ?? '')),
+    );
   }
   async tagRecoveryInstance(arn: string, tags: Record<string, string>) {
     this.check();

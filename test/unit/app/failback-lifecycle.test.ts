@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SIGNAL_TYPES } from '../../../events/dr-autopilot/signal.ts';
+import { SIGNAL_TYPES, type Signal } from '../../../events/dr-autopilot/signal.ts';
 import {
   DRILL_CLEANUP_TAG,
   type LifecycleDeps,
   sweepLifecycle,
 } from '../../../src/app/failback-lifecycle.ts';
 import type { DrsRecoveryInstance, DrsSourceServer } from '../../../src/ports/drs.ts';
+import type { StoredDrill } from '../../../src/ports/lifecycle.ts';
 import { FakeLifecycleStore, FakeRegionDrs } from '../../fakes/region-drs.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
 
@@ -224,6 +225,128 @@ describe('sweepLifecycle', () => {
     // Shutting down takes time: the next sweep does not terminate again.
     await sweepLifecycle({ ...deps, policy: { ...deps.policy, terminateDrillInstances: true } }, 's2');
     expect(recovery.changes).toHaveLength(2);
+  });
+
+  describe('a termination whose signal is lost is signalled by a later sweep', () => {
+    const optedIn = () => ({ ...deps, policy: { ...deps.policy, terminateDrillInstances: true } });
+    const terminations = () =>
+      recovery.changes.filter((change) => change.startsWith('TerminateRecoveryInstances'));
+    const terminatedSignals = () =>
+      signals.published.filter((signal) => signal.detail.evidence.action === 'terminate');
+
+    it('when TerminateRecoveryInstances applied but its answer was lost (a 5xx), once', async () => {
+      // Prepare
+      leaveDrill();
+      recovery.loseNextTerminateAnswer = true;
+
+      // Act
+      await expect(sweepLifecycle(optedIn(), 'sweep-1')).rejects.toThrow(/could not be terminated/);
+      now = new Date('2026-11-22T12:10:00Z');
+      const second = await sweepLifecycle(optedIn(), 'sweep-2');
+      now = new Date('2026-11-22T12:20:00Z');
+      const third = await sweepLifecycle(optedIn(), 'sweep-3');
+
+      // Assess
+      expect(terminations()).toHaveLength(1);
+      expect(second).toMatchObject({ drillsTerminated: [DRILL], drillsKept: [] });
+      expect(third).toMatchObject({ drillsTerminated: [], drillsKept: [] });
+      expect(terminatedSignals()).toHaveLength(1);
+      expect(terminatedSignals()[0]?.detail).toMatchObject({
+        resource: { type: 'drs-drill-instance', id: DRILL },
+        observedAt: '2026-11-22T12:00:00.000Z',
+        correlationId: 'sweep-1',
+        evidence: {
+          action: 'terminate',
+          terminateJobId: 'drsjob-terminate2',
+          launchJobId: 'drsjob-drill00000001',
+        },
+      });
+      expect(store.drills.get(DRILL)?.terminated).toEqual({
+        jobId: 'drsjob-terminate2',
+        at: '2026-11-22T12:00:00.000Z',
+        dryRun: false,
+      });
+    });
+
+    it('when the instance is already gone by the next sweep: terminated, then gone, with the job', async () => {
+      // Prepare
+      leaveDrill();
+      recovery.loseNextTerminateAnswer = true;
+      await expect(sweepLifecycle(optedIn(), 'sweep-1')).rejects.toThrow(/could not be terminated/);
+      recovery.finishTerminations();
+
+      // Act
+      now = new Date('2026-11-22T12:10:00Z');
+      const second = await sweepLifecycle(optedIn(), 'sweep-2');
+
+      // Assess
+      expect(second).toMatchObject({ drillsTerminated: [DRILL], drillsGone: [DRILL] });
+      expect(signals.published.slice(-2).map((signal) => signal.detail.evidence.terminateJobId)).toEqual([
+        'drsjob-terminate2',
+        'drsjob-terminate2',
+      ]);
+      expect(signals.published.at(-1)?.detail.summary).toMatch(/is gone from/);
+      expect(store.drills.size).toBe(0);
+    });
+
+    it('when the publish failed after the termination: the same signal id, and the report too', async () => {
+      // Prepare
+      leaveDrill();
+      const attempted: Signal[] = [];
+      const recording = {
+        publish: async (batch: readonly Signal[]) => {
+          attempted.push(...batch);
+          await signals.publish(batch);
+        },
+      };
+      signals.failNext(new Error('PutEvents failed'));
+
+      // Act
+      await expect(sweepLifecycle({ ...optedIn(), signals: recording }, 'sweep-1')).rejects.toThrow(
+        'PutEvents failed',
+      );
+      now = new Date('2026-11-22T12:10:00Z');
+      const second = await sweepLifecycle({ ...optedIn(), signals: recording }, 'sweep-2');
+
+      // Assess
+      expect(terminations()).toHaveLength(1);
+      expect(second).toMatchObject({ drillsReported: [DRILL], drillsTerminated: [DRILL] });
+      const lost = attempted.find((signal) => signal.detail.evidence.action === 'terminate');
+      expect(terminatedSignals().map((signal) => signal.detail.signalId)).toEqual([lost?.detail.signalId]);
+      expect(signals.published.map((signal) => signal.detail.evidence.action ?? 'report')).toEqual([
+        'report',
+        'terminate',
+      ]);
+    });
+
+    it('not when no TERMINATE job names the instance: the call never applied, so it is asked again', async () => {
+      // Prepare
+      leaveDrill();
+      store.drills.set(DRILL, {
+        recoveryInstanceId: DRILL,
+        region: B,
+        account: '111122223333',
+        workload: 'payments',
+        overAge: true,
+        confirmed: true,
+        jobId: 'drsjob-drill00000001',
+        reversalStarted: false,
+        reportedAt: '2026-11-22T11:00:00.000Z',
+        terminating: { at: '2026-11-22T11:00:00.000Z', correlationId: 'sweep-0' },
+      } satisfies StoredDrill);
+
+      // Act
+      const outcome = await sweepLifecycle(optedIn(), 'sweep-1');
+
+      // Assess
+      expect(outcome).toMatchObject({ drillsTerminated: [DRILL] });
+      expect(terminations()).toHaveLength(1);
+      expect(terminatedSignals()).toHaveLength(1);
+      expect(terminatedSignals()[0]?.detail).toMatchObject({
+        correlationId: 'sweep-1',
+        evidence: { terminateJobId: 'drsjob-terminate2' },
+      });
+    });
   });
 
   it('never terminates a drill whose job is not START_DRILL, nor anything in dry-run', async () => {

@@ -22,6 +22,7 @@ import { ForeignEventError } from '../../../src/domain/errors.ts';
 import { restoreTokenFor } from '../../../src/domain/restore-metadata.ts';
 import type { RestoreRecord } from '../../../src/ports/backup-restore-records.ts';
 import { createEventHandler } from '../../../src/runtime/handler.ts';
+import { idempotencyGuard } from '../../../src/runtime/idempotency.ts';
 import { createLogger } from '../../../src/runtime/logger.ts';
 import {
   BACKUP_ACCOUNT,
@@ -415,12 +416,12 @@ describe('the same copy event twice (idempotency)', () => {
     const handler = createEventHandler({
       logger: createLogger('backup-restore-test'),
       parse: copyJobStateChange.parse,
-      idempotency: {
+      idempotency: idempotencyGuard({
         persistenceStore: new DynamoDBPersistenceLayer({
           tableName: 'idempotency',
           awsSdkV3Client: db.client,
         }),
-      },
+      }),
       run: (event) => restoreAfterCopy(event, context),
     });
     const event = copyEvent();

@@ -39,7 +39,15 @@ function monitor(servers: number, overrides: Partial<MonitorFigures> = {}): Moni
   };
 }
 
-const idle = { requests: 0, writeUnits: 0, readUnits: 0, logBytes: 0, logLines: 0, notifications: 0 };
+const idle = {
+  requests: 0,
+  writeUnits: 0,
+  readUnits: 0,
+  logBytes: 0,
+  logLines: 0,
+  notifications: 0,
+  historyItems: 0,
+};
 const readiness = (resources: number): ReadinessFigures => ({
   resources,
   refresh: idle,
@@ -90,6 +98,24 @@ describe('the monthly cost model', () => {
     expect(table.counts['3000/off']?.signals).toBe((8_760 / 3) * 3_000 + 2 * 3_000);
     const events = table.items.find((line) => line.item === 'EventBridge: signals (custom events)');
     expect(events?.usd['3000/off']).toBeCloseTo(((8_760 / 3) * 3_000 + 6_000) * PRICES.customEvent.usd, 6);
+  });
+
+  it('stores the history items each signal kind was measured writing, for the retention: none for a refresh', () => {
+    // Prepare: a history item of 1 GB for the arithmetic; a state change writes two, a refresh none
+    const figures = inputs();
+    const withHistory = (resources: number): ReadinessFigures => ({
+      ...readiness(resources),
+      refresh: { ...idle, historyItems: 0 },
+      change: { ...idle, historyItems: 2 },
+      historyItemBytes: 1e9,
+    });
+    figures.readiness = { 300: withHistory(300), 3000: withHistory(3_000) };
+
+    // Act
+    const table = costTable(figures);
+
+    // Assess: 2 changes per resource a month, 2 items each, kept 90 days of a 730-hour month
+    expect(table.counts['3000/off']?.storedGb).toBeCloseTo(2 * 3_000 * 2 * (90 / (730 / 24)), 6);
   });
 
   it('totals every line but the opt-in dashboard', () => {

@@ -406,3 +406,29 @@ describe('simulated S3: bucket tags', () => {
     ).toEqual([true, true, true]);
   });
 });
+
+describe('simulated S3: a fault after apply', () => {
+  it('makes the change, answers the 5xx, and records the call as applied', async () => {
+    // Prepare
+    restoredBucket(0);
+    world.faults.push({
+      service: 's3',
+      operation: 'DeleteBucket',
+      error: 'InternalError',
+      times: 1,
+      afterApply: true,
+    });
+
+    // Act
+    const answered = await failure(west.send(new DeleteBucketCommand(mine)));
+
+    // Assess
+    expect(answered).toEqual({ name: 'InternalError', status: 500 });
+    expect(s3.buckets.has(BUCKET)).toBe(false);
+    expect(world.calls.at(-1)).toMatchObject({
+      operation: 'DeleteBucket',
+      result: 'InternalError',
+      applied: true,
+    });
+  });
+});
