@@ -154,7 +154,11 @@ async function publisher(): Promise<Publisher> {
       try {
         return await next(args);
       } catch (error) {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') conflicts += 1;
+        if (
+          error instanceof Error &&
+          ['ConditionalCheckFailedException', 'TransactionCanceledException'].includes(error.name)
+        )
+          conflicts += 1;
         throw error;
       }
     },
@@ -310,7 +314,10 @@ async function throughput(
     dynamodbRequests: requests,
     dynamodbRequestsPerSignal: Number((requests / options.signals).toFixed(2)),
     floorRequestsPerSignal: 1,
-    /** Refused conditional writes: version conflicts, and refreshes that had to take the long way. */
+    /**
+     * Refused conditional writes: version conflicts (single writes and cancelled transactions), and refreshes
+     * that had to take the long way.
+     */
     refusedConditionalWrites: target.conflicts(),
     requestsByCommand: byCommand,
     notifications: target.notifications(),

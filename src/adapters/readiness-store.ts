@@ -1,21 +1,33 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ResourceReadiness, resourceKey } from '../domain/readiness.ts';
+import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import {
+  countStates,
+  NO_RESOURCES,
+  type ResourceReadiness,
+  resourceKey,
+  STATE_RANK,
+  type WorkloadEntry,
+} from '../domain/readiness.ts';
 import {
   type HistoryRecord,
   type OutboxEntry,
+  type ReadinessChange,
   type ReadinessStore,
   ReadinessVersionConflictError,
   type StoredResource,
   type StoredWorkload,
+  type TransitionRecord,
+  type WorkloadWrite,
 } from '../ports/readiness.ts';
 import type { Clock } from '../ports/signals.ts';
 
@@ -24,19 +36,44 @@ import type { Clock } from '../ports/signals.ts';
  *
  * | item | pk | sk |
  * |---|---|---|
- * | workload state (aggregate, one entry per resource, outbox) | `workloads` | `<workload>` |
+ * | workload state (counts per state, outbox, sent transitions not yet archived) | `workloads` | `<workload>` |
  * | resource state | `workload#<workload>` | `resource#<type>#<id>` |
  * | history (signals, resource changes, transitions; TTL) | `workload#<workload>` | `history#<ISO time>#<kind>#<id>` |
  *
  * One partition lists every workload (digest, sweep, status) and one partition per workload holds its
- * resources and history, so no secondary index is needed. Items whose `pk` starts with `detector#` belong
- * to detectors and are never touched here. Every state item carries a `version`: writes are conditional on
- * it (optimistic concurrency); a conflict surfaces as {@link ReadinessVersionConflictError}.
+ * resources and history. A resource that is not READY also carries the keys of the sparse index `open`
+ * (`openPk` = its workload, `openSk` = `<0 worst … 2>#<since>#<key>`): a message lists a workload's open
+ * resources worst first with one bounded Query, whatever the workload's size. Items whose `pk` starts with
+ * `detector#` belong to detectors and are never touched here. Every state item carries a `version`: writes are
+ * conditional on it (optimistic concurrency), and a change of a resource's announced state is one transaction
+ * with its workload's counts and the history items that say so; a conflict surfaces as
+ * {@link ReadinessVersionConflictError}.
  */
 export const WORKLOADS_PK = 'workloads';
 export const workloadPk = (workload: string) => `workload#${workload}`;
 export const RESOURCE_PREFIX = 'resource#';
 export const HISTORY_PREFIX = 'history#';
+/** The sparse index of resources that are not READY (see above). */
+export const OPEN_INDEX = 'open';
+/** Attributes of a workload item holding a sent transition's history record until it is archived. */
+const NOTIFIED_PREFIX = 'notified#';
+
+/** `openSk` of a resource: worst first, then the longest in its state, then by key (as messages order them). */
+export function openSortKey(state: ReadinessState, since: string, key: string): string {
+  return `${STATE_RANK.NOT_READY - STATE_RANK[state]}#${since}#${key}`;
+}
+
+function historyId(history: HistoryRecord): string {
+  return history.kind === 'signal'
+    ? history.signalId
+    : history.kind === 'resource-transition' || history.kind === 'resource-retired'
+      ? `${history.resourceKey}#${history.version}`
+      : history.transitionId;
+}
+
+function historySk(history: HistoryRecord): string {
+  return `${HISTORY_PREFIX}${history.at}#${history.kind}#${historyId(history)}`;
+}
 
 export interface ReadinessStoreOptions {
   client: DynamoDBClient;
@@ -73,28 +110,171 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
     const stored = item.readiness as Omit<ResourceReadiness, 'cause'> & {
       cause?: ResourceReadiness['cause'];
     };
-    return { readiness: { ...stored, cause: stored.cause ?? stored.latest }, version: Number(item.version) };
+    const readiness = { ...stored, cause: stored.cause ?? stored.latest };
+    const open = readiness.state !== 'READY';
+    const indexed = open
+      ? item.openPk === readiness.workload &&
+        item.openSk === openSortKey(readiness.state, readiness.since, resourceKey(readiness.resource))
+      : item.openPk === undefined;
+    return { readiness, version: Number(item.version), indexed };
   };
   const compact = (readiness: ResourceReadiness) => {
     if (JSON.stringify(readiness.cause) !== JSON.stringify(readiness.latest)) return readiness;
     const { cause: _sameAsLatest, ...rest } = readiness;
     return rest;
   };
-  const toWorkload = (item: Record<string, unknown>): StoredWorkload => ({
-    workload: String(item.workload),
-    state: item.state as StoredWorkload['state'],
-    since: item.since as string | undefined,
-    entries: (item.entries ?? {}) as StoredWorkload['entries'],
-    outbox: (item.outbox ?? {}) as StoredWorkload['outbox'],
-    updatedAt: item.updatedAt as string | undefined,
-    version: Number(item.version),
+  const toWorkload = (item: Record<string, unknown>): StoredWorkload => {
+    // An item written before counts holds one entry per resource instead: counted from them.
+    const entries = item.entries as Record<string, WorkloadEntry> | undefined;
+    const counts =
+      item.counts === undefined
+        ? countStates(Object.values(entries ?? {}).map((entry) => entry.state))
+        : { ...NO_RESOURCES, ...(item.counts as StoredWorkload['counts']) };
+    const notified = Object.entries(item)
+      .filter(([name]) => name.startsWith(NOTIFIED_PREFIX))
+      .map(([, record]) => record as TransitionRecord)
+      .sort((a, b) => a.transitionId.localeCompare(b.transitionId));
+    return {
+      workload: String(item.workload),
+      state: item.state as StoredWorkload['state'],
+      since: item.since as string | undefined,
+      counts,
+      legacy: entries !== undefined,
+      outbox: (item.outbox ?? {}) as StoredWorkload['outbox'],
+      notified,
+      updatedAt: item.updatedAt as string | undefined,
+      version: Number(item.version),
+    };
+  };
+  const resourceItemKey = (workload: string, key: string) => ({
+    pk: workloadPk(workload),
+    sk: `${RESOURCE_PREFIX}${key}`,
   });
+  const workloadItemKey = (workload: string) => ({ pk: WORKLOADS_PK, sk: workload });
+  const resourceItem = (readiness: ResourceReadiness, version: number) => {
+    const key = resourceKey(readiness.resource);
+    return {
+      ...resourceItemKey(readiness.workload, key),
+      kind: 'resource',
+      workload: readiness.workload,
+      resourceKey: key,
+      state: readiness.state,
+      since: readiness.since,
+      observedAt: readiness.latest.observedAt,
+      readiness: compact(readiness),
+      version,
+      updatedAt: options.clock().toISOString(),
+      ...(readiness.state === 'READY'
+        ? {}
+        : { openPk: readiness.workload, openSk: openSortKey(readiness.state, readiness.since, key) }),
+    };
+  };
+  const historyItem = (history: HistoryRecord) => ({
+    ...history,
+    pk: workloadPk(history.workload),
+    sk: historySk(history),
+    expiresAt: Math.floor(options.clock().getTime() / 1000) + options.historyRetentionSeconds,
+  });
+  const versionIs = (expected: number | undefined) =>
+    expected === undefined
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : {
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expected },
+        };
+
+  /** The transaction item writing a workload (see {@link WorkloadWrite}). */
+  function workloadItem(write: WorkloadWrite) {
+    const version = (write.expectedVersion ?? 0) + 1;
+    if (write.expectedVersion === undefined) {
+      return {
+        Put: {
+          TableName,
+          Item: {
+            ...workloadItemKey(write.workload),
+            kind: 'workload',
+            workload: write.workload,
+            state: write.state,
+            since: write.since,
+            counts: write.counts,
+            outbox: write.outbox ? { [write.outbox.transition.id]: write.outbox } : {},
+            updatedAt: write.updatedAt,
+            version,
+          },
+          ...versionIs(undefined),
+        },
+      };
+    }
+    const names: Record<string, string> = {
+      '#state': 'state',
+      '#since': 'since',
+      '#counts': 'counts',
+      '#entries': 'entries',
+      '#updatedAt': 'updatedAt',
+      '#version': 'version',
+    };
+    const values: Record<string, unknown> = {
+      ':state': write.state,
+      ':since': write.since,
+      ':counts': write.counts,
+      ':updatedAt': write.updatedAt,
+      ':version': version,
+      ':expected': write.expectedVersion,
+    };
+    const set = [
+      '#state = :state',
+      '#since = :since',
+      '#counts = :counts',
+      '#updatedAt = :updatedAt',
+      '#version = :version',
+    ];
+    // An item written before counts loses its per-resource entries at its first write.
+    const remove = ['#entries'];
+    let condition = '#version = :expected';
+    if (write.outbox) {
+      names['#outbox'] = 'outbox';
+      names['#transition'] = write.outbox.transition.id;
+      values[':outbox'] = write.outbox;
+      set.push('#outbox.#transition = :outbox');
+    }
+    if (write.supersedes) {
+      // Only while it is still held as it was read: a sender that claimed it meanwhile wins.
+      names['#outbox'] = 'outbox';
+      names['#superseded'] = write.supersedes.id;
+      names['#by'] = 'claimedBy' satisfies keyof OutboxEntry;
+      values[':heldBy'] = write.supersedes.claimedBy;
+      condition += ' AND #outbox.#superseded.#by = :heldBy';
+      remove.push('#outbox.#superseded');
+    }
+    for (const [index, record] of (write.archive ?? []).entries()) {
+      names[`#notified${index}`] = `${NOTIFIED_PREFIX}${record.transitionId}`;
+      remove.push(`#notified${index}`);
+    }
+    return {
+      Update: {
+        TableName,
+        Key: workloadItemKey(write.workload),
+        UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  async function getWorkload(workload: string): Promise<StoredWorkload | undefined> {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName, Key: workloadItemKey(workload), ConsistentRead: true }),
+    );
+    return Item ? toWorkload(Item) : undefined;
+  }
 
   async function conditional<T>(write: () => Promise<T>, what: string): Promise<T> {
     try {
       return await write();
     } catch (error) {
-      if (isConditionFailure(error)) {
+      if (isConditionFailure(error) || isTransactionConflict(error)) {
         throw new ReadinessVersionConflictError(`${what} changed since it was read`, { cause: error });
       }
       throw error;
@@ -104,13 +284,27 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
   return {
     async getResource(workload, key) {
       const { Item } = await documents.send(
-        new GetCommand({
-          TableName,
-          Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
-          ConsistentRead: true,
-        }),
+        new GetCommand({ TableName, Key: resourceItemKey(workload, key), ConsistentRead: true }),
       );
       return Item ? toResource(Item) : undefined;
+    },
+
+    async getResourceAndWorkload(workload, key) {
+      let Keys: Record<string, unknown>[] = [resourceItemKey(workload, key), workloadItemKey(workload)];
+      const items: Record<string, unknown>[] = [];
+      while (Keys.length > 0) {
+        const answer = await documents.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys, ConsistentRead: true } } }),
+        );
+        items.push(...((answer.Responses?.[TableName] ?? []) as Record<string, unknown>[]));
+        Keys = (answer.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+      const resourceItem = items.find((item) => item.pk !== WORKLOADS_PK);
+      const workloadItem = items.find((item) => item.pk === WORKLOADS_PK);
+      return {
+        resource: resourceItem ? toResource(resourceItem) : undefined,
+        workload: workloadItem ? toWorkload(workloadItem) : undefined,
+      };
     },
 
     async refreshResource({ workload, resource, observation }) {
@@ -161,35 +355,60 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
 
     async putResource(readiness, expectedVersion) {
       const version = (expectedVersion ?? 0) + 1;
-      const key = resourceKey(readiness.resource);
       await conditional(
         () =>
           documents.send(
             new PutCommand({
               TableName,
-              Item: {
-                pk: workloadPk(readiness.workload),
-                sk: `${RESOURCE_PREFIX}${key}`,
-                kind: 'resource',
-                workload: readiness.workload,
-                resourceKey: key,
-                state: readiness.state,
-                since: readiness.since,
-                observedAt: readiness.latest.observedAt,
-                readiness: compact(readiness),
-                version,
-                updatedAt: options.clock().toISOString(),
-              },
-              ...(expectedVersion === undefined
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : {
-                    ConditionExpression: '#version = :expected',
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':expected': expectedVersion },
-                  }),
+              Item: resourceItem(readiness, version),
+              ...versionIs(expectedVersion),
             }),
           ),
-        `resource ${key} of workload ${readiness.workload}`,
+        `resource ${resourceKey(readiness.resource)} of workload ${readiness.workload}`,
+      );
+      return version;
+    },
+
+    async commit(change) {
+      const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [];
+      let version = 0;
+      const { resource, workload } = change;
+      if (resource && 'put' in resource) {
+        version = (resource.expectedVersion ?? 0) + 1;
+        items.push({
+          Put: {
+            TableName,
+            Item: resourceItem(resource.put, version),
+            ...versionIs(resource.expectedVersion),
+          },
+        });
+      } else if (resource) {
+        items.push({
+          Delete: {
+            TableName,
+            Key: resourceItemKey(resource.remove.workload, resource.remove.key),
+            ...versionIs(resource.expectedVersion),
+          },
+        });
+      }
+      if (workload && 'remove' in workload) {
+        items.push({
+          Delete: {
+            TableName,
+            Key: workloadItemKey(workload.remove),
+            ...versionIs(workload.expectedVersion),
+          },
+        });
+      } else if (workload) {
+        items.push(workloadItem(workload));
+      }
+      const archived = workload && !('remove' in workload) ? (workload.archive ?? []) : [];
+      for (const history of [...change.history, ...archived]) {
+        items.push({ Put: { TableName, Item: historyItem(history) } });
+      }
+      await conditional(
+        () => documents.send(new TransactWriteCommand({ TransactItems: items })),
+        describeChange(change),
       );
       return version;
     },
@@ -203,12 +422,20 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       return items.map(toResource);
     },
 
-    async getWorkload(workload) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName, Key: { pk: WORKLOADS_PK, sk: workload }, ConsistentRead: true }),
+    async listOpenResources(workload, limit) {
+      const { Items } = await documents.send(
+        new QueryCommand({
+          TableName,
+          IndexName: OPEN_INDEX,
+          KeyConditionExpression: 'openPk = :workload',
+          ExpressionAttributeValues: { ':workload': workload },
+          Limit: limit,
+        }),
       );
-      return Item ? toWorkload(Item) : undefined;
+      return ((Items ?? []) as Record<string, unknown>[]).map(toResource);
     },
+
+    getWorkload,
 
     async listWorkloads() {
       const items = await queryAll({
@@ -219,165 +446,12 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       return items.map(toWorkload);
     },
 
-    async putWorkload(write, expectedVersion) {
-      const version = (expectedVersion ?? 0) + 1;
-      const what = `workload ${write.workload}`;
-      if (expectedVersion === undefined) {
-        await conditional(
-          () =>
-            documents.send(
-              new PutCommand({
-                TableName,
-                Item: {
-                  pk: WORKLOADS_PK,
-                  sk: write.workload,
-                  kind: 'workload',
-                  workload: write.workload,
-                  state: write.state,
-                  since: write.since,
-                  entries: { [write.entryKey]: write.entry },
-                  outbox: write.outbox ? { [write.outbox.transition.id]: write.outbox } : {},
-                  updatedAt: write.updatedAt,
-                  version,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              }),
-            ),
-          what,
-        );
-        return version;
-      }
-      const names: Record<string, string> = {
-        '#state': 'state',
-        '#since': 'since',
-        '#entries': 'entries',
-        '#key': write.entryKey,
-        '#updatedAt': 'updatedAt',
-        '#version': 'version',
-      };
-      const values: Record<string, unknown> = {
-        ':state': write.state,
-        ':since': write.since,
-        ':entry': write.entry,
-        ':updatedAt': write.updatedAt,
-        ':version': version,
-        ':expected': expectedVersion,
-      };
-      let set =
-        'SET #state = :state, #since = :since, #entries.#key = :entry, #updatedAt = :updatedAt, #version = :version';
-      if (write.outbox) {
-        names['#outbox'] = 'outbox';
-        names['#transition'] = write.outbox.transition.id;
-        values[':outbox'] = write.outbox;
-        set += ', #outbox.#transition = :outbox';
-      }
-      let condition = '#version = :expected';
-      let remove = '';
-      if (write.supersedes) {
-        // Only while it is still held as it was read: a sender that claimed it meanwhile wins.
-        names['#outbox'] = 'outbox';
-        names['#superseded'] = write.supersedes.id;
-        names['#by'] = 'claimedBy' satisfies keyof OutboxEntry;
-        values[':heldBy'] = write.supersedes.claimedBy;
-        condition += ' AND #outbox.#superseded.#by = :heldBy';
-        remove = ' REMOVE #outbox.#superseded';
-      }
-      await conditional(
-        () =>
-          documents.send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk: WORKLOADS_PK, sk: write.workload },
-              UpdateExpression: `${set}${remove}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
-          ),
-        what,
-      );
-      return version;
-    },
-
-    async deleteResource(workload, key, expectedVersion) {
-      await conditional(
-        () =>
-          documents.send(
-            new DeleteCommand({
-              TableName,
-              Key: { pk: workloadPk(workload), sk: `${RESOURCE_PREFIX}${key}` },
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': expectedVersion },
-            }),
-          ),
-        `resource ${key} of workload ${workload}`,
-      );
-    },
-
-    async removeWorkloadEntry(removal, expectedVersion) {
-      const version = expectedVersion + 1;
-      const names: Record<string, string> = {
-        '#state': 'state',
-        '#since': 'since',
-        '#entries': 'entries',
-        '#key': removal.entryKey,
-        '#updatedAt': 'updatedAt',
-        '#version': 'version',
-      };
-      const values: Record<string, unknown> = {
-        ':state': removal.state,
-        ':since': removal.since,
-        ':updatedAt': removal.updatedAt,
-        ':version': version,
-        ':expected': expectedVersion,
-      };
-      let set = 'SET #state = :state, #since = :since, #updatedAt = :updatedAt, #version = :version';
-      if (removal.outbox) {
-        names['#outbox'] = 'outbox';
-        names['#transition'] = removal.outbox.transition.id;
-        values[':outbox'] = removal.outbox;
-        set += ', #outbox.#transition = :outbox';
-      }
-      await conditional(
-        () =>
-          documents.send(
-            new UpdateCommand({
-              TableName,
-              Key: { pk: WORKLOADS_PK, sk: removal.workload },
-              UpdateExpression: `${set} REMOVE #entries.#key`,
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
-          ),
-        `workload ${removal.workload}`,
-      );
-      return version;
-    },
-
-    async deleteWorkload(workload, expectedVersion) {
-      await conditional(
-        () =>
-          documents.send(
-            new DeleteCommand({
-              TableName,
-              Key: { pk: WORKLOADS_PK, sk: workload },
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': expectedVersion },
-            }),
-          ),
-        `workload ${workload}`,
-      );
-    },
-
     async claimOutbox(workload, id, claimant, until, now) {
       try {
         await documents.send(
           new UpdateCommand({
             TableName,
-            Key: { pk: WORKLOADS_PK, sk: workload },
+            Key: workloadItemKey(workload),
             UpdateExpression: 'SET #outbox.#id.#by = :me, #outbox.#id.#until = :until',
             ConditionExpression:
               'attribute_exists(#outbox.#id) AND (#outbox.#id.#by = :me OR #outbox.#id.#until < :now)',
@@ -397,51 +471,69 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       }
     },
 
-    async completeOutbox(workload, id) {
+    async completeOutbox(workload, id, record) {
+      // One write: the entry leaves the outbox and its history record is held on the item until the next
+      // change of the workload archives it (see WorkloadWrite.archive).
       await documents.send(
         new UpdateCommand({
           TableName,
-          Key: { pk: WORKLOADS_PK, sk: workload },
-          UpdateExpression: 'REMOVE #outbox.#id',
-          ExpressionAttributeNames: { '#outbox': 'outbox', '#id': id },
+          Key: workloadItemKey(workload),
+          UpdateExpression: 'REMOVE #outbox.#id SET #notified = :record',
+          ExpressionAttributeNames: {
+            '#outbox': 'outbox',
+            '#id': id,
+            '#notified': `${NOTIFIED_PREFIX}${id}`,
+          },
+          ExpressionAttributeValues: { ':record': record },
         }),
       );
     },
 
     async record(history) {
-      const id =
-        history.kind === 'signal'
-          ? history.signalId
-          : history.kind === 'resource-transition' || history.kind === 'resource-retired'
-            ? `${history.resourceKey}#${history.version}`
-            : history.transitionId;
-      const expiresAt = Math.floor(options.clock().getTime() / 1000) + options.historyRetentionSeconds;
-      await documents.send(
-        new PutCommand({
-          TableName,
-          Item: {
-            ...history,
-            pk: workloadPk(history.workload),
-            sk: `${HISTORY_PREFIX}${history.at}#${history.kind}#${id}`,
-            expiresAt,
-          },
-        }),
-      );
+      await documents.send(new PutCommand({ TableName, Item: historyItem(history) }));
     },
 
     async listHistory(workload, since) {
-      const items = await queryAll({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': workloadPk(workload),
-          ':from': `${HISTORY_PREFIX}${since}`,
-          ':to': `${HISTORY_PREFIX}\uffff`,
-        },
-      });
-      return items.map((item) => {
-        const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...record } = item;
-        return record as HistoryRecord;
-      });
+      const [items, held] = await Promise.all([
+        queryAll({
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': workloadPk(workload),
+            ':from': `${HISTORY_PREFIX}${since}`,
+            ':to': `${HISTORY_PREFIX}\uffff`,
+          },
+        }),
+        getWorkload(workload),
+      ]);
+      const records = new Map<string, HistoryRecord>();
+      for (const item of items) {
+        const { pk: _pk, sk, expiresAt: _expiresAt, ...record } = item;
+        records.set(String(sk), record as HistoryRecord);
+      }
+      for (const record of held?.notified ?? []) {
+        if (record.at >= since) records.set(historySk(record), record);
+      }
+      return [...records.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, record]) => record);
     },
   };
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+}
+
+function describeChange(change: ReadinessChange): string {
+  const resource = change.resource;
+  const what = resource
+    ? 'put' in resource
+      ? `resource ${resourceKey(resource.put.resource)} of workload ${resource.put.workload}`
+      : `resource ${resource.remove.key} of workload ${resource.remove.workload}`
+    : undefined;
+  const workload =
+    change.workload && ('remove' in change.workload ? change.workload.remove : change.workload.workload);
+  return [what, workload && `workload ${workload}`].filter(Boolean).join(' or ');
 }

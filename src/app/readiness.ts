@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { parseWith } from '../../events/contract.ts';
-import type { SignalEvent } from '../../events/dr-autopilot/signal.ts';
+import type { ReadinessState, SignalEvent } from '../../events/dr-autopilot/signal.ts';
 import { RetryableDependencyError } from '../domain/errors.ts';
 import {
+  countStates,
   foldObservation,
   homeWorkloadOf,
+  moveInWorkload,
+  NO_RESOURCES,
   observationOf,
   type ReadinessPolicy,
   type ResourceReadiness,
@@ -13,19 +16,24 @@ import {
   retireFromWorkload,
   retirementOf,
   STATE_RANK,
+  sameCounts,
+  settle,
   sweepResource,
+  type TransitionTrigger,
   toIsoUtc,
-  updateWorkload,
   type WorkloadTransition,
+  type WorkloadUpdate,
 } from '../domain/readiness.ts';
 import { type MessageContext, type ResourceView, renderTransitionMessage } from '../domain/sns-message.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import {
+  type HistoryRecord,
   type OutboxEntry,
   type ReadinessStore,
   ReadinessVersionConflictError,
   type StoredResource,
   type StoredWorkload,
+  type WorkloadWrite,
 } from '../ports/readiness.ts';
 import type { Clock } from '../ports/signals.ts';
 import { isTaskInput } from '../runtime/handler.ts';
@@ -34,10 +42,14 @@ import { isTaskInput } from '../runtime/handler.ts';
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
  * Input: a schema-checked dr-autopilot signal (any detail-type: the publisher reads only the envelope).
  * Steps: evidence-only signal → history only. An observation confirming the resource's announced state (nothing
- * pending, newer than what is held) → one conditional write of the resource, nothing else. Otherwise read the resource → fold the observation (duplicate,
- * out of order, applied) → record the signal → conditional write of the resource (retry on conflict) → on an
- * announced change, conditional write of the workload's entry and state; a workload transition goes into the
- * workload's outbox in the same write → send the outbox (SNS) → clear the outbox → record the transition.
+ * pending, newer than what is held) → one conditional write of the resource, nothing else. Otherwise read the
+ * resource and its workload together → fold the observation (duplicate, out of order, applied) → one
+ * transaction: the resource (conditional on its version) and the signal's history item, and on an announced
+ * change the workload's counts and state (conditional on its version) and the change's history item; a
+ * workload transition goes into the workload's outbox in the same transaction (retry all on conflict) → send
+ * the outbox (SNS) → clear the outbox entry and hold its history record, in one write. Four requests for a
+ * transition, whatever the workload's size (one more to list its open resources when others than the one that
+ * changed are open).
  * Output: what happened, including the transitions published.
  *
  * Exactly one invocation commits a given workload transition (the version check), and that invocation holds
@@ -155,10 +167,9 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
   // Each invocation claims the transitions it commits under its own name: a concurrent redelivery of the
   // same signal must not send them too.
   const claimant = `${signalId}/${randomUUID()}`;
-  let recorded = false;
   let lastConflict: unknown;
   for (let attempt = 1; attempt <= attempts(deps); attempt++) {
-    const current = await deps.store.getResource(workload, key);
+    const { resource: current, workload: held } = await deps.store.getResourceAndWorkload(workload, key);
     const result = foldObservation(
       current?.readiness,
       { workload, resource: detail.resource },
@@ -166,15 +177,14 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
       deps.policy,
     );
     if (result.kind === 'duplicate') {
-      // Nothing changes; only finish what a failed earlier delivery may have left (workload entry, outbox).
-      const published = current ? await reconcileWorkload(current, claimant, deps) : [];
+      // Nothing changes; only send what a failed earlier delivery may have left in the outbox.
+      const published = held
+        ? await flushOutbox(held, claimable(held, claimant, deps), claimant, new Set(), deps)
+        : [];
       return { action: 'duplicate', signalId, workload, resourceKey: key, published };
     }
-    if (!recorded) {
-      await deps.store.record(signalRecord);
-      recorded = true;
-    }
     if (result.kind === 'out-of-order') {
+      await deps.store.record(signalRecord);
       return {
         action: 'out-of-order',
         signalId,
@@ -183,18 +193,21 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
         heldObservedAt: result.heldObservedAt,
       };
     }
-    let version: number;
+    let committed: Committed;
     try {
-      version = await deps.store.putResource(result.next, current?.version);
+      committed = await commitResource(
+        { readiness: result.next, previous: current, announced: result.announced, workload: held },
+        [signalRecord],
+        claimant,
+        deps,
+      );
     } catch (error) {
       if (!(error instanceof ReadinessVersionConflictError)) throw error;
       lastConflict = error;
       await (deps.backoff ?? defaultBackoff)(attempt);
       continue;
     }
-    const published = result.announced
-      ? await announce({ readiness: result.next, version }, result.announced.from ?? null, claimant, deps)
-      : [];
+    const published = await sendCommitted(committed, claimant, deps);
     return {
       action: 'applied',
       signalId,
@@ -209,145 +222,161 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
   throw conflictExhausted(`resource ${key} of workload ${workload}`, attempts(deps), lastConflict);
 }
 
-/** Records a resource's announced change, then carries it into its workload. */
-async function announce(
-  stored: StoredResource,
-  from: string | null,
-  claimant: string,
-  deps: ReadinessDeps,
-): Promise<PublishedTransition[]> {
-  const { readiness, version } = stored;
-  await deps.store.record({
-    kind: 'resource-transition',
-    workload: readiness.workload,
-    resourceKey: resourceKey(readiness.resource),
-    resource: readiness.resource,
-    at: readiness.since,
-    from: (from as ResourceReadiness['state'] | null) ?? null,
-    to: readiness.state,
-    version,
-    reason: readiness.cause.reason,
-    signalId: readiness.cause.signalId,
-  });
-  return syncWorkload(stored, claimant, deps);
+/** What a committed change leaves to send: the workload as written, and the outbox entries this writer owes. */
+interface Committed {
+  workload: StoredWorkload | undefined;
+  owed: OutboxEntry[];
+  /** Entries already claimed by this writer (its own new transition). */
+  held: ReadonlySet<string>;
+  /** Resources whose view is known as of the write (the one that changed). */
+  known: ResourceView[];
 }
 
-/** For a redelivered signal or the sweep: bring the workload up to date with the resource, send what is owed. */
-async function reconcileWorkload(
-  stored: StoredResource,
+const NOTHING_COMMITTED: Committed = { workload: undefined, owed: [], held: new Set(), known: [] };
+
+/**
+ * Commits a resource's new readiness (conditional on the version read) with `history`, in one transaction. An
+ * announced change also moves the resource in its workload's counts (conditional on the workload's version
+ * read): a change of the workload's worst state is a transition, committed into the outbox in the same
+ * transaction, claimed by `claimant`. Throws {@link ReadinessVersionConflictError} when either changed since.
+ */
+async function commitResource(
+  change: {
+    readiness: ResourceReadiness;
+    previous: StoredResource | undefined;
+    announced: { from?: ReadinessState | undefined; to: ReadinessState } | undefined;
+    workload: StoredWorkload | undefined;
+  },
+  history: HistoryRecord[],
   claimant: string,
   deps: ReadinessDeps,
-): Promise<PublishedTransition[]> {
-  const workload = await deps.store.getWorkload(stored.readiness.workload);
-  const entry = workload?.entries[resourceKey(stored.readiness.resource)];
-  const behind =
-    !entry ||
-    (entry.version < stored.version &&
-      (entry.state !== stored.readiness.state || entry.since !== stored.readiness.since));
-  if (behind) return syncWorkload(stored, claimant, deps);
-  return workload
-    ? flushOutbox(workload, claimable(workload, claimant, deps), claimant, new Set(), deps)
-    : [];
+): Promise<Committed> {
+  const { readiness, previous, announced, workload: current } = change;
+  const resource = { put: readiness, expectedVersion: previous?.version };
+  if (!announced) {
+    // Its workload does not change: two plain writes bill half what a transaction does (the history item first,
+    // so a failure between leaves the evidence recorded and the redelivery folds the signal again).
+    for (const record of history) await deps.store.record(record);
+    await deps.store.putResource(readiness, previous?.version);
+    return NOTHING_COMMITTED;
+  }
+  const version = (previous?.version ?? 0) + 1;
+  const key = resourceKey(readiness.resource);
+  const update = moveInWorkload(
+    { state: current?.state, since: current?.since, counts: current?.counts ?? NO_RESOURCES },
+    previous?.readiness.state,
+    readiness.state,
+    readiness.since,
+  );
+  const planned = planWorkloadWrite(current, readiness.workload, update, deps, claimant, () => ({
+    resourceKey: key,
+    resource: readiness.resource,
+    state: readiness.state,
+    since: readiness.since,
+    cause: readiness.cause,
+  }));
+  await deps.store.commit({
+    resource,
+    workload: planned.write,
+    history: [
+      ...history,
+      {
+        kind: 'resource-transition',
+        workload: readiness.workload,
+        resourceKey: key,
+        resource: readiness.resource,
+        at: readiness.since,
+        from: announced.from ?? null,
+        to: readiness.state,
+        version,
+        reason: readiness.cause.reason,
+        signalId: readiness.cause.signalId,
+      },
+    ],
+  });
+  return { ...planned.committed, known: [toResourceView({ readiness })] };
 }
 
 /**
- * Writes the resource's announced state into its workload (conditional on the workload's version, retried
- * on conflict). A change of the workload's worst state is a transition: committed with the same write into
- * the outbox, claimed by `claimant`, then sent.
+ * The workload write that goes with a change of its counts (`update`), conditional on the version read: a change
+ * of its state goes into the outbox (claimed by `claimant`, or held when it is a new workload's READY first
+ * report), replacing a READY first report still held; sent transitions held on the item move to history.
  */
-async function syncWorkload(
-  stored: StoredResource,
-  claimant: string,
+function planWorkloadWrite(
+  current: StoredWorkload | undefined,
+  workload: string,
+  update: WorkloadUpdate,
   deps: ReadinessDeps,
-): Promise<PublishedTransition[]> {
-  const { readiness } = stored;
-  const key = resourceKey(readiness.resource);
-  let lastConflict: unknown;
-  for (let attempt = 1; attempt <= attempts(deps); attempt++) {
-    const current = await deps.store.getWorkload(readiness.workload);
-    const update = updateWorkload(
-      { state: current?.state, since: current?.since, entries: current?.entries ?? {} },
-      key,
-      { state: readiness.state, since: readiness.since, version: stored.version },
-    );
-    if (update.kind === 'unchanged') {
-      return current
-        ? flushOutbox(current, claimable(current, claimant, deps), claimant, new Set(), deps)
-        : [];
-    }
-    const version = (current?.version ?? 0) + 1;
-    const now = deps.clock();
-    // A change while the workload's READY first report still waits replaces it: the first report says the
-    // state now, once (not READY, then at once NOT READY).
-    const superseded = update.transition ? heldFirstReport(current, now.toISOString()) : undefined;
-    const transition: WorkloadTransition | undefined = update.transition && {
+  claimant: string,
+  trigger: () => TransitionTrigger,
+  dryRun = false,
+): { write: WorkloadWrite; committed: Omit<Committed, 'known'> } {
+  const version = (current?.version ?? 0) + 1;
+  const now = deps.clock();
+  // A change while the workload's READY first report still waits replaces it: the first report says the
+  // state now, once (not READY, then at once NOT READY).
+  const superseded = update.transition ? heldFirstReport(current, now.toISOString()) : undefined;
+  const cause = update.transition && trigger();
+  const transition: WorkloadTransition | undefined = update.transition &&
+    cause && {
       id: `t${String(version).padStart(10, '0')}`,
-      workload: readiness.workload,
+      workload,
       from: superseded ? undefined : update.transition.from,
       to: update.transition.to,
       at: update.since,
-      trigger: {
-        resourceKey: key,
-        resource: readiness.resource,
-        state: readiness.state,
-        since: readiness.since,
-        cause: readiness.cause,
-      },
-      dryRun: readiness.cause.dryRun,
+      trigger: cause,
+      dryRun: cause.retired ? dryRun : cause.cause.dryRun,
     };
-    // A new workload's first report, when READY, waits for what arrives with it (see firstReportHoldSeconds).
-    const held = transition !== undefined && transition.from === undefined && transition.to === 'READY';
-    const outbox: OutboxEntry | undefined = transition && {
-      transition,
-      claimedBy: held ? FIRST_REPORT_HOLD : claimant,
-      claimedUntil: new Date(
-        now.getTime() + (held ? (deps.firstReportHoldSeconds ?? 60) : (deps.claimSeconds ?? 120)) * 1000,
-      ).toISOString(),
-    };
-    try {
-      await deps.store.putWorkload(
-        {
-          workload: readiness.workload,
-          state: update.state,
-          since: update.since,
-          entryKey: key,
-          entry: update.entry,
-          updatedAt: now.toISOString(),
-          outbox,
-          supersedes: superseded && { id: superseded.transition.id, claimedBy: FIRST_REPORT_HOLD },
-        },
-        current?.version,
-      );
-    } catch (error) {
-      if (!(error instanceof ReadinessVersionConflictError)) throw error;
-      lastConflict = error;
-      await (deps.backoff ?? defaultBackoff)(attempt);
-      continue;
-    }
-    const owed = [
-      ...(outbox && !held ? [outbox] : []),
-      ...(current ? claimable(current, claimant, deps) : []).filter(
-        (entry) => entry.transition.id !== superseded?.transition.id,
-      ),
-    ];
-    const workload: StoredWorkload = {
-      workload: readiness.workload,
-      state: update.state,
-      since: update.since,
-      entries: { ...(current?.entries ?? {}), [key]: update.entry },
-      outbox: {},
-      updatedAt: now.toISOString(),
-      version,
-    };
-    return flushOutbox(
-      workload,
-      owed,
-      claimant,
-      new Set(outbox && !held ? [outbox.transition.id] : []),
-      deps,
-    );
-  }
-  throw conflictExhausted(`workload ${readiness.workload}`, attempts(deps), lastConflict);
+  // A new workload's first report, when READY, waits for what arrives with it (see firstReportHoldSeconds).
+  const held = transition !== undefined && transition.from === undefined && transition.to === 'READY';
+  const outbox: OutboxEntry | undefined = transition && {
+    transition,
+    claimedBy: held ? FIRST_REPORT_HOLD : claimant,
+    claimedUntil: new Date(
+      now.getTime() + (held ? (deps.firstReportHoldSeconds ?? 60) : (deps.claimSeconds ?? 120)) * 1000,
+    ).toISOString(),
+  };
+  const write: WorkloadWrite = {
+    workload,
+    expectedVersion: current?.version,
+    state: update.state,
+    since: update.since,
+    counts: update.counts,
+    updatedAt: now.toISOString(),
+    outbox,
+    supersedes: superseded && { id: superseded.transition.id, claimedBy: FIRST_REPORT_HOLD },
+    archive: current?.notified,
+  };
+  const owed = [
+    ...(outbox && !held ? [outbox] : []),
+    ...(current ? claimable(current, claimant, deps) : []).filter(
+      (entry) => entry.transition.id !== superseded?.transition.id,
+    ),
+  ];
+  const written: StoredWorkload = {
+    workload,
+    state: update.state,
+    since: update.since,
+    counts: update.counts,
+    legacy: false,
+    outbox: {},
+    notified: [],
+    updatedAt: now.toISOString(),
+    version,
+  };
+  return {
+    write,
+    committed: { workload: written, owed, held: new Set(outbox && !held ? [outbox.transition.id] : []) },
+  };
+}
+
+async function sendCommitted(
+  committed: Committed,
+  claimant: string,
+  deps: ReadinessDeps,
+): Promise<PublishedTransition[]> {
+  if (!committed.workload) return [];
+  return flushOutbox(committed.workload, committed.owed, claimant, committed.held, deps, committed.known);
 }
 
 /** Who holds a new workload's READY first report while it waits (no invocation is named so). */
@@ -368,13 +397,43 @@ function claimable(workload: StoredWorkload, claimant: string, deps: ReadinessDe
   );
 }
 
-/** Sends outbox entries, oldest first: claim (unless already held), publish, clear, record. */
+/** How many open resources a message lists at most: it reads no more, whatever the workload's size. */
+export const MESSAGE_RESOURCE_LIMIT = 100;
+
+/**
+ * The open resources a message about `workload` lists: none when its counts say all are READY, the ones
+ * `known` (just written) when they are all, otherwise the worst {@link MESSAGE_RESOURCE_LIMIT} from the
+ * open-resources index, with what is known overriding what the index (eventually consistent) still shows.
+ */
+async function openViews(
+  workload: StoredWorkload,
+  known: readonly ResourceView[],
+  deps: ReadinessDeps,
+): Promise<ResourceView[]> {
+  const { READY: _ready, ...open } = workload.counts;
+  const openTotal = Object.values(open).reduce((sum, count) => sum + count, 0);
+  if (openTotal === 0) return [];
+  const knownOpen = known.filter((view) => view.state !== 'READY');
+  if (knownOpen.length >= openTotal) return knownOpen;
+  const listed = await deps.store.listOpenResources(workload.workload, MESSAGE_RESOURCE_LIMIT);
+  const views = new Map(
+    listed.map((stored) => [resourceKey(stored.readiness.resource), toResourceView(stored)]),
+  );
+  for (const view of known) {
+    if (view.state === 'READY') views.delete(view.key);
+    else views.set(view.key, view);
+  }
+  return [...views.values()];
+}
+
+/** Sends outbox entries, oldest first: claim (unless already held), publish, then clear and record in one write. */
 async function flushOutbox(
   workload: StoredWorkload,
   entries: OutboxEntry[],
   claimant: string,
   held: ReadonlySet<string>,
   deps: ReadinessDeps,
+  known: readonly ResourceView[] = [],
 ): Promise<PublishedTransition[]> {
   if (entries.length === 0) return [];
   const published: PublishedTransition[] = [];
@@ -396,13 +455,13 @@ async function flushOutbox(
       );
       if (!claimed) continue;
     }
-    views ??= (await deps.store.listResources(workload.workload)).map(toResourceView);
-    const message = renderTransitionMessage(transition, views, deps.messages);
+    views ??= await openViews(workload, known, deps);
+    const message = renderTransitionMessage(transition, views, deps.messages, workload.counts);
     const { messageId } = await deps.notifier.notify(message);
-    // Out of the outbox first, as soon as SNS has answered: only a Publish applied whose answer is lost (or an
-    // invocation that dies in the moment between) can make another sender publish it again.
-    await deps.store.completeOutbox(workload.workload, transition.id);
-    await deps.store.record({
+    // Out of the outbox as soon as SNS has answered, in the same write as its history record: only a Publish
+    // applied whose answer is lost (or an invocation that dies in the moment between) can make another sender
+    // publish it again.
+    await deps.store.completeOutbox(workload.workload, transition.id, {
       kind: 'transition',
       workload: workload.workload,
       at: transition.at,
@@ -431,7 +490,7 @@ function pendingStateOf(readiness: ResourceReadiness): ResourceReadiness['state'
 }
 
 /** A stored resource as messages and the status table show it. */
-export function toResourceView(stored: StoredResource): ResourceView {
+export function toResourceView(stored: Pick<StoredResource, 'readiness'>): ResourceView {
   const { readiness } = stored;
   return {
     key: resourceKey(readiness.resource),
@@ -453,14 +512,16 @@ export interface SweepOutcome {
   updated: number;
   /** Resources taken out of a workload they do not belong to (see `homeWorkloadOf`). */
   retired: number;
+  /** Workloads whose counts did not match their resources (an item written before counts): rewritten. */
+  recounted: number;
   published: PublishedTransition[];
 }
 
 /**
- * Takes a resource out of a workload it does not belong to (`home` is where it does): its entry leaves the
- * workload (a workload left without resources goes; a change of the workload's state is a transition, sent
- * like any other), then the resource item goes, and the history says so. Each step is conditional on the
- * version read: on a conflict nothing more is done now and the next sweep tries again. `true` once retired.
+ * Takes a resource out of a workload it does not belong to (`home` is where it does), in one transaction: the
+ * resource item goes, the workload's counts lose it (a workload left without resources goes; a change of its
+ * state is a transition, sent like any other), and the history says so. Conditional on the versions read: on a
+ * conflict nothing is done now and the next sweep tries again. `true` once retired.
  */
 async function retireResource(
   stored: StoredResource,
@@ -472,57 +533,7 @@ async function retireResource(
   const key = resourceKey(readiness.resource);
   const at = toIsoUtc(deps.clock());
   const current = await deps.store.getWorkload(readiness.workload);
-  const removal = current
-    ? retireFromWorkload({ state: current.state, since: current.since, entries: current.entries }, key, at)
-    : ({ kind: 'absent' } as const);
-  let outbox: OutboxEntry | undefined;
-  try {
-    if (current && removal.kind === 'emptied') {
-      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires. A
-      // READY first report still held goes with the workload: there is nothing left to report.
-      const pending = Object.values(current.outbox).filter((entry) => entry.claimedBy !== FIRST_REPORT_HOLD);
-      if (pending.length > 0) return { retired: false, published: [] };
-      await deps.store.deleteWorkload(readiness.workload, current.version);
-    } else if (current && removal.kind === 'removed') {
-      const transition: WorkloadTransition | undefined = removal.transition && {
-        id: `t${String(current.version + 1).padStart(10, '0')}`,
-        workload: readiness.workload,
-        from: removal.transition.from,
-        to: removal.transition.to,
-        at: removal.since,
-        trigger: {
-          resourceKey: key,
-          resource: readiness.resource,
-          state: readiness.state,
-          since: at,
-          cause: retirementOf(readiness, home, at),
-          retired: true,
-        },
-        dryRun: false,
-      };
-      outbox = transition && {
-        transition,
-        claimedBy: claimant,
-        claimedUntil: new Date(deps.clock().getTime() + (deps.claimSeconds ?? 120) * 1000).toISOString(),
-      };
-      await deps.store.removeWorkloadEntry(
-        {
-          workload: readiness.workload,
-          entryKey: key,
-          state: removal.state,
-          since: removal.since,
-          updatedAt: at,
-          outbox,
-        },
-        current.version,
-      );
-    }
-    await deps.store.deleteResource(readiness.workload, key, stored.version);
-  } catch (error) {
-    if (error instanceof ReadinessVersionConflictError) return { retired: false, published: [] };
-    throw error;
-  }
-  await deps.store.record({
+  const record: HistoryRecord = {
     kind: 'resource-retired',
     workload: readiness.workload,
     resourceKey: key,
@@ -532,20 +543,122 @@ async function retireResource(
     movedTo: home,
     version: stored.version,
     reason: retirementOf(readiness, home, at).reason,
-  });
-  const workload = outbox && (await deps.store.getWorkload(readiness.workload));
-  const published =
-    outbox && workload
-      ? await flushOutbox(workload, [outbox], claimant, new Set([outbox.transition.id]), deps)
-      : [];
-  return { retired: true, published };
+  };
+  const resource = { remove: { workload: readiness.workload, key }, expectedVersion: stored.version };
+  const update = current && retireFromWorkload(current, readiness.state, at);
+  let committed: Omit<Committed, 'known'> = NOTHING_COMMITTED;
+  try {
+    if (!current) {
+      await deps.store.commit({ resource, history: [record] });
+    } else if (!update) {
+      // A pending transition of the workload is sent first (by whoever holds it): the next sweep retires. A
+      // READY first report still held goes with the workload: there is nothing left to report.
+      const pending = Object.values(current.outbox).filter((entry) => entry.claimedBy !== FIRST_REPORT_HOLD);
+      if (pending.length > 0) return { retired: false, published: [] };
+      await deps.store.commit({
+        resource,
+        workload: { remove: readiness.workload, expectedVersion: current.version },
+        history: [record, ...current.notified],
+      });
+    } else {
+      const planned = planWorkloadWrite(current, readiness.workload, update, deps, claimant, () => ({
+        resourceKey: key,
+        resource: readiness.resource,
+        state: readiness.state,
+        since: at,
+        cause: retirementOf(readiness, home, at),
+        retired: true,
+      }));
+      await deps.store.commit({ resource, workload: planned.write, history: [record] });
+      committed = planned.committed;
+    }
+  } catch (error) {
+    if (error instanceof ReadinessVersionConflictError) return { retired: false, published: [] };
+    throw error;
+  }
+  return { retired: true, published: await sendCommitted({ ...committed, known: [] }, claimant, deps) };
+}
+
+/**
+ * The sweep's change of a resource (staleness, a held downgrade confirmed): written conditional on the version
+ * it read, with its workload when announced (the workload read again on a conflict of its own). A resource a
+ * signal changed meanwhile is left to the next sweep.
+ */
+async function sweepChange(
+  stored: StoredResource,
+  next: ResourceReadiness,
+  announced: { from?: ReadinessState | undefined; to: ReadinessState } | undefined,
+  claimant: string,
+  deps: ReadinessDeps,
+): Promise<{ updated: boolean; published: PublishedTransition[] }> {
+  const key = resourceKey(next.resource);
+  for (let attempt = 1; attempt <= attempts(deps); attempt++) {
+    const workload = announced ? await deps.store.getWorkload(next.workload) : undefined;
+    try {
+      const committed = await commitResource(
+        { readiness: next, previous: stored, announced, workload },
+        [],
+        claimant,
+        deps,
+      );
+      return { updated: true, published: await sendCommitted(committed, claimant, deps) };
+    } catch (error) {
+      if (!(error instanceof ReadinessVersionConflictError)) throw error;
+      const now = await deps.store.getResource(next.workload, key);
+      if (now?.version !== stored.version) return { updated: false, published: [] };
+      await (deps.backoff ?? defaultBackoff)(attempt);
+    }
+  }
+  return { updated: false, published: [] };
+}
+
+/**
+ * Rewrites a workload whose counts do not match its resources as listed (or that still holds per-resource
+ * entries: an item written before counts), conditional on the version read before the listing: every change of
+ * a resource's announced state changes that version in the same transaction, so an unchanged version means the
+ * listing is still true. A change of the workload's state is a transition, sent like any other.
+ */
+async function recount(
+  before: StoredWorkload,
+  resources: readonly StoredResource[],
+  claimant: string,
+  deps: ReadinessDeps,
+): Promise<{ recounted: boolean; published: PublishedTransition[] }> {
+  const counts = countStates(resources.map((stored) => stored.readiness.state));
+  if (!before.legacy && sameCounts(counts, before.counts)) return { recounted: false, published: [] };
+  const at = toIsoUtc(deps.clock());
+  const update = settle(before, counts, at);
+  if (!update) return { recounted: false, published: [] };
+  const worst = [...resources]
+    .map(toResourceView)
+    .sort((a, b) => STATE_RANK[b.state] - STATE_RANK[a.state] || a.since.localeCompare(b.since))[0];
+  const source = resources.find((stored) => resourceKey(stored.readiness.resource) === worst?.key);
+  if (!source) return { recounted: false, published: [] };
+  const planned = planWorkloadWrite(before, before.workload, update, deps, claimant, () => ({
+    resourceKey: resourceKey(source.readiness.resource),
+    resource: source.readiness.resource,
+    state: source.readiness.state,
+    since: source.readiness.since,
+    cause: source.readiness.cause,
+  }));
+  try {
+    await deps.store.commit({ workload: planned.write, history: [] });
+  } catch (error) {
+    if (error instanceof ReadinessVersionConflictError) return { recounted: false, published: [] };
+    throw error;
+  }
+  return {
+    recounted: true,
+    published: await sendCommitted({ ...planned.committed, known: [] }, claimant, deps),
+  };
 }
 
 /**
  * The periodic sweep: retires a resource found in a workload it does not belong to (the DRS service check that
  * versions before filed under `default`), ages evidence (stale → UNKNOWN), counts a held pending downgrade as
- * one more observation, repairs workload entries a failed invocation left behind, and sends outbox entries
- * whose claim has expired. A resource a signal changes meanwhile is left to the next sweep.
+ * one more observation, indexes resources written before the open-resources index, recounts a workload whose
+ * counts do not match its resources (one written before counts), and sends outbox entries whose claim has
+ * expired. A resource a signal changes meanwhile is left to the next sweep.
  */
 export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome> {
   const now = toIsoUtc(deps.clock());
@@ -555,43 +668,36 @@ export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome>
   let resources = 0;
   let updated = 0;
   let retired = 0;
+  let recounted = 0;
   const workloads = await deps.store.listWorkloads();
   for (const workload of workloads) {
-    for (const stored of await deps.store.listResources(workload.workload)) {
+    const listed = await deps.store.listResources(workload.workload);
+    let changed = false;
+    for (const stored of listed) {
       resources += 1;
       const home = homeWorkloadOf(stored.readiness.resource);
       if (home !== undefined && home !== workload.workload) {
         const retirement = await retireResource(stored, home, claimant, deps);
         if (retirement.retired) retired += 1;
+        changed = true;
         published.push(...retirement.published);
         continue;
       }
       const result = sweepResource(stored.readiness, now, deps.policy);
       if (result.kind === 'unchanged') {
-        const entry = workload.entries[resourceKey(stored.readiness.resource)];
-        if (!entry || entry.state !== stored.readiness.state || entry.since !== stored.readiness.since) {
-          published.push(...(await syncWorkload(stored, claimant, deps)));
-        }
+        if (!stored.indexed) await indexResource(stored, deps);
         continue;
       }
-      let version: number;
-      try {
-        version = await deps.store.putResource(result.next, stored.version);
-      } catch (error) {
-        if (error instanceof ReadinessVersionConflictError) continue;
-        throw error;
-      }
-      updated += 1;
-      if (result.announced) {
-        published.push(
-          ...(await announce(
-            { readiness: result.next, version },
-            result.announced.from ?? null,
-            claimant,
-            deps,
-          )),
-        );
-      }
+      const change = await sweepChange(stored, result.next, result.announced, claimant, deps);
+      if (change.updated) updated += 1;
+      changed ||= result.announced !== undefined;
+      published.push(...change.published);
+    }
+    // Only from a listing no change of this sweep made stale: otherwise the next sweep recounts.
+    if (!changed) {
+      const recount_ = await recount(workload, listed, claimant, deps);
+      if (recount_.recounted) recounted += 1;
+      published.push(...recount_.published);
     }
     const fresh = await deps.store.getWorkload(workload.workload);
     if (fresh) {
@@ -600,7 +706,16 @@ export async function sweepReadiness(deps: ReadinessDeps): Promise<SweepOutcome>
       );
     }
   }
-  return { action: 'swept', workloads: workloads.length, resources, updated, retired, published };
+  return { action: 'swept', workloads: workloads.length, resources, updated, retired, recounted, published };
+}
+
+/** Rewrites a resource written before the open-resources index with its keys (nothing else changes). */
+async function indexResource(stored: StoredResource, deps: ReadinessDeps): Promise<void> {
+  try {
+    await deps.store.putResource(stored.readiness, stored.version);
+  } catch (error) {
+    if (!(error instanceof ReadinessVersionConflictError)) throw error;
+  }
 }
 
 /** What the scheduled rules send the publisher (their constant input). */

@@ -328,7 +328,10 @@ function confirmDowngrade(
   };
 }
 
-/** What a workload item remembers of each resource: its announced state, as of a resource version. */
+/**
+ * What a workload item held per resource before it held counts (`entries`, one per resource: its size grew with
+ * the workload). Read only, to count the states of an item not yet rewritten (see {@link countStates}).
+ */
 export interface WorkloadEntry {
   state: ReadinessState;
   since: string;
@@ -406,37 +409,71 @@ export interface WorkloadTransition {
   dryRun: boolean;
 }
 
+/** How many of a workload's resources are in each announced state: what its item holds instead of a per-resource map. */
+export type StateCounts = Record<ReadinessState, number>;
+
+export const NO_RESOURCES: Readonly<StateCounts> = { READY: 0, AT_RISK: 0, UNKNOWN: 0, NOT_READY: 0 };
+
+/** The counts of `states` (e.g. a workload's resources, or the entries of an item written before counts). */
+export function countStates(states: Iterable<ReadinessState>): StateCounts {
+  const counts = { ...NO_RESOURCES };
+  for (const state of states) counts[state] += 1;
+  return counts;
+}
+
+/** The workload's state from its counts: the worst state any resource is in (`undefined` with none). */
+export function worstCounted(counts: Readonly<StateCounts>): ReadinessState | undefined {
+  return worstOf(BY_RANK.filter((state) => counts[state] > 0));
+}
+
+export function sameCounts(a: Readonly<StateCounts>, b: Readonly<StateCounts>): boolean {
+  return BY_RANK.every((state) => a[state] === b[state]);
+}
+
 export interface WorkloadSnapshot {
   state: ReadinessState | undefined;
   since: string | undefined;
-  entries: Readonly<Record<string, WorkloadEntry>>;
+  counts: Readonly<StateCounts>;
 }
 
-export type WorkloadUpdate =
-  | { kind: 'unchanged' }
-  | {
-      kind: 'updated';
-      state: ReadinessState;
-      since: string;
-      entry: WorkloadEntry;
-      transition: { from: ReadinessState | undefined; to: ReadinessState } | undefined;
-    };
+export interface WorkloadUpdate {
+  state: ReadinessState;
+  since: string;
+  counts: StateCounts;
+  transition: { from: ReadinessState | undefined; to: ReadinessState } | undefined;
+}
 
 /**
- * Applies a resource's announced state (as of resource `entry.version`) to its workload. An entry older
- * than the one held changes nothing; otherwise the workload becomes the worst of its resources, and a
- * change of that state is a transition, dated by the resource change that caused it.
+ * Moves one resource's announced state in its workload's counts (`from` undefined: a resource new to it), dated
+ * `since` (the resource's change). The workload becomes the worst state counted; a change of it is a
+ * transition. A count never goes below zero: counts that drifted (an item written by an older version) are
+ * recounted by the sweep.
  */
-export function updateWorkload(current: WorkloadSnapshot, key: string, entry: WorkloadEntry): WorkloadUpdate {
-  const held = current.entries[key];
-  if (held && held.version >= entry.version) return { kind: 'unchanged' };
-  const state = aggregateWorkload({ ...current.entries, [key]: entry }) ?? entry.state;
+export function moveInWorkload(
+  current: WorkloadSnapshot,
+  from: ReadinessState | undefined,
+  to: ReadinessState,
+  since: string,
+): WorkloadUpdate {
+  const counts = { ...current.counts };
+  if (from !== undefined) counts[from] = Math.max(0, counts[from] - 1);
+  counts[to] += 1;
+  return settle(current, counts, since) as WorkloadUpdate;
+}
+
+/** The workload's state, since and transition once its counts are `counts` (`undefined`: no resource left). */
+export function settle(
+  current: Pick<WorkloadSnapshot, 'state' | 'since'>,
+  counts: StateCounts,
+  at: string,
+): WorkloadUpdate | undefined {
+  const state = worstCounted(counts);
+  if (state === undefined) return undefined;
   const changed = state !== current.state;
   return {
-    kind: 'updated',
     state,
-    since: changed || !current.since ? entry.since : current.since,
-    entry,
+    since: changed || !current.since ? at : current.since,
+    counts,
     transition: changed ? { from: current.state, to: state } : undefined,
   };
 }
@@ -450,34 +487,19 @@ export function homeWorkloadOf(resource: Pick<ResourceRef, 'type'>): string | un
   return resource.type === 'drs-service' ? SERVICE_WORKLOAD : undefined;
 }
 
-export type WorkloadRemoval =
-  /** The workload holds no entry for the resource (already removed). */
-  | { kind: 'absent' }
-  /** The resource was the workload's last: the workload goes. */
-  | { kind: 'emptied' }
-  | {
-      kind: 'removed';
-      state: ReadinessState;
-      since: string;
-      transition: { from: ReadinessState | undefined; to: ReadinessState } | undefined;
-    };
-
 /**
- * Takes a resource out of its workload at `at`: the workload becomes the worst of the others, and a change of
- * that state is a transition dated `at` (the resource's evidence no longer counts from then on).
+ * Takes a resource in `state` out of its workload at `at`: the workload becomes the worst of the others, and a
+ * change of that state is a transition dated `at` (the resource's evidence no longer counts from then on).
+ * `undefined`: it was the workload's last resource (the workload goes).
  */
-export function retireFromWorkload(current: WorkloadSnapshot, key: string, at: string): WorkloadRemoval {
-  if (!current.entries[key]) return { kind: 'absent' };
-  const { [key]: _retired, ...others } = current.entries;
-  const state = aggregateWorkload(others);
-  if (state === undefined) return { kind: 'emptied' };
-  const changed = state !== current.state;
-  return {
-    kind: 'removed',
-    state,
-    since: changed || !current.since ? at : current.since,
-    transition: changed ? { from: current.state, to: state } : undefined,
-  };
+export function retireFromWorkload(
+  current: WorkloadSnapshot,
+  state: ReadinessState,
+  at: string,
+): WorkloadUpdate | undefined {
+  const counts = { ...current.counts };
+  counts[state] = Math.max(0, counts[state] - 1);
+  return settle(current, counts, at);
 }
 
 /** Why a resource left a workload, as the observation a transition message shows. */

@@ -185,6 +185,13 @@ function counts(resources: readonly ResourceView[]): Record<ReadinessState | 'to
   return result;
 }
 
+function tallyOf(
+  stateCounts: Readonly<Record<ReadinessState, number>>,
+): Record<ReadinessState | 'total', number> {
+  const { READY, AT_RISK, UNKNOWN, NOT_READY } = stateCounts;
+  return { READY, AT_RISK, UNKNOWN, NOT_READY, total: READY + AT_RISK + UNKNOWN + NOT_READY };
+}
+
 function resourceLine(view: ResourceView): string {
   return oneLine(
     `- ${STATE_LABEL[view.state].padEnd(9)} ${describe(view.resource)}, since ${view.since}: ${view.reason}`,
@@ -274,25 +281,32 @@ export function transitionKey(stage: string, transition: Pick<WorkloadTransition
 
 /**
  * The message for one workload transition. `resources` is the workload's resources as the store holds
- * them when the message is sent.
+ * them when the message is sent; with `stateCounts` (how many resources the workload has in each state, as
+ * its item holds them), only some of them: the worst (the publisher reads a bounded number of its open
+ * resources, whatever the workload's size), and the counts say how many there are in all.
  */
 export function renderTransitionMessage(
   transition: WorkloadTransition,
   resources: readonly ResourceView[],
   context: MessageContext,
+  stateCounts?: Readonly<Record<ReadinessState, number>>,
 ): NotificationMessage {
   const { workload, from, to, trigger } = transition;
   const cause = trigger.cause;
   const sorted = [...resources].sort(byConcern);
   const open = sorted.filter((view) => view.state !== 'READY');
   const inTarget = sorted.filter((view) => view.state === to);
-  const tally = counts(resources);
+  const tally = stateCounts ? tallyOf(stateCounts) : counts(resources);
+  const openTotal = stateCounts ? tally.total - tally.READY : open.length;
+  const inTargetTotal = stateCounts ? tally[to] : inTarget.length;
   const severity = severityOf(to);
   const dryRun = transition.dryRun;
   // The resource that moved the workload explains it, unless it left the workload (then those that remain do).
   const explains = trigger.state === to && !trigger.retired;
   const primary = explains ? { reason: cause.reason, key: trigger.resourceKey } : (inTarget[0] ?? undefined);
-  const others = inTarget.filter((view) => view.key !== primary?.key).length;
+  const others = stateCounts
+    ? Math.max(0, inTargetTotal - (primary ? 1 : 0))
+    : inTarget.filter((view) => view.key !== primary?.key).length;
 
   const note = serviceNote(workload, [trigger, ...resources], context);
   let headline: string;
@@ -303,7 +317,7 @@ export function renderTransitionMessage(
       ? `recovered, all ${tally.total} resources ready (was ${STATE_LABEL[from]})`
       : `now tracked: ${tally.total} resource(s) ready`;
   else
-    headline = `${primary?.reason ?? `${inTarget.length} resource(s) ${STATE_LABEL[to]}`}${others > 0 ? ` (+${others} more)` : ''}`;
+    headline = `${primary?.reason ?? `${inTargetTotal} resource(s) ${STATE_LABEL[to]}`}${others > 0 ? ` (+${others} more)` : ''}`;
   const subject = toSubject(
     `${dryRun ? '[DRY-RUN] ' : ''}[${STATE_LABEL[to]}] ${context.stage}/${workload}: ${headline}`,
   );
@@ -370,12 +384,14 @@ export function renderTransitionMessage(
     'RUNBOOK',
     runbook,
     '',
-    open.length > 0
-      ? `RESOURCES NOT READY (${open.length} of ${tally.total})`
+    openTotal > 0
+      ? `RESOURCES NOT READY (${openTotal} of ${tally.total})`
       : `RESOURCES (${tally.total}, all ready)`,
     ...open.slice(0, TEXT_LIST_LIMIT).map(resourceLine),
-    ...(open.length > TEXT_LIST_LIMIT
-      ? [`… and ${open.length - TEXT_LIST_LIMIT} more: run "npm run status" or read the JSON below.`]
+    ...(openTotal > Math.min(open.length, TEXT_LIST_LIMIT)
+      ? [
+          `… and ${openTotal - Math.min(open.length, TEXT_LIST_LIMIT)} more: run "npm run status" or read the JSON below.`,
+        ]
       : []),
     '',
   ].join('\n');
@@ -393,11 +409,13 @@ export function renderTransitionMessage(
             `What changed: ${whatChanged}`,
             `Evidence: ${cause.summary}`,
             '',
-            open.length > 0
-              ? `Not ready (${open.length} of ${tally.total}):`
+            openTotal > 0
+              ? `Not ready (${openTotal} of ${tally.total}):`
               : `All ${tally.total} resource(s) ready.`,
             ...open.slice(0, CHAT_LIST_LIMIT).map((view) => `• ${resourceLine(view).slice(2)}`),
-            ...(open.length > CHAT_LIST_LIMIT ? [`… and ${open.length - CHAT_LIST_LIMIT} more.`] : []),
+            ...(openTotal > Math.min(open.length, CHAT_LIST_LIMIT)
+              ? [`… and ${openTotal - Math.min(open.length, CHAT_LIST_LIMIT)} more.`]
+              : []),
           ],
           nextSteps: [nextStep, `Runbook: ${runbook}`, statusCommand(context, workload)],
           keywords: [
@@ -454,7 +472,7 @@ export function renderTransitionMessage(
           },
           counts: tally,
           resources: sorted.slice(0, included).map(compactResource),
-          omittedResources: sorted.length - included,
+          omittedResources: tally.total - included,
         }),
         '',
       ].join('\n'),

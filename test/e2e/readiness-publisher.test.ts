@@ -12,7 +12,7 @@ import { createDynamoDbDigestClaims } from '../../src/adapters/digest-claims.ts'
 import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
 import { sendReadinessDigest } from '../../src/app/readiness-digest.ts';
 import { reverseReplicationAfterRecovery } from '../../src/app/reverse-replication.ts';
-import { resourceKey, worstOf } from '../../src/domain/readiness.ts';
+import { countStates, worstOf } from '../../src/domain/readiness.ts';
 import { extractJsonBlock } from '../../src/domain/sns-message.ts';
 import {
   FakeDrs,
@@ -75,16 +75,11 @@ describe('readiness publisher against dynalite', () => {
       );
       // Act
       const outcomes = await Promise.all(events.map((event) => applySignal(event, deps)));
-      // Assess: the workload is the worst of its resources, and its entries match the resources
+      // Assess: the workload is the worst of its resources, and its counts match the resources
       const workload = await deps.store.getWorkload('payments');
       const resources = await deps.store.listResources('payments');
       expect(workload?.state).toBe(worstOf(resources.map((r) => r.readiness.state)));
-      for (const { readiness } of resources) {
-        expect(workload?.entries[resourceKey(readiness.resource)]).toMatchObject({
-          state: readiness.state,
-          since: readiness.since,
-        });
-      }
+      expect(workload?.counts).toEqual(countStates(resources.map((r) => r.readiness.state)));
       expect(workload?.outbox).toEqual({});
       // Assess: the published transitions form one chain, without duplicates, ending in the final state
       const published = outcomes.flatMap((outcome) => ('published' in outcome ? outcome.published : []));
@@ -106,6 +101,25 @@ describe('readiness publisher against dynalite', () => {
       ).toEqual(published.map((p) => p.id));
     },
   );
+
+  it("lists the workload's other open resources in a transition message, worst first, from the index", async () => {
+    // Prepare: five resources, two of them AT RISK
+    const notifier = recordingNotifier();
+    const { deps } = await readinessDeps(dynalite.client, { notifier, policy: { downgradeObservations: 1 } });
+    const id = (index: number) => `s-${String(index).padStart(17, '0')}`;
+    for (let index = 0; index < 5; index++) {
+      await applySignal(signalEvent({ resourceId: id(index), state: index < 2 ? 'AT_RISK' : 'READY' }), deps);
+    }
+    const before = notifier.sent.length;
+    // Act
+    await applySignal(signalEvent({ resourceId: id(4), state: 'NOT_READY', observedAt: minute(1) }), deps);
+    // Assess
+    const [message] = notifier.sent.slice(before);
+    expect(message?.subject).toMatch(/^\[NOT READY\]/);
+    expect(message?.body).toContain('5 resource(s): 2 ready, 2 at risk, 0 unknown, 1 not ready.');
+    const listed = message?.body.split('\n').filter((line) => /^- (NOT READY|AT RISK)/.test(line)) ?? [];
+    expect(listed.map((line) => line.match(/s-\d+/)?.[0])).toEqual([id(4), id(0), id(1)]);
+  });
 
   it('applies 50 concurrent deliveries of the same signal once and publishes once', async () => {
     // Prepare
@@ -438,23 +452,23 @@ describe('readiness publisher against dynalite', () => {
   });
 
   it('never sends a transition again once SNS has accepted it, even when what follows the Publish fails', async () => {
-    // Prepare: the history write after the Publish fails once
+    // Prepare: the write after the Publish (it clears the outbox and records the transition) is applied, but its
+    // answer is lost once
     const clock = manualClock(minute(0));
     const notifier = recordingNotifier();
     const { deps } = await readinessDeps(dynalite.client, { notifier, clock });
-    const record = deps.store.record.bind(deps.store);
+    const complete = deps.store.completeOutbox.bind(deps.store);
     let failures = 1;
     deps.store = {
       ...deps.store,
-      async record(history) {
-        if (history.kind === 'transition' && failures-- > 0)
-          throw new Error('DynamoDB is unavailable (test)');
-        return record(history);
+      async completeOutbox(workload, id, record) {
+        await complete(workload, id, record);
+        if (failures-- > 0) throw new Error('DynamoDB answer lost (test)');
       },
     };
     const event = signalEvent({ state: 'NOT_READY' });
     // Act: the invocation fails after the Publish; Lambda retries once the claim has expired; the sweep runs
-    await expect(applySignal(event, deps)).rejects.toThrow('DynamoDB is unavailable');
+    await expect(applySignal(event, deps)).rejects.toThrow('DynamoDB answer lost');
     clock.set(minute(3));
     const retry = await applySignal(structuredClone(event), deps);
     await sweepReadiness(deps);
@@ -462,6 +476,8 @@ describe('readiness publisher against dynalite', () => {
     expect(retry).toMatchObject({ action: 'duplicate', published: [] });
     expect(notifier.sent).toHaveLength(1);
     expect((await deps.store.getWorkload('payments'))?.outbox).toEqual({});
+    const history = await deps.store.listHistory('payments', '0');
+    expect(history.filter((record) => record.kind === 'transition')).toHaveLength(1);
   });
 });
 
@@ -552,9 +568,8 @@ describe('readiness sweep and digest against dynalite', () => {
       ]);
       expect(await deps.store.getWorkload('default')).toMatchObject({
         state: 'READY',
-        entries: { 'drs-source-server#s-00000000000000009': { state: 'READY' } },
+        counts: { READY: 1, AT_RISK: 0, UNKNOWN: 0, NOT_READY: 0 },
       });
-      expect(Object.keys((await deps.store.getWorkload('default'))?.entries ?? {})).toHaveLength(1);
       expect((await deps.store.getWorkload('dr-autopilot'))?.state).toBe('READY');
       // The history says where it went
       expect(await deps.store.listHistory('default', '0')).toContainEqual(

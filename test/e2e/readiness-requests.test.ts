@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meterDynamo } from '../../bench/dynamo-meter.ts';
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
@@ -11,7 +11,13 @@ import {
   resourceKey,
 } from '../../src/domain/readiness.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
-import { minute, readinessDeps, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
+import {
+  minute,
+  readinessDeps,
+  recordingNotifier,
+  scanAll,
+  signalEvent,
+} from '../helpers/readiness-fixtures.ts';
 
 /**
  * What the readiness publisher asks of DynamoDB, counted on the wire (every request the SDK client sends), and
@@ -83,6 +89,53 @@ describe('readiness publisher requests against dynalite', () => {
       pending: {},
     });
   });
+
+  it('announces a workload transition with four requests, and the same capacity for 3 or 150 resources', async () => {
+    // Prepare: two workloads of 3 and 150 READY resources, each metered on its own client
+    const transitionOf = async (size: number) => {
+      const client = new DynamoDBClient({
+        endpoint: dynalite.endpoint,
+        region: 'us-west-2',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
+      const notifier = recordingNotifier();
+      const { deps, tableName } = await readinessDeps(client, { notifier });
+      const ids = Array.from({ length: size }, (_, index) => `s-${String(index).padStart(17, '0')}`);
+      for (const resourceId of ids)
+        await applySignal(signalEvent({ resourceId, observedAt: minute(0) }), deps);
+      const resourceId = ids[0] as string;
+      await applySignal(signalEvent({ resourceId, state: 'NOT_READY', observedAt: minute(1) }), deps);
+      const meter = meterDynamo(client);
+      // Act: the second NOT_READY observation confirms the downgrade and moves the workload
+      const outcome = await applySignal(
+        signalEvent({ resourceId, state: 'NOT_READY', observedAt: minute(2) }),
+        deps,
+      );
+      const figures = meter.snapshot();
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'workloads' }, sk: { S: 'payments' } } }),
+      );
+      client.destroy();
+      return { outcome, figures, item: Item ?? {}, sent: notifier.sent };
+    };
+    const small = await transitionOf(3);
+    const large = await transitionOf(150);
+    // Assess: the transition was announced, in four requests, billed alike whatever the size
+    for (const { outcome, figures, sent } of [small, large]) {
+      expect(outcome).toMatchObject({ published: [{ from: null, to: 'NOT_READY' }] });
+      expect(sent.map((message) => message.subject.split(']')[0])).toEqual(['[NOT READY']);
+      expect(figures.requests).toBe(4);
+    }
+    expect(large.figures).toEqual(small.figures);
+    expect(large.sent[0]?.body).toContain('RESOURCES NOT READY (1 of 150)');
+    // Assess: the workload item holds no per-resource map: its size does not grow with the workload
+    const names = (item: Record<string, unknown>) =>
+      Object.keys(item)
+        .map((name) => name.replace(/#t\d+$/, '#<transition>'))
+        .sort();
+    expect(names(large.item)).toEqual(names(small.item));
+    expect(JSON.stringify(large.item).length - JSON.stringify(small.item).length).toBeLessThan(8);
+  }, 120_000);
 
   it('bills a refresh one write unit: the cause that is the latest observation is stored once', async () => {
     // Prepare: a resource item written by the long way, then metered

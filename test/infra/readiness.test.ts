@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OPEN_INDEX } from '../../src/adapters/readiness-store.ts';
 import { type CfnResource, loadPackagedTemplate } from '../helpers/package.ts';
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
@@ -31,21 +32,46 @@ describe('readiness publisher infrastructure', () => {
     expect(granted).toEqual(
       expect.arrayContaining([
         ['dynamodb:GetItem', arn('ReadinessTable')],
+        ['dynamodb:BatchGetItem', arn('ReadinessTable')],
         ['dynamodb:PutItem', arn('ReadinessTable')],
         ['dynamodb:UpdateItem', arn('ReadinessTable')],
         ['dynamodb:Query', arn('ReadinessTable')],
         ['dynamodb:DeleteItem', arn('ReadinessTable')],
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub string, not a template literal
+        ['dynamodb:Query', { 'Fn::Sub': '${ReadinessTable.Arn}/index/open' }],
         ['sns:Publish', ref('ReadinessTopic')],
         ['kms:GenerateDataKey', arn('DataKey')],
         ['kms:Decrypt', arn('DataKey')],
         ['sqs:SendMessage', arn('FailedInvocationQueue')],
       ]),
     );
-    expect(granted).toHaveLength(9);
+    expect(granted).toHaveLength(11);
     // No idempotency records: applying a signal is idempotent by construction.
     expect(granted.filter(([, resource]) => JSON.stringify(resource).includes('IdempotencyTable'))).toEqual(
       [],
     );
+  });
+
+  it('declares the sparse index of open resources that notifications query, worst first', () => {
+    // Act
+    const table = loadPackagedTemplate().Resources.ReadinessTable as CfnResource;
+    // Assess
+    expect(table.Properties?.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'openPk', AttributeType: 'S' },
+        { AttributeName: 'openSk', AttributeType: 'S' },
+      ]),
+    );
+    expect(table.Properties?.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: OPEN_INDEX,
+        KeySchema: [
+          { AttributeName: 'openPk', KeyType: 'HASH' },
+          { AttributeName: 'openSk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
   });
 
   it.each(['ReadinessPublisherRole', 'AlarmReadinessRole'])(

@@ -113,6 +113,28 @@ describe('toSubject', () => {
 });
 
 describe('renderTransitionMessage', () => {
+  it("counts every resource from the workload's counts when only its worst are listed", () => {
+    // Prepare: a workload of 1,000 resources of which 40 are open; the store read the worst 30
+    const listed = Array.from({ length: 30 }, (_, index) =>
+      view(index + 1, index < 10 ? 'NOT_READY' : 'AT_RISK'),
+    );
+    const stateCounts = { READY: 960, AT_RISK: 25, UNKNOWN: 5, NOT_READY: 10 };
+    // Act
+    const message = renderTransitionMessage(transition(), listed, context, stateCounts);
+    // Assess
+    expect(message.body).toContain('1000 resource(s): 960 ready, 25 at risk, 5 unknown, 10 not ready.');
+    expect(message.body).toContain('RESOURCES NOT READY (40 of 1000)');
+    expect(message.body).toContain('… and 15 more: run "npm run status" or read the JSON below.');
+    const json = extractJsonBlock(message.body) as {
+      counts: Record<string, number>;
+      resources: unknown[];
+      omittedResources: number;
+    };
+    expect(json.counts).toEqual({ ...stateCounts, total: 1000 });
+    expect(json.resources).toHaveLength(30);
+    expect(json.omittedResources).toBe(970);
+  });
+
   it('says what changed, the evidence, since when, the next step and the runbook section', () => {
     // Prepare
     const resources = [

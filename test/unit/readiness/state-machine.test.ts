@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { ReadinessState } from '../../../events/dr-autopilot/signal.ts';
 import {
   aggregateWorkload,
+  countStates,
   DEFAULT_READINESS_POLICY,
   foldObservation,
+  moveInWorkload,
   type Observation,
   type ReadinessPolicy,
   type ResourceReadiness,
   type ResourceRef,
+  retireFromWorkload,
+  type StateCounts,
   sweepResource,
-  updateWorkload,
   type WorkloadEntry,
+  worstCounted,
 } from '../../../src/domain/readiness.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
@@ -424,47 +428,77 @@ describe('workload aggregation', () => {
     },
   );
 
+  const counted = (...states: ReadinessState[]) => countStates(states);
+
   it.each([
     {
       name: 'a new workload transitions from nothing',
-      held: {},
-      key: 'a',
-      next: entry('READY', 1),
-      expected: { kind: 'updated', transition: { from: undefined, to: 'READY' } },
+      held: counted(),
+      from: undefined,
+      to: 'READY',
+      expected: { counts: counted('READY'), transition: { from: undefined, to: 'READY' } },
     },
     {
       name: 'a resource going bad moves the workload',
-      held: { a: entry('READY', 1), b: entry('READY', 1) },
-      key: 'a',
-      next: entry('NOT_READY', 2),
-      expected: { kind: 'updated', transition: { from: 'READY', to: 'NOT_READY' } },
+      held: counted('READY', 'READY'),
+      from: 'READY',
+      to: 'NOT_READY',
+      expected: { counts: counted('READY', 'NOT_READY'), transition: { from: 'READY', to: 'NOT_READY' } },
     },
     {
       name: 'a change hidden by a worse resource is no transition',
-      held: { a: entry('NOT_READY', 1), b: entry('READY', 1) },
-      key: 'b',
-      next: entry('AT_RISK', 2),
-      expected: { kind: 'updated', transition: undefined },
+      held: counted('NOT_READY', 'READY'),
+      from: 'READY',
+      to: 'AT_RISK',
+      expected: { counts: counted('NOT_READY', 'AT_RISK'), transition: undefined },
     },
     {
-      name: 'an older resource version never overwrites a newer one',
-      held: { a: entry('READY', 5) },
-      key: 'a',
-      next: entry('NOT_READY', 4),
-      expected: { kind: 'unchanged' },
+      name: 'the last bad resource recovering moves the workload back',
+      held: counted('NOT_READY', 'READY'),
+      from: 'NOT_READY',
+      to: 'READY',
+      expected: { counts: counted('READY', 'READY'), transition: { from: 'NOT_READY', to: 'READY' } },
+    },
+    {
+      name: 'a count that drifted never goes below zero',
+      held: counted('READY'),
+      from: 'AT_RISK',
+      to: 'READY',
+      expected: { counts: counted('READY', 'READY'), transition: undefined },
     },
   ] as {
     name: string;
-    held: Record<string, WorkloadEntry>;
-    key: string;
-    next: WorkloadEntry;
+    held: StateCounts;
+    from: ReadinessState | undefined;
+    to: ReadinessState;
     expected: Record<string, unknown>;
-  }[])('$name', ({ held, key, next, expected }) => {
+  }[])('$name', ({ held, from, to, expected }) => {
     // Prepare
-    const state = aggregateWorkload(held);
+    const state = worstCounted(held);
     // Act
-    const update = updateWorkload({ state, since: state ? at(0) : undefined, entries: held }, key, next);
+    const update = moveInWorkload({ state, since: state ? at(0) : undefined, counts: held }, from, to, at(1));
     // Assess
     expect(update).toMatchObject(expected);
+  });
+
+  it('takes a retired resource out of the counts, and reports a workload left empty', () => {
+    // Act
+    const removed = retireFromWorkload(
+      { state: 'NOT_READY', since: at(0), counts: counted('NOT_READY', 'READY') },
+      'NOT_READY',
+      at(2),
+    );
+    const emptied = retireFromWorkload(
+      { state: 'READY', since: at(0), counts: counted('READY') },
+      'READY',
+      at(2),
+    );
+    // Assess
+    expect(removed).toMatchObject({
+      state: 'READY',
+      since: at(2),
+      transition: { from: 'NOT_READY', to: 'READY' },
+    });
+    expect(emptied).toBeUndefined();
   });
 });
