@@ -12,6 +12,9 @@ export default defineConfig({
   test: {
     env,
     globalSetup: ['test/global-setup.ts'],
+    // Vitest's default is one worker per CPU but one (2 - 1 on the 2-core build machine): most of the suite waits
+    // on sockets (dynalite, the simulator, local AWS doubles) and child processes, so two files run side by side.
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'contract', include: ['test/contract/**/*.test.ts'] } },
