@@ -36,6 +36,7 @@ import {
   type SweepFigures,
 } from './cost-model.ts';
 import { meterDynamo, storedItemBytes } from './dynamo-meter.ts';
+import { benchLambdaContext } from './lambda-context.ts';
 import { ASSUMPTIONS, PRICES_CHECKED_ON } from './prices.ts';
 import { fleet, SimulatedDrs, seeded, sweepOnce } from './replication.ts';
 
@@ -210,23 +211,6 @@ class OutputMeter {
   }
 }
 
-function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/29/[$LATEST]0123456789abcdef0123456789abcdef',
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /** Bytes EventBridge bills a PutEvents entry for ("Calculating PutEvents event entry size"), and its chunks. */
 function entrySize(signal: Signal): number {
   const entry = toPutEventsEntry(signal, 'dr-autopilot-prod');
@@ -372,7 +356,7 @@ async function measureMonitor(
           resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/dr-autopilot-${STAGE}-replication-monitor`],
           detail: {},
         },
-        lambdaContext(`dr-autopilot-${STAGE}-replicationMonitor`),
+        benchLambdaContext(`dr-autopilot-${STAGE}-replicationMonitor`),
       );
     } finally {
       output.stop();
@@ -470,7 +454,7 @@ async function measureReadiness(
     parse: parseReadinessTask,
     run: () => sweepReadiness(deps),
   });
-  const context = lambdaContext(`dr-autopilot-${STAGE}-readinessPublisher`);
+  const context = benchLambdaContext(`dr-autopilot-${STAGE}-readinessPublisher`);
   // What EventBridge delivers: the handler parses it (the contract check is part of the measured work).
   const event = (signal: Signal) => ({
     version: '0',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
 import {
   createSignal,
   parseSignalEvent,
@@ -17,6 +16,7 @@ import { DEFAULT_READINESS_POLICY } from '../src/domain/readiness.ts';
 import { createEventHandler } from '../src/runtime/handler.ts';
 import { createLogger } from '../src/runtime/logger.ts';
 import { type DynamoMeter, meterDynamo } from './dynamo-meter.ts';
+import { benchLambdaContext } from './lambda-context.ts';
 
 /**
  * The readiness publisher against dynalite (in process, on loopback), through the handler chain
@@ -114,24 +114,6 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
   );
 }
 
-function lambdaContext(): Context {
-  const functionName = 'dr-autopilot-bench-readinessPublisher';
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-west-2:${ACCOUNT}:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: '2026/11/29/[$LATEST]0123456789abcdef0123456789abcdef',
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 interface Publisher {
   /** The handler chain of functions/readiness-publisher.ts for signals, on a fresh table. */
   handle: (event: SignalEvent) => Promise<unknown>;
@@ -191,7 +173,11 @@ async function publisher(): Promise<Publisher> {
     run: (event) => applySignal(event, deps),
   });
   return {
-    handle: (event) => onSignal(JSON.parse(JSON.stringify(event)), lambdaContext()),
+    handle: (event) =>
+      onSignal(
+        JSON.parse(JSON.stringify(event)),
+        benchLambdaContext('dr-autopilot-bench-readinessPublisher'),
+      ),
     meter,
     notifications: () => notifications,
     conflicts: () => conflicts,
