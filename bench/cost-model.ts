@@ -28,6 +28,11 @@ export interface MonitorFigures {
   /** Distinct metric series over the three sweeps, per mode. */
   seriesOff: number;
   seriesOn: number;
+  /**
+   * Of those, the series with a `Workload` dimension (the same in both modes): written only while a workload has
+   * a resource in trouble, so billed for those hours only. The fleet has trouble in every workload.
+   */
+  workloadSeries: number;
   /** A first sweep against DRS answering in 5–20 ms a call, concurrency 10. */
   sweepMsSimulatedLatency: number;
   /** Stored bytes of the monitor's state items. */
@@ -287,18 +292,25 @@ export function costTable(inputs: CostInputs): CostTable {
     );
 
     // CloudWatch metrics.
+    // A series is billed for the hours it receives data: the workload series only while the workload is in
+    // trouble (assumed), every other series all month.
     const series =
       (column.perServerMetrics ? monitor.seriesOn : monitor.seriesOff) +
       (column.perServerMetrics ? primary.seriesOn : primary.seriesOff);
+    const workloadSeries = monitor.workloadSeries + primary.workloadSeries;
     count.metricSeries = series;
+    count.workloadSeries = workloadSeries;
     add(
       column.key,
       {
         item: 'CloudWatch: custom metric series',
-        basis: 'measured',
-        how: 'distinct series in the EMF the monitor writes, both Regions',
+        basis: 'measured × estimated',
+        how: `distinct series in the EMF the monitor writes, both Regions; a workload's only for the ${Math.round(
+          ASSUMPTIONS.workloadTroubledShare * 100,
+        )}% of hours it is assumed in trouble`,
       },
-      series * PRICES.customMetric.usd,
+      (series - workloadSeries + workloadSeries * ASSUMPTIONS.workloadTroubledShare) *
+        PRICES.customMetric.usd,
     );
     add(
       column.key,

@@ -402,6 +402,7 @@ async function measureMonitor(
       refresh: refresh.figures,
       seriesOff: output.seriesOff.size,
       seriesOn: output.seriesOn.size,
+      workloadSeries: [...output.seriesOff].filter((series) => series.includes('Workload=')).length,
       sweepMsSimulatedLatency: latency.wallMs,
       stateBytes: stored.bytes,
     },

@@ -20,10 +20,14 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * The series of the default deployment. Per workload: two (CloudWatch bills each distinct series, $0.30 a month
- * in us-east-1, so the count per workload is what grows with the fleet). For the deployment: a fixed four, the
- * over-RPO one being also the monitor's heartbeat (published on every full sweep, even as 0, so the alarm's
- * missing data means a silent monitor).
+ * The series of the default deployment. CloudWatch bills a custom metric series for the hours it receives data
+ * ($0.30 a month for a series written all month, in us-east-1), so a series is written only while it carries
+ * news:
+ * - per workload, {@link WORKLOAD_METRICS}, only on sweeps where the workload has a resource over its RPO or
+ *   unprotected (a healthy workload costs nothing; its values stay in the `replication-resources` log lines);
+ * - for the deployment, {@link DEPLOYMENT_METRICS}: `ResourcesOverRpo` on every full sweep, even as 0 (it is
+ *   the monitor's heartbeat: the alarm's missing data means a silent monitor), `WorstRpoExposureSeconds` once
+ *   something could be measured, and the two counts only when they are not 0.
  */
 export const WORKLOAD_METRICS = [METRIC_NAMES.worstExposure, METRIC_NAMES.overRpo] as const;
 export const DEPLOYMENT_METRICS = [
@@ -32,6 +36,11 @@ export const DEPLOYMENT_METRICS = [
   METRIC_NAMES.resources,
   METRIC_NAMES.unprotected,
 ] as const;
+
+/** Whether a workload's series are written this sweep: only while it has a resource in trouble. */
+export function workloadNeedsSeries(values: AggregateMetrics): boolean {
+  return values.overRpoCount > 0 || values.unprotectedCount > 0;
+}
 
 /** The message of the log lines that carry per-resource values (the Logs Insights query filters on it). */
 export const RESOURCE_DETAIL_MESSAGE = 'replication-resources';
@@ -65,7 +74,8 @@ export interface ResourceDetailEntry {
  * Replication metrics as CloudWatch embedded metric format (EMF), through Powertools Metrics. Each resource,
  * workload and the deployment total is one EMF document with its own dimensions (`ResourceId`, `Workload`,
  * or none beyond the instance's defaults), because dimension values differ per document. A workload gets
- * {@link WORKLOAD_METRICS} only, the deployment {@link DEPLOYMENT_METRICS}. Metrics are buffered by the use
+ * {@link WORKLOAD_METRICS} only, and only while it is in trouble; the deployment {@link DEPLOYMENT_METRICS}
+ * (see there for which are written when). Metrics are buffered by the use
  * case's calls and written on {@link ReplicationMetrics.flush}.
  *
  * `perResource: false` (the default deployment) drops the per-resource documents: each distinct `ResourceId`
@@ -104,6 +114,7 @@ export function createEmfReplicationMetrics(options: {
       });
     },
     recordWorkload(workload, values) {
+      if (!workloadNeedsSeries(values)) return;
       pending.push(() => {
         metrics.addDimension('Workload', workload);
         perWorkload(values);
@@ -112,8 +123,12 @@ export function createEmfReplicationMetrics(options: {
     recordDeployment(values) {
       pending.push(() => {
         perWorkload(values);
-        metrics.addMetric(METRIC_NAMES.resources, MetricUnit.Count, values.resourceCount);
-        metrics.addMetric(METRIC_NAMES.unprotected, MetricUnit.Count, values.unprotectedCount);
+        if (values.resourceCount > 0) {
+          metrics.addMetric(METRIC_NAMES.resources, MetricUnit.Count, values.resourceCount);
+        }
+        if (values.unprotectedCount > 0) {
+          metrics.addMetric(METRIC_NAMES.unprotected, MetricUnit.Count, values.unprotectedCount);
+        }
       });
     },
     recordResourceDetail(detail: ResourceDetail) {

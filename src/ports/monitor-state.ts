@@ -51,7 +51,10 @@ export interface AggregateMetrics {
 export interface ReplicationMetrics {
   /** Per-resource metric series (a `ResourceId` dimension): billed per series, so written only when opted in. */
   recordResource(metrics: ResourceMetrics): void;
-  /** Per workload: worst exposure and resources over RPO only (two series a workload, see the adapter). */
+  /**
+   * Per workload: worst exposure and resources over RPO only (two series a workload, written only while the
+   * workload has a resource over its RPO or unprotected: see the adapter).
+   */
   recordWorkload(workload: string, metrics: AggregateMetrics): void;
   /** The whole deployment (every workload): the metric the dead-man alarm watches. */
   recordDeployment(metrics: AggregateMetrics): void;

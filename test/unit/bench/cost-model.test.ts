@@ -8,7 +8,7 @@ import {
   type ReadinessFigures,
   type SweepFigures,
 } from '../../../bench/cost-model.ts';
-import { PRICES } from '../../../bench/prices.ts';
+import { ASSUMPTIONS, PRICES } from '../../../bench/prices.ts';
 
 /** A sweep's counts, zero but for what a test sets. */
 function sweep(overrides: Partial<SweepFigures> = {}): SweepFigures {
@@ -33,6 +33,7 @@ function monitor(servers: number, overrides: Partial<MonitorFigures> = {}): Moni
     refresh: sweep({ signals: servers, signalChunks: servers }),
     seriesOff: 63,
     seriesOn: 63 + 3 * servers,
+    workloadSeries: 40,
     sweepMsSimulatedLatency: 0,
     stateBytes: 0,
     ...overrides,
@@ -75,7 +76,7 @@ function inputs(): CostInputs {
       idempotencyRetentionDays: 1,
     },
     monitor: { 300: monitor(300), 3000: monitor(3_000) },
-    primaryMonitor: monitor(0, { seriesOff: 2, seriesOn: 2 }),
+    primaryMonitor: monitor(0, { seriesOff: 2, seriesOn: 2, workloadSeries: 0 }),
     readiness: { 300: readiness(300), 3000: readiness(3_000) },
   };
 }
@@ -84,9 +85,11 @@ describe('the monthly cost model', () => {
   it('prices per-server metrics at 3 series, $0.90, a server a month', () => {
     const table = costTable(inputs());
 
+    // 65 series, 40 of them a workload's: billed for the share of hours a workload is assumed in trouble.
     const metrics = table.items.find((line) => line.item === 'CloudWatch: custom metric series');
-    expect(metrics?.usd['300/off']).toBeCloseTo(65 * 0.3, 6);
-    expect(metrics?.usd['3000/on']).toBeCloseTo((65 + 9_000) * 0.3, 6);
+    const fixed = 25 + 40 * ASSUMPTIONS.workloadTroubledShare;
+    expect(metrics?.usd['300/off']).toBeCloseTo(fixed * 0.3, 6);
+    expect(metrics?.usd['3000/on']).toBeCloseTo((fixed + 9_000) * 0.3, 6);
     expect((metrics?.usd['3000/on'] ?? 0) - (metrics?.usd['3000/off'] ?? 0)).toBeCloseTo(3_000 * 0.9, 6);
   });
 

@@ -64,8 +64,11 @@ function distinctSeries(emfLines: Record<string, unknown>[]): Set<string> {
   return series;
 }
 
-/** A sweep's worth of records: `servers` resources over 20 workloads, their totals, and every detail. */
-function recordFleet(metrics: ReplicationMetrics, servers: number): void {
+/**
+ * A sweep's worth of records: `servers` resources over 20 workloads, their totals, and every detail. The first
+ * `troubled` workloads have one resource over its RPO.
+ */
+function recordFleet(metrics: ReplicationMetrics, servers: number, troubled = 0): void {
   for (let n = 0; n < servers; n++) {
     const workload = `workload-${n % 20}`;
     const resourceId = `s-${n.toString(16).padStart(17, '0')}`;
@@ -82,15 +85,15 @@ function recordFleet(metrics: ReplicationMetrics, servers: number): void {
   }
   for (let w = 0; w < 20; w++) {
     metrics.recordWorkload(`workload-${w}`, {
-      worstExposureSeconds: 300,
-      overRpoCount: 0,
+      worstExposureSeconds: w < troubled ? 1_800 : 300,
+      overRpoCount: w < troubled ? 1 : 0,
       resourceCount: servers / 20,
       unprotectedCount: 0,
     });
   }
   metrics.recordDeployment({
-    worstExposureSeconds: 300,
-    overRpoCount: 0,
+    worstExposureSeconds: troubled > 0 ? 1_800 : 300,
+    overRpoCount: troubled,
     resourceCount: servers,
     unprotectedCount: 0,
   });
@@ -222,25 +225,47 @@ describe('EMF replication metrics', () => {
 
     metrics.flush();
 
+    // Only the heartbeat: counts of 0 are not written, except resources over RPO.
     expect(lines).toHaveLength(1);
-    expect(definitions(lines[0] ?? {})?.Metrics.map((metric) => metric.Name)).toEqual([
-      'ResourcesOverRpo',
-      'ReplicatingResources',
-      'UnprotectedResources',
-    ]);
+    expect(definitions(lines[0] ?? {})?.Metrics.map((metric) => metric.Name)).toEqual(['ResourcesOverRpo']);
+    expect(lines[0]).toMatchObject({ ResourcesOverRpo: 0 });
+  });
+
+  it('writes a workload series only on sweeps where the workload has a resource over its RPO or unprotected', () => {
+    // Prepare
+    const metrics = emf(false);
+    const healthy = { worstExposureSeconds: 300, overRpoCount: 0, resourceCount: 4, unprotectedCount: 0 };
+
+    // Act
+    metrics.recordWorkload('healthy', healthy);
+    metrics.recordWorkload('unprotected', {
+      ...healthy,
+      worstExposureSeconds: undefined,
+      unprotectedCount: 1,
+    });
+    metrics.recordWorkload('late', { ...healthy, worstExposureSeconds: 1_800, overRpoCount: 2 });
+    metrics.flush();
+
+    // Assess: nothing for the healthy workload; the others with their values, 0 over RPO included.
+    expect(lines.map((line) => line.Workload)).toEqual(['unprotected', 'late']);
+    expect(lines[0]).toMatchObject({ ResourcesOverRpo: 0 });
+    expect(lines[0]).not.toHaveProperty('WorstRpoExposureSeconds');
+    expect(lines[1]).toMatchObject({ WorstRpoExposureSeconds: 1_800, ResourcesOverRpo: 2 });
   });
 
   it.each([
-    // 20 workloads × 2 + the deployment's 4: the default.
-    { perResource: false, series: 44 },
+    // A healthy fleet: the deployment's worst exposure, resources over RPO and resource count.
+    { perResource: false, troubled: 0, trouble: 'none', series: 3 },
+    // Five workloads with a resource over RPO: two series each while they are.
+    { perResource: false, troubled: 5, trouble: '5', series: 13 },
     // …plus ReplicationLagSeconds, RpoExposureSeconds and BackloggedBytes per server.
-    { perResource: true, series: 3_044 },
+    { perResource: true, troubled: 0, trouble: 'none', series: 3_003 },
   ])(
-    'writes $series distinct metric series for 1,000 servers over 20 workloads with perResource $perResource',
-    ({ perResource, series }) => {
+    'writes $series distinct metric series for 1,000 servers over 20 workloads, $trouble in trouble, with perResource $perResource',
+    ({ perResource, troubled, series }) => {
       // Prepare
       const metrics = emf(perResource);
-      recordFleet(metrics, 1_000);
+      recordFleet(metrics, 1_000, troubled);
 
       // Act
       metrics.flush();
