@@ -74,7 +74,8 @@ export interface DeploymentFacts {
   /** Other scheduled functions of one Region: runs a month and memory, by function. */
   otherScheduled: { name: string; runsPerMonth: number; memoryMb: number; regions: number }[];
   alarmsPerRegion: number;
-  kmsKeysPerRegion: number;
+  /** Customer managed keys in the two deployments (the topic's key is in the recovery Region only). */
+  kmsKeysInPair: number;
   logRetentionDays: number;
   historyRetentionDays: number;
   idempotencyRetentionDays: number;
@@ -407,9 +408,9 @@ export function costTable(inputs: CostInputs): CostTable {
       {
         item: 'KMS: customer managed key and requests',
         basis: 'measured × estimated',
-        how: 'keys in the template, both Regions; requests assumed (data keys are cached)',
+        how: 'keys in the two deployments; requests assumed (data keys are cached)',
       },
-      2 * facts.kmsKeysPerRegion * PRICES.kmsKey.usd +
+      facts.kmsKeysInPair * PRICES.kmsKey.usd +
         2 * ASSUMPTIONS.kmsRequestsPerRegionPerMonth * PRICES.kmsRequest.usd,
     );
     add(

@@ -93,6 +93,9 @@ export function runsPerMonth(expression: string): number {
   return values(minutes as string, 60) * values(hours as string, 24) * days;
 }
 
+/** Conditions that hold in one Region of the pair only (infra/readiness-pair.yml). */
+const REGION_CONDITIONS = new Set(['OwnsReadiness', 'ForwardsReadiness']);
+
 const param = (layout: Layout, name: string): string => {
   const value = layout.params.default?.[name];
   if (value === undefined || value === null) throw new Error(`serverless.yml has no default for ${name}`);
@@ -113,6 +116,11 @@ export function deploymentFacts(layout: Layout = readLayout()): DeploymentFacts 
   const interval = (ASSUMPTIONS.hoursPerMonth * 3_600) / runsPerMonth(monitorSchedule);
   const refresh = parseIsoDuration(param(layout, 'replicationRefreshAfter')) ?? interval;
   const countOf = (type: string) => Object.values(layout.resourceTypes).filter((t) => t === type).length;
+  /** Resources of a type in the two deployments: once where a Region condition limits it, else twice. */
+  const inPairOf = (type: string) =>
+    Object.entries(layout.resourceTypes)
+      .filter(([, t]) => t === type)
+      .reduce((sum, [id]) => sum + (REGION_CONDITIONS.has(layout.resourceConditions[id] ?? '') ? 1 : 2), 0);
   return {
     monitorSweepsPerMonth: runsPerMonth(monitorSchedule),
     sweepsPerRefresh: Math.max(1, Math.ceil(refresh / interval)),
@@ -131,7 +139,7 @@ export function deploymentFacts(layout: Layout = readLayout()): DeploymentFacts 
         })),
       ),
     alarmsPerRegion: countOf('AWS::CloudWatch::Alarm'),
-    kmsKeysPerRegion: countOf('AWS::KMS::Key'),
+    kmsKeysInPair: inPairOf('AWS::KMS::Key'),
     logRetentionDays: Number(layout.provider.logRetentionInDays ?? 0) || 3_650,
     historyRetentionDays: days(param(layout, 'readinessHistoryRetention')),
     // src/runtime/idempotency.ts: idempotency records expire after a day.

@@ -29,6 +29,8 @@ export interface Layout {
   functions: Record<string, JsonObject>;
   /** The CloudFormation type of each resource of the stack, by logical id. */
   resourceTypes: Record<string, string>;
+  /** The `Condition` of each resource that has one (e.g. `OwnsReadiness`: the recovery Region's only). */
+  resourceConditions: Record<string, string>;
 }
 
 /**
@@ -88,9 +90,12 @@ export function readLayout(root: string = ROOT): Layout {
   const config = readYaml(join(root, 'serverless.yml'));
   const functions = Object.assign({}, ...included(root, config.functions)) as Record<string, JsonObject>;
   const resourceTypes: Record<string, string> = {};
+  const resourceConditions: Record<string, string> = {};
   for (const fragment of included(root, config.resources)) {
     for (const [logicalId, resource] of Object.entries((fragment.Resources ?? {}) as JsonObject)) {
       resourceTypes[logicalId] = String((resource as JsonObject).Type);
+      const condition = (resource as JsonObject).Condition;
+      if (typeof condition === 'string') resourceConditions[logicalId] = condition;
     }
   }
   return {
@@ -99,6 +104,7 @@ export function readLayout(root: string = ROOT): Layout {
     params: (config.params ?? {}) as Record<string, JsonObject>,
     functions,
     resourceTypes,
+    resourceConditions,
   };
 }
 

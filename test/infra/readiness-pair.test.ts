@@ -204,6 +204,29 @@ describe('one verdict per Region pair', () => {
     });
   });
 
+  it('keeps a customer managed key only where the topic is, and encrypts every table with aws/dynamodb', () => {
+    // Prepare
+    const ofType = (resources: Record<string, Any>, type: string) =>
+      Object.entries(resources).filter(([, resource]) => resource.Type === type);
+    const keyUsers = Object.entries(recovery.resources)
+      .filter(([id]) => id !== 'DataKey' && id !== 'DataKeyAlias')
+      .filter(([, resource]) => JSON.stringify(resource).includes('"DataKey'))
+      .map(([id]) => id)
+      .sort();
+
+    // Assess: a key is $1 a month a Region; the primary Region has no topic, so no key.
+    expect(ofType(primary.resources, 'AWS::KMS::Key')).toEqual([]);
+    expect(ofType(recovery.resources, 'AWS::KMS::Key').map(([id]) => id)).toEqual(['DataKey']);
+    expect(keyUsers).toEqual(['ReadinessPublisherRole', 'ReadinessTopic']);
+    for (const stack of [primary, recovery]) {
+      const tables = ofType(stack.resources, 'AWS::DynamoDB::Table');
+      expect(tables.length).toBe(3);
+      for (const [, table] of tables) {
+        expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      }
+    }
+  });
+
   it('names the readiness Region in both stacks’ outputs, and the topic only where it is', () => {
     expect(primary.outputs.ReadinessRegion).toBe(RECOVERY_REGION);
     expect(recovery.outputs.ReadinessRegion).toBe(RECOVERY_REGION);

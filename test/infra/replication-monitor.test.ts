@@ -119,7 +119,7 @@ describe('replication monitor infrastructure', () => {
     expect((refresh ?? Infinity) + Number(rate?.[1]) * 60).toBeLessThan(stale ?? 0);
   });
 
-  it('limits IAM to the describe actions, PutEvents, its own table partition, the key, logs and the destination', () => {
+  it('limits IAM to the describe actions, PutEvents, its own table partition, logs and the destination', () => {
     const all = statements().flatMap(actionsOf).sort();
 
     expect(all).toEqual(
@@ -131,8 +131,6 @@ describe('replication monitor infrastructure', () => {
         'drs:DescribeSourceServers',
         'ec2:DescribeInstances',
         'events:PutEvents',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sqs:SendMessage',

@@ -70,7 +70,7 @@ function inputs(): CostInputs {
       readinessDigestsPerMonth: 0,
       otherScheduled: [],
       alarmsPerRegion: 3,
-      kmsKeysPerRegion: 1,
+      kmsKeysInPair: 1,
       logRetentionDays: 90,
       historyRetentionDays: 90,
       idempotencyRetentionDays: 1,
@@ -147,7 +147,7 @@ describe('what the cost bench reads from serverless.yml', () => {
     expect(runsPerMonth(expression)).toBeCloseTo(runs, 6);
   });
 
-  it('reads the shipped schedules, memory, alarms and keys', () => {
+  it("reads the shipped schedules, memory, alarms and keys (one key: the recovery Region's topic)", () => {
     const facts = deploymentFacts();
 
     expect(facts).toMatchObject({
@@ -155,7 +155,7 @@ describe('what the cost bench reads from serverless.yml', () => {
       sweepsPerRefresh: 3,
       monitorMemoryMb: 256,
       alarmsPerRegion: 3,
-      kmsKeysPerRegion: 1,
+      kmsKeysInPair: 1,
       logRetentionDays: 90,
       historyRetentionDays: 90,
     });
