@@ -21,7 +21,7 @@ export const readinessEnvSchema = z.object({
   STAGE: z.string().trim().min(1).max(40).default('dev'),
   READINESS_DOWNGRADE_OBSERVATIONS: z.coerce.number().int().min(1).max(50).default(2),
   /** Evidence older than this turns a resource UNKNOWN (every type without its own staleness). */
-  READINESS_STALE_AFTER: duration('PT30M'),
+  READINESS_STALE_AFTER: duration('PT1H'),
   /** The same for `backup-resource` (restore-test results, weekly by default): the schedule plus a day. */
   READINESS_BACKUP_STALE_AFTER: duration('P8D'),
   READINESS_REOBSERVE_AFTER: duration('PT5M'),

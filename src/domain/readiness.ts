@@ -53,7 +53,7 @@ export interface ReadinessPolicy {
 
 export const DEFAULT_READINESS_POLICY: ReadinessPolicy = {
   downgradeObservations: 2,
-  staleAfterSeconds: 30 * 60,
+  staleAfterSeconds: 60 * 60,
   staleAfterSecondsByType: {
     // CloudWatch holds the alarm's state and delivers every change; a metric that stops arriving turns the
     // alarm INSUFFICIENT_DATA, which is UNKNOWN.

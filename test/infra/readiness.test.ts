@@ -127,7 +127,7 @@ describe('readiness publisher infrastructure', () => {
     expect(env).toMatchObject({
       STAGE: 'test',
       READINESS_DOWNGRADE_OBSERVATIONS: '2',
-      READINESS_STALE_AFTER: 'PT30M',
+      READINESS_STALE_AFTER: 'PT1H',
       READINESS_BACKUP_STALE_AFTER: 'P8D',
       READINESS_REOBSERVE_AFTER: 'PT5M',
       READINESS_HISTORY_RETENTION: 'P90D',

@@ -89,7 +89,7 @@ describe('replication monitor infrastructure', () => {
     expect(fn.Role).toEqual({ 'Fn::GetAtt': ['ReplicationMonitorRole', 'Arn'] });
     expect(fn.Environment.Variables).toMatchObject({
       MONITOR_CONCURRENCY: '10',
-      MONITOR_REFRESH_AFTER: 'PT15M',
+      MONITOR_REFRESH_AFTER: 'PT30M',
       // Per-server metric series are opt-in: 3 custom metrics per server ($0.90 a month each server).
       PER_RESOURCE_METRICS: 'false',
       DRS_RETRY_MODE: 'adaptive',

@@ -152,7 +152,7 @@ describe('what the cost bench reads from serverless.yml', () => {
 
     expect(facts).toMatchObject({
       monitorSweepsPerMonth: 8_760,
-      sweepsPerRefresh: 3,
+      sweepsPerRefresh: 6,
       monitorMemoryMb: 256,
       alarmsPerRegion: 3,
       kmsKeysInPair: 1,

@@ -4,7 +4,7 @@ import { staleAfterSecondsOf } from '../../../src/domain/readiness.ts';
 
 describe('readiness configuration: staleness per resource type', () => {
   it.each([
-    { name: 'defaults', env: {}, server: 1_800, backup: 8 * 86_400 },
+    { name: 'defaults', env: {}, server: 3_600, backup: 8 * 86_400 },
     {
       name: 'READINESS_STALE_AFTER and READINESS_BACKUP_STALE_AFTER',
       env: { READINESS_STALE_AFTER: 'PT45M', READINESS_BACKUP_STALE_AFTER: 'P15D' },

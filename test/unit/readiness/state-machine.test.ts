@@ -265,18 +265,18 @@ describe('sweepResource', () => {
     run([observation(state, minute)], { resource }).current as ResourceReadiness;
 
   it.each([
-    { name: 'fresh READY evidence stays', state: 'READY', age: 29, resource: server, expected: 'READY' },
+    { name: 'fresh READY evidence stays', state: 'READY', age: 59, resource: server, expected: 'READY' },
     {
       name: 'stale READY becomes UNKNOWN at once',
       state: 'READY',
-      age: 31,
+      age: 61,
       resource: server,
       expected: 'UNKNOWN',
     },
     {
       name: 'stale AT_RISK becomes UNKNOWN',
       state: 'AT_RISK',
-      age: 31,
+      age: 61,
       resource: server,
       expected: 'UNKNOWN',
     },
@@ -295,9 +295,9 @@ describe('sweepResource', () => {
       expected: 'READY',
     },
     {
-      name: 'a DRS source server goes stale after 30 minutes (the default)',
+      name: 'a DRS source server goes stale after an hour (the default)',
       state: 'READY',
-      age: 30.5,
+      age: 60.5,
       resource: server,
       expected: 'UNKNOWN',
     },
@@ -337,7 +337,7 @@ describe('sweepResource', () => {
     resource: ResourceRef;
     expected: ReadinessState;
     staleAfter?: number;
-  }[])('$name', ({ state, age, resource, expected, staleAfter = 30 }) => {
+  }[])('$name', ({ state, age, resource, expected, staleAfter = 60 }) => {
     // Prepare
     const current = settled(state, 0, resource);
     // Act

@@ -8,7 +8,7 @@ const extra = z.object({ MONITOR_REFRESH_AFTER: monitorRefreshAfterSchema });
 
 describe('MONITOR_REFRESH_AFTER', () => {
   it.each([
-    { value: undefined, seconds: 900 },
+    { value: undefined, seconds: 1_800 },
     { value: 'PT10M', seconds: 600 },
     { value: ' PT1H ', seconds: 3_600 },
   ])('reads $value as $seconds seconds', ({ value, seconds }) => {

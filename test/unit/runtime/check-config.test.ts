@@ -159,9 +159,9 @@ describe('npm run check-config', () => {
     );
 
     expect(err).toContain(
-      'stage parameters replicationRefreshAfter = "PT15M", readinessStaleAfter = "PT10M"',
+      'stage parameters replicationRefreshAfter = "PT30M", readinessStaleAfter = "PT10M"',
     );
-    expect(err).toContain('Example: --param=readinessStaleAfter=PT30M');
+    expect(err).toContain('Example: --param=readinessStaleAfter=PT1H');
     expect(err).toContain("must be at least the replication monitor's schedule interval (300 s)");
   });
 
