@@ -489,9 +489,9 @@ describe('readiness sweep and digest against dynalite', () => {
     const { deps } = await readinessDeps(dynalite.client, { clock, notifier });
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
     // Act
-    clock.set(minute(29));
+    clock.set(minute(59));
     const fresh = await sweepReadiness(deps);
-    clock.set(minute(31));
+    clock.set(minute(61));
     const stale = await sweepReadiness(deps);
     // Assess: the first report (held, then sent by the sweep), then the page
     expect(fresh.published).toMatchObject([{ from: null, to: 'READY' }]);
@@ -511,9 +511,9 @@ describe('readiness sweep and digest against dynalite', () => {
     await sweepReadiness(deps); // sends the held first report
     const before = notifier.sent.length;
     // Act: three overlapping sweeps (a schedule delivered twice, a retry), then a retry a minute later
-    clock.set(minute(31));
+    clock.set(minute(61));
     const concurrent = await Promise.all([sweepReadiness(deps), sweepReadiness(deps), sweepReadiness(deps)]);
-    clock.set(minute(32));
+    clock.set(minute(62));
     const retried = await sweepReadiness(deps);
     // Assess
     expect(concurrent.flatMap((outcome) => outcome.published)).toHaveLength(1);
