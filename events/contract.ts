@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidEventError } from '../src/domain/errors.ts';
+import { issueWording } from '../src/domain/schema-issues.ts';
 import { boundedResources, EnvelopeSchema } from './envelope.ts';
 
 /** An EventBridge rule pattern, as deployed (`serverless.yml` pulls the same JSON files in). */
@@ -14,8 +15,8 @@ export type EventPattern = Record<string, unknown>;
 export function defineEventContract<
   const Source extends string,
   const DetailType extends string,
-  Detail extends z.ZodType,
-  Resources extends z.ZodType<string[]> = typeof boundedResources,
+  Detail extends z.core.$ZodType,
+  Resources extends z.core.$ZodType<string[]> = typeof boundedResources,
 >(definition: {
   source: Source;
   detailType: DetailType;
@@ -36,23 +37,27 @@ export function defineEventContract<
    */
   crossCheck?: (
     event: { detail: z.infer<Detail>; resources: z.infer<Resources> },
-    context: z.RefinementCtx,
+    context: z.core.$RefinementCtx,
   ) => void;
 }) {
-  const schema = EnvelopeSchema.extend({
-    source: z.literal(definition.source),
-    'detail-type': z.literal(definition.detailType),
-    detail: definition.detail,
-    resources: (definition.resources ?? boundedResources) as Resources,
-  }).superRefine((event, context) => {
-    if (definition.resourcesInEventRegion)
-      refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
-    // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
-    definition.crossCheck?.(
-      event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
-      context,
+  const schema = z
+    .extend(EnvelopeSchema, {
+      source: z.literal(definition.source),
+      'detail-type': z.literal(definition.detailType),
+      detail: definition.detail,
+      resources: (definition.resources ?? boundedResources) as Resources,
+    })
+    .check(
+      z.superRefine((event, context) => {
+        if (definition.resourcesInEventRegion)
+          refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
+        // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
+        definition.crossCheck?.(
+          event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
+          context,
+        );
+      }),
     );
-  });
   type Event = z.infer<typeof schema>;
   return {
     source: definition.source,
@@ -73,7 +78,7 @@ export function defineEventContract<
  */
 export function refineResourcesInEventRegion(
   event: unknown,
-  context: z.RefinementCtx,
+  context: z.core.$RefinementCtx,
   /** An empty account or Region in an ARN passes (AWS Backup's resource ARNs). */
   whereNamed = false,
 ): void {
@@ -101,9 +106,12 @@ export function refineResourcesInEventRegion(
   });
 }
 
-/** Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field. */
-export function parseWith<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(input);
+/**
+ * Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field and
+ * says what it must be ({@link issueWording}).
+ */
+export function parseWith<T extends z.core.$ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = z.safeParse(schema, input, { error: issueWording(schema) });
   if (result.success) return result.data;
   const issues = result.error.issues.map(
     (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
@@ -18,20 +18,22 @@ export const restoreJobStateChange = defineEventContract({
   detail: z
     .object({
       restoreJobId: backupJobId,
-      status: z.string().min(1).optional(),
-      state: z.string().min(1).optional(),
-      statusMessage: z.string().optional(),
-      recoveryPointArn: eventArn.optional(),
-      createdResourceArn: eventArn.optional(),
-      resourceType: z.string().optional(),
-      restoreTestingPlanArn: eventArn.optional(),
-      creationDate: z.string().optional(),
-      completionDate: z.string().optional(),
+      status: z.optional(z.string().check(z.minLength(1))),
+      state: z.optional(z.string().check(z.minLength(1))),
+      statusMessage: z.optional(z.string()),
+      recoveryPointArn: z.optional(eventArn),
+      createdResourceArn: z.optional(eventArn),
+      resourceType: z.optional(z.string()),
+      restoreTestingPlanArn: z.optional(eventArn),
+      creationDate: z.optional(z.string()),
+      completionDate: z.optional(z.string()),
     })
-    .refine((detail) => detail.status !== undefined || detail.state !== undefined, {
-      message: 'either status or state is required',
-      path: ['status'],
-    }),
+    .check(
+      z.refine((detail) => detail.status !== undefined || detail.state !== undefined, {
+        message: 'either status or state is required',
+        path: ['status'],
+      }),
+    ),
 });
 
 export type RestoreJobStateChangeEvent = ReturnType<typeof restoreJobStateChange.parse>;

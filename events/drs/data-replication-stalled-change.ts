@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './data-replication-stalled-change.pattern.json' with { type: 'json' };

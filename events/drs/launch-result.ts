@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { idFromArn, resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './launch-result.pattern.json' with { type: 'json' };
@@ -15,9 +15,9 @@ export const launchResult = defineEventContract({
   resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
   resourcesInEventRegion: true,
   detail: z.object({
-    state: z.string().min(1),
-    'job-id': z.string().regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)'),
-    'is-drill': z.string().optional(),
+    state: z.string().check(z.minLength(1)),
+    'job-id': z.string().check(z.regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)')),
+    'is-drill': z.optional(z.string()),
   }),
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
 import { boundedResources, EnvelopeSchema } from '../envelope.ts';
 import { RECOVERY_INSTANCE_ARN, SOURCE_SERVER_ARN } from './arn.ts';
@@ -17,17 +17,21 @@ export const LIFECYCLE_TRIGGER_TYPES = [
   'DRS Recovery Instance Failback State Change',
 ] as const;
 
-export const lifecycleTriggerSchema = EnvelopeSchema.extend({
-  source: z.literal('aws.drs'),
-  'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
-  detail: z.record(z.string(), z.unknown()),
-  resources: boundedResources.refine(
-    (resources) =>
-      resources.length > 0 &&
-      resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
-    'must list DRS source-server or recovery-instance ARNs',
-  ),
-}).superRefine(refineResourcesInEventRegion);
+export const lifecycleTriggerSchema = z
+  .extend(EnvelopeSchema, {
+    source: z.literal('aws.drs'),
+    'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
+    detail: z.record(z.string(), z.unknown()),
+    resources: boundedResources.check(
+      z.refine(
+        (resources) =>
+          resources.length > 0 &&
+          resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
+        'must list DRS source-server or recovery-instance ARNs',
+      ),
+    ),
+  })
+  .check(z.superRefine(refineResourcesInEventRegion));
 export type LifecycleTriggerEvent = z.infer<typeof lifecycleTriggerSchema>;
 
 export const lifecycleTrigger = {
