@@ -20,10 +20,11 @@ export function defineEventContract<
 >(definition: {
   source: Source;
   detailType: DetailType;
-  detail: Detail;
+  /** Built on the first parse, not at import: a function's cold start builds only the schemas it uses. */
+  detail: () => Detail;
   pattern: EventPattern;
-  /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN). */
-  resources?: Resources;
+  /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN); built lazily too. */
+  resources?: () => Resources;
   /**
    * The service puts only its own resources, in the event's account and Region, in `resources` (DRS does): an
    * ARN naming another account or Region is a forged or misrouted event, refused naming the element.
@@ -40,33 +41,42 @@ export function defineEventContract<
     context: z.core.$RefinementCtx,
   ) => void;
 }) {
-  const schema = z
-    .extend(EnvelopeSchema, {
-      source: z.literal(definition.source),
-      'detail-type': z.literal(definition.detailType),
-      detail: definition.detail,
-      resources: (definition.resources ?? boundedResources) as Resources,
-    })
-    .check(
-      z.superRefine((event, context) => {
-        if (definition.resourcesInEventRegion)
-          refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
-        // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
-        definition.crossCheck?.(
-          event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
-          context,
-        );
-      }),
-    );
-  type Event = z.infer<typeof schema>;
+  const build = () =>
+    z
+      .extend(EnvelopeSchema, {
+        source: z.literal(definition.source),
+        'detail-type': z.literal(definition.detailType),
+        detail: definition.detail(),
+        resources: (definition.resources?.() ?? boundedResources) as Resources,
+      })
+      .check(
+        z.superRefine((event, context) => {
+          if (definition.resourcesInEventRegion)
+            refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
+          // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
+          definition.crossCheck?.(
+            event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
+            context,
+          );
+        }),
+      );
+  type Event = z.infer<ReturnType<typeof build>>;
+  let built: ReturnType<typeof build> | undefined;
+  const schema = () => {
+    built ??= build();
+    return built;
+  };
   return {
     source: definition.source,
     detailType: definition.detailType,
     pattern: definition.pattern,
-    schema,
+    /** The runtime check, built on first use (constructing zod schemas is most of their cost at cold start). */
+    get schema() {
+      return schema();
+    },
     /** Parses an event or throws {@link InvalidEventError} naming every failing field. */
     parse(input: unknown): Event {
-      return parseWith(schema, input, `${definition.source} "${definition.detailType}" event`);
+      return parseWith(schema(), input, `${definition.source} "${definition.detailType}" event`);
     },
   };
 }

@@ -11,17 +11,18 @@ export const backupJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Backup Job State Change',
   pattern,
-  detail: z.object({
-    backupJobId,
-    state: z.string().check(z.minLength(1)),
-    statusMessage: z.optional(z.string()),
-    backupVaultArn: z.optional(eventArn),
-    backupVaultName: z.optional(z.string()),
-    resourceArn: z.optional(eventArn),
-    resourceType: z.optional(z.string()),
-    creationDate: z.optional(z.string()),
-    completionDate: z.optional(z.string()),
-  }),
+  detail: () =>
+    z.object({
+      backupJobId,
+      state: z.string().check(z.minLength(1)),
+      statusMessage: z.optional(z.string()),
+      backupVaultArn: z.optional(eventArn),
+      backupVaultName: z.optional(z.string()),
+      resourceArn: z.optional(eventArn),
+      resourceType: z.optional(z.string()),
+      creationDate: z.optional(z.string()),
+      completionDate: z.optional(z.string()),
+    }),
 });
 
 export type BackupJobStateChangeEvent = ReturnType<typeof backupJobStateChange.parse>;

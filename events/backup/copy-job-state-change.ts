@@ -15,32 +15,36 @@ export const copyJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Copy Job State Change',
   pattern,
-  detail: z
-    .object({
-      copyJobId: z.optional(backupJobId),
-      state: z.string().check(z.minLength(1)),
-      statusMessage: z.optional(z.string()),
-      sourceBackupVaultArn: z.optional(eventArn),
-      destinationBackupVaultArn: z.optional(eventArn),
-      destinationRecoveryPointArn: z.optional(z.union([eventArn, z.object({})])),
-      resourceArn: z.optional(eventArn),
-      resourceType: z.optional(z.string()),
-      creationDate: z.optional(z.string()),
-      completionDate: z.optional(z.string()),
-    })
-    // A COMPLETED copy names where it went: without a vault ARN it is bad input (dead-letter queue), not a
-    // copy "into another vault" to skip silently. Unfinished copies may carry `{}` there (AWS's samples).
-    .check(
-      z.superRefine((detail, context) => {
-        if (detail.state === 'COMPLETED' && !BACKUP_VAULT_ARN.test(detail.destinationBackupVaultArn ?? '')) {
-          context.addIssue({
-            code: 'custom',
-            path: ['destinationBackupVaultArn'],
-            message: 'a COMPLETED copy must name its destination vault (a backup-vault ARN)',
-          });
-        }
-      }),
-    ),
+  detail: () =>
+    z
+      .object({
+        copyJobId: z.optional(backupJobId),
+        state: z.string().check(z.minLength(1)),
+        statusMessage: z.optional(z.string()),
+        sourceBackupVaultArn: z.optional(eventArn),
+        destinationBackupVaultArn: z.optional(eventArn),
+        destinationRecoveryPointArn: z.optional(z.union([eventArn, z.object({})])),
+        resourceArn: z.optional(eventArn),
+        resourceType: z.optional(z.string()),
+        creationDate: z.optional(z.string()),
+        completionDate: z.optional(z.string()),
+      })
+      // A COMPLETED copy names where it went: without a vault ARN it is bad input (dead-letter queue), not a
+      // copy "into another vault" to skip silently. Unfinished copies may carry `{}` there (AWS's samples).
+      .check(
+        z.superRefine((detail, context) => {
+          if (
+            detail.state === 'COMPLETED' &&
+            !BACKUP_VAULT_ARN.test(detail.destinationBackupVaultArn ?? '')
+          ) {
+            context.addIssue({
+              code: 'custom',
+              path: ['destinationBackupVaultArn'],
+              message: 'a COMPLETED copy must name its destination vault (a backup-vault ARN)',
+            });
+          }
+        }),
+      ),
 });
 
 export type CopyJobStateChangeEvent = ReturnType<typeof copyJobStateChange.parse>;

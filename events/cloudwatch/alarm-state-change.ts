@@ -69,17 +69,18 @@ export const alarmStateChange = defineEventContract({
   pattern: alarmPatternFor(DEFAULT_ALARM_NAME_PREFIX),
   // The alarm's ARN, in the account and Region that emitted the event (forwarded alarms keep both).
   resourcesInEventRegion: true,
-  detail: z.object({
-    alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
-    state: alarmState,
-    previousState: z.optional(z.partial(alarmState)),
-    configuration: z.optional(
-      z.object({
-        description: z.optional(z.string()),
-        metrics: z.optional(z.array(metric)),
-      }),
-    ),
-  }),
+  detail: () =>
+    z.object({
+      alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
+      state: alarmState,
+      previousState: z.optional(z.partial(alarmState)),
+      configuration: z.optional(
+        z.object({
+          description: z.optional(z.string()),
+          metrics: z.optional(z.array(metric)),
+        }),
+      ),
+    }),
   // AWS's alarm events name one resource, the alarm's ARN: one that names another alarm (an emoji appended to
   // the ARN or to the name) is forged or corrupted, and the signal would file one alarm's state under another.
   crossCheck: ({ detail, resources }, context) => {
