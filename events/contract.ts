@@ -61,11 +61,7 @@ export function defineEventContract<
         }),
       );
   type Event = z.infer<ReturnType<typeof build>>;
-  let built: ReturnType<typeof build> | undefined;
-  const schema = () => {
-    built ??= build();
-    return built;
-  };
+  const schema = lazySchema(build);
   return {
     source: definition.source,
     detailType: definition.detailType,
@@ -78,6 +74,18 @@ export function defineEventContract<
     parse(input: unknown): Event {
       return parseWith(schema(), input, `${definition.source} "${definition.detailType}" event`);
     },
+  };
+}
+
+/**
+ * A schema built on its first use, then kept: constructing zod schemas is most of their cost at a cold start,
+ * and a bundle holds the schemas of contracts its function never parses on that path.
+ */
+export function lazySchema<Schema>(build: () => Schema): () => Schema {
+  let built: Schema | undefined;
+  return () => {
+    built ??= build();
+    return built;
   };
 }
 

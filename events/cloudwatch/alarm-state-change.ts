@@ -20,32 +20,34 @@ export function alarmPatternFor(prefix: string): EventPattern {
   return JSON.parse(JSON.stringify(template).replaceAll(PREFIX_PLACEHOLDER, prefix)) as EventPattern;
 }
 
-const alarmState = z.object({
-  value: z.string().check(z.minLength(1)),
-  reason: z.optional(z.string()),
-  reasonData: z.optional(z.string()),
-  timestamp: z.string().check(z.minLength(1)),
-});
+const alarmState = () =>
+  z.object({
+    value: z.string().check(z.minLength(1)),
+    reason: z.optional(z.string()),
+    reasonData: z.optional(z.string()),
+    timestamp: z.string().check(z.minLength(1)),
+  });
 
-const metric = z.object({
-  id: z.optional(z.string()),
-  expression: z.optional(z.string()),
-  label: z.optional(z.string()),
-  returnData: z.optional(z.boolean()),
-  metricStat: z.optional(
-    z.object({
-      metric: z.optional(
-        z.object({
-          namespace: z.optional(z.string()),
-          name: z.optional(z.string()),
-          dimensions: z.optional(z.record(z.string(), z.string())),
-        }),
-      ),
-      period: z.optional(z.number()),
-      stat: z.optional(z.string()),
-    }),
-  ),
-});
+const metric = () =>
+  z.object({
+    id: z.optional(z.string()),
+    expression: z.optional(z.string()),
+    label: z.optional(z.string()),
+    returnData: z.optional(z.boolean()),
+    metricStat: z.optional(
+      z.object({
+        metric: z.optional(
+          z.object({
+            namespace: z.optional(z.string()),
+            name: z.optional(z.string()),
+            dimensions: z.optional(z.record(z.string(), z.string())),
+          }),
+        ),
+        period: z.optional(z.number()),
+        stat: z.optional(z.string()),
+      }),
+    ),
+  });
 
 /** Everything of an alarm ARN before the alarm's name: `arn:<partition>:cloudwatch:<region>:<account>:alarm:`. */
 const ALARM_ARN_PREFIX = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:$/;
@@ -72,12 +74,12 @@ export const alarmStateChange = defineEventContract({
   detail: () =>
     z.object({
       alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
-      state: alarmState,
-      previousState: z.optional(z.partial(alarmState)),
+      state: alarmState(),
+      previousState: z.optional(z.partial(alarmState())),
       configuration: z.optional(
         z.object({
           description: z.optional(z.string()),
-          metrics: z.optional(z.array(metric)),
+          metrics: z.optional(z.array(metric())),
         }),
       ),
     }),

@@ -102,7 +102,9 @@ describe('the event envelope, bounded', () => {
     alarm.id = '';
     expect(() => alarmStateChange.parse(alarm)).toThrow('id: must not be empty');
     expect(() => parseSignalEvent({ id: '' })).toThrow(/id: must not be empty/);
-    const paths = scheduledEventSchema.safeParse({ id: 'y'.repeat(257) }).error?.issues.map((i) => i.path);
+    const paths = scheduledEventSchema()
+      .safeParse({ id: 'y'.repeat(257) })
+      .error?.issues.map((i) => i.path);
     expect(paths).toContainEqual(['id']);
   });
 });
@@ -341,7 +343,7 @@ describe('ARNs with hidden characters', () => {
   });
 
   it("a signal whose resource's ARN holds one is refused, naming the field", () => {
-    const result = signalDetailSchema.shape.resource.safeParse({
+    const result = signalDetailSchema().shape.resource.safeParse({
       type: 'alarm',
       id: 'dr-autopilot:payments:lag',
       arn: 'arn:aws:cloudwatch:us-west-2:111122223333:alarm:dr-autopilot:payments:lag\u202e',
