@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidEventError } from '../src/domain/errors.ts';
+import { issueWording } from '../src/domain/schema-issues.ts';
 import { boundedResources, EnvelopeSchema } from './envelope.ts';
 
 /** An EventBridge rule pattern, as deployed (`serverless.yml` pulls the same JSON files in). */
@@ -14,15 +15,16 @@ export type EventPattern = Record<string, unknown>;
 export function defineEventContract<
   const Source extends string,
   const DetailType extends string,
-  Detail extends z.ZodType,
-  Resources extends z.ZodType<string[]> = typeof boundedResources,
+  Detail extends z.core.$ZodType,
+  Resources extends z.core.$ZodType<string[]> = typeof boundedResources,
 >(definition: {
   source: Source;
   detailType: DetailType;
-  detail: Detail;
+  /** Built on the first parse, not at import: a function's cold start builds only the schemas it uses. */
+  detail: () => Detail;
   pattern: EventPattern;
-  /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN). */
-  resources?: Resources;
+  /** A stricter check of `resources` when the handler reads it (e.g. the first element is an ARN); built lazily too. */
+  resources?: () => Resources;
   /**
    * The service puts only its own resources, in the event's account and Region, in `resources` (DRS does): an
    * ARN naming another account or Region is a forged or misrouted event, refused naming the element.
@@ -36,33 +38,54 @@ export function defineEventContract<
    */
   crossCheck?: (
     event: { detail: z.infer<Detail>; resources: z.infer<Resources> },
-    context: z.RefinementCtx,
+    context: z.core.$RefinementCtx,
   ) => void;
 }) {
-  const schema = EnvelopeSchema.extend({
-    source: z.literal(definition.source),
-    'detail-type': z.literal(definition.detailType),
-    detail: definition.detail,
-    resources: (definition.resources ?? boundedResources) as Resources,
-  }).superRefine((event, context) => {
-    if (definition.resourcesInEventRegion)
-      refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
-    // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
-    definition.crossCheck?.(
-      event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
-      context,
-    );
-  });
-  type Event = z.infer<typeof schema>;
+  const build = () =>
+    z
+      .extend(EnvelopeSchema, {
+        source: z.literal(definition.source),
+        'detail-type': z.literal(definition.detailType),
+        detail: definition.detail(),
+        resources: (definition.resources?.() ?? boundedResources) as Resources,
+      })
+      .check(
+        z.superRefine((event, context) => {
+          if (definition.resourcesInEventRegion)
+            refineResourcesInEventRegion(event, context, definition.resourcesInEventRegion === 'where-named');
+          // The parsed event has these two fields (the schema above); TypeScript loses them in the generic extend.
+          definition.crossCheck?.(
+            event as unknown as { detail: z.infer<Detail>; resources: z.infer<Resources> },
+            context,
+          );
+        }),
+      );
+  type Event = z.infer<ReturnType<typeof build>>;
+  const schema = lazySchema(build);
   return {
     source: definition.source,
     detailType: definition.detailType,
     pattern: definition.pattern,
-    schema,
+    /** The runtime check, built on first use (constructing zod schemas is most of their cost at cold start). */
+    get schema() {
+      return schema();
+    },
     /** Parses an event or throws {@link InvalidEventError} naming every failing field. */
     parse(input: unknown): Event {
-      return parseWith(schema, input, `${definition.source} "${definition.detailType}" event`);
+      return parseWith(schema(), input, `${definition.source} "${definition.detailType}" event`);
     },
+  };
+}
+
+/**
+ * A schema built on its first use, then kept: constructing zod schemas is most of their cost at a cold start,
+ * and a bundle holds the schemas of contracts its function never parses on that path.
+ */
+export function lazySchema<Schema>(build: () => Schema): () => Schema {
+  let built: Schema | undefined;
+  return () => {
+    built ??= build();
+    return built;
   };
 }
 
@@ -73,7 +96,7 @@ export function defineEventContract<
  */
 export function refineResourcesInEventRegion(
   event: unknown,
-  context: z.RefinementCtx,
+  context: z.core.$RefinementCtx,
   /** An empty account or Region in an ARN passes (AWS Backup's resource ARNs). */
   whereNamed = false,
 ): void {
@@ -101,9 +124,12 @@ export function refineResourcesInEventRegion(
   });
 }
 
-/** Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field. */
-export function parseWith<T extends z.ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(input);
+/**
+ * Parses `input` with `schema`, throwing an {@link InvalidEventError} whose message names each failing field and
+ * says what it must be ({@link issueWording}).
+ */
+export function parseWith<T extends z.core.$ZodType>(schema: T, input: unknown, what: string): z.infer<T> {
+  const result = z.safeParse(schema, input, { error: issueWording(schema) });
   if (result.success) return result.data;
   const issues = result.error.issues.map(
     (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The EventBridge envelope every contract extends, with bounds: what the contract accepts is what dr-autopilot
@@ -30,21 +30,25 @@ export const HIDDEN_CHARACTER_MESSAGE =
  * ({@link HIDDEN_CHARACTER}). Not bounded in length or required non-empty here: AWS's samples carry empty
  * ARN fields in `detail`; `resources` adds both.
  */
-export const eventArn = z
-  .string()
-  .refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)')
-  .refine((arn) => !HIDDEN_CHARACTER.test(arn), HIDDEN_CHARACTER_MESSAGE);
+export const eventArn = z.string().check(
+  z.refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)'),
+  z.refine((arn) => !HIDDEN_CHARACTER.test(arn), HIDDEN_CHARACTER_MESSAGE),
+);
 
 /** `resources`, bounded: contracts that check more of it start from this. */
 export const boundedResources = z
   .array(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .max(ARN_MAX, `must be at most ${ARN_MAX} characters`)
-      .pipe(eventArn),
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.minLength(1, 'must not be empty'),
+          z.maxLength(ARN_MAX, `must be at most ${ARN_MAX} characters`),
+        ),
+      eventArn,
+    ),
   )
-  .max(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`);
+  .check(z.maxLength(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`));
 
 /**
  * An event id: EventBridge's are UUIDs, and it becomes the idempotency key, the correlation id of every log line
@@ -61,9 +65,11 @@ const ID_CHARACTERS = /^[!-~]+$/;
  */
 export const backupJobId = z
   .string()
-  .min(1, 'must not be empty')
-  .max(ID_MAX, `must be at most ${ID_MAX} characters`)
-  .regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)');
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters`),
+    z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)'),
+  );
 
 /**
  * The EventBridge envelope: the fields and checks of Powertools parser's `EventBridgeSchema`, written here
@@ -74,9 +80,11 @@ export const EnvelopeSchema = z.object({
   version: z.string(),
   id: z
     .string()
-    .min(1, 'must not be empty')
-    .max(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`)
-    .regex(ID_CHARACTERS, 'must be printable ASCII without spaces (EventBridge ids are UUIDs)'),
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`),
+      z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (EventBridge ids are UUIDs)'),
+    ),
   source: z.string(),
   account: z.string(),
   time: z.iso.datetime(),
@@ -84,5 +92,5 @@ export const EnvelopeSchema = z.object({
   resources: boundedResources,
   'detail-type': z.string(),
   detail: z.unknown(),
-  'replay-name': z.string().optional(),
+  'replay-name': z.optional(z.string()),
 });

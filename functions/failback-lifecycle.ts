@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseWith } from '../events/contract.ts';
 import { lifecycleTrigger } from '../events/drs/lifecycle-trigger.ts';
 import { createDrsLifecycleAdapter } from '../src/adapters/drs.ts';
@@ -56,7 +56,7 @@ const depsFor = (context: Context, trigger: 'event' | 'schedule'): LifecycleDeps
   },
 });
 
-const lifecycleTask = z.object({ task: z.literal('lifecycle') }).strict();
+const lifecycleTask = z.strictObject({ task: z.literal('lifecycle') });
 const onTask = createEventHandler({
   logger,
   parse: (input) => parseWith(lifecycleTask, input, 'failback-lifecycle task'),

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseWith } from '../events/contract.ts';
 import { launchResult } from '../events/drs/launch-result.ts';
 import { createDrsAdapter } from '../src/adapters/drs.ts';
@@ -64,7 +64,7 @@ const onLaunch = createEventHandler({
   run: (event, context: Context) => reverseReplicationAfterRecovery(event, depsFor(context, 'event')),
 });
 
-const retryTask = z.object({ task: z.literal('retry-pending') }).strict();
+const retryTask = z.strictObject({ task: z.literal('retry-pending') });
 const onRetry = createEventHandler({
   logger,
   parse: (input) => parseWith(retryTask, input, 'reverse-replication task'),

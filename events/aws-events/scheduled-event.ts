@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
+import * as z from 'zod/mini';
+import { lazySchema, parseWith, refineResourcesInEventRegion } from '../contract.ts';
 import { boundedResources, EnvelopeSchema } from '../envelope.ts';
 
 /** An EventBridge rule's ARN (`rule/<name>` on the default bus, `rule/<bus>/<name>` on another). */
@@ -11,18 +11,25 @@ const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[\w.-]+(\/[\w.-
  * holds the rule's ARN, in the event's account and Region: a rule of another account or Region is a forged or
  * misrouted event, refused naming the element.
  */
-export const scheduledEventSchema = EnvelopeSchema.extend({
-  source: z.literal('aws.events'),
-  'detail-type': z.literal('Scheduled Event'),
-  // `{}` from EventBridge; an object in any case.
-  detail: z.record(z.string(), z.unknown()),
-  resources: boundedResources.refine(
-    (resources) => resources.every((arn) => RULE_ARN.test(arn)),
-    'must list the schedule rule ARN(s) (arn:aws:events:<region>:<account>:rule/…)',
-  ),
-}).superRefine(refineResourcesInEventRegion);
-export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
+/** Built on first use ({@link lazySchema}). */
+export const scheduledEventSchema = lazySchema(() =>
+  z
+    .extend(EnvelopeSchema, {
+      source: z.literal('aws.events'),
+      'detail-type': z.literal('Scheduled Event'),
+      // `{}` from EventBridge; an object in any case.
+      detail: z.record(z.string(), z.unknown()),
+      resources: boundedResources.check(
+        z.refine(
+          (resources) => resources.every((arn) => RULE_ARN.test(arn)),
+          'must list the schedule rule ARN(s) (arn:aws:events:<region>:<account>:rule/…)',
+        ),
+      ),
+    })
+    .check(z.superRefine(refineResourcesInEventRegion)),
+);
+export type ScheduledEvent = z.infer<ReturnType<typeof scheduledEventSchema>>;
 
 export function parseScheduledEvent(input: unknown): ScheduledEvent {
-  return parseWith(scheduledEventSchema, input, 'aws.events "Scheduled Event"');
+  return parseWith(scheduledEventSchema(), input, 'aws.events "Scheduled Event"');
 }

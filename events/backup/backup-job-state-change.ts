@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './backup-job-state-change.pattern.json' with { type: 'json' };
@@ -11,17 +11,18 @@ export const backupJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Backup Job State Change',
   pattern,
-  detail: z.object({
-    backupJobId,
-    state: z.string().min(1),
-    statusMessage: z.string().optional(),
-    backupVaultArn: eventArn.optional(),
-    backupVaultName: z.string().optional(),
-    resourceArn: eventArn.optional(),
-    resourceType: z.string().optional(),
-    creationDate: z.string().optional(),
-    completionDate: z.string().optional(),
-  }),
+  detail: () =>
+    z.object({
+      backupJobId,
+      state: z.string().check(z.minLength(1)),
+      statusMessage: z.optional(z.string()),
+      backupVaultArn: z.optional(eventArn),
+      backupVaultName: z.optional(z.string()),
+      resourceArn: z.optional(eventArn),
+      resourceType: z.optional(z.string()),
+      creationDate: z.optional(z.string()),
+      completionDate: z.optional(z.string()),
+    }),
 });
 
 export type BackupJobStateChangeEvent = ReturnType<typeof backupJobStateChange.parse>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { backupJobId, eventArn } from '../envelope.ts';
 import { BACKUP_VAULT_ARN } from './arn.ts';
@@ -15,30 +15,36 @@ export const copyJobStateChange = defineEventContract({
   source: 'aws.backup',
   detailType: 'Copy Job State Change',
   pattern,
-  detail: z
-    .object({
-      copyJobId: backupJobId.optional(),
-      state: z.string().min(1),
-      statusMessage: z.string().optional(),
-      sourceBackupVaultArn: eventArn.optional(),
-      destinationBackupVaultArn: eventArn.optional(),
-      destinationRecoveryPointArn: z.union([eventArn, z.object({})]).optional(),
-      resourceArn: eventArn.optional(),
-      resourceType: z.string().optional(),
-      creationDate: z.string().optional(),
-      completionDate: z.string().optional(),
-    })
-    // A COMPLETED copy names where it went: without a vault ARN it is bad input (dead-letter queue), not a
-    // copy "into another vault" to skip silently. Unfinished copies may carry `{}` there (AWS's samples).
-    .superRefine((detail, context) => {
-      if (detail.state === 'COMPLETED' && !BACKUP_VAULT_ARN.test(detail.destinationBackupVaultArn ?? '')) {
-        context.addIssue({
-          code: 'custom',
-          path: ['destinationBackupVaultArn'],
-          message: 'a COMPLETED copy must name its destination vault (a backup-vault ARN)',
-        });
-      }
-    }),
+  detail: () =>
+    z
+      .object({
+        copyJobId: z.optional(backupJobId),
+        state: z.string().check(z.minLength(1)),
+        statusMessage: z.optional(z.string()),
+        sourceBackupVaultArn: z.optional(eventArn),
+        destinationBackupVaultArn: z.optional(eventArn),
+        destinationRecoveryPointArn: z.optional(z.union([eventArn, z.object({})])),
+        resourceArn: z.optional(eventArn),
+        resourceType: z.optional(z.string()),
+        creationDate: z.optional(z.string()),
+        completionDate: z.optional(z.string()),
+      })
+      // A COMPLETED copy names where it went: without a vault ARN it is bad input (dead-letter queue), not a
+      // copy "into another vault" to skip silently. Unfinished copies may carry `{}` there (AWS's samples).
+      .check(
+        z.superRefine((detail, context) => {
+          if (
+            detail.state === 'COMPLETED' &&
+            !BACKUP_VAULT_ARN.test(detail.destinationBackupVaultArn ?? '')
+          ) {
+            context.addIssue({
+              code: 'custom',
+              path: ['destinationBackupVaultArn'],
+              message: 'a COMPLETED copy must name its destination vault (a backup-vault ARN)',
+            });
+          }
+        }),
+      ),
 });
 
 export type CopyJobStateChangeEvent = ReturnType<typeof copyJobStateChange.parse>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { backupJobId, eventArn } from '../envelope.ts';
 import pattern from './restore-job-state-change.pattern.json' with { type: 'json' };
@@ -15,23 +15,26 @@ export const restoreJobStateChange = defineEventContract({
   pattern,
   // The restored resource and the recovery point are in the vault's account and Region: the event's.
   resourcesInEventRegion: 'where-named',
-  detail: z
-    .object({
-      restoreJobId: backupJobId,
-      status: z.string().min(1).optional(),
-      state: z.string().min(1).optional(),
-      statusMessage: z.string().optional(),
-      recoveryPointArn: eventArn.optional(),
-      createdResourceArn: eventArn.optional(),
-      resourceType: z.string().optional(),
-      restoreTestingPlanArn: eventArn.optional(),
-      creationDate: z.string().optional(),
-      completionDate: z.string().optional(),
-    })
-    .refine((detail) => detail.status !== undefined || detail.state !== undefined, {
-      message: 'either status or state is required',
-      path: ['status'],
-    }),
+  detail: () =>
+    z
+      .object({
+        restoreJobId: backupJobId,
+        status: z.optional(z.string().check(z.minLength(1))),
+        state: z.optional(z.string().check(z.minLength(1))),
+        statusMessage: z.optional(z.string()),
+        recoveryPointArn: z.optional(eventArn),
+        createdResourceArn: z.optional(eventArn),
+        resourceType: z.optional(z.string()),
+        restoreTestingPlanArn: z.optional(eventArn),
+        creationDate: z.optional(z.string()),
+        completionDate: z.optional(z.string()),
+      })
+      .check(
+        z.refine((detail) => detail.status !== undefined || detail.state !== undefined, {
+          message: 'either status or state is required',
+          path: ['status'],
+        }),
+      ),
 });
 
 export type RestoreJobStateChangeEvent = ReturnType<typeof restoreJobStateChange.parse>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract, type EventPattern } from '../contract.ts';
 import template from './alarm-state-change.pattern.json' with { type: 'json' };
 
@@ -20,32 +20,34 @@ export function alarmPatternFor(prefix: string): EventPattern {
   return JSON.parse(JSON.stringify(template).replaceAll(PREFIX_PLACEHOLDER, prefix)) as EventPattern;
 }
 
-const alarmState = z.object({
-  value: z.string().min(1),
-  reason: z.string().optional(),
-  reasonData: z.string().optional(),
-  timestamp: z.string().min(1),
-});
+const alarmState = () =>
+  z.object({
+    value: z.string().check(z.minLength(1)),
+    reason: z.optional(z.string()),
+    reasonData: z.optional(z.string()),
+    timestamp: z.string().check(z.minLength(1)),
+  });
 
-const metric = z.object({
-  id: z.string().optional(),
-  expression: z.string().optional(),
-  label: z.string().optional(),
-  returnData: z.boolean().optional(),
-  metricStat: z
-    .object({
-      metric: z
-        .object({
-          namespace: z.string().optional(),
-          name: z.string().optional(),
-          dimensions: z.record(z.string(), z.string()).optional(),
-        })
-        .optional(),
-      period: z.number().optional(),
-      stat: z.string().optional(),
-    })
-    .optional(),
-});
+const metric = () =>
+  z.object({
+    id: z.optional(z.string()),
+    expression: z.optional(z.string()),
+    label: z.optional(z.string()),
+    returnData: z.optional(z.boolean()),
+    metricStat: z.optional(
+      z.object({
+        metric: z.optional(
+          z.object({
+            namespace: z.optional(z.string()),
+            name: z.optional(z.string()),
+            dimensions: z.optional(z.record(z.string(), z.string())),
+          }),
+        ),
+        period: z.optional(z.number()),
+        stat: z.optional(z.string()),
+      }),
+    ),
+  });
 
 /** Everything of an alarm ARN before the alarm's name: `arn:<partition>:cloudwatch:<region>:<account>:alarm:`. */
 const ALARM_ARN_PREFIX = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:$/;
@@ -69,17 +71,18 @@ export const alarmStateChange = defineEventContract({
   pattern: alarmPatternFor(DEFAULT_ALARM_NAME_PREFIX),
   // The alarm's ARN, in the account and Region that emitted the event (forwarded alarms keep both).
   resourcesInEventRegion: true,
-  detail: z.object({
-    alarmName: z.string().min(1).max(255),
-    state: alarmState,
-    previousState: alarmState.partial().optional(),
-    configuration: z
-      .object({
-        description: z.string().optional(),
-        metrics: z.array(metric).optional(),
-      })
-      .optional(),
-  }),
+  detail: () =>
+    z.object({
+      alarmName: z.string().check(z.minLength(1), z.maxLength(255)),
+      state: alarmState(),
+      previousState: z.optional(z.partial(alarmState())),
+      configuration: z.optional(
+        z.object({
+          description: z.optional(z.string()),
+          metrics: z.optional(z.array(metric())),
+        }),
+      ),
+    }),
   // AWS's alarm events name one resource, the alarm's ARN: one that names another alarm (an emoji appended to
   // the ARN or to the name) is forged or corrupted, and the signal would file one alarm's state under another.
   crossCheck: ({ detail, resources }, context) => {

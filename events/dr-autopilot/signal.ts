@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { truncate, wellFormedDeep } from '../../src/domain/text.ts';
-import { parseWith } from '../contract.ts';
+import { lazySchema, parseWith } from '../contract.ts';
 import { EnvelopeSchema, eventArn } from '../envelope.ts';
 import pattern from './signal.pattern.json' with { type: 'json' };
 
@@ -81,58 +81,64 @@ export function isReservedWorkload(name: string): boolean {
 
 const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const signalDetailSchema = z.object({
-  version: z.literal(SIGNAL_VERSION),
-  /** Deterministic: the same observation always gets the same id, so a redelivered signal is recognisable. */
-  signalId: z.string().min(8).max(128),
-  resource: z.object({
-    type: z.enum(RESOURCE_TYPES),
-    id: z.string().min(1).max(2048),
-    arn: eventArn.optional(),
-    region: z.string().min(1),
-    account: z.string().min(1),
-    name: z.string().optional(),
-  }),
-  workload: z.string().min(1).max(128),
-  /** When the evidence was observed (not when the signal was sent): orders out-of-order deliveries. */
-  observedAt: z.iso.datetime({ offset: true }),
-  severity: z.enum(SEVERITIES),
-  /** One line for humans, no line breaks. */
-  summary: z
-    .string()
-    .min(1)
-    .max(500)
-    .refine((s) => !/[\r\n]/.test(s), 'must be one line'),
-  assessment: z
-    .object({
-      state: z.enum(READINESS_STATES),
-      /** A short reason, fit for an SNS subject (`recovery launch failed for s-1234…`). */
-      reason: z.string().min(1).max(120),
-      /** What on-call should do next. */
-      nextStep: z.string().max(500).optional(),
-      /** The README/runbook section to open (an anchor such as `runbook-recovery-launch-failed`). */
-      runbook: z.string().max(200).optional(),
-    })
-    .optional(),
-  evidence: z.record(z.string(), evidenceValue),
-  dryRun: z.boolean(),
-  /** The id of the event that caused this signal (the correlation id in the logs). */
-  correlationId: z.string().min(1),
-});
-export type SignalDetail = z.infer<typeof signalDetailSchema>;
+const buildSignalDetailSchema = () =>
+  z.object({
+    version: z.literal(SIGNAL_VERSION),
+    /** Deterministic: the same observation always gets the same id, so a redelivered signal is recognisable. */
+    signalId: z.string().check(z.minLength(8), z.maxLength(128)),
+    resource: z.object({
+      type: z.enum(RESOURCE_TYPES),
+      id: z.string().check(z.minLength(1), z.maxLength(2048)),
+      arn: z.optional(eventArn),
+      region: z.string().check(z.minLength(1)),
+      account: z.string().check(z.minLength(1)),
+      name: z.optional(z.string()),
+    }),
+    workload: z.string().check(z.minLength(1), z.maxLength(128)),
+    /** When the evidence was observed (not when the signal was sent): orders out-of-order deliveries. */
+    observedAt: z.iso.datetime({ offset: true }),
+    severity: z.enum(SEVERITIES),
+    /** One line for humans, no line breaks. */
+    summary: z.string().check(
+      z.minLength(1),
+      z.maxLength(500),
+      z.refine((s) => !/[\r\n]/.test(s), 'must be one line'),
+    ),
+    assessment: z.optional(
+      z.object({
+        state: z.enum(READINESS_STATES),
+        /** A short reason, fit for an SNS subject (`recovery launch failed for s-1234…`). */
+        reason: z.string().check(z.minLength(1), z.maxLength(120)),
+        /** What on-call should do next. */
+        nextStep: z.optional(z.string().check(z.maxLength(500))),
+        /** The README/runbook section to open (an anchor such as `runbook-recovery-launch-failed`). */
+        runbook: z.optional(z.string().check(z.maxLength(200))),
+      }),
+    ),
+    evidence: z.record(z.string(), evidenceValue),
+    dryRun: z.boolean(),
+    /** The id of the event that caused this signal (the correlation id in the logs). */
+    correlationId: z.string().check(z.minLength(1)),
+  });
+/** The signal's detail schema, built on first use ({@link lazySchema}). */
+export const signalDetailSchema = lazySchema(buildSignalDetailSchema);
+export type SignalDetail = z.infer<ReturnType<typeof buildSignalDetailSchema>>;
 
-export const signalEventSchema = EnvelopeSchema.extend({
-  source: z.literal(SIGNAL_SOURCE),
-  'detail-type': z.enum(Object.values(SIGNAL_TYPES) as [SignalType, ...SignalType[]]),
-  detail: signalDetailSchema,
-});
-export type SignalEvent = z.infer<typeof signalEventSchema>;
+/** The signal event's schema, built on first use. */
+export const signalEventSchema = lazySchema(() =>
+  z.extend(EnvelopeSchema, {
+    source: z.literal(SIGNAL_SOURCE),
+    'detail-type': z.enum(Object.values(SIGNAL_TYPES) as [SignalType, ...SignalType[]]),
+    detail: signalDetailSchema(),
+  }),
+);
+export type SignalEvent = z.infer<ReturnType<typeof signalEventSchema>>;
 
 /** The rule that routes every signal on the dr-autopilot bus to the readiness publisher. */
 export const signalPattern = pattern;
 
 export function parseSignalEvent(input: unknown): SignalEvent {
-  return parseWith(signalEventSchema, input, 'dr-autopilot signal');
+  return parseWith(signalEventSchema(), input, 'dr-autopilot signal');
 }
 
 /** A signal ready to put on the bus. */
@@ -159,7 +165,7 @@ export function createSignal(input: SignalInput): Signal {
   // Every signal's text is well-formed (src/domain/text.ts): a lone surrogate from an alarm name or a tag
   // would otherwise break the SNS Publish of every message that carries it.
   const detail = parseWith(
-    signalDetailSchema,
+    signalDetailSchema(),
     wellFormedDeep({
       ...rest,
       workload: rest.workload ?? DEFAULT_WORKLOAD,

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { boundedResources } from '../envelope.ts';
 
 /** `arn:aws:drs:<region>:<account>:source-server/s-…` (17 characters after `s-`). */
@@ -9,9 +10,11 @@ export const RECOVERY_INSTANCE_ARN =
 
 /** The resources list of a DRS event, whose first element is an ARN of the given form. */
 export function resourcesWith(arn: RegExp, what: string) {
-  return boundedResources.refine((resources) => resources.length > 0 && arn.test(resources[0] ?? ''), {
-    message: `resources[0] must be a DRS ${what} ARN`,
-  });
+  return boundedResources.check(
+    z.refine((resources) => resources.length > 0 && arn.test(resources[0] ?? ''), {
+      message: `resources[0] must be a DRS ${what} ARN`,
+    }),
+  );
 }
 
 /** The last path segment of a DRS ARN (the source-server or recovery-instance ID). */

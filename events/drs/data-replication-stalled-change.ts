@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './data-replication-stalled-change.pattern.json' with { type: 'json' };
@@ -8,8 +8,8 @@ export const dataReplicationStalledChange = defineEventContract({
   source: 'aws.drs',
   detailType: 'DRS Source Server Data Replication Stalled Change',
   pattern,
-  resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  resources: () => resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
   resourcesInEventRegion: true,
-  detail: z.object({ state: z.enum(['STALLED', 'NOT_STALLED']) }),
+  detail: () => z.object({ state: z.enum(['STALLED', 'NOT_STALLED']) }),
 });
 export type DataReplicationStalledChangeEvent = ReturnType<typeof dataReplicationStalledChange.parse>;

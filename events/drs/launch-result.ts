@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { idFromArn, resourcesWith, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './launch-result.pattern.json' with { type: 'json' };
@@ -12,13 +12,14 @@ export const launchResult = defineEventContract({
   source: 'aws.drs',
   detailType: 'DRS Source Server Launch Result',
   pattern,
-  resources: resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
+  resources: () => resourcesWith(SOURCE_SERVER_ARN, 'source-server'),
   resourcesInEventRegion: true,
-  detail: z.object({
-    state: z.string().min(1),
-    'job-id': z.string().regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)'),
-    'is-drill': z.string().optional(),
-  }),
+  detail: () =>
+    z.object({
+      state: z.string().check(z.minLength(1)),
+      'job-id': z.string().check(z.regex(/^drsjob-[0-9a-zA-Z]{17}$/, 'must be a DRS job ID (drsjob-…)')),
+      'is-drill': z.optional(z.string()),
+    }),
 });
 
 export type LaunchResultEvent = ReturnType<typeof launchResult.parse>;

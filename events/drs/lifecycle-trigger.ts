@@ -1,5 +1,5 @@
-import * as z from 'zod';
-import { parseWith, refineResourcesInEventRegion } from '../contract.ts';
+import * as z from 'zod/mini';
+import { lazySchema, parseWith, refineResourcesInEventRegion } from '../contract.ts';
 import { boundedResources, EnvelopeSchema } from '../envelope.ts';
 import { RECOVERY_INSTANCE_ARN, SOURCE_SERVER_ARN } from './arn.ts';
 import pattern from './lifecycle-trigger.pattern.json' with { type: 'json' };
@@ -17,21 +17,28 @@ export const LIFECYCLE_TRIGGER_TYPES = [
   'DRS Recovery Instance Failback State Change',
 ] as const;
 
-export const lifecycleTriggerSchema = EnvelopeSchema.extend({
-  source: z.literal('aws.drs'),
-  'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
-  detail: z.record(z.string(), z.unknown()),
-  resources: boundedResources.refine(
-    (resources) =>
-      resources.length > 0 &&
-      resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
-    'must list DRS source-server or recovery-instance ARNs',
-  ),
-}).superRefine(refineResourcesInEventRegion);
-export type LifecycleTriggerEvent = z.infer<typeof lifecycleTriggerSchema>;
+/** Built on first use ({@link lazySchema}). */
+export const lifecycleTriggerSchema = lazySchema(() =>
+  z
+    .extend(EnvelopeSchema, {
+      source: z.literal('aws.drs'),
+      'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
+      detail: z.record(z.string(), z.unknown()),
+      resources: boundedResources.check(
+        z.refine(
+          (resources) =>
+            resources.length > 0 &&
+            resources.every((arn) => SOURCE_SERVER_ARN.test(arn) || RECOVERY_INSTANCE_ARN.test(arn)),
+          'must list DRS source-server or recovery-instance ARNs',
+        ),
+      ),
+    })
+    .check(z.superRefine(refineResourcesInEventRegion)),
+);
+export type LifecycleTriggerEvent = z.infer<ReturnType<typeof lifecycleTriggerSchema>>;
 
 export const lifecycleTrigger = {
   pattern,
   parse: (input: unknown): LifecycleTriggerEvent =>
-    parseWith(lifecycleTriggerSchema, input, 'aws.drs failback-lifecycle trigger event'),
+    parseWith(lifecycleTriggerSchema(), input, 'aws.drs failback-lifecycle trigger event'),
 };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { defineEventContract } from '../contract.ts';
 import { RECOVERY_INSTANCE_ARN, resourcesWith } from './arn.ts';
 import pattern from './recovery-instance-failback-state-change.pattern.json' with { type: 'json' };
@@ -11,9 +11,9 @@ export const recoveryInstanceFailbackStateChange = defineEventContract({
   source: 'aws.drs',
   detailType: 'DRS Recovery Instance Failback State Change',
   pattern,
-  resources: resourcesWith(RECOVERY_INSTANCE_ARN, 'recovery-instance'),
+  resources: () => resourcesWith(RECOVERY_INSTANCE_ARN, 'recovery-instance'),
   resourcesInEventRegion: true,
-  detail: z.object({ state: z.string().min(1) }),
+  detail: () => z.object({ state: z.string().check(z.minLength(1)) }),
 });
 export const FAILBACK_STATES = ['FAILBACK_IN_PROGRESS', 'FAILBACK_COMPLETED', 'FAILBACK_ERROR'] as const;
 export type RecoveryInstanceFailbackStateChangeEvent = ReturnType<

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../domain/errors.ts';
 import { restoreRoleArnEnv, restoreSettingsEnv, vaultNameEnv } from '../domain/restore-settings.ts';
 import {
@@ -15,13 +15,14 @@ import { positiveDurationEnv } from '../runtime/config.ts';
  * backup-restore-wiring.ts.
  */
 const integer = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .default(String(fallback))
-    .refine((value) => /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max, {
-      message: `must be a whole number from ${min} to ${max}`,
-    })
-    .transform(Number);
+  z.pipe(
+    z._default(z.string(), String(fallback)).check(
+      z.refine((value) => /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max, {
+        message: `must be a whole number from ${min} to ${max}`,
+      }),
+    ),
+    z.transform(Number),
+  );
 
 export const backupRestoreEnv = z.object({
   DR_VAULT_NAME: vaultNameEnv,
@@ -29,10 +30,11 @@ export const backupRestoreEnv = z.object({
   RESTORE_SETTINGS: restoreSettingsEnv,
 });
 
-export const restoreTestSchedulerEnv = backupRestoreEnv.extend({
-  RESTORE_TEST_SELECTION: z
-    .enum(['latest', 'random'], { error: 'must be "latest" or "random"' })
-    .default('latest'),
+export const restoreTestSchedulerEnv = z.extend(backupRestoreEnv, {
+  RESTORE_TEST_SELECTION: z._default(
+    z.enum(['latest', 'random'], { error: 'must be "latest" or "random"' }),
+    'latest',
+  ),
   RESTORE_TEST_WINDOW_DAYS: integer(7, 1, 365),
   RESTORE_TEST_MAX_PER_RUN: integer(20, 1, 100),
   /** A resource left out of a run while its last test is older than this is overdue: on-call is told. */
@@ -42,9 +44,11 @@ export const restoreTestSchedulerEnv = backupRestoreEnv.extend({
 /** Workloads' own validators (docs/restore-tests.md): which function per workload, and how long to wait for one. */
 export const restoreValidatorsEnvs = {
   RESTORE_VALIDATORS: restoreValidatorsEnv,
-  RESTORE_VALIDATOR_TIMEOUT: positiveDurationEnv('PT30S').refine((seconds) => seconds <= 120, {
-    message: 'must be at most PT2M (validation runs inside the restore-validation function)',
-  }),
+  RESTORE_VALIDATOR_TIMEOUT: positiveDurationEnv('PT30S').check(
+    z.refine((seconds: number) => seconds <= 120, {
+      message: 'must be at most PT2M (validation runs inside the restore-validation function)',
+    }),
+  ),
 };
 
 export const restoreValidationEnv = z.object({

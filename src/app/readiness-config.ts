@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseIsoDuration } from '../domain/duration.ts';
 import { DEFAULT_READINESS_POLICY, type ReadinessPolicy } from '../domain/readiness.ts';
 import { envFlag } from '../runtime/config.ts';
@@ -9,17 +9,21 @@ import { envFlag } from '../runtime/config.ts';
  */
 const duration = (fallback: string) =>
   z
-    .string()
-    .default(fallback)
-    .refine(
-      (value) => (parseIsoDuration(value) ?? 0) > 0,
-      'must be a positive ISO-8601 duration such as PT30M',
+    ._default(z.string(), fallback)
+    .check(
+      z.refine(
+        (value) => (parseIsoDuration(value) ?? 0) > 0,
+        'must be a positive ISO-8601 duration such as PT30M',
+      ),
     );
 
 export const readinessEnvSchema = z.object({
   /** The stage, shown in subjects as `<stage>/<workload>`. */
-  STAGE: z.string().trim().min(1).max(40).default('dev'),
-  READINESS_DOWNGRADE_OBSERVATIONS: z.coerce.number().int().min(1).max(50).default(2),
+  STAGE: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(40)), 'dev'),
+  READINESS_DOWNGRADE_OBSERVATIONS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(1), z.maximum(50)),
+    2,
+  ),
   /** Evidence older than this turns a resource UNKNOWN (every type without its own staleness). */
   READINESS_STALE_AFTER: duration('PT1H'),
   /** The same for `backup-resource` (restore-test results, weekly by default): the schedule plus a day. */
@@ -27,7 +31,7 @@ export const readinessEnvSchema = z.object({
   READINESS_REOBSERVE_AFTER: duration('PT5M'),
   READINESS_HISTORY_RETENTION: duration('P90D'),
   /** Where the runbook sections live (`<url>#runbook-…`). */
-  RUNBOOK_URL: z.string().trim().min(1).default('docs/runbook.md'),
+  RUNBOOK_URL: z._default(z.string().check(z.trim(), z.minLength(1)), 'docs/runbook.md'),
   /** Also send each message in the chat format (Amazon Q Developer in chat applications) to HTTPS subscribers. */
   CHAT_NOTIFICATIONS: envFlag(false),
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * What dr-autopilot needs to know to restore into the DR Region, per resource type (the `RESTORE_SETTINGS`
@@ -20,76 +20,74 @@ export function isRestorableType(type: string | undefined): type is RestorableTy
 export const RESTORE_MODES = ['test', 'keep', 'off'] as const;
 export type RestoreMode = (typeof RESTORE_MODES)[number];
 
-const id = (what: string, pattern: RegExp) => z.string().regex(pattern, `must be ${what}`);
+const id = (what: string, pattern: RegExp) => z.string().check(z.regex(pattern, `must be ${what}`));
 const kmsKey = z
   .string()
-  .regex(
-    /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/,
-    'must be a KMS key',
+  .check(
+    z.regex(
+      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/,
+      'must be a KMS key',
+    ),
   );
 const securityGroups = z
   .array(id('a security group ID (sg-…)', /^sg-[0-9a-f]+$/))
-  .min(1)
-  .max(5);
+  .check(z.minLength(1), z.maxLength(5));
+const nonEmpty = () => z.optional(z.string().check(z.minLength(1)));
 
-export const typeSettingsSchema = z
-  .object({
-    /** On a copy into the DR vault. Default `test`. */
-    onCopy: z.enum(RESTORE_MODES).optional(),
-    /** Include this type in scheduled restore tests. Default true. */
-    scheduledTests: z.boolean().optional(),
-    availabilityZone: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an Availability Zone')
-      .optional(),
-    availabilityZones: z.array(z.string()).min(1).max(3).optional(),
-    subnetId: id('a subnet ID (subnet-…)', /^subnet-[0-9a-f]+$/).optional(),
-    securityGroupIds: securityGroups.optional(),
-    instanceType: z.string().min(1).optional(),
-    iamInstanceProfileName: z.string().min(1).optional(),
-    dbSubnetGroupName: z.string().min(1).optional(),
-    optionGroupName: z.string().min(1).optional(),
-    dbParameterGroupName: z.string().min(1).optional(),
-    dbClusterParameterGroupName: z.string().min(1).optional(),
-    /** Aurora: the class of the DB instance created to validate a restored cluster (deleted after). */
-    validationInstanceClass: z
-      .string()
-      .regex(/^db\./, 'must be a DB instance class such as db.t4g.medium')
-      .optional(),
-    kmsKeyArn: kmsKey.optional(),
-  })
-  .strict();
+export const typeSettingsSchema = z.strictObject({
+  /** On a copy into the DR vault. Default `test`. */
+  onCopy: z.optional(z.enum(RESTORE_MODES)),
+  /** Include this type in scheduled restore tests. Default true. */
+  scheduledTests: z.optional(z.boolean()),
+  availabilityZone: z.optional(
+    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'must be an Availability Zone')),
+  ),
+  availabilityZones: z.optional(z.array(z.string()).check(z.minLength(1), z.maxLength(3))),
+  subnetId: z.optional(id('a subnet ID (subnet-…)', /^subnet-[0-9a-f]+$/)),
+  securityGroupIds: z.optional(securityGroups),
+  instanceType: nonEmpty(),
+  iamInstanceProfileName: nonEmpty(),
+  dbSubnetGroupName: nonEmpty(),
+  optionGroupName: nonEmpty(),
+  dbParameterGroupName: nonEmpty(),
+  dbClusterParameterGroupName: nonEmpty(),
+  /** Aurora: the class of the DB instance created to validate a restored cluster (deleted after). */
+  validationInstanceClass: z.optional(
+    z.string().check(z.regex(/^db\./, 'must be a DB instance class such as db.t4g.medium')),
+  ),
+  kmsKeyArn: z.optional(kmsKey),
+});
 export type TypeSettings = z.infer<typeof typeSettingsSchema>;
 
-export const restoreSettingsSchema = z
-  .object(
-    Object.fromEntries(RESTORABLE_TYPES.map((type) => [type, typeSettingsSchema.optional()])) as {
-      [K in RestorableType]: z.ZodOptional<typeof typeSettingsSchema>;
-    },
-  )
-  .strict();
+export const restoreSettingsSchema = z.strictObject(
+  Object.fromEntries(RESTORABLE_TYPES.map((type) => [type, z.optional(typeSettingsSchema)])) as {
+    [K in RestorableType]: z.ZodMiniOptional<typeof typeSettingsSchema>;
+  },
+);
 export type RestoreSettings = z.infer<typeof restoreSettingsSchema>;
 
 /** `RESTORE_SETTINGS`: JSON text, validated; an empty value means "no overrides". */
-export const restoreSettingsEnv = z
-  .string()
-  .default('{}')
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text.trim() === '' ? '{}' : text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(restoreSettingsSchema);
+export const restoreSettingsEnv = z.pipe(
+  z.pipe(
+    z._default(z.string(), '{}'),
+    z.transform((text: string, payload) => {
+      try {
+        return JSON.parse(text.trim() === '' ? '{}' : text) as unknown;
+      } catch {
+        payload.issues.push({ code: 'custom', message: 'must be JSON', input: text });
+        return z.NEVER;
+      }
+    }),
+  ),
+  restoreSettingsSchema,
+);
 
 export const restoreRoleArnEnv = z
   .string({ error: 'is required' })
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN');
+  .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN'));
 export const vaultNameEnv = z
   .string({ error: 'is required' })
-  .regex(/^[a-zA-Z0-9\-_.]{2,50}$/, 'must be a backup vault name');
+  .check(z.regex(/^[a-zA-Z0-9\-_.]{2,50}$/, 'must be a backup vault name'));
 /** The tag that overrides the per-type `onCopy` mode for one resource (read from Backup-native recovery points). */
 export const RESTORE_MODE_TAG = 'dr-autopilot:restore';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { oneLine, truncate } from './text.ts';
 
 /**
@@ -27,43 +27,34 @@ export function isValidatorFunction(value: string): boolean {
  * `RESTORE_VALIDATORS`: JSON `{"<workload>": "<function name or ARN>"}`, default `{}`. A bad value is named in the
  * error (the configuration loader prefixes the variable).
  */
-export const restoreValidatorsEnv = z
-  .string()
-  .default('{}')
-  .transform((text, ctx) => {
+export const restoreValidatorsEnv = z.pipe(
+  z._default(z.string(), '{}'),
+  z.transform((text: string, payload) => {
+    const refuse = (message: string) => payload.issues.push({ code: 'custom', message, input: text });
     let parsed: unknown;
     try {
       parsed = JSON.parse(text.trim() === '' ? '{}' : text);
     } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a JSON object {"<workload>": "<function>"}: ${text.slice(0, 80)}`,
-      });
+      refuse(`must be a JSON object {"<workload>": "<function>"}: ${text.slice(0, 80)}`);
       return z.NEVER;
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a JSON object {"<workload>": "<function>"}: ${text.slice(0, 80)}`,
-      });
+      refuse(`must be a JSON object {"<workload>": "<function>"}: ${text.slice(0, 80)}`);
       return z.NEVER;
     }
     const validators: Record<string, string> = {};
     for (const [workload, value] of Object.entries(parsed)) {
       if (workload.length === 0 || workload.length > 128) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `has a workload name that is empty or over 128 characters: "${workload.slice(0, 80)}"`,
-        });
+        refuse(`has a workload name that is empty or over 128 characters: "${workload.slice(0, 80)}"`);
       } else if (typeof value !== 'string' || !isValidatorFunction(value)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${JSON.stringify(workload)} must name a Lambda function (a name or a function ARN), not ${JSON.stringify(value)?.slice(0, 120)}`,
-        });
+        refuse(
+          `${JSON.stringify(workload)} must name a Lambda function (a name or a function ARN), not ${JSON.stringify(value)?.slice(0, 120)}`,
+        );
       } else validators[workload] = value;
     }
     return validators;
-  });
+  }),
+);
 
 export type RestoreValidators = Readonly<Record<string, string>>;
 
@@ -118,8 +109,10 @@ export interface ValidatorRequest {
 /** The answer a validator must return (JSON). Extra fields are ignored. */
 export const validatorAnswerSchema = z.object({
   passed: z.boolean({ error: '"passed" must be true or false' }),
-  checks: z.string({ error: '"checks" must be a string' }).min(1, '"checks" must not be empty'),
-  evidence: z.record(z.string(), z.unknown(), { error: '"evidence" must be an object' }).optional(),
+  checks: z
+    .string({ error: '"checks" must be a string' })
+    .check(z.minLength(1, '"checks" must not be empty')),
+  evidence: z.optional(z.record(z.string(), z.unknown(), { error: '"evidence" must be an object' })),
 });
 
 /** What Lambda `Invoke` (RequestResponse) gave back, or why it gave nothing. */

@@ -1,24 +1,33 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseIsoDuration } from '../domain/duration.ts';
 import { ConfigError, type ConfigProblem } from '../domain/errors.ts';
+import { issueWording } from '../domain/schema-issues.ts';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const region = (name: string) =>
-  z.string({ error: 'is required' }).regex(REGION, `must be an AWS Region such as eu-west-1 (${name})`);
-const required = z.string({ error: 'is required' }).trim().min(1, 'must not be empty');
+  z
+    .string({ error: 'is required' })
+    .check(z.regex(REGION, `must be an AWS Region such as eu-west-1 (${name})`));
+const required = z.string({ error: 'is required' }).check(z.trim(), z.minLength(1, 'must not be empty'));
 const isoDuration = z
   .string({ error: 'is required' })
-  .refine(
-    (value) => (parseIsoDuration(value) ?? 0) > 0,
-    'must be a positive ISO-8601 duration such as PT15M or PT4H',
+  .check(
+    z.refine(
+      (value) => (parseIsoDuration(value) ?? 0) > 0,
+      'must be a positive ISO-8601 duration such as PT15M or PT4H',
+    ),
   );
 
-/** The configuration contract of DESIGN.md §5, with exactly those variable names. */
+/**
+ * The configuration contract of DESIGN.md §5, with exactly those variable names. Built with zod/mini (the
+ * functional API, no English locale) so a bundle carries only the checks it uses: zod's own messages are all
+ * rewritten by {@link describeIssue} anyway.
+ */
 export const baseEnvSchema = z.object({
   AWS_REGION: region('AWS_REGION'),
   PRIMARY_REGION: region('PRIMARY_REGION'),
   RECOVERY_REGION: region('RECOVERY_REGION'),
-  MODE: z.enum(['active', 'dry-run'], { error: 'must be "active" or "dry-run"' }).default('active'),
+  MODE: z._default(z.enum(['active', 'dry-run'], { error: 'must be "active" or "dry-run"' }), 'active'),
   DEFAULT_RPO: isoDuration,
   DEFAULT_RTO: isoDuration,
   EVENT_BUS_NAME: required,
@@ -26,7 +35,7 @@ export const baseEnvSchema = z.object({
   IDEMPOTENCY_TABLE_NAME: required,
   EVIDENCE_TABLE_NAME: required,
   /** How long evidence records are kept after the action (DynamoDB TTL); a yearly audit cycle plus margin. */
-  EVIDENCE_RETENTION: isoDuration.default('P800D'),
+  EVIDENCE_RETENTION: z._default(isoDuration, 'P800D'),
 });
 
 export interface BaseConfig {
@@ -55,14 +64,14 @@ export type Env = Record<string, string | undefined>;
  * {@link ConfigError} naming every offending variable; nothing runs on a half-valid configuration.
  * `extra` adds a function's own variables (validated the same way) to the result.
  */
-export function loadConfig<Extra extends z.ZodObject = z.ZodObject<Record<never, never>>>(
+export function loadConfig<Extra extends z.ZodMiniObject = z.ZodMiniObject<Record<never, never>>>(
   env: Record<string, string | undefined>,
   extra?: Extra,
 ): BaseConfig & { extra: z.infer<Extra> } {
-  const schema = extra ? baseEnvSchema.extend(extra.shape) : baseEnvSchema;
-  const result = schema.safeParse(env, { reportInput: true });
+  const schema = extra ? z.extend(baseEnvSchema, extra.shape) : baseEnvSchema;
+  const result = schema.safeParse(env, { reportInput: true, error: issueWording(schema) });
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => problemOf(schema, issue));
+    const problems = result.error.issues.map(problemOf);
     throw new ConfigError(
       `invalid configuration: ${problems.map((problem) => describeProblem(problem, env)).join('; ')}`,
       { cause: result.error, problems },
@@ -127,95 +136,37 @@ function describeProblem(problem: ConfigProblem, env: Record<string, string | un
   return `${[variable, ...problem.path].join('.')} ${problem.message}${given}`;
 }
 
+const FLAG_VALUES = ['true', 'false', 'TRUE', 'FALSE', 'True', 'False'] as const;
+
 /** A boolean environment flag (`true`/`false`, any case), for function-specific options; unset means `fallback`. */
 export function envFlag(fallback: boolean) {
-  return z
-    .enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'], { error: 'must be true or false' })
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => value.toLowerCase() === 'true');
+  return z.pipe(
+    z._default(z.enum(FLAG_VALUES, { error: 'must be true or false' }), fallback ? 'true' : 'false'),
+    z.transform((value: (typeof FLAG_VALUES)[number]) => value.toLowerCase() === 'true'),
+  );
 }
 
 /** A positive ISO-8601 duration variable (`PT2H`), in seconds; unset means `fallback`. */
 export const positiveDurationEnv = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .refine(
-      (value) => (parseIsoDuration(value) ?? 0) > 0,
-      'must be a positive ISO-8601 duration such as PT2H',
-    )
-    .transform((value) => parseIsoDuration(value) ?? 0);
+  z.pipe(
+    z
+      ._default(z.string(), fallback)
+      .check(
+        z.refine(
+          (value) => (parseIsoDuration(value) ?? 0) > 0,
+          'must be a positive ISO-8601 duration such as PT2H',
+        ),
+      ),
+    z.transform((value: string) => parseIsoDuration(value) ?? 0),
+  );
 
-/**
- * A schema issue as a {@link ConfigProblem}: our own messages as they are, zod's built-in ones (`Unrecognized
- * key: "Ec2"`, `Too small: expected number to be >=1`) as sentences that say what is accepted.
- */
-function problemOf(schema: z.ZodType, issue: z.core.$ZodIssue): ConfigProblem {
+/** A schema issue as a {@link ConfigProblem} (zod's own issues are worded by {@link issueWording}). */
+function problemOf(issue: z.core.$ZodIssue): ConfigProblem {
   const [variable, ...path] = issue.path.map((key) => (typeof key === 'number' ? key : String(key)));
   return {
     variables: [String(variable)],
     path,
-    message: /^[A-Z]/.test(issue.message) ? describeIssue(schema, issue) : issue.message,
+    message: issue.message,
     ...(path.length > 0 && 'input' in issue ? { received: issue.input } : {}),
   };
-}
-
-function describeIssue(schema: z.ZodType, issue: z.core.$ZodIssue): string {
-  const quoted = (values: readonly unknown[]) => values.map((value) => JSON.stringify(value)).join(', ');
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const accepted = Object.keys(objectShapeAt(schema, issue.path) ?? {});
-      const meant = issue.keys.flatMap((key) =>
-        accepted.filter((candidate) => candidate.toLowerCase() === key.toLowerCase()),
-      );
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${quoted(issue.keys)}${meant.length > 0 ? ` (did you mean ${quoted(meant)}?)` : ''}${accepted.length > 0 ? `; accepted: ${accepted.join(', ')}` : ''}`;
-    }
-    case 'invalid_value':
-      return `must be ${issue.values.length === 1 ? quoted(issue.values) : `one of ${quoted(issue.values)}`}`;
-    case 'invalid_type': {
-      if (issue.input === undefined) return 'is required';
-      const expected: Record<string, string> = {
-        int: 'a whole number',
-        number: 'a number',
-        boolean: 'true or false',
-        string: 'a string',
-        object: 'an object {…}',
-        array: 'a list […]',
-      };
-      return `must be ${expected[issue.expected] ?? issue.expected}`;
-    }
-    case 'too_small':
-    case 'too_big': {
-      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-      if (issue.origin === 'string' && issue.code === 'too_small' && Number(bound) === 1)
-        return 'must not be empty';
-      const limit = issue.code === 'too_small' ? 'at least' : 'at most';
-      if (issue.origin === 'string') return `must have ${limit} ${bound} characters`;
-      if (issue.origin === 'array') return `must have ${limit} ${bound} items`;
-      return issue.inclusive === false
-        ? `must be ${issue.code === 'too_small' ? 'more' : 'less'} than ${bound}`
-        : `must be ${limit} ${bound}`;
-    }
-    default:
-      return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
-  }
-}
-
-/** The keys an object schema accepts at `path` (through defaults, optionals and pipes), if it is an object there. */
-function objectShapeAt(
-  schema: z.core.$ZodType,
-  path: readonly PropertyKey[],
-): Record<string, unknown> | undefined {
-  let current: z.core.$ZodType | undefined = schema;
-  let index = 0;
-  while (current) {
-    const def = current._zod.def as unknown as Record<string, unknown> & { type: string };
-    if (def.type === 'pipe') current = def.out as z.core.$ZodType;
-    else if (['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch'].includes(def.type))
-      current = def.innerType as z.core.$ZodType;
-    else if (def.type !== 'object') return undefined;
-    else if (index === path.length) return def.shape as Record<string, unknown>;
-    else current = (def.shape as Record<string, z.core.$ZodType>)[String(path[index++])];
-  }
-  return undefined;
 }

@@ -16,7 +16,7 @@ import { loadSample, type SampleEvent } from '../helpers/events.ts';
  * (credential chain, signer, HTTP handler) instead of its own. The bundle is imported in this process and
  * talks to an AWS double through AWS_ENDPOINT_URL_<SERVICE>: its DRS requests must be signed for `drs`, its
  * answers parsed, a throttled call retried. Also what the bundle holds: one
- * copy of each SDK package, zod without its locales, no Powertools parser.
+ * copy of each SDK package, zod/mini (no classic API, no locale), no Powertools parser.
  */
 const SOURCE_SERVER = 's-12345678901234567';
 const INSTANCE = 'i-0a1b2c3d4e5f60718';
@@ -146,10 +146,11 @@ describe('the shipped reverse-replication bundle', () => {
     expect(bundledPackages().some((path) => path.endsWith('node_modules/@aws-sdk/client-drs'))).toBe(true);
   });
 
-  it('holds zod without its locales but English, and not the Powertools parser', () => {
+  it('holds zod/mini without the classic API or any locale, and not the Powertools parser', () => {
     const inputs = heldInputs();
-    const locales = inputs.filter((input) => /node_modules\/zod\/.*locales\//.test(input));
-    expect(locales.map((input) => input.replace(/.*locales\//, ''))).toEqual(['en.js']);
+    const zod = inputs.filter((input) => /node_modules\/zod\//.test(input));
+    expect(zod.some((input) => input.includes('/zod/v4/mini/'))).toBe(true);
+    expect(zod.filter((input) => /\/zod\/(v4\/)?(classic|locales)\//.test(input))).toEqual([]);
     expect(inputs.filter((input) => input.includes('@aws-lambda-powertools/parser'))).toEqual([]);
   });
 

@@ -1,14 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_ALARM_NAME_PREFIX } from '../../../events/cloudwatch/alarm-state-change.ts';
 import { type Env, loadConfig } from '../config.ts';
 
 export const alarmReadinessEnv = z.object({
-  ALARM_NAME_PREFIX: z
-    .string()
-    .trim()
-    .min(1)
-    .regex(/^[^:]+$/, 'must not contain ":"')
-    .default(DEFAULT_ALARM_NAME_PREFIX),
+  ALARM_NAME_PREFIX: z._default(
+    z.string().check(z.trim(), z.minLength(1), z.regex(/^[^:]+$/, 'must not contain ":"')),
+    DEFAULT_ALARM_NAME_PREFIX,
+  ),
 });
 
 export const configForAlarmReadiness = (env: Env) => loadConfig(env, alarmReadinessEnv);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type Env, envFlag, loadConfig, positiveDurationEnv } from '../config.ts';
 
 export const failbackLifecycleEnv = z.object({

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   historyRetentionSeconds,
   readinessEnvSchema,
@@ -13,12 +13,14 @@ import { type Env, loadConfig } from '../config.ts';
 const readinessTopicEnv = z.object({
   TOPIC_ARN: z
     .string({ error: 'is required' })
-    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+    .check(
+      z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN'),
+    ),
 });
 
 /** The readiness publisher's configuration, with the readiness policy and history retention it derives. */
 export function configForReadinessPublisher(env: Env) {
-  const config = loadConfig(env, readinessEnvSchema.extend(readinessTopicEnv.shape));
+  const config = loadConfig(env, z.extend(readinessEnvSchema, readinessTopicEnv.shape));
   return {
     ...config,
     policy: readinessPolicyFrom(config.extra),
