@@ -44,6 +44,12 @@ const deps: ReadinessDeps = {
   },
 };
 
+/** This invocation's deps: the write after a Publish is retried until shortly before its timeout. */
+const withDeadline = (context: Context): ReadinessDeps => ({
+  ...deps,
+  remainingMs: () => context.getRemainingTimeInMillis(),
+});
+
 const digestClaims = createDynamoDbDigestClaims({ client: dynamodb, tableName: config.readinessTableName });
 
 const onSignal = createEventHandler({
@@ -54,7 +60,7 @@ const onSignal = createEventHandler({
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
   // No idempotency records: applying a signal is idempotent by construction (a redelivery is refused by the
   // resource's conditions or recognised by its signal id), and the records would cost two writes a signal.
-  run: (event) => applySignal(event, deps),
+  run: (event, context) => applySignal(event, withDeadline(context)),
 });
 
 const onTask = createEventHandler({
@@ -62,7 +68,7 @@ const onTask = createEventHandler({
   parse: parseReadinessTask,
   run: async (task, context: Context): Promise<SweepOutcome | DigestOutcome> =>
     task.task === 'sweep'
-      ? sweepReadiness(deps)
+      ? sweepReadiness(withDeadline(context))
       : sendReadinessDigest({ ...deps, claims: digestClaims, claimant: context.awsRequestId }),
 });
 

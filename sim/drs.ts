@@ -100,6 +100,7 @@ export const DRS_MUTATING = new Set([
   'TerminateRecoveryInstances',
   'DisconnectRecoveryInstance',
   'DeleteRecoveryInstance',
+  'TagResource',
 ]);
 const RECOVERY_INSTANCE_ID = /^i-[0-9a-fA-F]{8,}$/;
 const SOURCE_SERVER_ID = /^s-[0-9a-zA-Z]{17}$/;
@@ -577,13 +578,16 @@ export class DrsSim {
 
   /** A request routed to this Region (by {@link DrsService}); tests may call it directly. */
   async handle(request: SimRequest): Promise<SimResponse> {
-    const operation = request.path.replace(/^\//, '');
+    // TagResource is the one operation with its resource in the path (`POST /tags/{resourceArn}`).
+    const tagged = /^\/tags\/(.+)$/.exec(request.path);
+    const operation = tagged ? 'TagResource' : request.path.replace(/^\//, '');
     let input: Record<string, unknown> = {};
     try {
       input = request.body ? (JSON.parse(request.body) as Record<string, unknown>) : {};
     } catch {
       return this.finish(operation, input, validation('the request body is not JSON', 'cannotParse'));
     }
+    if (tagged) input = { ...input, resourceArn: decodeURIComponent(tagged[1] ?? '') };
     this.settle();
     const fault = this.world.takeFault('drs', operation, this.region);
     if (fault && !fault.afterApply) return this.finish(operation, input, faultResponse(fault));
@@ -686,6 +690,17 @@ export class DrsSim {
     DisconnectSourceServer: (input) => this.disconnectSourceServer(input),
     DeleteSourceServer: (input) => this.deleteSourceServer(input),
     TerminateRecoveryInstances: (input) => this.terminateRecoveryInstances(input),
+    // Adds or overwrites the given tags of a recovery instance or source server (idempotent; 200, no body).
+    TagResource: (input) => {
+      const arn = String(input.resourceArn ?? '');
+      const tags = (input.tags ?? {}) as Record<string, string>;
+      const resource =
+        this.recoveryInstances.find((instance) => instance.arn === arn) ??
+        this.sourceServers.find((server) => server.arn === arn);
+      if (!resource) return notFound(`resource ${arn} not found`, arn, 'RESOURCE');
+      resource.tags = { ...(resource.tags ?? {}), ...tags };
+      return { status: 200, headers: {}, body: '' };
+    },
     DisconnectRecoveryInstance: (input) => this.disconnectRecoveryInstance(input),
     DeleteRecoveryInstance: (input) => this.deleteRecoveryInstance(input),
   };
@@ -1340,7 +1355,7 @@ function summarize(operation: string, input: Record<string, unknown>): string {
     const ids = Array.isArray(input.recoveryInstanceIDs) ? input.recoveryInstanceIDs : [];
     return `TerminateRecoveryInstances(${ids.join(', ')})`;
   }
-  const subject = input.recoveryInstanceID ?? input.sourceServerID;
+  const subject = input.recoveryInstanceID ?? input.sourceServerID ?? input.resourceArn;
   return DRS_MUTATING.has(operation) && subject !== undefined
     ? `${operation}(${String(subject)})`
     : operation;

@@ -48,6 +48,13 @@ export async function startDynaliteServer(
   };
   const internal = internalCaller(dispatch);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // A client that gives up while its request waits at the gate (its request timeout, an abandoned invocation)
+    // closes the response before the gate admits it: known here, or the admitted request would wait for a
+    // 'close' that has already happened and hold the gate shut for every request after it.
+    let gone = false;
+    response.on('close', () => {
+      gone = true;
+    });
     void readBody(request).then(async (body) => {
       const target = String(request.headers['x-amz-target'] ?? '');
       const operation = target.slice(target.indexOf('.') + 1);
@@ -60,6 +67,10 @@ export async function startDynaliteServer(
       await gate.shared(
         () =>
           new Promise<void>((resolve) => {
+            if (gone) {
+              resolve();
+              return;
+            }
             response.on('finish', () => resolve());
             response.on('close', () => resolve());
             dispatch(replay(request, body), response);

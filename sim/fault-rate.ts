@@ -25,14 +25,17 @@ import type { CallRecord, Fault, FaultSource } from './world.ts';
  * Duplicates of signals are counted by cause (an answer lost, an invocation retried, the same observation from two
  * inputs): consumers recognise them by their deterministic `signalId`.
  *
- * What is injected, into DRS, AWS Backup, EC2, S3, SNS, EventBridge PutEvents and DynamoDB (every operation,
+ * What is injected, into DRS, AWS Backup, EC2, S3, SNS, EventBridge PutEvents, DynamoDB and the Lambda API's
+ * Invoke of workloads' validators (every operation,
  * reads included; rate faults only hit the deployed functions' calls, never the scenario's own steps): throttling
  * (with `Retry-After` where the service sends it), a 5xx before the change, a 5xx after it (the answer lost), a
  * hang before or after the change, and for PutEvents a partial failure (FailedEntryCount > 0). A hang is an answer
  * that never arrives: the invocation times out (Lambda's `Sandbox.Timedout`, its timeout passing on the
  * simulated clock), except on a call to the other Region, whose clients carry a 15 s request timeout (the SDK
- * gives up, the connection drops). Reads get no after-apply kinds (nothing to apply). Not injected: STS, the
- * Lambda API (workloads' validators), and an EventBridge rule's delivery to SNS (EventBridge retries it for 24 h).
+ * gives up, the connection drops). Reads get no after-apply kinds (nothing to apply); an Invoke applied with its
+ * answer lost ran the validator (a check of the restored copy) and a retry runs it again. Not injected: STS (no
+ * deployed function calls it: they run on their execution role's credentials, which Lambda hands them), and an
+ * EventBridge rule's delivery to SNS (EventBridge retries it for 24 h).
  */
 
 export const FAULT_KINDS = [
@@ -57,6 +60,7 @@ const SERVICE_ERRORS: Record<string, { throttle: readonly string[]; error: strin
     throttle: ['ProvisionedThroughputExceededException', 'ThrottlingException'],
     error: 'InternalServerError',
   },
+  lambda: { throttle: ['TooManyRequestsException'], error: 'ServiceException', retryAfter: true },
 };
 
 /** Operations that change nothing: a fault after apply is the same as before. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { json, jsonError, type SimRequest, type SimResponse } from './http.ts';
-import type { SimWorld } from './world.ts';
+import { hungResponse, json, jsonError, type SimRequest, type SimResponse } from './http.ts';
+import type { Fault, SimWorld } from './world.ts';
 
 /**
  * The Lambda API (REST-JSON) for functions that are not dr-autopilot's own: a workload's restore validators,
@@ -9,7 +9,8 @@ import type { SimWorld } from './world.ts';
  * as the payload and `X-Amz-Executed-Version`; a function that throws still gets 200, with the
  * `X-Amz-Function-Error: Unhandled` header and its error object (`errorType`, `errorMessage`, `trace`) as the
  * payload; an unknown function is 404 `ResourceNotFoundException`. Other invocation types and operations are
- * not simulated (400 / 501).
+ * not simulated (400 / 501). Injected faults (`lambda` `Invoke`) answer as Lambda does: `TooManyRequestsException`
+ * 429 with `Retry-After` and `retryAfterSeconds`, `ServiceException` 500, or no answer.
  */
 
 export const validatorSeedSchema = z
@@ -96,7 +97,28 @@ export class LambdaApiSim {
         message: 'Could not parse request body into json',
       });
     }
+    const fault = this.world.takeFault('lambda', 'Invoke', region);
+    if (fault && !fault.afterApply) {
+      record(fault.error);
+      return invokeFaultAnswer(fault);
+    }
     this.invocations.push({ functionName: name, region, payload });
+    if (fault) {
+      // After apply: the validator ran, its answer is lost; a retry runs it again.
+      this.world.recordCall(
+        {
+          service: 'lambda',
+          operation: 'Invoke',
+          result: fault.error,
+          mutating: true,
+          input: { FunctionName: requested },
+          region,
+          applied: true,
+        },
+        `Invoke ${name} (applied, answered ${fault.error})`,
+      );
+      return invokeFaultAnswer(fault);
+    }
     record(validator.answer === 'throw' ? 'FunctionError' : 'ok');
     const headers = { 'x-amz-executed-version': '$LATEST' };
     const checked = (payload as { restoredResourceArn?: unknown }).restoredResourceArn ?? null;
@@ -127,4 +149,20 @@ export class LambdaApiSim {
         );
     }
   }
+}
+
+/** An injected fault's answer, in Lambda's REST-JSON form. */
+function invokeFaultAnswer(fault: Fault): SimResponse {
+  if (fault.hang) return hungResponse(fault.error);
+  const message = fault.message ?? `simulated ${fault.error}`;
+  if (fault.error === 'TooManyRequestsException') {
+    const seconds = fault.retryAfterSeconds ?? '1';
+    return jsonError(
+      429,
+      fault.error,
+      { Type: 'User', Reason: 'ConcurrentInvocationLimitExceeded', retryAfterSeconds: seconds, message },
+      { 'retry-after': seconds },
+    );
+  }
+  return jsonError(500, fault.error, { Type: 'Service', message });
 }

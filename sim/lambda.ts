@@ -61,6 +61,10 @@ export class LambdaSim {
   private readonly initErrors = new Map<string, Error>();
   private namespace: NamespacedUnregister | undefined;
   private readonly namespaceName: string;
+  /** Variables a scenario sets on a function beyond its template's (`environment`), by logical id. */
+  private readonly overrides = new Map<string, Record<string, string>>();
+  /** Namespaces of functions loaded again under other variables (see {@link configure}). */
+  private readonly reloads: NamespacedUnregister[] = [];
 
   constructor(
     private readonly world: SimWorld,
@@ -88,7 +92,35 @@ export class LambdaSim {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       ...fn.environment,
+      ...this.overrides.get(fn.logicalId),
     };
+  }
+
+  /**
+   * Sets the variables a function gets beyond its template's (none: `{}`), as a deployment with other parameters
+   * would: when they change, the function is loaded again (a cold start, its own module instances, through a
+   * namespace of its own), since functions read their configuration at cold start. Only the variables change:
+   * the simulator checks no IAM, so a parameter that also grants permissions is modelled as granted.
+   */
+  async configure(logicalId: string, variables: Readonly<Record<string, string>>): Promise<void> {
+    const fn = this.find(logicalId);
+    if (!fn) throw new Error(`no function ${logicalId} in the simulated deployment`);
+    const current = this.overrides.get(logicalId) ?? {};
+    if (JSON.stringify(current) === JSON.stringify(variables)) return;
+    if (Object.keys(variables).length === 0) this.overrides.delete(logicalId);
+    else this.overrides.set(logicalId, { ...variables });
+    const namespace = register({
+      namespace: `${this.namespaceName}-${logicalId}-${this.reloads.length + 1}`,
+    });
+    this.reloads.push(namespace);
+    this.handlers.delete(logicalId);
+    this.initErrors.delete(logicalId);
+    await this.loadOne(fn, namespace);
+  }
+
+  /** The functions a scenario has set variables on. */
+  configured(): string[] {
+    return [...this.overrides.keys()];
   }
 
   /** Cold starts: imports every function module under its own environment. An init error is kept, like Lambda's. */
@@ -97,28 +129,32 @@ export class LambdaSim {
     const scoped = this.namespace;
     for (const fn of this.functions) {
       if (this.handlers.has(fn.logicalId) || this.initErrors.has(fn.logicalId)) continue;
-      try {
-        const loaded = await this.withEnvironment(
-          fn,
-          () => scoped.import(pathToFileURL(fn.modulePath).href, import.meta.url) as Promise<unknown>,
-        );
-        if (loaded.error !== undefined) throw loaded.error;
-        const module = loaded.value as Record<string, unknown>;
-        const handler = module[fn.exportName];
-        if (typeof handler !== 'function')
-          throw new Error(`${fn.handler}: no exported function "${fn.exportName}"`);
-        this.handlers.set(fn.logicalId, handler as LambdaHandler);
-      } catch (error) {
-        this.initErrors.set(fn.logicalId, error as Error);
-      }
+      await this.loadOne(fn, scoped);
     }
   }
 
-  /** Stops resolving this runtime's namespace (the modules it loaded stay in Node's cache, unused). */
+  private async loadOne(fn: SimFunction, scoped: NamespacedUnregister): Promise<void> {
+    try {
+      const loaded = await this.withEnvironment(
+        fn,
+        () => scoped.import(pathToFileURL(fn.modulePath).href, import.meta.url) as Promise<unknown>,
+      );
+      if (loaded.error !== undefined) throw loaded.error;
+      const module = loaded.value as Record<string, unknown>;
+      const handler = module[fn.exportName];
+      if (typeof handler !== 'function')
+        throw new Error(`${fn.handler}: no exported function "${fn.exportName}"`);
+      this.handlers.set(fn.logicalId, handler as LambdaHandler);
+    } catch (error) {
+      this.initErrors.set(fn.logicalId, error as Error);
+    }
+  }
+
+  /** Stops resolving this runtime's namespaces (the modules they loaded stay in Node's cache, unused). */
   async unload(): Promise<void> {
-    const namespace = this.namespace;
+    const namespaces = [this.namespace, ...this.reloads.splice(0)];
     this.namespace = undefined;
-    await namespace?.unregister();
+    for (const namespace of namespaces) await namespace?.unregister();
   }
 
   find(logicalId: string): SimFunction | undefined {

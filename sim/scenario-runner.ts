@@ -493,6 +493,12 @@ export const scenarioSchema = z
     description: z.string(),
     /** Functions (short names from serverless.yml) the scenario cannot run without. */
     requires: z.array(z.string()).default([]),
+    /**
+     * Variables some functions (short names) get beyond their template's, in both Regions, as a deployment with
+     * other stage parameters would (`{"failbackLifecycle": {"TERMINATE_DRILL_INSTANCES": "true"}}`); they hold
+     * until the next scenario starts.
+     */
+    environment: z.record(z.string(), z.record(z.string(), z.string())).default({}),
     world: z
       .object({
         drs: z
@@ -683,6 +689,21 @@ export interface RunOptions {
   lenient?: boolean | undefined;
 }
 
+/** Gives each function the scenario's variables (see `environment`), and every other one its template's again. */
+async function configureFunctions(
+  sim: Simulator,
+  environment: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): Promise<void> {
+  for (const region of sim.regions.values()) {
+    const configured = new Set(region.lambda.configured());
+    for (const fn of region.lambda.functions) {
+      const variables = environment[fn.shortName] ?? {};
+      if (configured.has(fn.logicalId) || Object.keys(variables).length > 0)
+        await region.lambda.configure(fn.logicalId, variables);
+    }
+  }
+}
+
 export async function runScenario(
   sim: Simulator,
   scenario: Scenario,
@@ -691,6 +712,7 @@ export async function runScenario(
   const started = performance.now();
   await sim.reset();
   seedWorld(sim, scenario);
+  await configureFunctions(sim, scenario.environment);
   const missing = missingFunctionsOf(scenario, sim);
   if (!canRun(scenario, sim)) {
     return {

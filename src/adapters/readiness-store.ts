@@ -473,20 +473,27 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
 
     async completeOutbox(workload, id, record) {
       // One write: the entry leaves the outbox and its history record is held on the item until the next
-      // change of the workload archives it (see WorkloadWrite.archive).
-      await documents.send(
-        new UpdateCommand({
-          TableName,
-          Key: workloadItemKey(workload),
-          UpdateExpression: 'REMOVE #outbox.#id SET #notified = :record',
-          ExpressionAttributeNames: {
-            '#outbox': 'outbox',
-            '#id': id,
-            '#notified': `${NOTIFIED_PREFIX}${id}`,
-          },
-          ExpressionAttributeValues: { ':record': record },
-        }),
-      );
+      // change of the workload archives it (see WorkloadWrite.archive). Only while the entry is there: when it
+      // is gone, this write (an earlier attempt whose answer was lost) or another sender's already cleared and
+      // recorded it, and writing again could bring back a workload item retired since.
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName,
+            Key: workloadItemKey(workload),
+            UpdateExpression: 'REMOVE #outbox.#id SET #notified = :record',
+            ConditionExpression: 'attribute_exists(#outbox.#id)',
+            ExpressionAttributeNames: {
+              '#outbox': 'outbox',
+              '#id': id,
+              '#notified': `${NOTIFIED_PREFIX}${id}`,
+            },
+            ExpressionAttributeValues: { ':record': record },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
 
     async record(history) {

@@ -33,10 +33,12 @@ import {
   ReadinessVersionConflictError,
   type StoredResource,
   type StoredWorkload,
+  type TransitionRecord,
   type WorkloadWrite,
 } from '../ports/readiness.ts';
 import type { Clock } from '../ports/signals.ts';
 import { isTaskInput } from '../runtime/handler.ts';
+import { persistUntilDeadline } from '../runtime/persist-until-deadline.ts';
 
 /**
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
@@ -76,6 +78,14 @@ export interface ReadinessDeps {
   maxAttempts?: number;
   /** Pause between conflicting attempts (default: a short random backoff). */
   backoff?: (attempt: number) => Promise<void>;
+  /**
+   * The invocation's remaining time (the Lambda context's). The write that clears a sent outbox entry is retried
+   * until shortly before it runs out, whatever the SDK's retry quota says: failing it makes the redelivery send
+   * the message again. Without it (tests, tools), that write gets the SDK's retries only.
+   */
+  remainingMs?: () => number;
+  /** The retry loop's pause (tests): default a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PublishedTransition {
@@ -458,10 +468,11 @@ async function flushOutbox(
     views ??= await openViews(workload, known, deps);
     const message = renderTransitionMessage(transition, views, deps.messages, workload.counts);
     const { messageId } = await deps.notifier.notify(message);
-    // Out of the outbox as soon as SNS has answered, in the same write as its history record: only a Publish
-    // applied whose answer is lost (or an invocation that dies in the moment between) can make another sender
-    // publish it again.
-    await deps.store.completeOutbox(workload.workload, transition.id, {
+    // Out of the outbox as soon as SNS has answered, in the same write as its history record, retried until the
+    // invocation is about to time out (see ReadinessDeps.remainingMs): only a Publish applied whose answer is
+    // lost, an invocation that dies in the moment between, or DynamoDB failing this write for the whole rest of
+    // the invocation can make another sender publish it again (docs/readiness.md).
+    const record: TransitionRecord = {
       kind: 'transition',
       workload: workload.workload,
       at: transition.at,
@@ -472,6 +483,10 @@ async function flushOutbox(
       reason: transition.trigger.cause.reason,
       notifiedAt: deps.clock().toISOString(),
       messageId: messageId ?? null,
+    };
+    await persistUntilDeadline(() => deps.store.completeOutbox(workload.workload, transition.id, record), {
+      remainingMs: deps.remainingMs ?? (() => 0),
+      sleep: deps.sleep,
     });
     published.push({
       id: transition.id,

@@ -175,7 +175,10 @@ export interface ReadinessStore {
   listWorkloads(): Promise<StoredWorkload[]>;
   /** Takes an outbox entry for `claimant` until `until` if it is unclaimed, expired or already theirs. */
   claimOutbox(workload: string, id: string, claimant: string, until: string, now: string): Promise<boolean>;
-  /** Clears a sent outbox entry and holds its history record on the workload item, in one write. */
+  /**
+   * Clears a sent outbox entry and holds its history record on the workload item, in one write; done already
+   * (the entry gone: an earlier attempt, or another sender) is success. Safe to repeat.
+   */
   completeOutbox(workload: string, id: string, record: TransitionRecord): Promise<void>;
   record(history: HistoryRecord): Promise<void>;
   /** History items of a workload from `since` on, oldest first (sent transitions still held on it included). */

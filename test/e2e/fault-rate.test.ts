@@ -5,12 +5,13 @@ import { Simulator } from '../../sim/simulator.ts';
 import { PRIMARY_TEMPLATE_PATH, TEMPLATE_PATH } from '../helpers/package.ts';
 
 /**
- * The fault-rate suite at a small size (`npm run bench -- faults` runs every scenario × 8 seeds): one scenario,
- * a reversal whose launch event is lost (the reconciler's sweep finds it), with faults in a fifth of the deployed functions' calls (throttles with Retry-After 0
+ * The fault-rate suite at a small size (`npm run bench -- faults` runs every scenario × 8 seeds): two scenarios,
+ * a reversal whose launch event is lost (the reconciler's sweep finds it) and a forgotten drill that dr-autopilot
+ * terminates, with faults in a fifth of the deployed functions' calls (throttles with Retry-After 0
  * here, to keep the test short; the bench uses 1 s), then the invariants once the world has settled: nothing
  * lost, no double side effect, no lost signal, no unsafe call.
  */
-const SCENARIOS = ['lost-launch-result'];
+const SCENARIOS = ['lost-launch-result', 'drill-cleanup'];
 
 describe('a bad day: faults at a rate through the real handlers', () => {
   let sim: Simulator;
@@ -42,5 +43,6 @@ describe('a bad day: faults at a rate through the real handlers', () => {
     expect(report.inputs.processed).toBeGreaterThan(0);
     expect(report.signals.lost).toBe(0);
     expect(report.sideEffects['drs:ReverseReplication']).toBeGreaterThan(0);
+    expect(report.sideEffects['drs:TerminateRecoveryInstances']).toBeGreaterThan(0);
   });
 });

@@ -315,6 +315,30 @@ describe('createLambdaValidatorInvoker', () => {
     expect(await invoker.invoke('orders-check', request)).toEqual({ kind: 'timed-out', afterMs: 200 });
   });
 
+  it.each([
+    {
+      status: 429,
+      type: 'TooManyRequestsException',
+      body: '{"Reason":"ReservedFunctionConcurrentInvocationLimitExceeded","message":"Rate exceeded"}',
+    },
+    { status: 500, type: 'ServiceException', body: '{"message":"Internal error"}' },
+  ])(
+    "throws a retryable error when Lambda answers $type (its trouble, not the restore's)",
+    async ({ status, type, body }) => {
+      // Prepare
+      reply = (respond) =>
+        respond(status, { 'x-amzn-errortype': type, 'content-type': 'application/json' }, body);
+      const invoker = createLambdaValidatorInvoker({ client, timeoutMs: 5000 });
+      // Act
+      const invoked = invoker.invoke('orders-check', request);
+      // Assess
+      await expect(invoked).rejects.toMatchObject({
+        name: 'RetryableDependencyError',
+        message: expect.stringContaining(`Invoke orders-check: ${type}`),
+      });
+    },
+  );
+
   it('reports an API error (an unknown function) as an invocation failure', async () => {
     reply = (respond) =>
       respond(

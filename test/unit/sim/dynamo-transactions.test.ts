@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
@@ -7,6 +7,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynaliteServer } from '../../../sim/dynamo.ts';
 import { createReadinessTable, startDynalite } from '../../helpers/dynalite.ts';
 
 /**
@@ -172,5 +173,63 @@ describe('TransactWriteItems on the simulated DynamoDB', () => {
     expect(await get('d', 'left')).toMatchObject({ n: 8 });
     expect(await get('d', 'right')).toMatchObject({ n: 8 });
     for (const pair of seen) expect(new Set(pair).size).toBe(1);
+  }, 30_000);
+
+  it('lets requests through after one whose client gave up while it waited behind a transaction', async () => {
+    // Prepare: a server of its own (its request log shows when a request has arrived), and a big transaction
+    const server = await startDynaliteServer({ record: true });
+    const client = new DynamoDBClient({
+      endpoint: server.endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const own = DynamoDBDocumentClient.from(client);
+    await createReadinessTable(client, TableName);
+    const arrived = async (operation: string) => {
+      while (!server.requests.some((request) => request.operation === operation)) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const writeMany = (prefix: string) =>
+      own.send(
+        new TransactWriteCommand({
+          TransactItems: Array.from({ length: 100 }, (_, n) => ({
+            Put: { TableName, Item: { pk: prefix, sk: `item-${n}`, n } },
+          })),
+        }),
+      );
+    try {
+      let firstDone = false;
+      const first = writeMany('e').then(() => {
+        firstDone = true;
+      });
+      await arrived('TransactWriteItems');
+      // Act: a read arrives while the transaction runs alone, and its client gives up before it is admitted
+      const giveUp = new AbortController();
+      const abandoned = own
+        .send(new GetCommand({ TableName, Key: { pk: 'e', sk: 'item-0' } }), { abortSignal: giveUp.signal })
+        .catch((error: unknown) => error);
+      await arrived('GetItem');
+      const waitedBehindIt = !firstDone;
+      giveUp.abort();
+      await abandoned;
+      await first;
+      // Assess: it did wait behind the transaction, and the next transaction and read still get through
+      expect(waitedBehindIt).toBe(true);
+      const deadline = AbortSignal.timeout(5_000);
+      await own.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Put: { TableName, Item: { pk: 'f', sk: 'after', n: 1 } } }],
+        }),
+        { abortSignal: deadline },
+      );
+      const after = await own.send(new GetCommand({ TableName, Key: { pk: 'f', sk: 'after' } }), {
+        abortSignal: deadline,
+      });
+      expect(after.Item).toMatchObject({ n: 1 });
+    } finally {
+      client.destroy();
+      await server.close();
+    }
   }, 30_000);
 });
