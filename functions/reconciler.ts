@@ -34,7 +34,7 @@ const { config, logger, dynamodb, persistenceStore, basePolicy, backup, records,
 // What the use cases do on the reconciler's behalf is evidence with the reconciler as its trigger.
 const signals = wiring.signals.as('reconciler');
 const { extra } = config;
-const drs = createDrsAdapter(await createRetryAfterDrsClient());
+const drs = createDrsAdapter(createRetryAfterDrsClient());
 const tables = { client: dynamodb, tableName: config.readinessTableName };
 const clients = {
   dynamodb,
