@@ -2,6 +2,9 @@ import * as z from 'zod/mini';
 import { InvalidEventError } from '../src/domain/errors.ts';
 import { issueWording } from '../src/domain/schema-issues.ts';
 import { boundedResources, EnvelopeSchema } from './envelope.ts';
+import { lazySchema } from './lazy-schema.ts';
+
+export { lazySchema };
 
 /** An EventBridge rule pattern, as deployed (`serverless.yml` pulls the same JSON files in). */
 export type EventPattern = Record<string, unknown>;
@@ -16,7 +19,7 @@ export function defineEventContract<
   const Source extends string,
   const DetailType extends string,
   Detail extends z.core.$ZodType,
-  Resources extends z.core.$ZodType<string[]> = typeof boundedResources,
+  Resources extends z.core.$ZodType<string[]> = ReturnType<typeof boundedResources>,
 >(definition: {
   source: Source;
   detailType: DetailType;
@@ -43,11 +46,11 @@ export function defineEventContract<
 }) {
   const build = () =>
     z
-      .extend(EnvelopeSchema, {
+      .extend(EnvelopeSchema(), {
         source: z.literal(definition.source),
         'detail-type': z.literal(definition.detailType),
         detail: definition.detail(),
-        resources: (definition.resources?.() ?? boundedResources) as Resources,
+        resources: (definition.resources?.() ?? boundedResources()) as Resources,
       })
       .check(
         z.superRefine((event, context) => {
@@ -74,18 +77,6 @@ export function defineEventContract<
     parse(input: unknown): Event {
       return parseWith(schema(), input, `${definition.source} "${definition.detailType}" event`);
     },
-  };
-}
-
-/**
- * A schema built on its first use, then kept: constructing zod schemas is most of their cost at a cold start,
- * and a bundle holds the schemas of contracts its function never parses on that path.
- */
-export function lazySchema<Schema>(build: () => Schema): () => Schema {
-  let built: Schema | undefined;
-  return () => {
-    built ??= build();
-    return built;
   };
 }
 

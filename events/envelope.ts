@@ -1,4 +1,8 @@
 import * as z from 'zod/mini';
+import { lazySchema } from './lazy-schema.ts';
+
+// The schemas below are built on their first use ({@link lazySchema}), not at import: a function's cold start
+// then builds none of them, and an invocation only those of the contract it parses.
 
 /**
  * The EventBridge envelope every contract extends, with bounds: what the contract accepts is what dr-autopilot
@@ -30,25 +34,29 @@ export const HIDDEN_CHARACTER_MESSAGE =
  * ({@link HIDDEN_CHARACTER}). Not bounded in length or required non-empty here: AWS's samples carry empty
  * ARN fields in `detail`; `resources` adds both.
  */
-export const eventArn = z.string().check(
-  z.refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)'),
-  z.refine((arn) => !HIDDEN_CHARACTER.test(arn), HIDDEN_CHARACTER_MESSAGE),
+export const eventArn = lazySchema(() =>
+  z.string().check(
+    z.refine((arn) => arn.isWellFormed(), 'must be well-formed Unicode (a lone surrogate)'),
+    z.refine((arn) => !HIDDEN_CHARACTER.test(arn), HIDDEN_CHARACTER_MESSAGE),
+  ),
 );
 
 /** `resources`, bounded: contracts that check more of it start from this. */
-export const boundedResources = z
-  .array(
-    z.pipe(
-      z
-        .string()
-        .check(
-          z.minLength(1, 'must not be empty'),
-          z.maxLength(ARN_MAX, `must be at most ${ARN_MAX} characters`),
-        ),
-      eventArn,
-    ),
-  )
-  .check(z.maxLength(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`));
+export const boundedResources = lazySchema(() =>
+  z
+    .array(
+      z.pipe(
+        z
+          .string()
+          .check(
+            z.minLength(1, 'must not be empty'),
+            z.maxLength(ARN_MAX, `must be at most ${ARN_MAX} characters`),
+          ),
+        eventArn(),
+      ),
+    )
+    .check(z.maxLength(RESOURCES_MAX, `must list at most ${RESOURCES_MAX} resources`)),
+);
 
 /**
  * An event id: EventBridge's are UUIDs, and it becomes the idempotency key, the correlation id of every log line
@@ -63,34 +71,38 @@ const ID_CHARACTERS = /^[!-~]+$/;
  * and in record keys. Printable ASCII without spaces, as event ids: a lone surrogate made the SDK's path encoding
  * throw `URIError` before the call, and hidden or look-alike characters would name another job in the records.
  */
-export const backupJobId = z
-  .string()
-  .check(
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters`),
-    z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)'),
-  );
+export const backupJobId = lazySchema(() =>
+  z
+    .string()
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters`),
+      z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (AWS Backup job ids are UUIDs)'),
+    ),
+);
 
 /**
  * The EventBridge envelope: the fields and checks of Powertools parser's `EventBridgeSchema`, written here
  * because that schema imports zod's whole classic namespace (`import { z }`, locales included: about 350 KB of
  * every bundle), where `import * as z` lets the bundler keep only what is used.
  */
-export const EnvelopeSchema = z.object({
-  version: z.string(),
-  id: z
-    .string()
-    .check(
-      z.minLength(1, 'must not be empty'),
-      z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`),
-      z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (EventBridge ids are UUIDs)'),
-    ),
-  source: z.string(),
-  account: z.string(),
-  time: z.iso.datetime(),
-  region: z.string(),
-  resources: boundedResources,
-  'detail-type': z.string(),
-  detail: z.unknown(),
-  'replay-name': z.optional(z.string()),
-});
+export const EnvelopeSchema = lazySchema(() =>
+  z.object({
+    version: z.string(),
+    id: z
+      .string()
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(ID_MAX, `must be at most ${ID_MAX} characters (EventBridge ids are UUIDs)`),
+        z.regex(ID_CHARACTERS, 'must be printable ASCII without spaces (EventBridge ids are UUIDs)'),
+      ),
+    source: z.string(),
+    account: z.string(),
+    time: z.iso.datetime(),
+    region: z.string(),
+    resources: boundedResources(),
+    'detail-type': z.string(),
+    detail: z.unknown(),
+    'replay-name': z.optional(z.string()),
+  }),
+);

@@ -21,13 +21,13 @@ import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 const config = configForFailbackLifecycle(process.env);
 const logger = createLogger('failback-lifecycle');
 const otherRegion = config.regionRole === 'recovery' ? config.primaryRegion : config.recoveryRegion;
-const own = createDrsLifecycleAdapter(await createRetryAfterDrsClient({}));
+const own = createDrsLifecycleAdapter(createRetryAfterDrsClient({}));
 // The other Region may be the one that is down: few attempts and short timeouts (a dropped connection would
 // otherwise outlast the function's timeout), so the sweep goes on from this Region alone. The bundle runs this
 // client on the top-level @smithy/node-http-handler (4.x), whose requestTimeout only logs a warning unless
 // throwOnRequestTimeout is set; the DRS client's own nested copy (2.x, in tests) throws either way.
 const other = createDrsLifecycleAdapter(
-  await createRetryAfterDrsClient({
+  createRetryAfterDrsClient({
     region: otherRegion,
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000, throwOnRequestTimeout: true },

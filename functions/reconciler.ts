@@ -1,7 +1,5 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EFSClient } from '@aws-sdk/client-efs';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
@@ -34,12 +32,12 @@ const { config, logger, dynamodb, persistenceStore, basePolicy, backup, records,
 // What the use cases do on the reconciler's behalf is evidence with the reconciler as its trigger.
 const signals = wiring.signals.as('reconciler');
 const { extra } = config;
-const drs = createDrsAdapter(await createRetryAfterDrsClient());
+const drs = createDrsAdapter(createRetryAfterDrsClient());
 const tables = { client: dynamodb, tableName: config.readinessTableName };
 const clients = {
   dynamodb,
-  rds: new RDSClient({}),
-  ec2: new EC2Client({}),
+  rds: wiring.rds,
+  ec2: wiring.ec2,
   efs: new EFSClient({}),
   s3: new S3Client({}),
 };

@@ -15,7 +15,7 @@ import { createLogger } from '../src/runtime/logger.ts';
 /** Wiring only: configuration and clients once per container, then the use case per event. */
 const config = configForReplicationMonitor(process.env);
 const logger = createLogger('replication-monitor');
-const drsClient = await createRetryAfterDrsClient({
+const drsClient = createRetryAfterDrsClient({
   retryMode: config.extra.DRS_RETRY_MODE,
   maxAttempts: config.extra.DRS_MAX_ATTEMPTS,
 });

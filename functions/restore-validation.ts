@@ -1,6 +1,4 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { EFSClient } from '@aws-sdk/client-efs';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { parseScheduledEvent } from '../events/aws-events/scheduled-event.ts';
@@ -25,8 +23,8 @@ const wiring = createRestoreWiring('restore-validation', configForRestoreValidat
 const { config, logger, dynamodb, persistenceStore, basePolicy } = wiring;
 const clients = {
   dynamodb,
-  rds: new RDSClient({}),
-  ec2: new EC2Client({}),
+  rds: wiring.rds,
+  ec2: wiring.ec2,
   efs: new EFSClient({}),
   s3: new S3Client({}),
 };

@@ -29,7 +29,7 @@ import { createRecordingSignalPublisher } from '../src/runtime/signals.ts';
 const config = configForReverseReplication(process.env);
 const logger = createLogger('reverse-replication');
 // Retries honour DRS's Retry-After (the pinned SDK ignores it: see src/adapters/drs-client.ts).
-const drs = createDrsAdapter(await createRetryAfterDrsClient());
+const drs = createDrsAdapter(createRetryAfterDrsClient());
 const dynamodb = createDynamoDbClient();
 // Launches, reversals and re-protections are evidence: recorded in the ledger before they are signalled.
 const signals = createRecordingSignalPublisher(config, 'reverse-replication', dynamodb);

@@ -44,13 +44,13 @@ export async function runCleanup(argv: string[], env: Env, io: Io, now = () => n
       'PRIMARY_REGION and RECOVERY_REGION must be set: the Region pair, as in the stage parameters',
     );
   }
-  const drsIn = async (region: string) =>
+  const drsIn = (region: string) =>
     createDrsLifecycleAdapter(
-      await createRetryAfterDrsClient({ ...clientConfig(env, 'DRS', region), maxAttempts: 3 }),
+      createRetryAfterDrsClient({ ...clientConfig(env, 'DRS', region), maxAttempts: 3 }),
     );
   const deps = {
-    primary: await drsIn(primaryRegion),
-    recovery: await drsIn(recoveryRegion),
+    primary: drsIn(primaryRegion),
+    recovery: drsIn(recoveryRegion),
     policy: {
       primaryRegion,
       recoveryRegion,

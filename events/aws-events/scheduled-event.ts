@@ -14,12 +14,12 @@ const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[\w.-]+(\/[\w.-
 /** Built on first use ({@link lazySchema}). */
 export const scheduledEventSchema = lazySchema(() =>
   z
-    .extend(EnvelopeSchema, {
+    .extend(EnvelopeSchema(), {
       source: z.literal('aws.events'),
       'detail-type': z.literal('Scheduled Event'),
       // `{}` from EventBridge; an object in any case.
       detail: z.record(z.string(), z.unknown()),
-      resources: boundedResources.check(
+      resources: boundedResources().check(
         z.refine(
           (resources) => resources.every((arn) => RULE_ARN.test(arn)),
           'must list the schedule rule ARN(s) (arn:aws:events:<region>:<account>:rule/…)',

@@ -13,12 +13,12 @@ export const backupJobStateChange = defineEventContract({
   pattern,
   detail: () =>
     z.object({
-      backupJobId,
+      backupJobId: backupJobId(),
       state: z.string().check(z.minLength(1)),
       statusMessage: z.optional(z.string()),
-      backupVaultArn: z.optional(eventArn),
+      backupVaultArn: z.optional(eventArn()),
       backupVaultName: z.optional(z.string()),
-      resourceArn: z.optional(eventArn),
+      resourceArn: z.optional(eventArn()),
       resourceType: z.optional(z.string()),
       creationDate: z.optional(z.string()),
       completionDate: z.optional(z.string()),

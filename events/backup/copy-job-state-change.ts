@@ -18,13 +18,13 @@ export const copyJobStateChange = defineEventContract({
   detail: () =>
     z
       .object({
-        copyJobId: z.optional(backupJobId),
+        copyJobId: z.optional(backupJobId()),
         state: z.string().check(z.minLength(1)),
         statusMessage: z.optional(z.string()),
-        sourceBackupVaultArn: z.optional(eventArn),
-        destinationBackupVaultArn: z.optional(eventArn),
-        destinationRecoveryPointArn: z.optional(z.union([eventArn, z.object({})])),
-        resourceArn: z.optional(eventArn),
+        sourceBackupVaultArn: z.optional(eventArn()),
+        destinationBackupVaultArn: z.optional(eventArn()),
+        destinationRecoveryPointArn: z.optional(z.union([eventArn(), z.object({})])),
+        resourceArn: z.optional(eventArn()),
         resourceType: z.optional(z.string()),
         creationDate: z.optional(z.string()),
         completionDate: z.optional(z.string()),

@@ -18,14 +18,14 @@ export const restoreJobStateChange = defineEventContract({
   detail: () =>
     z
       .object({
-        restoreJobId: backupJobId,
+        restoreJobId: backupJobId(),
         status: z.optional(z.string().check(z.minLength(1))),
         state: z.optional(z.string().check(z.minLength(1))),
         statusMessage: z.optional(z.string()),
-        recoveryPointArn: z.optional(eventArn),
-        createdResourceArn: z.optional(eventArn),
+        recoveryPointArn: z.optional(eventArn()),
+        createdResourceArn: z.optional(eventArn()),
         resourceType: z.optional(z.string()),
-        restoreTestingPlanArn: z.optional(eventArn),
+        restoreTestingPlanArn: z.optional(eventArn()),
         creationDate: z.optional(z.string()),
         completionDate: z.optional(z.string()),
       })

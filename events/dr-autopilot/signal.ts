@@ -79,8 +79,6 @@ export function isReservedWorkload(name: string): boolean {
   return name.trim().toLowerCase() === SERVICE_WORKLOAD;
 }
 
-const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
 const buildSignalDetailSchema = () =>
   z.object({
     version: z.literal(SIGNAL_VERSION),
@@ -89,7 +87,7 @@ const buildSignalDetailSchema = () =>
     resource: z.object({
       type: z.enum(RESOURCE_TYPES),
       id: z.string().check(z.minLength(1), z.maxLength(2048)),
-      arn: z.optional(eventArn),
+      arn: z.optional(eventArn()),
       region: z.string().check(z.minLength(1)),
       account: z.string().check(z.minLength(1)),
       name: z.optional(z.string()),
@@ -115,7 +113,7 @@ const buildSignalDetailSchema = () =>
         runbook: z.optional(z.string().check(z.maxLength(200))),
       }),
     ),
-    evidence: z.record(z.string(), evidenceValue),
+    evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     dryRun: z.boolean(),
     /** The id of the event that caused this signal (the correlation id in the logs). */
     correlationId: z.string().check(z.minLength(1)),
@@ -126,7 +124,7 @@ export type SignalDetail = z.infer<ReturnType<typeof buildSignalDetailSchema>>;
 
 /** The signal event's schema, built on first use. */
 export const signalEventSchema = lazySchema(() =>
-  z.extend(EnvelopeSchema, {
+  z.extend(EnvelopeSchema(), {
     source: z.literal(SIGNAL_SOURCE),
     'detail-type': z.enum(Object.values(SIGNAL_TYPES) as [SignalType, ...SignalType[]]),
     detail: signalDetailSchema(),

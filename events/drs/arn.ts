@@ -10,7 +10,7 @@ export const RECOVERY_INSTANCE_ARN =
 
 /** The resources list of a DRS event, whose first element is an ARN of the given form. */
 export function resourcesWith(arn: RegExp, what: string) {
-  return boundedResources.check(
+  return boundedResources().check(
     z.refine((resources) => resources.length > 0 && arn.test(resources[0] ?? ''), {
       message: `resources[0] must be a DRS ${what} ARN`,
     }),

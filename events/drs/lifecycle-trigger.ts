@@ -20,11 +20,11 @@ export const LIFECYCLE_TRIGGER_TYPES = [
 /** Built on first use ({@link lazySchema}). */
 export const lifecycleTriggerSchema = lazySchema(() =>
   z
-    .extend(EnvelopeSchema, {
+    .extend(EnvelopeSchema(), {
       source: z.literal('aws.drs'),
       'detail-type': z.enum(LIFECYCLE_TRIGGER_TYPES),
       detail: z.record(z.string(), z.unknown()),
-      resources: boundedResources.check(
+      resources: boundedResources().check(
         z.refine(
           (resources) =>
             resources.length > 0 &&

@@ -59,11 +59,19 @@ function isV2(strategy: RetryStrategy | RetryStrategyV2): strategy is RetryStrat
  * A DrsClient whose retries honour `Retry-After`; every dr-autopilot function builds its DRS client with it.
  * `retryMode` (standard or adaptive) and `maxAttempts` come from `config`, else from the SDK's standard settings
  * (`AWS_RETRY_MODE`, `AWS_MAX_ATTEMPTS`); so do Region and endpoint.
+ *
+ * One client, built at once: the SDK's own strategy is resolved on the first request, as the SDK resolves it
+ * (its retry middleware asks `config.retryStrategy()` per request), then kept for every later request of the
+ * client (one retry quota and adaptive rate limiter), wrapped by {@link honourRetryAfter}. Resolving it while the
+ * function loads took a second client and a read of the shared config files at every cold start.
  */
-export async function createRetryAfterDrsClient(config: DrsClientConfig = {}): Promise<DrsClient> {
-  const probe = new DrsClient(config);
-  const strategy = await probe.config.retryStrategy();
-  probe.destroy();
-  if (!isV2(strategy)) return new DrsClient(config);
-  return new DrsClient({ ...config, retryStrategy: honourRetryAfter(strategy) });
+export function createRetryAfterDrsClient(config: DrsClientConfig = {}): DrsClient {
+  const client = new DrsClient(config);
+  const sdkStrategy = client.config.retryStrategy;
+  let strategy: Promise<RetryStrategy | RetryStrategyV2> | undefined;
+  client.config.retryStrategy = () => {
+    strategy ??= sdkStrategy().then((resolved) => (isV2(resolved) ? honourRetryAfter(resolved) : resolved));
+    return strategy;
+  };
+  return client;
 }

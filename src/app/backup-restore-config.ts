@@ -6,13 +6,14 @@ import {
   restoreValidatorsEnv,
   validatorRegion,
 } from '../domain/restore-validators.ts';
-import { positiveDurationEnv } from '../runtime/config.ts';
+import { builtOnce, positiveDurationEnv } from '../runtime/config.ts';
 
 /**
  * The restore functions' own environment variables (validated by `loadConfig(env, extra)`, so a bad value is a
  * ConfigError naming the variable at cold start). Side-effect free: the functions' loaders
  * (src/runtime/function-config.ts) and `npm run check-config` import it; the clients are in
- * backup-restore-wiring.ts.
+ * backup-restore-wiring.ts. Each schema is built when a loader first asks for it ({@link builtOnce}), so a
+ * function builds its own alone.
  */
 const integer = (fallback: number, min: number, max: number) =>
   z.pipe(
@@ -24,39 +25,45 @@ const integer = (fallback: number, min: number, max: number) =>
     z.transform(Number),
   );
 
-export const backupRestoreEnv = z.object({
-  DR_VAULT_NAME: vaultNameEnv,
-  RESTORE_ROLE_ARN: restoreRoleArnEnv,
-  RESTORE_SETTINGS: restoreSettingsEnv,
-});
+export const backupRestoreEnv = builtOnce(() =>
+  z.object({
+    DR_VAULT_NAME: vaultNameEnv,
+    RESTORE_ROLE_ARN: restoreRoleArnEnv,
+    RESTORE_SETTINGS: restoreSettingsEnv,
+  }),
+);
 
-export const restoreTestSchedulerEnv = z.extend(backupRestoreEnv, {
-  RESTORE_TEST_SELECTION: z._default(
-    z.enum(['latest', 'random'], { error: 'must be "latest" or "random"' }),
-    'latest',
-  ),
-  RESTORE_TEST_WINDOW_DAYS: integer(7, 1, 365),
-  RESTORE_TEST_MAX_PER_RUN: integer(20, 1, 100),
-  /** A resource left out of a run while its last test is older than this is overdue: on-call is told. */
-  RESTORE_TEST_OVERDUE_AFTER: positiveDurationEnv('P14D'),
-});
+export const restoreTestSchedulerEnv = builtOnce(() =>
+  z.extend(backupRestoreEnv(), {
+    RESTORE_TEST_SELECTION: z._default(
+      z.enum(['latest', 'random'], { error: 'must be "latest" or "random"' }),
+      'latest',
+    ),
+    RESTORE_TEST_WINDOW_DAYS: integer(7, 1, 365),
+    RESTORE_TEST_MAX_PER_RUN: integer(20, 1, 100),
+    /** A resource left out of a run while its last test is older than this is overdue: on-call is told. */
+    RESTORE_TEST_OVERDUE_AFTER: positiveDurationEnv('P14D'),
+  }),
+);
 
 /** Workloads' own validators (docs/restore-tests.md): which function per workload, and how long to wait for one. */
-export const restoreValidatorsEnvs = {
+export const restoreValidatorsEnvs = builtOnce(() => ({
   RESTORE_VALIDATORS: restoreValidatorsEnv,
   RESTORE_VALIDATOR_TIMEOUT: positiveDurationEnv('PT30S').check(
     z.refine((seconds: number) => seconds <= 120, {
       message: 'must be at most PT2M (validation runs inside the restore-validation function)',
     }),
   ),
-};
+}));
 
-export const restoreValidationEnv = z.object({
-  RESTORE_SETTINGS: restoreSettingsEnv,
-  RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
-  RESTORE_SWEEP_MAX: integer(25, 1, 200),
-  ...restoreValidatorsEnvs,
-});
+export const restoreValidationEnv = builtOnce(() =>
+  z.object({
+    RESTORE_SETTINGS: restoreSettingsEnv,
+    RESTORE_VALIDATION_WINDOW: positiveDurationEnv('PT3H'),
+    RESTORE_SWEEP_MAX: integer(25, 1, 200),
+    ...restoreValidatorsEnvs(),
+  }),
+);
 
 /**
  * Validation runs in the recovery Region, so a validator given as an ARN of another Region is a configuration

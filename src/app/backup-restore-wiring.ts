@@ -37,8 +37,9 @@ export function createValidatorWiring(extra: {
 /**
  * The wiring the restore functions share (backup-restore, restore-test-scheduler, restore-validation, the
  * reconciler), built once per container from the function's loaded configuration (src/runtime/function-config.ts;
- * `extra`: its own variables): logger, SDK clients, the Backup adapter, restore records, signal publisher and
- * idempotency store, and the policy fields common to all.
+ * `extra`: its own variables): logger, SDK clients (the function's own use shares its DynamoDB, EC2 and RDS
+ * clients), the Backup adapter, restore records, signal publisher and idempotency store, and the policy fields
+ * common to all.
  * `copyJobsFromPrimary`: read copy jobs in the primary Region (they are visible only in the Region that ran them).
  */
 export function createRestoreWiring<
@@ -46,11 +47,17 @@ export function createRestoreWiring<
 >(functionName: string, config: Config, options: { copyJobsFromPrimary?: boolean } = {}) {
   const dynamodb = createDynamoDbClient();
   const backupClient = new BackupClient({});
+  // One EC2 and one RDS client per container: the Backup adapter reads recovery points' tags with them, and the
+  // functions that inspect restored resources (restore-validation, the reconciler) act on those with them too.
+  const ec2 = new EC2Client({});
+  const rds = new RDSClient({});
   const clock = () => new Date();
   return {
     config,
     logger: createLogger(functionName),
     dynamodb,
+    ec2,
+    rds,
     clock,
     backup: createBackupAdapter({
       client: backupClient,
@@ -58,7 +65,7 @@ export function createRestoreWiring<
         ? new BackupClient({ region: config.primaryRegion })
         : backupClient,
       // Workload, RPO and RTO of EC2, EBS, RDS and Aurora recovery points: the tags on the AMI or snapshot.
-      resourceTags: { ec2: new EC2Client({}), rds: new RDSClient({}) },
+      resourceTags: { ec2, rds },
     }),
     records: createRestoreRecords({
       client: DynamoDBDocumentClient.from(dynamodb),

@@ -106,14 +106,24 @@ export interface ValidatorRequest {
   builtInChecks: string[];
 }
 
-/** The answer a validator must return (JSON). Extra fields are ignored. */
-export const validatorAnswerSchema = z.object({
-  passed: z.boolean({ error: '"passed" must be true or false' }),
-  checks: z
-    .string({ error: '"checks" must be a string' })
-    .check(z.minLength(1, '"checks" must not be empty')),
-  evidence: z.optional(z.record(z.string(), z.unknown(), { error: '"evidence" must be an object' })),
-});
+const buildValidatorAnswerSchema = () =>
+  z.object({
+    passed: z.boolean({ error: '"passed" must be true or false' }),
+    checks: z
+      .string({ error: '"checks" must be a string' })
+      .check(z.minLength(1, '"checks" must not be empty')),
+    evidence: z.optional(z.record(z.string(), z.unknown(), { error: '"evidence" must be an object' })),
+  });
+let validatorAnswer: ReturnType<typeof buildValidatorAnswerSchema> | undefined;
+
+/**
+ * The answer a validator must return (JSON). Extra fields are ignored. Built on the first answer judged, not at
+ * import: the functions that load this module for their configuration never judge one at cold start.
+ */
+export function validatorAnswerSchema(): ReturnType<typeof buildValidatorAnswerSchema> {
+  validatorAnswer ??= buildValidatorAnswerSchema();
+  return validatorAnswer;
+}
 
 /** What Lambda `Invoke` (RequestResponse) gave back, or why it gave nothing. */
 export type ValidatorResponse =
@@ -167,7 +177,7 @@ export function judgeValidatorResponse(
   } catch {
     return failed(`answered something that is not JSON: ${response.payload.slice(0, 120)}`);
   }
-  const answer = validatorAnswerSchema.safeParse(parsed);
+  const answer = validatorAnswerSchema().safeParse(parsed);
   if (!answer.success) {
     const problems = answer.error.issues.map((issue) => issue.message).join('; ');
     return failed(

@@ -1,4 +1,4 @@
 import { backupRestoreEnv } from '../../app/backup-restore-config.ts';
 import { type Env, loadConfig } from '../config.ts';
 
-export const configForBackupRestore = (env: Env) => loadConfig(env, backupRestoreEnv);
+export const configForBackupRestore = (env: Env) => loadConfig(env, backupRestoreEnv());

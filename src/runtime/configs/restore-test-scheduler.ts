@@ -1,4 +1,4 @@
 import { restoreTestSchedulerEnv } from '../../app/backup-restore-config.ts';
 import { type Env, loadConfig } from '../config.ts';
 
-export const configForRestoreTestScheduler = (env: Env) => loadConfig(env, restoreTestSchedulerEnv);
+export const configForRestoreTestScheduler = (env: Env) => loadConfig(env, restoreTestSchedulerEnv());

@@ -16,7 +16,7 @@ const valid = {
 
 describe('restore configuration', () => {
   it('reads valid settings with defaults', () => {
-    const config = loadConfig(baseEnv(valid), restoreTestSchedulerEnv);
+    const config = loadConfig(baseEnv(valid), restoreTestSchedulerEnv());
     expect(config.extra).toMatchObject({
       DR_VAULT_NAME: 'dr-vault',
       RESTORE_SETTINGS: { EC2: { subnetId: 'subnet-0abc', securityGroupIds: ['sg-0abc'] } },
@@ -24,7 +24,7 @@ describe('restore configuration', () => {
       RESTORE_TEST_WINDOW_DAYS: 7,
       RESTORE_TEST_MAX_PER_RUN: 20,
     });
-    expect(loadConfig(baseEnv(valid), restoreValidationEnv).extra.RESTORE_VALIDATION_WINDOW).toBe(10_800);
+    expect(loadConfig(baseEnv(valid), restoreValidationEnv()).extra.RESTORE_VALIDATION_WINDOW).toBe(10_800);
   });
 
   it.each([
@@ -41,7 +41,7 @@ describe('restore configuration', () => {
       /RESTORE_SETTINGS\.S3\.kmsKeyArn must be a KMS key/,
     ],
   ])('names the variable in a ConfigError (%o)', (overrides, message) => {
-    const load = () => loadConfig(baseEnv({ ...valid, ...overrides }), backupRestoreEnv);
+    const load = () => loadConfig(baseEnv({ ...valid, ...overrides }), backupRestoreEnv());
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(message);
   });
@@ -50,6 +50,6 @@ describe('restore configuration', () => {
     [{ RESTORE_TEST_SELECTION: 'oldest' }, /RESTORE_TEST_SELECTION must be "latest" or "random"/],
     [{ RESTORE_TEST_WINDOW_DAYS: '0' }, /RESTORE_TEST_WINDOW_DAYS must be a whole number from 1 to 365/],
   ])('names scheduler variables too (%o)', (overrides, message) => {
-    expect(() => loadConfig(baseEnv({ ...valid, ...overrides }), restoreTestSchedulerEnv)).toThrow(message);
+    expect(() => loadConfig(baseEnv({ ...valid, ...overrides }), restoreTestSchedulerEnv())).toThrow(message);
   });
 });

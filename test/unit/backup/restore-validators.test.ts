@@ -37,7 +37,7 @@ describe('RESTORE_VALIDATORS at cold start', () => {
     [JSON.stringify({ orders: 'orders-check:live' }), { orders: 'orders-check:live' }],
     [JSON.stringify({ orders: ARN, crm: `${ARN}:3` }), { orders: ARN, crm: `${ARN}:3` }],
   ])('accepts %s', (value, expected) => {
-    const config = loadConfig({ ...BASE_ENV, RESTORE_VALIDATORS: value }, restoreValidationEnv);
+    const config = loadConfig({ ...BASE_ENV, RESTORE_VALIDATORS: value }, restoreValidationEnv());
     expect(config.extra.RESTORE_VALIDATORS).toEqual(expected);
   });
 
@@ -52,7 +52,7 @@ describe('RESTORE_VALIDATORS at cold start', () => {
     ],
     [JSON.stringify({ '': 'orders-check' }), /workload name that is empty/],
   ])('refuses %s, naming the variable and the bad value', (value, message) => {
-    expect(() => loadConfig({ ...BASE_ENV, RESTORE_VALIDATORS: value }, restoreValidationEnv)).toThrow(
+    expect(() => loadConfig({ ...BASE_ENV, RESTORE_VALIDATORS: value }, restoreValidationEnv())).toThrow(
       message,
     );
   });
@@ -61,9 +61,9 @@ describe('RESTORE_VALIDATORS at cold start', () => {
     ['PT0S', /RESTORE_VALIDATOR_TIMEOUT must be a positive/],
     ['PT5M', /RESTORE_VALIDATOR_TIMEOUT must be at most PT2M/],
   ])('refuses a validator timeout of %s', (value, message) => {
-    expect(() => loadConfig({ ...BASE_ENV, RESTORE_VALIDATOR_TIMEOUT: value }, restoreValidationEnv)).toThrow(
-      message,
-    );
+    expect(() =>
+      loadConfig({ ...BASE_ENV, RESTORE_VALIDATOR_TIMEOUT: value }, restoreValidationEnv()),
+    ).toThrow(message);
   });
 });
 

@@ -52,7 +52,7 @@ describe('DRS throttling', () => {
     '%s mode retries a ThrottlingException and waits what Retry-After asks',
     async (retryMode) => {
       const drs = await throttlingDrs(1, '1');
-      const client = await createRetryAfterDrsClient({
+      const client = createRetryAfterDrsClient({
         endpoint: drs.endpoint,
         region: REGION,
         credentials,
@@ -88,7 +88,7 @@ describe('DRS throttling', () => {
 
   it('gives up after maxAttempts and lets the ThrottlingException propagate', async () => {
     const drs = await throttlingDrs(10, '0');
-    const client = await createRetryAfterDrsClient({
+    const client = createRetryAfterDrsClient({
       endpoint: drs.endpoint,
       region: REGION,
       credentials,
@@ -103,9 +103,36 @@ describe('DRS throttling', () => {
     expect(drs.count('DescribeSourceServers')).toBe(2);
   });
 
+  it('resolves the retry mode on the first request, not while the function loads, and once per client', async () => {
+    // Prepare
+    const drs = await throttlingDrs(1, '1');
+    let resolved = 0;
+    const retryMode = async () => {
+      resolved += 1;
+      return 'standard';
+    };
+
+    // Act
+    const client = createRetryAfterDrsClient({
+      endpoint: drs.endpoint,
+      region: REGION,
+      credentials,
+      retryMode,
+      maxAttempts: 3,
+    });
+    const atLoad = resolved;
+    const first = await client.send(new DescribeSourceServersCommand({}));
+    await client.send(new DescribeSourceServersCommand({}));
+
+    // Assess
+    expect(atLoad).toBe(0);
+    expect(resolved).toBe(1);
+    expect(first.$metadata.totalRetryDelay).toBeGreaterThanOrEqual(950);
+  });
+
   it('lists every page through the adapter when a page call is throttled on the way', async () => {
     const drs = await throttlingDrs(1, '0', [[serverId(1), serverId(2)], [serverId(3)]]);
-    const client = await createRetryAfterDrsClient({
+    const client = createRetryAfterDrsClient({
       endpoint: drs.endpoint,
       region: REGION,
       credentials,
