@@ -1,5 +1,6 @@
 import { DrsClient, type DrsClientConfig } from '@aws-sdk/client-drs';
 import type { RetryErrorInfo, RetryStrategy, RetryStrategyV2 } from '@smithy/types';
+import { MAX_RETRY_AFTER_MS, retryAfterSecondsOf } from '../runtime/retry-after.ts';
 
 /**
  * A DRS client whose retries honour the service's `Retry-After`.
@@ -11,24 +12,6 @@ import type { RetryErrorInfo, RetryStrategy, RetryStrategyV2 } from '@smithy/typ
  * for `Retry-After: 2`). Later smithy releases compute `now + seconds`. This wraps the SDK's own strategy
  * (same retry modes, quota, jitter and adaptive rate limiter) and only corrects the hint.
  */
-
-/** The longest wait a `Retry-After` may impose on one retry (the SDK's own cap on a backoff is 20 s). */
-export const MAX_RETRY_AFTER_MS = 20_000;
-
-/** Seconds the service asked us to wait: the `Retry-After` header, or DRS's modelled `retryAfterSeconds`. */
-export function retryAfterSecondsOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const response = (error as { $response?: { headers?: Record<string, string | undefined> } }).$response;
-  const headers = response?.headers ?? {};
-  const header = Object.entries(headers).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
-  const modelled = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
-  for (const candidate of [header, modelled]) {
-    if (candidate === undefined || candidate === null || candidate === '') continue;
-    const seconds = Number(candidate);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  }
-  return undefined;
-}
 
 /** Wraps a retry strategy so that each retry waits at least what the service's `Retry-After` asks (capped). */
 export function honourRetryAfter(

@@ -1,4 +1,4 @@
-import { retryAfterSecondsOf } from '../adapters/drs-client.ts';
+import { MAX_RETRY_AFTER_MS, retryAfterSecondsOf } from './retry-after.ts';
 
 /**
  * Retrying a write that must land once something irreversible has happened (SNS took a message), independently
@@ -54,8 +54,6 @@ export interface PersistOptions {
 /** First backoff and its cap, ms: full jitter over min(cap, base × 2^attempt), like the SDK's own. */
 const BASE_DELAY_MS = 50;
 const MAX_DELAY_MS = 2_000;
-/** The longest pause a `Retry-After` may impose (the same cap as the DRS client's). */
-const MAX_RETRY_AFTER_MS = 20_000;
 
 /** The pause before attempt `attempt + 1`: what the service asked for, else a jittered exponential backoff. */
 export function pauseBefore(attempt: number, error: unknown, random: () => number = Math.random): number {

@@ -2,11 +2,8 @@ import { DescribeSourceServersCommand, DrsClient } from '@aws-sdk/client-drs';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDrsAdapter } from '../../../src/adapters/drs.ts';
-import {
-  createRetryAfterDrsClient,
-  honourRetryAfter,
-  retryAfterSecondsOf,
-} from '../../../src/adapters/drs-client.ts';
+import { createRetryAfterDrsClient, honourRetryAfter } from '../../../src/adapters/drs-client.ts';
+import { retryAfterSecondsOf } from '../../../src/runtime/retry-after.ts';
 import { awsError, type DoubleResponse, startAwsDouble } from '../../helpers/aws-http-double.ts';
 import { REGION, serverId } from './fakes.ts';
 
