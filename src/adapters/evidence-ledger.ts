@@ -48,6 +48,19 @@ export function createDynamoDbEvidenceLedger(options: {
       );
       return Item !== undefined;
     },
+    async triggerOf(id) {
+      const { Item } = await db.send(
+        new GetCommand({
+          TableName,
+          Key: { id },
+          ProjectionExpression: '#t',
+          ExpressionAttributeNames: { '#t': 'trigger' },
+          ConsistentRead: true,
+        }),
+      );
+      // A record is never without its trigger; were one, it would be read as the event path's (left alone).
+      return Item ? ((Item.trigger as EvidenceRecord['trigger'] | undefined) ?? 'event') : undefined;
+    },
     async list(query) {
       const names: Record<string, string> = { '#at': 'occurredAt' };
       const values: Record<string, string> = { ':since': query.since };

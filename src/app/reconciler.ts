@@ -17,6 +17,7 @@ import { evidenceFromSignal } from '../domain/evidence.ts';
 import {
   cleanupOverdueSince,
   type LaunchSelection,
+  reversalSignalOwned,
   selectLaunches,
   selectRecoveryPoint,
   selectRestoreJob,
@@ -48,7 +49,9 @@ import {
  *  1. launches (both Regions): DescribeJobs since the lookback → START_RECOVERY launches, ended more than the
  *     grace ago, whose recovery instance (DescribeRecoveryInstances by ID) still waits for its reversal and has
  *     no pending retry → reverseReplicationAfterRecovery (which re-reads everything and applies rules 1, 2, 5).
- *     Drills and launches of any other initiator are never handed over.
+ *     Drills and launches of any other initiator are never handed over. An instance already reversed is handed
+ *     over again only when no event path recorded its reversal in the ledger ({@link reversalSignalOwned}): when
+ *     the reconciler's own hand-over reversed it and failed before the signal went out, the retry re-derives it.
  *  2. reversed replication stuck: **not done here.** The replication monitor already assesses every recovery
  *     instance whose reversal started, every 5 minutes (anything but CONTINUOUS within RPO is AT_RISK or
  *     NOT_READY, STALLED included, re-signalled every 15 minutes), and the failback lifecycle turns a
@@ -97,7 +100,7 @@ export interface ReconcilerDeps {
    * The evidence ledger: every finished launch of the lookback (drills, failed launches, failbacks included)
    * that has no record — its Launch Result was lost — gets the record the event would have given.
    */
-  ledger: Pick<EvidenceLedger, 'has' | 'record'>;
+  ledger: Pick<EvidenceLedger, 'has' | 'record' | 'triggerOf'>;
 }
 
 type Counts = Record<string, number>;
@@ -201,6 +204,9 @@ async function collect<T>(
 
 // 1. Launches ---------------------------------------------------------------------------------------------
 
+/** The evidence kinds a reversal is recorded as: `reversal` after a failover, `re-protection` after a failback. */
+const REVERSAL_RECORD_KINDS = ['reversal', 're-protection'] as const;
+
 async function reconcileLaunches(
   since: Date,
   now: Date,
@@ -243,14 +249,33 @@ async function reconcileLaunches(
   const selections = launches.flatMap((job) =>
     selectLaunches({ job, instances, pending, now, graceSeconds: deps.policy.graceSeconds }),
   );
-  const toHand: Extract<LaunchSelection, { action: 'hand-over' }>[] = [];
+  const toHand: Exclude<LaunchSelection, { action: 'skip' }>[] = [];
   for (const selection of selections) {
     if (selection.action === 'skip') count(check.skipped, selection.reason);
     else toHand.push(selection);
   }
   await eachItem(toHand, deps, check, failures, async (selection) => {
+    if (selection.action === 'check-signal') {
+      const { recoveryInstanceId, jobId } = selection;
+      const triggers = await Promise.all(
+        REVERSAL_RECORD_KINDS.map((kind) => deps.ledger.triggerOf(`${kind}#${recoveryInstanceId}#${jobId}`)),
+      );
+      if (reversalSignalOwned(triggers.find((trigger) => trigger !== undefined))) {
+        count(check.skipped, 'already-reversed');
+        return;
+      }
+    }
     const event = launchEventFor(selection, deps.policy);
-    const outcome = await deps.once(event.id, () => reverseReplicationAfterRecovery(event, deps.reversal));
+    let ran = false;
+    const outcome = await deps.once(event.id, () => {
+      ran = true;
+      return reverseReplicationAfterRecovery(event, deps.reversal);
+    });
+    // An already-reversed launch whose hand-over completed before: the once-guard remembered it, nothing ran.
+    if (!ran && selection.action === 'check-signal') {
+      count(check.skipped, 'already-handed-over');
+      return;
+    }
     check.handedOver.push({
       item: `${selection.jobId}/${selection.sourceServerId}`,
       outcome: outcome.action,

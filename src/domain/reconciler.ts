@@ -23,14 +23,21 @@ export type LaunchSkipReason =
   | 'not-launched'
   | 'instance-not-visible'
   | 'instance-gone'
-  /** Its reversed replication started (by the event path, the retry, or a person): nothing was lost. */
+  /**
+   * Its reversed replication started and the event path (or its retry) recorded it: that path's own retries
+   * deliver the signal, so nothing was lost.
+   */
   | 'already-reversed'
   /** A reversal refused with ConflictException is retried by reverse-replication's own schedule. */
   | 'pending-retry';
 
 export type LaunchSelection =
   | {
-      action: 'hand-over';
+      /**
+       * `hand-over`: still waits for its reversal. `check-signal`: already reversed; handed over again (once)
+       * unless {@link reversalSignalOwned} says an event path owns its signal (see there).
+       */
+      action: 'hand-over' | 'check-signal';
       jobId: string;
       sourceServerId: string;
       recoveryInstanceId: string;
@@ -92,10 +99,27 @@ export function selectLaunches(facts: LaunchFacts): LaunchSelection[] {
     const instance = facts.instances.get(recoveryInstanceId);
     if (!instance) return skip('instance-not-visible');
     if (GONE.has(instance.ec2InstanceState ?? '')) return skip('instance-gone');
-    if (!reversalPending(instance)) return skip('already-reversed');
+    const selected = { jobId: job.jobId, sourceServerId, recoveryInstanceId, launchedAt };
+    if (!reversalPending(instance)) return { action: 'check-signal', ...selected };
     if (facts.pending.has(recoveryInstanceId)) return skip('pending-retry');
-    return { action: 'hand-over', jobId: job.jobId, sourceServerId, recoveryInstanceId, launchedAt };
+    return { action: 'hand-over', ...selected };
   });
+}
+
+/**
+ * Whether the signal of an instance found already reversed is some event path's to deliver, given what caused
+ * the reversal's evidence record (`reversal#…` or `re-protection#…`; `undefined` when neither exists). The
+ * ledger is written just before the signal goes on the bus, so a record shows an attempt that got that far:
+ * - made by an event path (`event`, `schedule`, `person`): that path's invocation, retried by Lambda or
+ *   redriven from its dead-letter queue, publishes the signal again when it finds the reversal done: owned.
+ * - made by the reconciler, or none at all: nothing else will publish it. The reconciler's own hand-over may have
+ *   reversed the instance and failed before its signal went out (its retry would otherwise skip the instance
+ *   for good), or the reversal was made outside dr-autopilot. Not owned: handed over again through the
+ *   once-guard, which runs the use case only if no hand-over of that launch completed, and the use case
+ *   publishes what starting the reversal would have.
+ */
+export function reversalSignalOwned(recordTrigger: string | undefined): boolean {
+  return recordTrigger !== undefined && recordTrigger !== 'reconciler';
 }
 
 export type RestoreJobSkipReason =

@@ -64,6 +64,17 @@ describe('the DynamoDB evidence ledger', () => {
     expect(again?.recordedBy).toBe(listed[0]?.recordedBy);
   });
 
+  it("says what caused a record (the reconciler tells its own reversals from an event path's), or that there is none", async () => {
+    await ledger().record([
+      record('reversal#i-0aaa#job-1', { kind: 'reversal', trigger: 'reconciler' }),
+      record('reversal#i-0bbb#job-2', { kind: 'reversal', trigger: 'event' }),
+    ]);
+
+    expect(await ledger().triggerOf('reversal#i-0aaa#job-1')).toBe('reconciler');
+    expect(await ledger().triggerOf('reversal#i-0bbb#job-2')).toBe('event');
+    expect(await ledger().triggerOf('reversal#i-0ccc#job-3')).toBeUndefined();
+  });
+
   it('expires a record its retention after the action, not after the write', async () => {
     await ledger().record([record('validation#ttl')]);
     const { Item } = await dynamo.client.send(

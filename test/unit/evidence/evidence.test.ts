@@ -284,6 +284,9 @@ class MemoryLedger implements EvidenceLedger {
   async has(id: string) {
     return this.records.has(id);
   }
+  async triggerOf(id: string) {
+    return this.records.get(id)?.trigger;
+  }
   async list() {
     return [...this.records.values()];
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanupOverdueSince,
+  reversalSignalOwned,
   selectLaunches,
   selectRecoveryPoint,
   selectRestoreJob,
@@ -67,19 +68,13 @@ describe('selectLaunches', () => {
       false,
       'instance-gone',
     ],
-    [
-      'its reversal started',
-      {},
-      { ...waiting, dataReplicationState: 'INITIAL_SYNC' },
-      false,
-      'already-reversed',
-    ],
+    ['its reversal started', {}, { ...waiting, dataReplicationState: 'INITIAL_SYNC' }, false, 'check-signal'],
     [
       'its failback is under way',
       {},
       { ...waiting, failbackState: 'FAILBACK_IN_PROGRESS' },
       false,
-      'already-reversed',
+      'check-signal',
     ],
     ['a refused reversal is pending a retry', {}, waiting, true, 'pending-retry'],
   ])('%s → %s', (_case, overrides, instance, pending, expected) => {
@@ -123,6 +118,18 @@ describe('selectLaunches', () => {
       recoveryInstanceId: I,
       launchedAt: '2026-11-22T10:20:00Z',
     });
+  });
+});
+
+describe('reversalSignalOwned', () => {
+  it.each([
+    ['an event path recorded the reversal', 'event', true],
+    ['a scheduled retry recorded it', 'schedule', true],
+    ['a person recorded it', 'person', true],
+    ['the reconciler recorded it (its hand-over may have failed before the signal)', 'reconciler', false],
+    ['nobody recorded it (reversed outside dr-autopilot, or the record was lost)', undefined, false],
+  ])('%s → owned: %s', (_case, trigger, owned) => {
+    expect(reversalSignalOwned(trigger)).toBe(owned);
   });
 });
 

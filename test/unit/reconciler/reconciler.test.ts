@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SIGNAL_TYPES } from '../../../events/dr-autopilot/signal.ts';
+import { recordingPublisher } from '../../../src/app/evidence-recording.ts';
 import { type ReconcilerDeps, ReconcilerError, reconcile } from '../../../src/app/reconciler.ts';
 import type { RestoreValidationDeps } from '../../../src/app/restore-validation.ts';
 import type { EvidenceRecord } from '../../../src/domain/evidence.ts';
@@ -64,6 +65,7 @@ describe('reconcile', () => {
     deps = {
       ledger: {
         has: async (id) => ledger.has(id),
+        triggerOf: async (id) => ledger.get(id)?.trigger,
         record: async (items) => {
           for (const item of items) if (!ledger.has(item.id)) ledger.set(item.id, item);
         },
@@ -119,13 +121,109 @@ describe('reconcile', () => {
       { item: `${JOB_ID}/s-12345678901234567`, outcome: 'reverse-replication-started' },
     ]);
     expect(second.launches.handedOver).toEqual([]);
-    expect(second.launches.skipped).toEqual({ 'already-reversed': 1 });
+    // Its own hand-over reversed it: the once-guard remembers the hand-over completed, so nothing runs again.
+    expect(second.launches.skipped).toEqual({ 'already-handed-over': 1 });
     const started = signals.published.filter(
       (signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted,
     );
     expect(started).toHaveLength(1);
     expect(started[0]?.detail.correlationId).toBe(`reconciler:launch:${JOB_ID}:s-12345678901234567`);
     expect(started[0]?.detail.observedAt).toBe('2026-11-22T10:15:00.000Z');
+  });
+
+  // Issue 14's lost signal: the reconciler's hand-over reversed the instance, then the evidence write (before
+  // the signal) or PutEvents failed, and the invocation failed. Lambda's retry finds the instance reversed:
+  // without the ledger check it skipped it for good and no Reversed Replication Started ever went out.
+  it.each([
+    ['the evidence write failed (no record)', 'ledger'],
+    ['PutEvents failed after the evidence was recorded', 'bus'],
+  ] as const)(
+    'publishes the reversal signal on the retry when its own hand-over lost it: %s',
+    async (_case, failing) => {
+      // Prepare: the use case records evidence through the real recording publisher, as deployed
+      const bus = new CapturingSignalPublisher();
+      let failLedger = failing === 'ledger';
+      deps.reversal.signals = recordingPublisher({
+        ledger: {
+          record: async (items) => {
+            if (failLedger) {
+              failLedger = false;
+              throw Object.assign(new Error('We currently do not have sufficient capacity'), {
+                name: 'InternalServerError',
+              });
+            }
+            await deps.ledger.record(items);
+          },
+        },
+        publisher: bus,
+        recordedBy: 'reconciler',
+        clock: () => now,
+      }).as('reconciler');
+      if (failing === 'bus') bus.failNext(new Error('PutEvents: InternalException'));
+
+      // Act
+      await expect(reconcile({ id: 'run-1' }, deps)).rejects.toBeInstanceOf(ReconcilerError);
+      const retry = await reconcile({ id: 'run-1' }, deps);
+      const later = await reconcile({ id: 'run-2' }, deps);
+
+      // Assess: reversed once, its signal delivered once (by the retry), nothing more an hour later
+      expect(drs.reverseCalls).toEqual([RECOVERY_INSTANCE_ID]);
+      expect(retry.launches.handedOver).toEqual([
+        { item: `${JOB_ID}/${SOURCE_SERVER_ID}`, outcome: 'skipped' },
+      ]);
+      const started = bus.published.filter(
+        (signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted,
+      );
+      expect(started).toHaveLength(1);
+      expect(started[0]?.detail.evidence).toMatchObject({
+        recoveryInstanceId: RECOVERY_INSTANCE_ID,
+        confirmedBy: expect.stringMatching(/^found already reversed/),
+      });
+      expect(ledger.get(`reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`)).toMatchObject({
+        trigger: 'reconciler',
+      });
+      expect(later.launches.handedOver).toEqual([]);
+      expect(later.launches.skipped).toEqual({ 'already-handed-over': 1 });
+    },
+  );
+
+  it('leaves an instance whose reversal an event path recorded: that path owns its signal', async () => {
+    // Prepare: reversed, and recorded by reverse-replication (its own retries deliver the signal)
+    drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
+    ledger.set(`reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, {
+      id: `reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`,
+      trigger: 'event',
+    } as EvidenceRecord);
+
+    // Act
+    const outcome = await reconcile({ id: 'run-1' }, deps);
+
+    // Assess
+    expect(outcome.launches.handedOver).toEqual([]);
+    expect(outcome.launches.skipped).toMatchObject({ 'already-reversed': 1 });
+    expect(onceKeys.size).toBe(0);
+    expect(
+      signals.published.filter((signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted),
+    ).toEqual([]);
+  });
+
+  it('hands over once an instance reversed outside dr-autopilot, so its reversal is recorded', async () => {
+    // Prepare: reversed by a person in the console; no record anywhere
+    drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
+
+    // Act
+    const first = await reconcile({ id: 'run-1' }, deps);
+    const second = await reconcile({ id: 'run-2' }, deps);
+
+    // Assess
+    expect(drs.reverseCalls).toEqual([]);
+    expect(first.launches.handedOver).toEqual([
+      { item: `${JOB_ID}/${SOURCE_SERVER_ID}`, outcome: 'skipped' },
+    ]);
+    expect(second.launches.skipped).toMatchObject({ 'already-handed-over': 1 });
+    expect(
+      signals.published.filter((signal) => signal.type === SIGNAL_TYPES.reversedReplicationStarted),
+    ).toHaveLength(1);
   });
 
   // The safety rules: each case is one the reconciler must leave alone. The first is caught by the reconciler's
