@@ -87,7 +87,8 @@ describe('DynamoDB monitor state (dynalite)', () => {
     const loaded = await store.load();
 
     expect(loaded.size).toBe(3_000);
-  });
+    // 3,000 writes through dynalite: about 2 s on a quiet 2-core machine, past 5 s on a busy one.
+  }, 30_000);
 
   it('reads an item stored before lastSignalledAt existed as last signalled when it changed (since)', async () => {
     const { store, tableName } = await freshStore();
