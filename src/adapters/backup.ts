@@ -75,11 +75,12 @@ async function orUndefined<T>(call: Promise<T>): Promise<T | undefined> {
 
 /**
  * AWS Backup through the SDK v3 client of this Region. `copyJobClient` is a client in the Region that runs
- * copy jobs (the primary Region): a cross-Region copy job is only visible there.
+ * copy jobs (the primary Region): a cross-Region copy job is only visible there. Given as a function, it is
+ * called on the first copy job read (a function that reads none does not construct that client at cold start).
  */
 export function createBackupAdapter(options: {
   client: BackupClient;
-  copyJobClient: BackupClient;
+  copyJobClient: BackupClient | (() => BackupClient);
   /**
    * The services that hold the tags of recovery points AWS Backup does not fully manage (EC2 AMIs, EBS snapshots,
    * RDS and Aurora snapshots): AWS Backup copies the protected resource's tags onto them, and ListTags does not
@@ -88,6 +89,11 @@ export function createBackupAdapter(options: {
   resourceTags?: { ec2: EC2Client; rds: RDSClient } | undefined;
 }): BackupReader & BackupRestoreControl & RestoreJobHistory {
   const { client } = options;
+  let copyJobClient = typeof options.copyJobClient === 'function' ? undefined : options.copyJobClient;
+  const copyJobs = () => {
+    copyJobClient ??= (options.copyJobClient as () => BackupClient)();
+    return copyJobClient;
+  };
   return {
     async *listRestoreJobs(filter) {
       for await (const page of paginateListRestoreJobs(
@@ -101,9 +107,7 @@ export function createBackupAdapter(options: {
       }
     },
     async describeCopyJob(copyJobId) {
-      const answer = await orUndefined(
-        options.copyJobClient.send(new DescribeCopyJobCommand({ CopyJobId: copyJobId })),
-      );
+      const answer = await orUndefined(copyJobs().send(new DescribeCopyJobCommand({ CopyJobId: copyJobId })));
       const job = answer?.CopyJob;
       return job
         ? {

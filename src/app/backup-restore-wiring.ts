@@ -61,8 +61,9 @@ export function createRestoreWiring<
     clock,
     backup: createBackupAdapter({
       client: backupClient,
+      // The primary Region's client is constructed on the first copy job read, not at cold start.
       copyJobClient: options.copyJobsFromPrimary
-        ? new BackupClient({ region: config.primaryRegion })
+        ? () => new BackupClient({ region: config.primaryRegion })
         : backupClient,
       // Workload, RPO and RTO of EC2, EBS, RDS and Aurora recovery points: the tags on the AMI or snapshot.
       resourceTags: { ec2, rds },

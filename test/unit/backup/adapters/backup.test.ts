@@ -39,6 +39,29 @@ describe('createBackupAdapter', () => {
     expect(job?.destinationRecoveryPointArn).toMatch(/recovery-point:us-east-1$/);
   });
 
+  it('constructs a copy-job client given as a function on the first copy job read, and only once', async () => {
+    // Prepare
+    backupMock.on(DescribeCopyJobCommand).callsFake(async (_input, getClient) => ({
+      CopyJob: { CopyJobId: 'c-1', DestinationRecoveryPointArn: await getClient().config.region() },
+    }));
+    const constructed: string[] = [];
+    const lazy = createBackupAdapter({
+      client: local,
+      copyJobClient: () => {
+        constructed.push('us-east-1');
+        return new BackupClient({ region: 'us-east-1' });
+      },
+    });
+    // Act
+    const before = [...constructed];
+    const first = await lazy.describeCopyJob('c-1');
+    await lazy.describeCopyJob('c-2');
+    // Assess
+    expect(before).toEqual([]);
+    expect(constructed).toEqual(['us-east-1']);
+    expect(first?.destinationRecoveryPointArn).toBe('us-east-1');
+  });
+
   it('answers undefined for a restore job AWS Backup does not know', async () => {
     backupMock
       .on(DescribeRestoreJobCommand)
