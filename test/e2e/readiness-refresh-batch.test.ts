@@ -182,12 +182,12 @@ describe('readiness publisher: refresh batches against dynalite', () => {
   });
 
   it('applies every other item when one fails, fails the invocation, and the redelivery completes it without change to the others', async () => {
-    // Prepare: four READY resources; DynamoDB fails every write of the third's refresh
+    // Prepare: ten READY resources (more than are folded at once); DynamoDB fails every write of the second's
     const { deps, tableName } = await readinessDeps(counted);
-    const resources = ids(4);
+    const resources = ids(10);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
-    const poisoned = keyOf(resources[2] as string);
+    const poisoned = keyOf(resources[1] as string);
     let failing = true;
     const flaky = {
       ...deps,
@@ -207,17 +207,17 @@ describe('readiness publisher: refresh batches against dynalite', () => {
 
     // Act: the first delivery fails as a whole...
     const first = applyRefreshBatch(event, flaky);
-    await expect(first).rejects.toThrow(/1 of 4 item\(s\) failed.*Throughput exceeds/);
+    await expect(first).rejects.toThrow(/1 of 10 item\(s\) failed.*Throughput exceeds/);
     await expect(first).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
     const afterFailure = await scanAll(dynalite.client, tableName);
     // ...and Lambda's retry delivers it again, DynamoDB answering this time
     failing = false;
     const retry = await applyRefreshBatch(delivered(batch) as RefreshBatchEvent, flaky);
 
-    // Assess: the three others were applied by the failed delivery, and the retry left them as they were
+    // Assess: the nine others were applied by the failed delivery, and the retry left them as they were
     const observed = async (id: string) =>
       (await deps.store.getResource('payments', keyOf(id)))?.readiness.latest.observedAt;
-    expect(retry).toMatchObject({ items: 4, confirmed: 1, duplicate: 3, applied: 0, outOfOrder: 0 });
+    expect(retry).toMatchObject({ items: 10, confirmed: 1, duplicate: 9, applied: 0, outOfOrder: 0 });
     for (const id of resources) expect(await observed(id)).toBe(minute(30).toISOString());
     const others = (items: Awaited<ReturnType<typeof scanAll>>) =>
       items.filter((item) => item.sk?.S !== `resource#${poisoned}`);
