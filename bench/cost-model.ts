@@ -189,9 +189,22 @@ export function costTable(inputs: CostInputs): CostTable {
       figures.requests * ASSUMPTIONS.dynamoRequestMs + ASSUMPTIONS.readinessFixedMs;
     // Every event but the changes is a refresh batch (per refresh batch figures, every item unchanged).
     const refreshBatches = signals - changes;
+    // A batch's DynamoDB work is per item (one conditional write each): counted per refreshed resource, so the
+    // primary Region's one-item batches are not billed as the recovery fleet's full ones. Its invocation and
+    // its log line are per batch.
+    const itemsPerBatch = readiness.resources / Math.max(1, readiness.refreshBatches);
+    const perItem = (value: number) => value / Math.max(1, itemsPerBatch);
+    const refreshItems =
+      perMonth(monitor, (sweep) => sweep.resources) + perMonth(primary, (sweep) => sweep.resources);
+    count.refreshItems = refreshItems;
     const readinessInvocations = signals + facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth;
     const readinessGbs =
-      refreshBatches * gbSeconds(readinessMs(readiness.refresh), facts.readinessMemoryMb) +
+      refreshItems *
+        gbSeconds(
+          perItem(readiness.refresh.requests) * ASSUMPTIONS.dynamoRequestMs,
+          facts.readinessMemoryMb,
+        ) +
+      refreshBatches * gbSeconds(ASSUMPTIONS.readinessFixedMs, facts.readinessMemoryMb) +
       changes * gbSeconds(readinessMs(readiness.change), facts.readinessMemoryMb) +
       (facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth) *
         gbSeconds(readinessMs(readiness.sweep), facts.readinessMemoryMb);
@@ -262,11 +275,11 @@ export function costTable(inputs: CostInputs): CostTable {
     );
     const readinessScheduled = facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth;
     const readinessWru =
-      refreshBatches * readiness.refresh.writeUnits +
+      refreshItems * perItem(readiness.refresh.writeUnits) +
       changes * readiness.change.writeUnits +
       readinessScheduled * readiness.sweep.writeUnits;
     const readinessRru =
-      refreshBatches * readiness.refresh.readUnits +
+      refreshItems * perItem(readiness.refresh.readUnits) +
       changes * readiness.change.readUnits +
       readinessScheduled * readiness.sweep.readUnits;
     count.readinessWriteUnits = readinessWru;
@@ -282,7 +295,7 @@ export function costTable(inputs: CostInputs): CostTable {
     );
     // Measured per invocation kind: an unchanged refresh writes no history item.
     const historyItemsPerMonth =
-      refreshBatches * readiness.refresh.historyItems +
+      refreshItems * perItem(readiness.refresh.historyItems) +
       changes * readiness.change.historyItems +
       readinessScheduled * readiness.sweep.historyItems;
     const historyItems =

@@ -186,6 +186,12 @@ export function createSignal(input: SignalInput): Signal {
  */
 export const REFRESH_BATCH_TYPE = 'Replication Status Refreshed';
 /**
+ * What each item of a refresh batch is: the observation a per-resource `Replication Status Changed` refresh
+ * made (its `signalId` is derived as that signal's). The readiness publisher folds and stores it as one, so a
+ * resource's latest observation reads the same whichever way its refresh travelled.
+ */
+export const REFRESH_ITEM_SIGNAL_TYPE = SIGNAL_TYPES.replicationStatusChanged;
+/**
  * A batch's detail stays within this many bytes (UTF-8 JSON): the entry then bills as one 64 KB chunk, far
  * below PutEvents' 256 KB entry limit. A workload with more refreshes is split into several batches.
  */
@@ -313,6 +319,11 @@ function batchesOf(workload: string, signals: readonly Signal[]): RefreshBatch[]
   for (const signal of signals) {
     const { signalId, resource, observedAt, severity, summary, assessment, evidence } = signal.detail;
     if (!assessment) throw new Error(`refresh ${signalId} has no assessment: only assessed findings refresh`);
+    if (signal.type !== REFRESH_ITEM_SIGNAL_TYPE) {
+      throw new Error(
+        `refresh ${signalId} is a "${signal.type}" signal: only "${REFRESH_ITEM_SIGNAL_TYPE}" refreshes batch`,
+      );
+    }
     const item: RefreshBatchItem = {
       signalId,
       resource,

@@ -4,7 +4,7 @@ import { parseWith } from '../../events/contract.ts';
 import {
   type BusEventDelivery,
   isRefreshBatchEvent,
-  REFRESH_BATCH_TYPE,
+  REFRESH_ITEM_SIGNAL_TYPE,
   type ReadinessState,
   type RefreshBatchEvent,
   type SignalDetail,
@@ -274,8 +274,9 @@ export interface RefreshBatchOutcome {
 export const REFRESH_BATCH_CONCURRENCY = 4;
 
 /**
- * A `Replication Status Refreshed` batch: each item folded exactly as the per-resource refresh it replaces (the
- * same one conditional write when it confirms the announced state, the long way otherwise), a few at a time.
+ * A `Replication Status Refreshed` batch: each item folded exactly as the per-resource refresh it replaces (as a
+ * `Replication Status Changed` observation, {@link REFRESH_ITEM_SIGNAL_TYPE}: the same one conditional write when
+ * it confirms the announced state, the long way otherwise), a few at a time.
  * Every item is tried, whatever happens to the others, so one that keeps failing does not leave the rest of
  * the workload to go stale; then, if any failed, the invocation fails with the first error (Lambda retries the
  * whole batch: an item already applied is refused by its write's condition and recognised as a duplicate by its
@@ -303,7 +304,7 @@ export async function applyRefreshBatch(
     let confirmed = false;
     try {
       const result = await applyDetail(
-        REFRESH_BATCH_TYPE,
+        REFRESH_ITEM_SIGNAL_TYPE,
         {
           ...item,
           version: detail.version,

@@ -114,7 +114,8 @@ describe('readiness publisher: refresh batches against dynalite', () => {
       expect(stored?.readiness).toMatchObject({
         state: 'READY',
         since: minute(0).toISOString(),
-        latest: { observedAt: minute(30).toISOString(), signalType: 'Replication Status Refreshed' },
+        // Stored as the per-resource refresh was: a `Replication Status Changed` observation.
+        latest: { observedAt: minute(30).toISOString(), signalType: 'Replication Status Changed' },
         recentSignalIds: [event.detail.items.find((item) => item.resource.id === id)?.signalId],
       });
     }

@@ -102,6 +102,8 @@ describe('the monthly cost model', () => {
     // 8,760 sweeps, one in 3 a refresh sweep of 3,000 resources in 60 batches; 2 changes per resource a month
     // (a signal each); and the primary Region's refreshes of nothing.
     expect(table.counts['3000/off']?.signals).toBe((8_760 / 3) * 60 + 2 * 3_000);
+    // The readiness writes are per refreshed resource, whatever the batching.
+    expect(table.counts['3000/off']?.refreshItems).toBe((8_760 / 3) * 3_000);
     const events = table.items.find((line) => line.item === 'EventBridge: signals (custom events)');
     expect(events?.usd['3000/off']).toBeCloseTo(((8_760 / 3) * 60 + 6_000) * PRICES.customEvent.usd, 6);
   });
