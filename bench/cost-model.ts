@@ -8,7 +8,10 @@ import { ASSUMPTIONS, PRICES, PRICES_CHECKED_ON, PRICES_REGION } from './prices.
 /** What one sweep of the replication monitor did, through its real handler chain. */
 export interface SweepFigures {
   drsCalls: number;
+  /** Events put on the bus: per-resource signals and refresh batches. */
   signals: number;
+  /** Resources those events carry (a signal one, a refresh batch its items). */
+  resources: number;
   /** EventBridge's billing unit: each 64 KB chunk of a PutEvents entry. */
   signalChunks: number;
   signalBytes: number;
@@ -39,7 +42,10 @@ export interface MonitorFigures {
   stateBytes: number;
 }
 
-/** Per signal (or per sweep) through the readiness publisher's real handler chain, idempotency included. */
+/**
+ * Per event (a signal, a refresh batch, or a sweep) through the readiness publisher's real handler chain,
+ * idempotency included.
+ */
 export interface ReadinessPerInvocation {
   requests: number;
   writeUnits: number;
@@ -53,6 +59,9 @@ export interface ReadinessPerInvocation {
 
 export interface ReadinessFigures {
   resources: number;
+  /** The refresh batches those resources came in (a refresh sweep's events). */
+  refreshBatches: number;
+  /** Per refresh batch (every item unchanged). */
   refresh: ReadinessPerInvocation;
   change: ReadinessPerInvocation;
   sweep: ReadinessPerInvocation;
@@ -148,7 +157,8 @@ export function costTable(inputs: CostInputs): CostTable {
     const quietSweeps = sweeps - refreshSweeps;
     const perMonth = (figures: MonitorFigures, pick: (sweep: SweepFigures) => number) =>
       refreshSweeps * pick(figures.refresh) + quietSweeps * pick(figures.unchanged);
-    const resources = monitor.refresh.signals;
+    // A refresh sweep's events are refresh batches (every resource unchanged); a change is one signal more.
+    const resources = monitor.refresh.resources;
     const changes = ASSUMPTIONS.changesPerResourcePerMonth * resources;
     const recoverySignals = perMonth(monitor, (sweep) => sweep.signals) + changes;
     const primarySignals = perMonth(primary, (sweep) => sweep.signals);
@@ -177,10 +187,24 @@ export function costTable(inputs: CostInputs): CostTable {
     );
     const readinessMs = (figures: ReadinessPerInvocation) =>
       figures.requests * ASSUMPTIONS.dynamoRequestMs + ASSUMPTIONS.readinessFixedMs;
-    const refreshSignals = signals - changes;
+    // Every event but the changes is a refresh batch (per refresh batch figures, every item unchanged).
+    const refreshBatches = signals - changes;
+    // A batch's DynamoDB work is per item (one conditional write each): counted per refreshed resource, so the
+    // primary Region's one-item batches are not billed as the recovery fleet's full ones. Its invocation and
+    // its log line are per batch.
+    const itemsPerBatch = readiness.resources / Math.max(1, readiness.refreshBatches);
+    const perItem = (value: number) => value / Math.max(1, itemsPerBatch);
+    const refreshItems =
+      perMonth(monitor, (sweep) => sweep.resources) + perMonth(primary, (sweep) => sweep.resources);
+    count.refreshItems = refreshItems;
     const readinessInvocations = signals + facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth;
     const readinessGbs =
-      refreshSignals * gbSeconds(readinessMs(readiness.refresh), facts.readinessMemoryMb) +
+      refreshItems *
+        gbSeconds(
+          perItem(readiness.refresh.requests) * ASSUMPTIONS.dynamoRequestMs,
+          facts.readinessMemoryMb,
+        ) +
+      refreshBatches * gbSeconds(ASSUMPTIONS.readinessFixedMs, facts.readinessMemoryMb) +
       changes * gbSeconds(readinessMs(readiness.change), facts.readinessMemoryMb) +
       (facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth) *
         gbSeconds(readinessMs(readiness.sweep), facts.readinessMemoryMb);
@@ -188,9 +212,9 @@ export function costTable(inputs: CostInputs): CostTable {
     add(
       column.key,
       {
-        item: 'Lambda: readiness publisher (one invocation per signal)',
+        item: 'Lambda: readiness publisher (one invocation per signal or refresh batch)',
         basis: 'measured × estimated',
-        how: 'invocations measured per signal; duration = measured DynamoDB requests × 8 ms + 15 ms',
+        how: 'invocations measured per event; duration = measured DynamoDB requests × 8 ms + 15 ms',
       },
       readinessInvocations * PRICES.lambdaRequest.usd + readinessGbs * PRICES.lambdaArmGbSecond.usd,
     );
@@ -211,11 +235,13 @@ export function costTable(inputs: CostInputs): CostTable {
       otherRuns * PRICES.lambdaRequest.usd + otherGbs * PRICES.lambdaArmGbSecond.usd,
     );
 
-    // EventBridge: every signal is a custom event on its Region's bus; the primary's are sent on to the
-    // recovery Region's bus (another custom event, and inter-Region transfer).
-    const chunksPerSignal = monitor.refresh.signalChunks / Math.max(1, monitor.refresh.signals);
+    // EventBridge: every signal and refresh batch is a custom event on its Region's bus, billed per 64 KB chunk;
+    // the primary's are sent on to the recovery Region's bus (another custom event, and inter-Region transfer).
+    // A change signal is one chunk (a signal is a few KB).
+    const chunksPerRefresh = monitor.refresh.signalChunks / Math.max(1, monitor.refresh.signals);
     const primaryChunks = primary.refresh.signalChunks / Math.max(1, primary.refresh.signals);
-    const customEvents = recoverySignals * chunksPerSignal + 2 * primarySignals * primaryChunks;
+    const customEvents =
+      (recoverySignals - changes) * chunksPerRefresh + changes + 2 * primarySignals * primaryChunks;
     const primaryBytes =
       primarySignals * (primary.refresh.signalBytes / Math.max(1, primary.refresh.signals));
     count.customEvents = customEvents;
@@ -224,7 +250,7 @@ export function costTable(inputs: CostInputs): CostTable {
       {
         item: 'EventBridge: signals (custom events)',
         basis: 'measured × estimated',
-        how: 'signals per sweep and 64 KB chunks measured; state changes a month assumed',
+        how: 'events per sweep (signals, refresh batches) and 64 KB chunks measured; state changes a month assumed',
       },
       customEvents * PRICES.customEvent.usd + (primaryBytes / GB) * PRICES.interRegionGb.usd,
     );
@@ -249,11 +275,11 @@ export function costTable(inputs: CostInputs): CostTable {
     );
     const readinessScheduled = facts.readinessSweepsPerMonth + facts.readinessDigestsPerMonth;
     const readinessWru =
-      refreshSignals * readiness.refresh.writeUnits +
+      refreshItems * perItem(readiness.refresh.writeUnits) +
       changes * readiness.change.writeUnits +
       readinessScheduled * readiness.sweep.writeUnits;
     const readinessRru =
-      refreshSignals * readiness.refresh.readUnits +
+      refreshItems * perItem(readiness.refresh.readUnits) +
       changes * readiness.change.readUnits +
       readinessScheduled * readiness.sweep.readUnits;
     count.readinessWriteUnits = readinessWru;
@@ -269,7 +295,7 @@ export function costTable(inputs: CostInputs): CostTable {
     );
     // Measured per invocation kind: an unchanged refresh writes no history item.
     const historyItemsPerMonth =
-      refreshSignals * readiness.refresh.historyItems +
+      refreshItems * perItem(readiness.refresh.historyItems) +
       changes * readiness.change.historyItems +
       readinessScheduled * readiness.sweep.historyItems;
     const historyItems =
@@ -332,7 +358,7 @@ export function costTable(inputs: CostInputs): CostTable {
       figures.logBytes + figures.logLines * ASSUMPTIONS.logEventOverheadBytes;
     const otherBytes =
       logBytes('other') +
-      refreshSignals * perInvocation(readiness.refresh) +
+      refreshBatches * perInvocation(readiness.refresh) +
       changes * perInvocation(readiness.change) +
       readinessScheduled * perInvocation(readiness.sweep) +
       otherRuns * ASSUMPTIONS.otherScheduledRunLogBytes +

@@ -5,7 +5,15 @@ import { pathToFileURL } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { createSignal, parseSignalEvent, SIGNAL_SOURCE, type Signal } from '../events/dr-autopilot/signal.ts';
+import {
+  type BusEvent,
+  createSignal,
+  isRefreshBatch,
+  parseBusEvent,
+  type RefreshBatch,
+  SIGNAL_SOURCE,
+  SIGNAL_TYPES,
+} from '../events/dr-autopilot/signal.ts';
 import { type Layout, readLayout } from '../scripts/config-check.ts';
 import { createIdempotencyTable, createReadinessTable, startDynaliteServer } from '../sim/dynamo.ts';
 import { toPutEventsEntry } from '../src/adapters/eventbridge-signals.ts';
@@ -16,7 +24,12 @@ import {
 } from '../src/adapters/metrics-emf.ts';
 import { createDynamoDbMonitorStateStore } from '../src/adapters/monitor-state-dynamodb.ts';
 import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
-import { applySignal, parseReadinessTask, type ReadinessDeps, sweepReadiness } from '../src/app/readiness.ts';
+import {
+  applyBusEvent,
+  parseReadinessTask,
+  type ReadinessDeps,
+  sweepReadiness,
+} from '../src/app/readiness.ts';
 import { parseReplicationMonitorEvent, runReplicationMonitor } from '../src/app/replication-monitor.ts';
 import { parseIsoDuration } from '../src/domain/duration.ts';
 import { DEFAULT_READINESS_POLICY } from '../src/domain/readiness.ts';
@@ -44,12 +57,12 @@ import { fleet, SimulatedDrs, seeded, sweepOnce } from './replication.ts';
  * `npm run bench -- cost`: the monthly AWS bill of a Region pair for 300 and 3,000 DRS servers, per-server metrics
  * off (the default) and on. What can be counted is counted by running the real code:
  * - the replication monitor's handler chain (Logger, the use case, the real EMF adapter in both metrics modes,
- *   the real DynamoDB state store against dynalite) over a simulated fleet: DRS calls, signals and their 64 KB
- *   chunks, DynamoDB capacity units, EMF and log bytes, distinct metric series, on a first sweep, an unchanged
+ *   the real DynamoDB state store against dynalite) over a simulated fleet: DRS calls, events on the bus (signals
+ *   and refresh batches), the resources they carry and their 64 KB chunks, DynamoDB capacity units, EMF and log bytes, distinct metric series, on a first sweep, an unchanged
  *   one and a refresh sweep; its duration against DRS answering in 5–20 ms;
- * - the readiness publisher's handler chain (idempotency included) fed the monitor's own signals: requests,
- *   capacity units, log bytes and notifications per refresh, per state change and per readiness sweep; item
- *   sizes in the tables;
+ * - the readiness publisher's handler chain (idempotency included) fed the monitor's own events: requests,
+ *   capacity units, log bytes and notifications per refresh batch, per state change and per readiness sweep;
+ *   item sizes in the tables;
  * - schedules, memory sizes, retentions, alarms and keys read from serverless.yml and infra/.
  * The rest (state changes a month, Lambda durations not measured, platform log lines, KMS requests, …) are the
  * assumptions of bench/prices.ts, and each line of the table says which it is.
@@ -220,8 +233,8 @@ class OutputMeter {
 }
 
 /** Bytes EventBridge bills a PutEvents entry for ("Calculating PutEvents event entry size"), and its chunks. */
-function entrySize(signal: Signal): number {
-  const entry = toPutEventsEntry(signal, 'dr-autopilot-prod');
+function entrySize(event: BusEvent): number {
+  const entry = toPutEventsEntry(event, 'dr-autopilot-prod');
   return (
     14 +
     Buffer.byteLength(entry.Source ?? '') +
@@ -258,9 +271,12 @@ function dynamoClient(endpoint: string): DynamoDBClient {
 
 interface MonitorRun {
   figures: MonitorFigures;
-  /** The signals of the first sweep (every resource, new) and of the refresh sweep (every resource, unchanged). */
-  firstSignals: Signal[];
-  refreshSignals: Signal[];
+  /**
+   * The events of the first sweep (a signal per resource, every one new) and of the refresh sweep (every resource
+   * unchanged: refresh batches).
+   */
+  firstSignals: BusEvent[];
+  refreshSignals: BusEvent[];
 }
 
 async function measureMonitor(
@@ -316,7 +332,7 @@ async function measureMonitor(
       output.mode = 'off';
     },
   };
-  const published: Signal[] = [];
+  const published: BusEvent[] = [];
   let refreshAfterSeconds = facts.refreshAfterSeconds;
   // The handler chain functions/replication-monitor.ts builds, with these ports.
   const handler = createEventHandler({
@@ -344,7 +360,7 @@ async function measureMonitor(
         },
       }),
   });
-  const sweep = async (): Promise<{ figures: SweepFigures; signals: Signal[] }> => {
+  const sweep = async (): Promise<{ figures: SweepFigures; signals: BusEvent[] }> => {
     const calls = () => Object.values(drs.calls).reduce((sum, count) => sum + count, 0);
     const callsBefore = calls();
     const signalsBefore = published.length;
@@ -378,6 +394,10 @@ async function measureMonitor(
       figures: {
         drsCalls: calls() - callsBefore,
         signals: signals.length,
+        resources: signals.reduce(
+          (sum, event) => sum + (isRefreshBatch(event) ? event.detail.items.length : 1),
+          0,
+        ),
         signalChunks: sizes.reduce((sum, size) => sum + Math.ceil(size / 65_536), 0),
         signalBytes: sizes.reduce((sum, size) => sum + size, 0),
         dynamo: {
@@ -404,7 +424,7 @@ async function measureMonitor(
     refreshSignals: refresh.signals,
     figures: {
       servers,
-      workloads: new Set(first.signals.map((signal) => signal.detail.workload)).size,
+      workloads: new Set(first.signals.map((event) => event.detail.workload)).size,
       first: first.figures,
       unchanged: unchanged.figures,
       refresh: refresh.figures,
@@ -454,9 +474,9 @@ async function measureReadiness(
   // The two handler chains functions/readiness-publisher.ts builds.
   const onSignal = createEventHandler({
     logger,
-    parse: parseSignalEvent,
+    parse: parseBusEvent,
     origin: { region: REGION, alsoFromRegions: [PRIMARY_REGION] },
-    run: (event) => applySignal(event, deps),
+    run: (event) => applyBusEvent(event, deps),
   });
   const onTask = createEventHandler({
     logger,
@@ -465,7 +485,7 @@ async function measureReadiness(
   });
   const context = benchLambdaContext(`dr-autopilot-${STAGE}-readinessPublisher`);
   // What EventBridge delivers: the handler parses it (the contract check is part of the measured work).
-  const event = (signal: Signal) => ({
+  const event = (signal: BusEvent) => ({
     version: '0',
     id: randomUUID(),
     'detail-type': signal.type,
@@ -473,13 +493,13 @@ async function measureReadiness(
     account: ACCOUNT,
     time: signal.detail.observedAt,
     region: REGION,
-    resources: signal.detail.resource.arn ? [signal.detail.resource.arn] : [],
+    resources: toPutEventsEntry(signal, 'bus').Resources,
     detail: signal.detail,
   });
-  /** Feeds signals 8 at a time (EventBridge invokes concurrently); figures per signal. */
+  /** Feeds events 8 at a time (EventBridge invokes concurrently); figures per event (a signal or a batch). */
   const historyCount = async () =>
     (await tableBytes(client, tableName, (sk) => sk.startsWith('history#'))).items;
-  const feed = async (signals: Signal[]): Promise<ReadinessPerInvocation> => {
+  const feed = async (signals: BusEvent[]): Promise<ReadinessPerInvocation> => {
     const historyBefore = await historyCount();
     meter.reset();
     output.reset();
@@ -490,7 +510,7 @@ async function measureReadiness(
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           while (index < signals.length) {
-            const signal = signals[index++] as Signal;
+            const signal = signals[index++] as BusEvent;
             await onSignal(event(signal), context);
           }
         }),
@@ -512,16 +532,22 @@ async function measureReadiness(
   await feed(run.firstSignals);
   const refresh = await feed(run.refreshSignals);
   // State changes: one resource in 20 turns AT_RISK, then READY again (two change signals each).
-  const changing = run.refreshSignals
-    .filter((signal) => signal.type === 'Replication Status Changed' && signal.detail.assessment)
+  const refreshed = run.refreshSignals.filter(isRefreshBatch);
+  const changing = refreshed
+    .flatMap((batch) => batch.detail.items.map((item) => ({ batch, item })))
     .filter((_, position) => position % 20 === 0);
-  const flip = (signal: Signal, state: 'AT_RISK' | 'READY') => {
-    const { version: _version, signalId: _signalId, ...detail } = signal.detail;
+  const flip = (
+    { batch, item }: { batch: RefreshBatch; item: RefreshBatch['detail']['items'][number] },
+    state: 'AT_RISK' | 'READY',
+  ) => {
+    const { signalId: _signalId, ...detail } = item;
     return createSignal({
       ...detail,
-      type: signal.type,
+      type: SIGNAL_TYPES.replicationStatusChanged,
+      workload: batch.detail.workload,
+      dryRun: batch.detail.dryRun,
       observedAt: new Date().toISOString(),
-      assessment: { ...(detail.assessment as NonNullable<typeof detail.assessment>), state },
+      assessment: { ...detail.assessment, state },
       evidence: { ...detail.evidence, refresh: false },
       correlationId: randomUUID(),
     });
@@ -545,7 +571,8 @@ async function measureReadiness(
   const state = await tableBytes(client, tableName, (sk) => !sk.startsWith('history#'));
   const idempotency = await tableBytes(client, idempotencyTable);
   return {
-    resources: run.refreshSignals.length,
+    resources: refreshed.reduce((sum, batch) => sum + batch.detail.items.length, 0),
+    refreshBatches: refreshed.length,
     refresh,
     change,
     sweep,
@@ -647,7 +674,7 @@ export function docsSection(table: CostTable, inputs: CostInputs): string {
     '|---|---:|---:|',
     `| resources assessed (servers and reversed recovery instances) | ${thousands(counts('300/off').resources ?? 0)} | ${thousands(counts('3000/off').resources ?? 0)} |`,
     `| monitor sweeps (both Regions) / DRS API calls | ${thousands(counts('300/off').monitorSweeps ?? 0)} / ${thousands(counts('300/off').drsCalls ?? 0)} | ${thousands(counts('3000/off').monitorSweeps ?? 0)} / ${thousands(counts('3000/off').drsCalls ?? 0)} |`,
-    `| signals (readiness-publisher invocations) | ${thousands(counts('300/off').signals ?? 0)} | ${thousands(counts('3000/off').signals ?? 0)} |`,
+    `| events on the bus: signals and refresh batches (readiness-publisher invocations) | ${thousands(counts('300/off').signals ?? 0)} | ${thousands(counts('3000/off').signals ?? 0)} |`,
     `| metric series, per-server metrics off / on | ${counts('300/off').metricSeries} / ${counts('300/on').metricSeries} | ${counts('3000/off').metricSeries} / ${counts('3000/on').metricSeries} |`,
     `| EMF log data, per-server metrics off / on | ${mb(counts('300/off').emfGb ?? 0)} / ${mb(counts('300/on').emfGb ?? 0)} | ${mb(counts('3000/off').emfGb ?? 0)} / ${mb(counts('3000/on').emfGb ?? 0)} |`,
     `| per-server values in the log (\`replication-resources\`) | ${mb(counts('300/off').perServerLogGb ?? 0)} | ${mb(counts('3000/off').perServerLogGb ?? 0)} |`,
@@ -656,7 +683,7 @@ export function docsSection(table: CostTable, inputs: CostInputs): string {
     `| DynamoDB write / read units: readiness | ${thousands(counts('300/off').readinessWriteUnits ?? 0)} / ${thousands(counts('300/off').readinessReadUnits ?? 0)} | ${thousands(counts('3000/off').readinessWriteUnits ?? 0)} / ${thousands(counts('3000/off').readinessReadUnits ?? 0)} |`,
     `| DynamoDB stored | ${(counts('300/off').storedGb ?? 0).toFixed(2)} GB | ${(counts('3000/off').storedGb ?? 0).toFixed(2)} GB |`,
     '',
-    `Measured per sweep (3,000 servers): ${thousands(m3000?.first.drsCalls ?? 0)} DRS calls; ${thousands(m3000?.refresh.signals ?? 0)} signals on a refresh sweep, ${m3000?.unchanged.signals ?? 0} on an unchanged one; per-server log lines ${thousands(m3000?.refresh.bytes.detail ?? 0)} bytes on a refresh sweep (${Math.round((m3000?.refresh.bytes.detail ?? 0) / Math.max(1, m3000?.refresh.signals ?? 1))} bytes a resource) and ${thousands(m3000?.unchanged.bytes.detail ?? 0)} on an unchanged one (the resources not \`READY\`); EMF ${thousands(m3000?.first.bytes.emfOff ?? 0)} bytes per-server metrics off, ${thousands(m3000?.first.bytes.emfOn ?? 0)} on; a sweep ${((m3000?.sweepMsSimulatedLatency ?? 0) / 1000).toFixed(1)} s against the simulated DRS (${((m300?.sweepMsSimulatedLatency ?? 0) / 1000).toFixed(1)} s at 300). Readiness publisher per unchanged refresh signal, idempotency included: ${r3000?.refresh.requests} DynamoDB requests, ${r3000?.refresh.writeUnits} write and ${r3000?.refresh.readUnits} read units, ${thousands(r3000?.refresh.logBytes ?? 0)} log bytes; per state change: ${r3000?.change.requests} requests, ${r3000?.change.writeUnits} write and ${r3000?.change.readUnits} read units (workloads of ${Math.round((r3000?.resources ?? 0) / Math.max(1, m3000?.workloads ?? 1))} resources); a readiness sweep: ${r3000?.sweep.requests} requests, ${r3000?.sweep.readUnits} read units.`,
+    `Measured per sweep (3,000 servers): ${thousands(m3000?.first.drsCalls ?? 0)} DRS calls; ${thousands(m3000?.refresh.resources ?? 0)} resources refreshed on a refresh sweep in ${thousands(m3000?.refresh.signals ?? 0)} \`Replication Status Refreshed\` batches of ${thousands(m3000?.refresh.signalChunks ?? 0)} 64 KB chunks (${thousands((m3000?.refresh.signalBytes ?? 0) / Math.max(1, m3000?.refresh.signals ?? 1))} bytes a batch), ${m3000?.unchanged.signals ?? 0} events on an unchanged one; per-server log lines ${thousands(m3000?.refresh.bytes.detail ?? 0)} bytes on a refresh sweep (${Math.round((m3000?.refresh.bytes.detail ?? 0) / Math.max(1, m3000?.refresh.resources ?? 1))} bytes a resource) and ${thousands(m3000?.unchanged.bytes.detail ?? 0)} on an unchanged one (the resources not \`READY\`); EMF ${thousands(m3000?.first.bytes.emfOff ?? 0)} bytes per-server metrics off, ${thousands(m3000?.first.bytes.emfOn ?? 0)} on; a sweep ${((m3000?.sweepMsSimulatedLatency ?? 0) / 1000).toFixed(1)} s against the simulated DRS (${((m300?.sweepMsSimulatedLatency ?? 0) / 1000).toFixed(1)} s at 300). Readiness publisher per refresh batch (${Math.round((r3000?.resources ?? 0) / Math.max(1, r3000?.refreshBatches ?? 1))} resources a batch on average, every one unchanged): ${r3000?.refresh.requests} DynamoDB requests, ${r3000?.refresh.writeUnits} write and ${r3000?.refresh.readUnits} read units, ${thousands(r3000?.refresh.logBytes ?? 0)} log bytes in ${r3000?.refresh.logLines} line(s); per state change: ${r3000?.change.requests} requests, ${r3000?.change.writeUnits} write and ${r3000?.change.readUnits} read units (workloads of ${Math.round((r3000?.resources ?? 0) / Math.max(1, m3000?.workloads ?? 1))} resources); a readiness sweep: ${r3000?.sweep.requests} requests, ${r3000?.sweep.readUnits} read units.`,
   ];
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-import type { Signal } from '../events/dr-autopilot/signal.ts';
+import type { BusEvent } from '../events/dr-autopilot/signal.ts';
 import { type ReplicationMonitorDeps, runReplicationMonitor } from '../src/app/replication-monitor.ts';
 import type { StoredFinding } from '../src/domain/sweep.ts';
 import type {
@@ -172,7 +172,7 @@ export async function sweepOnce(count: number, concurrency: number, seed: number
   const drs = new SimulatedDrs(world, random);
   const state = new MemoryState();
   const metrics = new CountingMetrics();
-  const published: Signal[] = [];
+  const published: BusEvent[] = [];
   const deps: ReplicationMonitorDeps = {
     drs,
     state,

@@ -1,11 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { parseSignalEvent } from '../events/dr-autopilot/signal.ts';
+import { parseBusEvent } from '../events/dr-autopilot/signal.ts';
 import { createDynamoDbDigestClaims } from '../src/adapters/digest-claims.ts';
 import { createDynamoDbReadinessStore } from '../src/adapters/readiness-store.ts';
 import { createSnsNotifier } from '../src/adapters/sns-notifier.ts';
 import {
-  applySignal,
+  applyBusEvent,
   isReadinessTask,
   parseReadinessTask,
   type ReadinessDeps,
@@ -54,13 +54,14 @@ const digestClaims = createDynamoDbDigestClaims({ client: dynamodb, tableName: c
 
 const onSignal = createEventHandler({
   logger,
-  parse: parseSignalEvent,
+  // A signal, or the replication monitor's batch of refreshes (`Replication Status Refreshed`).
+  parse: parseBusEvent,
   // Signals come from this deployment's detectors and, forwarded to this bus, from the other Region of the pair's
   // (this deployment owns readiness for the pair): anything else is rejected (rule 5).
   origin: { region: config.region, alsoFromRegions: [config.primaryRegion] },
   // No idempotency records: applying a signal is idempotent by construction (a redelivery is refused by the
   // resource's conditions or recognised by its signal id), and the records would cost two writes a signal.
-  run: (event, context) => applySignal(event, withDeadline(context)),
+  run: (event, context) => applyBusEvent(event, withDeadline(context)),
 });
 
 const onTask = createEventHandler({

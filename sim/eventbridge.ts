@@ -498,6 +498,11 @@ export function summarizeEvent(event: AwsEvent): string {
   const detail = event.detail;
   const resource = event.resources[0] ?? '';
   const id = resource.slice(resource.lastIndexOf('/') + 1);
+  if (event.source === 'dr-autopilot' && Array.isArray(detail.items)) {
+    // A refresh batch: its items carry the summaries.
+    const part = detail.part as { index?: number; of?: number } | undefined;
+    return `${detail.items.length} resource(s) of ${String(detail.workload ?? '')} unchanged, refreshed (part ${part?.index ?? '?'} of ${part?.of ?? '?'})`;
+  }
   if (event.source === 'dr-autopilot') return String(detail.summary ?? '');
   if (event.source === 'aws.drs') {
     const drill = detail['is-drill'] === undefined ? '' : ` (is-drill ${String(detail['is-drill'])})`;

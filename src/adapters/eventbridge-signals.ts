@@ -3,26 +3,31 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { SIGNAL_SOURCE, type Signal } from '../../events/dr-autopilot/signal.ts';
+import { type BusEvent, isRefreshBatch, SIGNAL_SOURCE } from '../../events/dr-autopilot/signal.ts';
 import { RetryableDependencyError } from '../domain/errors.ts';
-import type { SignalPublisher } from '../ports/signals.ts';
+import type { BusPublisher } from '../ports/signals.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 const BATCH = 10;
 
-export function toPutEventsEntry(signal: Signal, eventBusName: string): PutEventsRequestEntry {
+/**
+ * The PutEvents entry of a signal (its resource's ARN in `Resources`) or of a refresh batch (no `Resources`: the
+ * items name their resources, and every ARN listed would be billed in the entry's size).
+ */
+export function toPutEventsEntry(event: BusEvent, eventBusName: string): PutEventsRequestEntry {
+  const arn = isRefreshBatch(event) ? undefined : event.detail.resource.arn;
   return {
     EventBusName: eventBusName,
     Source: SIGNAL_SOURCE,
-    DetailType: signal.type,
-    Detail: JSON.stringify(signal.detail),
-    Resources: signal.detail.resource.arn ? [signal.detail.resource.arn] : [],
-    Time: new Date(signal.detail.observedAt),
+    DetailType: event.type,
+    Detail: JSON.stringify(event.detail),
+    Resources: arn ? [arn] : [],
+    Time: new Date(event.detail.observedAt),
   };
 }
 
 /**
- * Publishes signals with PutEvents in batches of 10. PutEvents can succeed as a call and still fail some
+ * Publishes signals (and refresh batches) with PutEvents in batches of 10. PutEvents can succeed as a call and still fail some
  * entries: those (and only those) are sent again, up to `attempts` times; then a
  * {@link RetryableDependencyError} propagates so the invocation is retried as a whole.
  */
@@ -30,7 +35,7 @@ export function createEventBridgeSignalPublisher(options: {
   client: EventBridgeClient;
   eventBusName: string;
   attempts?: number;
-}): SignalPublisher {
+}): BusPublisher {
   const attempts = options.attempts ?? 3;
   return {
     async publish(signals) {

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { parseWith } from '../../events/contract.ts';
-import type { ReadinessState, SignalEvent } from '../../events/dr-autopilot/signal.ts';
+import {
+  type BusEventDelivery,
+  isRefreshBatchEvent,
+  REFRESH_ITEM_SIGNAL_TYPE,
+  type ReadinessState,
+  type RefreshBatchEvent,
+  type SignalDetail,
+  type SignalEvent,
+} from '../../events/dr-autopilot/signal.ts';
 import { RetryableDependencyError } from '../domain/errors.ts';
 import {
   countStates,
@@ -39,6 +47,7 @@ import {
 import type { Clock } from '../ports/signals.ts';
 import { isTaskInput } from '../runtime/handler.ts';
 import { persistUntilDeadline } from '../runtime/persist-until-deadline.ts';
+import { boundedMap } from './bounded-map.ts';
 
 /**
  * The readiness publisher: the single writer of readiness state (DESIGN.md §4).
@@ -135,17 +144,29 @@ function conflictExhausted(what: string, count: number, cause: unknown): Retryab
 }
 
 export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Promise<ReadinessOutcome> {
-  const detail = event.detail;
+  return applyDetail(event['detail-type'], event.detail, deps);
+}
+
+/**
+ * One signal's detail (or one item of a refresh batch, as a detail), folded under `signalType`; `onConfirmed`
+ * is called when it took the shortest path (one conditional write confirming the announced state).
+ */
+async function applyDetail(
+  signalType: string,
+  detail: SignalDetail,
+  deps: ReadinessDeps,
+  onConfirmed?: () => void,
+): Promise<ReadinessOutcome> {
   const { workload, signalId } = detail;
   const key = resourceKey(detail.resource);
-  const observation = observationOf(event['detail-type'], detail);
+  const observation = observationOf(signalType, detail);
   const signalRecord = {
     kind: 'signal' as const,
     workload,
     resourceKey: key,
     resource: detail.resource,
     at: toIsoUtc(detail.observedAt),
-    signalType: event['detail-type'],
+    signalType,
     signalId,
     severity: detail.severity,
     summary: detail.summary,
@@ -162,6 +183,7 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
   // The common case, every healthy resource every refresh: the observation confirms the announced state. One
   // conditional write, no read, no history item (the resource item holds the latest evidence).
   if (await deps.store.refreshResource({ workload, resource: detail.resource, observation })) {
+    onConfirmed?.();
     return {
       action: 'applied',
       signalId,
@@ -230,6 +252,100 @@ export async function applySignal(event: SignalEvent, deps: ReadinessDeps): Prom
     };
   }
   throw conflictExhausted(`resource ${key} of workload ${workload}`, attempts(deps), lastConflict);
+}
+
+/** What a refresh batch did, item by item counted: the one line the invocation logs. */
+export interface RefreshBatchOutcome {
+  action: 'refresh-batch';
+  batchId: string;
+  workload: string;
+  part: { index: number; of: number };
+  items: number;
+  /** Items that confirmed the announced state in one conditional write. */
+  confirmed: number;
+  /** Items folded the long way (a pending downgrade broken, a state that differs, a resource new to the table). */
+  applied: number;
+  duplicate: number;
+  outOfOrder: number;
+  published: PublishedTransition[];
+}
+
+/** Items of one batch folded at once: each is a conditional write (or the long way), never the same resource. */
+export const REFRESH_BATCH_CONCURRENCY = 4;
+
+/**
+ * A `Replication Status Refreshed` batch: each item folded exactly as the per-resource refresh it replaces (as a
+ * `Replication Status Changed` observation, {@link REFRESH_ITEM_SIGNAL_TYPE}: the same one conditional write when
+ * it confirms the announced state, the long way otherwise), a few at a time.
+ * Every item is tried, whatever happens to the others, so one that keeps failing does not leave the rest of
+ * the workload to go stale; then, if any failed, the invocation fails with the first error (Lambda retries the
+ * whole batch: an item already applied is refused by its write's condition and recognised as a duplicate by its
+ * signal id, so it changes nothing).
+ */
+export async function applyRefreshBatch(
+  event: RefreshBatchEvent,
+  deps: ReadinessDeps,
+): Promise<RefreshBatchOutcome> {
+  const { detail } = event;
+  const outcome: RefreshBatchOutcome = {
+    action: 'refresh-batch',
+    batchId: detail.batchId,
+    workload: detail.workload,
+    part: detail.part,
+    items: detail.items.length,
+    confirmed: 0,
+    applied: 0,
+    duplicate: 0,
+    outOfOrder: 0,
+    published: [],
+  };
+  const failures: { signalId: string; error: unknown }[] = [];
+  await boundedMap(detail.items, REFRESH_BATCH_CONCURRENCY, async (item) => {
+    let confirmed = false;
+    try {
+      const result = await applyDetail(
+        REFRESH_ITEM_SIGNAL_TYPE,
+        {
+          ...item,
+          version: detail.version,
+          workload: detail.workload,
+          dryRun: detail.dryRun,
+          correlationId: detail.correlationId,
+        },
+        deps,
+        () => {
+          confirmed = true;
+        },
+      );
+      count(outcome, result, confirmed);
+    } catch (error) {
+      failures.push({ signalId: item.signalId, error });
+    }
+  });
+  const [first] = failures;
+  if (first) {
+    const error = first.error instanceof Error ? first.error : new Error(String(first.error));
+    error.message = `refresh batch ${detail.batchId} (${detail.workload}): ${failures.length} of ${detail.items.length} item(s) failed, first ${first.signalId}: ${error.message}`;
+    throw error;
+  }
+  return outcome;
+}
+
+function count(outcome: RefreshBatchOutcome, result: ReadinessOutcome, confirmed: boolean): void {
+  if (confirmed) outcome.confirmed += 1;
+  else if (result.action === 'duplicate') outcome.duplicate += 1;
+  else if (result.action === 'out-of-order') outcome.outOfOrder += 1;
+  else outcome.applied += 1;
+  if (result.action === 'duplicate' || result.action === 'applied')
+    outcome.published.push(...result.published);
+}
+
+/** What the publisher's signal rule delivers: a refresh batch, or one signal. */
+export async function applyBusEvent(
+  event: BusEventDelivery,
+  deps: ReadinessDeps,
+): Promise<ReadinessOutcome | RefreshBatchOutcome> {
+  return isRefreshBatchEvent(event) ? applyRefreshBatch(event, deps) : applySignal(event, deps);
 }
 
 /** What a committed change leaves to send: the workload as written, and the outbox entries this writer owes. */

@@ -1,5 +1,7 @@
 import { parseScheduledEvent } from '../../events/aws-events/scheduled-event.ts';
 import {
+  type BusEvent,
+  createRefreshBatches,
   createSignal,
   type ReadinessState,
   type ResourceType,
@@ -30,7 +32,7 @@ import {
 import { oneLine } from '../domain/text.ts';
 import type { DrsReader, DrsRecoveryInstance, DrsRecoverySnapshot, DrsSourceServer } from '../ports/drs.ts';
 import type { AggregateMetrics, MonitorStateStore, ReplicationMetrics } from '../ports/monitor-state.ts';
-import type { Clock, SignalPublisher } from '../ports/signals.ts';
+import type { BusPublisher, Clock } from '../ports/signals.ts';
 import { boundedMap } from './bounded-map.ts';
 
 /**
@@ -102,7 +104,8 @@ export interface ReplicationMonitorDeps {
   drs: DrsReader;
   state: MonitorStateStore;
   metrics: ReplicationMetrics;
-  signals: SignalPublisher;
+  /** Signals, and the refreshes as batches (`Replication Status Refreshed`). */
+  signals: BusPublisher;
   clock: Clock;
   policy: ReplicationMonitorPolicy;
   dryRun: boolean;
@@ -116,9 +119,11 @@ export type ReplicationMonitorOutcome =
       recoveryInstances: number;
       byState: Record<ReadinessState, number>;
       overRpo: number;
+      /** Events put on the bus: per-resource signals, and refresh batches. */
       signalsPublished: number;
-      /** Of `signalsPublished`: unchanged findings signalled again (refresh). */
+      /** Unchanged findings signalled again (refresh), in `refreshBatches` of the events published. */
       refreshed: number;
+      refreshBatches: number;
       readyToFailBack: number;
       removed: number;
     }
@@ -129,6 +134,7 @@ export type ReplicationMonitorOutcome =
       state: ReadinessState | 'not-found';
       signalsPublished: number;
       refreshed: number;
+      refreshBatches: number;
     };
 
 const RUNBOOK = {
@@ -211,6 +217,7 @@ async function sweepAll(
     overRpo: assessed.filter((finding) => finding.assessment?.overRpo).length,
     signalsPublished: signals.length,
     refreshed: changes.refreshed.length,
+    refreshBatches: signals.length - perResource(changes),
     readyToFailBack: changes.nowReadyToFailBack.length,
     removed: changes.removed.length,
   };
@@ -262,30 +269,40 @@ async function evaluateServer(
     state: read === 'uninitialized' || !read.server ? 'not-found' : (findings[0]?.state ?? 'not-found'),
     signalsPublished: signals.length,
     refreshed: changes.refreshed.length,
+    refreshBatches: signals.length - perResource(changes),
   };
 }
 
 /**
- * Every signal of one run, for one batched publish: the changes, the refreshes (the same state and reason
- * code as the change that was signalled, measured and observed now), ready-to-fail-back (once, never
- * refreshed), the removals.
+ * Everything one run puts on the bus, for one batched publish: a signal per change, the refreshes (the same
+ * state and reason code as the change that was signalled, measured and observed now) packed into as few
+ * `Replication Status Refreshed` batches as their bounds allow (one per workload, or more for a big one: see
+ * `createRefreshBatches`), a signal per resource now ready to fail back (once, never refreshed), a signal per
+ * removal.
  */
 function signalsOf(
   changes: FindingChanges<Finding>,
   trigger: ReplicationMonitorTrigger,
   deps: ReplicationMonitorDeps,
   observedAt: string,
-): Signal[] {
+): BusEvent[] {
   return [
     ...changes.changed.map(({ finding, previous }) =>
       statusSignal(finding, { kind: 'change', previous }, trigger, deps, observedAt),
     ),
-    ...changes.refreshed.map(({ finding, previous }) =>
-      statusSignal(finding, { kind: 'refresh', stored: previous }, trigger, deps, observedAt),
+    ...createRefreshBatches(
+      changes.refreshed.map(({ finding, previous }) =>
+        statusSignal(finding, { kind: 'refresh', stored: previous }, trigger, deps, observedAt),
+      ),
     ),
     ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
     ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
   ];
+}
+
+/** The per-resource signals of a run (all but the refresh batches). */
+function perResource(changes: FindingChanges<Finding>): number {
+  return changes.changed.length + changes.nowReadyToFailBack.length + changes.removed.length;
 }
 
 interface Listing {

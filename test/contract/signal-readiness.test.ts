@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { SIGNAL_TYPES, signalPattern } from '../../events/dr-autopilot/signal.ts';
+import {
+  createRefreshBatches,
+  REFRESH_BATCH_TYPE,
+  SIGNAL_TYPES,
+  type SignalType,
+  signalPattern,
+} from '../../events/dr-autopilot/signal.ts';
 import { matchesPattern, type Pattern } from '../../sim/event-pattern.ts';
 import { allSamples } from '../helpers/events.ts';
 import { loadPackagedTemplate, resourcesOfType } from '../helpers/package.ts';
-import { rawEvent, signalEvent } from '../helpers/readiness-fixtures.ts';
+import { delivered, rawEvent, signalEvent } from '../helpers/readiness-fixtures.ts';
 
 function readinessRules() {
   return resourcesOfType(loadPackagedTemplate(), 'AWS::Events::Rule').filter(([id]) =>
@@ -31,6 +37,22 @@ describe('readiness publisher rules', () => {
       expect(matchesPattern(pattern, rawEvent(signalEvent({ type })))).toBe(true);
     },
   );
+
+  it(`routes a "${REFRESH_BATCH_TYPE}" batch to the publisher, and the primary Region's on to the recovery Region's bus`, () => {
+    // Prepare
+    const signal = signalEvent({ state: 'READY' });
+    const [batch] = createRefreshBatches([
+      { type: signal['detail-type'] as SignalType, detail: signal.detail },
+    ]);
+    const event = JSON.parse(JSON.stringify(delivered(batch as NonNullable<typeof batch>)));
+    const rules = resourcesOfType(loadPackagedTemplate(), 'AWS::Events::Rule');
+    const forwarding = rules.find(([id]) => id === 'SignalForwardingRule')?.[1].Properties
+      ?.EventPattern as Pattern;
+    // Act / Assess
+    expect(event['detail-type']).toBe('Replication Status Refreshed');
+    expect(matchesPattern(signalPattern as Pattern, event)).toBe(true);
+    expect(matchesPattern(forwarding, event)).toBe(true);
+  });
 
   it('routes no AWS sample event (they arrive on the default bus, not as signals)', () => {
     // Prepare

@@ -1,18 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  parseSignalEvent,
-  type ReadinessState,
-  SIGNAL_SOURCE,
-  type Signal,
-} from '../../events/dr-autopilot/signal.ts';
-import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
+import type { BusEvent, ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { applyBusEvent, sweepReadiness } from '../../src/app/readiness.ts';
 import { readinessEnvSchema, readinessPolicyFrom } from '../../src/app/readiness-config.ts';
 import { runReplicationMonitor } from '../../src/app/replication-monitor.ts';
 import { resourceKey } from '../../src/domain/readiness.ts';
 import { CapturingSignalPublisher } from '../fakes/signals.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
-import { manualClock, minute, readinessDeps, recordingNotifier } from '../helpers/readiness-fixtures.ts';
+import {
+  delivered,
+  manualClock,
+  minute,
+  readinessDeps,
+  recordingNotifier,
+} from '../helpers/readiness-fixtures.ts';
 import {
   ACCOUNT,
   CapturingMetrics,
@@ -42,21 +42,6 @@ afterAll(async () => {
   await dynalite?.close();
 });
 
-/** A signal as the publisher receives it from the bus (schema-checked on the way, as the handler does). */
-function delivered(signal: Signal) {
-  return parseSignalEvent({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': signal.type,
-    source: SIGNAL_SOURCE,
-    account: ACCOUNT,
-    time: signal.detail.observedAt,
-    region: REGION,
-    resources: signal.detail.resource.arn ? [signal.detail.resource.arn] : [],
-    detail: signal.detail,
-  });
-}
-
 /** The monitor and the publisher on one simulated clock, minutes after T0. */
 async function pipeline(refreshAfterSeconds: number) {
   const clock = manualClock(minute(0));
@@ -74,12 +59,12 @@ async function pipeline(refreshAfterSeconds: number) {
 
   return {
     notifier,
-    /** One monitor sweep at `at` minutes; every signal it emits is delivered to the publisher. */
-    async monitorSweep(at: number): Promise<Signal[]> {
+    /** One monitor sweep at `at` minutes; every event it emits (signal or refresh batch) is delivered to the publisher. */
+    async monitorSweep(at: number): Promise<BusEvent[]> {
       clock.set(minute(at));
       // DRS keeps replicating: a fresh point-in-time snapshot a few minutes old, no lag, no backlog.
       drs.snapshotAt(1, minute(at - 3).toISOString());
-      const before = signals.published.length;
+      const before = signals.events.length;
       await runReplicationMonitor(
         { kind: 'schedule', id: `sweep-${++sweeps}`, account: ACCOUNT, region: REGION },
         {
@@ -99,8 +84,8 @@ async function pipeline(refreshAfterSeconds: number) {
           },
         },
       );
-      const emitted = signals.published.slice(before);
-      for (const signal of emitted) await applySignal(delivered(signal), readiness);
+      const emitted = signals.events.slice(before);
+      for (const event of emitted) await applyBusEvent(delivered(event, REGION), readiness);
       return emitted;
     },
     /** The publisher's sweep at `at` minutes; returns every resource's announced state. */
@@ -129,11 +114,14 @@ describe('readiness freshness: replication monitor → readiness publisher', () 
     const run = await pipeline(REFRESH_AFTER_SECONDS);
     const statesWhileRunning: Record<number, Record<string, ReadinessState>> = {};
     const signalsPerSweep: Record<number, number> = {};
+    const typesPerSweep: Record<number, string[]> = {};
     const statesAfterStop: Record<number, ReadinessState | undefined> = {};
 
     // Act: the monitor and the publisher sweep every 5 minutes for an hour...
     for (const at of minutes(0, 60)) {
-      signalsPerSweep[at] = (await run.monitorSweep(at)).length;
+      const emitted = await run.monitorSweep(at);
+      signalsPerSweep[at] = emitted.length;
+      if (emitted.length > 0) typesPerSweep[at] = [...new Set(emitted.map((event) => event.type))];
       statesWhileRunning[at] = await run.readinessSweep(at);
     }
     // ...then the monitor stops (its last signal was at minute 60) and only the publisher sweeps.
@@ -146,10 +134,16 @@ describe('readiness freshness: replication monitor → readiness publisher', () 
         states: { [SERVER]: 'READY', [DRS_SERVICE]: 'READY' },
       });
     }
-    // Assess: signal on change (the first sweep), then one refresh per resource every 30 minutes, no more
+    // Assess: signal on change (the first sweep), then every 30 minutes one refresh batch per workload (the
+    // server's, the DRS service's), no more
     expect(signalsPerSweep).toEqual(
       Object.fromEntries(minutes(0, 60).map((at) => [at, at % 30 === 0 ? 2 : 0])),
     );
+    expect(typesPerSweep).toEqual({
+      0: ['Replication Status Changed'],
+      30: ['Replication Status Refreshed'],
+      60: ['Replication Status Refreshed'],
+    });
     // Assess: a stopped monitor is noticed: UNKNOWN once its last evidence is more than an hour old
     expect(statesAfterStop).toEqual(
       Object.fromEntries(minutes(65, 130).map((at) => [at, at <= 120 ? 'READY' : 'UNKNOWN'])),

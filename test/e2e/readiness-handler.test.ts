@@ -2,11 +2,19 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import 'aws-sdk-client-mock-vitest/extend';
+import { createRefreshBatches, type SignalType } from '../../events/dr-autopilot/signal.ts';
 import { ForeignEventError, InvalidEventError } from '../../src/domain/errors.ts';
 import { lambdaContext } from '../helpers/context.ts';
 import { createIdempotencyTable, createReadinessTable, startDynalite } from '../helpers/dynalite.ts';
 import { baseEnv } from '../helpers/env.ts';
-import { type RawSignalEvent, rawEvent, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
+import {
+  delivered,
+  minute,
+  type RawSignalEvent,
+  rawEvent,
+  scanAll,
+  signalEvent,
+} from '../helpers/readiness-fixtures.ts';
 
 /**
  * The real handler (functions/readiness-publisher.ts: middy chain, the DynamoDB store
@@ -188,6 +196,33 @@ describe('readiness-publisher handler', () => {
     expect(await scanAll(dynamo.client, 'readiness')).toEqual(before);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(await scanAll(dynamo.client, 'idempotency')).toEqual([]);
+  });
+
+  it('folds a refresh batch through the real handler in one invocation, answering with the counts', async () => {
+    // Prepare: three READY resources, then one sweep's refresh of them as the monitor batches it
+    const ids = ['s-00000000000000001', 's-00000000000000002', 's-00000000000000003'];
+    for (const resourceId of ids)
+      await handler(
+        rawEvent(signalEvent({ workload: 'batched', resourceId, observedAt: minute(0) })),
+        context(),
+      );
+    const [batch] = createRefreshBatches(
+      ids.map((resourceId) => {
+        const event = signalEvent({
+          workload: 'batched',
+          resourceId,
+          observedAt: minute(30),
+          correlationId: 'sweep-30',
+        });
+        return { type: event['detail-type'] as SignalType, detail: event.detail };
+      }),
+    );
+    const event = JSON.parse(JSON.stringify(delivered(batch as NonNullable<typeof batch>)));
+    // Act
+    const outcome = await handler(event, context());
+    // Assess
+    expect(outcome).toMatchObject({ action: 'refresh-batch', workload: 'batched', items: 3, confirmed: 3 });
+    expect(sns).not.toHaveReceivedCommand(PublishCommand);
   });
 
   it('runs the sweep and the digest from their scheduled input', async () => {

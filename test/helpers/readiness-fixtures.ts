@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
+  type BusEvent,
+  type BusEventDelivery,
   createSignal,
+  parseBusEvent,
   parseSignalEvent,
   type ReadinessState,
   type ResourceType,
@@ -10,6 +13,7 @@ import {
   type SignalEvent,
   type SignalType,
 } from '../../events/dr-autopilot/signal.ts';
+import { toPutEventsEntry } from '../../src/adapters/eventbridge-signals.ts';
 import { createDynamoDbReadinessStore } from '../../src/adapters/readiness-store.ts';
 import type { ReadinessDeps } from '../../src/app/readiness.ts';
 import { DEFAULT_READINESS_POLICY, type ReadinessPolicy } from '../../src/domain/readiness.ts';
@@ -30,6 +34,25 @@ export interface SignalOptions {
   dryRun?: boolean;
   correlationId?: string;
   region?: string;
+}
+
+/**
+ * What a detector put on the bus (a signal or a refresh batch) as EventBridge delivers it to the readiness
+ * publisher, schema-checked on the way as the handler does (a fresh object each call).
+ */
+export function delivered(event: BusEvent, region = 'us-west-2'): BusEventDelivery {
+  const entry = toPutEventsEntry(event, 'bus');
+  return parseBusEvent({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': entry.DetailType,
+    source: entry.Source,
+    account: ACCOUNT,
+    time: event.detail.observedAt,
+    region,
+    resources: entry.Resources,
+    detail: structuredClone(event.detail),
+  });
 }
 
 /** A dr-autopilot signal event as EventBridge delivers it (a fresh object each call). */

@@ -15,6 +15,7 @@ function sweep(overrides: Partial<SweepFigures> = {}): SweepFigures {
   return {
     drsCalls: 0,
     signals: 0,
+    resources: 0,
     signalChunks: 0,
     signalBytes: 0,
     dynamo: { requests: 0, writeUnits: 0, readUnits: 0 },
@@ -30,7 +31,8 @@ function monitor(servers: number, overrides: Partial<MonitorFigures> = {}): Moni
     workloads: 20,
     first: sweep(),
     unchanged: sweep(),
-    refresh: sweep({ signals: servers, signalChunks: servers }),
+    // Refreshes in batches of 50 resources, one 64 KB chunk each.
+    refresh: sweep({ signals: servers / 50, resources: servers, signalChunks: servers / 50 }),
     seriesOff: 63,
     seriesOn: 63 + 3 * servers,
     workloadSeries: 40,
@@ -51,6 +53,7 @@ const idle = {
 };
 const readiness = (resources: number): ReadinessFigures => ({
   resources,
+  refreshBatches: resources / 50,
   refresh: idle,
   change: idle,
   sweep: idle,
@@ -93,14 +96,16 @@ describe('the monthly cost model', () => {
     expect((metrics?.usd['3000/on'] ?? 0) - (metrics?.usd['3000/off'] ?? 0)).toBeCloseTo(3_000 * 0.9, 6);
   });
 
-  it('counts one refresh of every resource per refresh window, and the state changes assumed', () => {
+  it('counts one refresh of every resource per refresh window, in batches, and the state changes assumed', () => {
     const table = costTable(inputs());
 
-    // 8,760 sweeps, one in 3 a refresh sweep of 3,000 signals; 2 changes per resource a month; and the
-    // primary Region's refreshes of nothing.
-    expect(table.counts['3000/off']?.signals).toBe((8_760 / 3) * 3_000 + 2 * 3_000);
+    // 8,760 sweeps, one in 3 a refresh sweep of 3,000 resources in 60 batches; 2 changes per resource a month
+    // (a signal each); and the primary Region's refreshes of nothing.
+    expect(table.counts['3000/off']?.signals).toBe((8_760 / 3) * 60 + 2 * 3_000);
+    // The readiness writes are per refreshed resource, whatever the batching.
+    expect(table.counts['3000/off']?.refreshItems).toBe((8_760 / 3) * 3_000);
     const events = table.items.find((line) => line.item === 'EventBridge: signals (custom events)');
-    expect(events?.usd['3000/off']).toBeCloseTo(((8_760 / 3) * 3_000 + 6_000) * PRICES.customEvent.usd, 6);
+    expect(events?.usd['3000/off']).toBeCloseTo(((8_760 / 3) * 60 + 6_000) * PRICES.customEvent.usd, 6);
   });
 
   it('stores the history items each signal kind was measured writing, for the retention: none for a refresh', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseSignalEvent, type Signal } from '../../../events/dr-autopilot/signal.ts';
+import {
+  parseBusEvent,
+  parseSignalEvent,
+  REFRESH_BATCH_MAX_DETAIL_BYTES,
+  type RefreshBatch,
+  type Signal,
+} from '../../../events/dr-autopilot/signal.ts';
+import { toPutEventsEntry } from '../../../src/adapters/eventbridge-signals.ts';
 import {
   parseReplicationMonitorEvent,
   type ReplicationMonitorDeps,
@@ -54,11 +61,15 @@ function world(options: { pageSize?: number; concurrency?: number; refreshAfterS
     get metrics() {
       return metrics;
     },
-    /** A scheduled sweep `minutes` after T0; returns the outcome and the signals it published. */
+    /**
+     * A scheduled sweep `minutes` after T0; returns the outcome, the per-resource signals it published and its
+     * refresh batches.
+     */
     async sweep(minutes = 0) {
       now = new Date(T0.getTime() + minutes * 60_000);
       metrics = new CapturingMetrics();
       const before = signals.published.length;
+      const batchesBefore = signals.batches.length;
       const trigger: ReplicationMonitorTrigger = {
         kind: 'schedule',
         id: `sweep-${++sweeps}`,
@@ -66,7 +77,11 @@ function world(options: { pageSize?: number; concurrency?: number; refreshAfterS
         region: REGION,
       };
       const outcome = await runReplicationMonitor(trigger, deps());
-      return { outcome, signals: signals.published.slice(before) };
+      return {
+        outcome,
+        signals: signals.published.slice(before),
+        batches: signals.batches.slice(batchesBefore),
+      };
     },
     async stalled(n: number, minutes = 0) {
       now = new Date(T0.getTime() + minutes * 60_000);
@@ -89,6 +104,25 @@ function world(options: { pageSize?: number; concurrency?: number; refreshAfterS
 
 const typesAndIds = (signals: Signal[]) =>
   signals.map((signal) => [signal.type, signal.detail.resource.id, signal.detail.assessment?.state]);
+
+/** A batch as EventBridge delivers it (the envelope around what was put). */
+const deliveredAs = (batch: RefreshBatch) => ({
+  version: '0',
+  id: `delivery-${batch.detail.batchId}`,
+  'detail-type': batch.type,
+  source: 'dr-autopilot',
+  account: ACCOUNT,
+  time: batch.detail.observedAt,
+  region: REGION,
+  resources: [],
+  detail: JSON.parse(JSON.stringify(batch.detail)),
+});
+
+/** The refreshed resources of some batches: workload, id and state, in order. */
+const refreshedIds = (batches: RefreshBatch[]) =>
+  batches.flatMap((batch) =>
+    batch.detail.items.map((item) => [batch.detail.workload, item.resource.id, item.assessment.state]),
+  );
 
 describe('runReplicationMonitor: sweeps', () => {
   it('signals every resource on the first sweep, and nothing on a sweep where nothing changed', async () => {
@@ -120,9 +154,14 @@ describe('runReplicationMonitor: sweeps', () => {
   });
 
   it.each([
-    { name: 'within the refresh window: nothing', minutes: 10, refreshed: 0 },
-    { name: 'once the window has passed: every unchanged finding once', minutes: 15, refreshed: 3 },
-  ])('re-signals unchanged findings $name', async ({ minutes, refreshed }) => {
+    { name: 'within the refresh window: nothing', minutes: 10, refreshed: 0, batches: 0 },
+    {
+      name: 'once the window has passed: every unchanged finding once, a batch per workload',
+      minutes: 15,
+      refreshed: 3,
+      batches: 2,
+    },
+  ])('re-signals unchanged findings $name', async ({ minutes, refreshed, batches }) => {
     // Prepare: a failback-direction server (ready to fail back), a stalled one, and the DRS service
     const w = world({ refreshAfterSeconds: 900 });
     w.drs.servers = [
@@ -135,23 +174,78 @@ describe('runReplicationMonitor: sweeps', () => {
     // Act
     const later = await w.sweep(minutes);
 
-    // Assess: the same assessments, observed now; ready to fail back is not repeated
-    expect(later.outcome).toMatchObject({ signalsPublished: refreshed, refreshed, readyToFailBack: 0 });
+    // Assess: the same assessments, observed now, in one batch per workload (the DRS service's, the servers');
+    // ready to fail back is not repeated, and no per-resource signal is sent
+    expect(later.outcome).toMatchObject({
+      signalsPublished: batches,
+      refreshed,
+      refreshBatches: batches,
+      readyToFailBack: 0,
+    });
+    expect(later.signals).toEqual([]);
+    expect(later.batches.map((batch) => [batch.detail.workload, batch.detail.part])).toEqual(
+      batches
+        ? [
+            ['dr-autopilot', { index: 1, of: 1 }],
+            ['payments', { index: 1, of: 1 }],
+          ]
+        : [],
+    );
+    const items = later.batches.flatMap((batch) => batch.detail.items);
     const statusOf = (signals: Signal[]) =>
       signals
         .filter((signal) => signal.type === 'Replication Status Changed')
         .map((signal) => [signal.detail.resource.id, signal.detail.assessment]);
-    expect(statusOf(later.signals)).toEqual(refreshed ? statusOf(first.signals) : []);
-    for (const signal of later.signals) {
-      expect(signal.detail.observedAt).toBe(new Date(T0.getTime() + minutes * 60_000).toISOString());
-      expect(signal.detail.evidence).toMatchObject({
+    expect(items.map((item) => [item.resource.id, item.assessment])).toEqual(
+      refreshed ? statusOf(first.signals) : [],
+    );
+    for (const item of items) {
+      expect(item.observedAt).toBe(new Date(T0.getTime() + minutes * 60_000).toISOString());
+      expect(item.evidence).toMatchObject({
         refresh: true,
         stateSince: T0.toISOString(),
         previousState: null,
       });
-      expect(signal.detail.summary).toContain(`(unchanged since ${T0.toISOString()})`);
+      expect(item.summary).toContain(`(unchanged since ${T0.toISOString()})`);
     }
     expect(w.state.saves.slice(savesBefore)).toEqual([{ put: refreshed, delete: 0 }]);
+  });
+
+  it('refreshes a workload of 3,000 servers in batches that each bill one 64 KB chunk, every server once', async () => {
+    // Prepare: 3,000 healthy servers of one workload, signalled once
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = Array.from({ length: 3_000 }, (_, index) => sourceServer(index + 1));
+    await w.sweep();
+
+    // Act: the sweep once the refresh window has passed
+    const { outcome, signals, batches } = await w.sweep(15);
+
+    // Assess: no per-resource signal; the servers' batches, numbered, each under the bound and one chunk
+    expect(signals).toEqual([]);
+    const servers = batches.filter((batch) => batch.detail.workload === 'payments');
+    expect(servers.length).toBeGreaterThan(1);
+    expect(servers.length).toBeLessThan(3_000 / 20);
+    expect(outcome).toMatchObject({ refreshed: 3_001, refreshBatches: servers.length + 1 });
+    expect(servers.map((batch) => batch.detail.part)).toEqual(
+      servers.map((_, index) => ({ index: index + 1, of: servers.length })),
+    );
+    for (const batch of servers) {
+      const entry = toPutEventsEntry(batch, 'dr-autopilot-prod');
+      const detailBytes = Buffer.byteLength(entry.Detail ?? '');
+      expect(detailBytes).toBeLessThanOrEqual(REFRESH_BATCH_MAX_DETAIL_BYTES);
+      // EventBridge's entry size: 14 bytes, the source, the detail-type, the detail and the resources.
+      const billed =
+        14 +
+        Buffer.byteLength(entry.Source ?? '') +
+        Buffer.byteLength(entry.DetailType ?? '') +
+        detailBytes +
+        (entry.Resources ?? []).reduce((sum, arn) => sum + Buffer.byteLength(arn), 0);
+      expect(Math.ceil(billed / 65_536)).toBe(1);
+      expect(() => parseBusEvent(deliveredAs(batch))).not.toThrow();
+    }
+    const items = servers.flatMap((batch) => batch.detail.items.map((item) => item.resource.id));
+    expect(items).toEqual(w.drs.servers.map((server) => server.sourceServerId));
+    expect(new Set(servers.map((batch) => batch.detail.batchId)).size).toBe(servers.length);
   });
 
   it('refreshes on the change detection it already has: a changed finding is one change, and its window restarts', async () => {
@@ -170,8 +264,10 @@ describe('runReplicationMonitor: sweeps', () => {
     // Assess: the DRS service (unchanged since 0) is refreshed at 20; the server (changed at 10) at 25
     expect(typesAndIds(changed.signals)).toEqual([['Replication Status Changed', serverId(1), 'AT_RISK']]);
     expect(changed.signals[0]?.detail.evidence).toMatchObject({ refresh: false, previousState: 'READY' });
-    expect(typesAndIds(within.signals)).toEqual([['Replication Status Changed', REGION, 'READY']]);
-    expect(typesAndIds(refreshed.signals)).toEqual([['Replication Status Changed', serverId(1), 'AT_RISK']]);
+    expect(within.signals).toEqual([]);
+    expect(refreshedIds(within.batches)).toEqual([['dr-autopilot', REGION, 'READY']]);
+    expect(refreshed.signals).toEqual([]);
+    expect(refreshedIds(refreshed.batches)).toEqual([['payments', serverId(1), 'AT_RISK']]);
     expect(w.state.items.get(`drs-source-server#${serverId(1)}`)).toMatchObject({
       since: new Date(T0.getTime() + 10 * 60_000).toISOString(),
       lastSignalledAt: new Date(T0.getTime() + 25 * 60_000).toISOString(),
@@ -524,6 +620,7 @@ describe('runReplicationMonitor: the stalled-change event', () => {
       state: 'NOT_READY',
       signalsPublished: 1,
       refreshed: 0,
+      refreshBatches: 0,
     });
     expect(typesAndIds(signals)).toEqual([['Replication Status Changed', serverId(1), 'NOT_READY']]);
     expect(w.drs.calls).toEqual({
