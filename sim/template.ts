@@ -241,12 +241,19 @@ export async function oslsPackage(options: {
   region?: string | undefined;
   /** Stage parameters beyond the rehearsal's (they win). */
   params?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The function zips are already in `packageDir` (another Region's, copied there): package the template around
+   * them instead of building the bundles again (serverless-esbuild's `skipBuild`, see serverless.yml).
+   */
+  prebuilt?: boolean | undefined;
 }): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
   };
+  if (options.prebuilt) env.DR_AUTOPILOT_PREBUILT = 'true';
+  else delete env.DR_AUTOPILOT_PREBUILT;
   delete env.AWS_PROFILE;
   await promisify(execFile)(
     join(ROOT, 'node_modules/.bin/osls'),

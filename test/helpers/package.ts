@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oslsPackage, ROOT } from '../../sim/template.ts';
 
@@ -18,12 +18,17 @@ export const PRIMARY_TEMPLATE_PATH = join(PRIMARY_PACKAGE_DIR, 'cloudformation-t
 
 /**
  * Runs the real `osls package` (offline, no credentials) for the stage in each Region of the pair: the recovery
- * Region, then the primary Region (one after the other: the packager works in the service folder).
+ * Region, then the primary Region (one after the other: the packager works in the service folder). The bundles
+ * do not depend on the Region, so the primary Region's package reuses the recovery Region's zips (about 30 s of
+ * esbuild less per test run); its template is packaged as always.
  */
 export async function packageService(): Promise<void> {
   const pair = { stage: 'test', primaryRegion: PRIMARY_REGION, recoveryRegion: RECOVERY_REGION };
   await oslsPackage({ ...pair, packageDir: PACKAGE_DIR, region: RECOVERY_REGION });
-  await oslsPackage({ ...pair, packageDir: PRIMARY_PACKAGE_DIR, region: PRIMARY_REGION });
+  mkdirSync(PRIMARY_PACKAGE_DIR, { recursive: true });
+  for (const zip of readdirSync(PACKAGE_DIR).filter((name) => name.endsWith('.zip')))
+    copyFileSync(join(PACKAGE_DIR, zip), join(PRIMARY_PACKAGE_DIR, zip));
+  await oslsPackage({ ...pair, packageDir: PRIMARY_PACKAGE_DIR, region: PRIMARY_REGION, prebuilt: true });
 }
 
 export interface CfnResource {
