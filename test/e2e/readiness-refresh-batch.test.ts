@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createRefreshBatches,
   parseBusEvent,
@@ -15,7 +14,7 @@ import { resourceKey } from '../../src/domain/readiness.ts';
 import { createEventHandler } from '../../src/runtime/handler.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { lambdaContext } from '../helpers/context.ts';
-import { startDynalite } from '../helpers/dynalite.ts';
+import { countingDynalite } from '../helpers/dynalite.ts';
 import { delivered, minute, readinessDeps, scanAll, signalEvent } from '../helpers/readiness-fixtures.ts';
 
 /**
@@ -23,36 +22,7 @@ import { delivered, minute, readinessDeps, scanAll, signalEvent } from '../helpe
  * the per-resource refresh it replaces (one conditional write when it confirms the announced state), redelivery
  * and reordering change nothing, and one failing item fails the batch only after the others are applied.
  */
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-let counted: DynamoDBClient;
-const requests: string[] = [];
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  counted = new DynamoDBClient({
-    endpoint: dynalite.endpoint,
-    region: 'us-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  counted.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-});
-afterAll(async () => {
-  counted?.destroy();
-  await dynalite.close();
-});
-
-/** The requests `work` sends. */
-async function requestsOf(work: () => Promise<unknown>): Promise<string[]> {
-  requests.length = 0;
-  await work();
-  return [...requests];
-}
+const db = countingDynalite();
 
 const ids = (count: number) =>
   Array.from({ length: count }, (_, index) => `s-${String(index).padStart(17, '0')}`);
@@ -82,15 +52,15 @@ const keyOf = (id: string) => resourceKey({ type: 'drs-source-server', id });
 describe('readiness publisher: refresh batches against dynalite', () => {
   it('confirms a batch of 40 unchanged resources with exactly 40 conditional updates and no other request', async () => {
     // Prepare: 40 READY resources, announced
-    const { deps, tableName } = await readinessDeps(counted);
+    const { deps, tableName } = await readinessDeps(db.counted);
     const resources = ids(40);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
-    const before = await scanAll(dynalite.client, tableName);
+    const before = await scanAll(db.dynalite.client, tableName);
     const { event } = batchOf(resources, minute(30));
     // Act
     let outcome: unknown;
-    const sent = await requestsOf(async () => {
+    const sent = await db.requestsOf(async () => {
       outcome = await applyBusEvent(event, deps);
     });
     // Assess: one UpdateItem per item, nothing else; no item added or removed
@@ -107,7 +77,7 @@ describe('readiness publisher: refresh batches against dynalite', () => {
       outOfOrder: 0,
       published: [],
     });
-    const after = await scanAll(dynalite.client, tableName);
+    const after = await scanAll(db.dynalite.client, tableName);
     expect(after.map((item) => item.sk?.S)).toEqual(before.map((item) => item.sk?.S));
     for (const id of resources) {
       const stored = await deps.store.getResource('payments', keyOf(id));
@@ -123,23 +93,23 @@ describe('readiness publisher: refresh batches against dynalite', () => {
 
   it('leaves the state as it was when the same batch is delivered again: every item a duplicate', async () => {
     // Prepare
-    const { deps, tableName } = await readinessDeps(counted);
+    const { deps, tableName } = await readinessDeps(db.counted);
     const resources = ids(5);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
     const { batch, event } = batchOf(resources, minute(30));
     await applyRefreshBatch(event, deps);
-    const before = await scanAll(dynalite.client, tableName);
+    const before = await scanAll(db.dynalite.client, tableName);
     // Act
     const outcome = await applyRefreshBatch(delivered(batch) as RefreshBatchEvent, deps);
     // Assess
     expect(outcome).toMatchObject({ items: 5, confirmed: 0, applied: 0, duplicate: 5, outOfOrder: 0 });
-    expect(await scanAll(dynalite.client, tableName)).toEqual(before);
+    expect(await scanAll(db.dynalite.client, tableName)).toEqual(before);
   });
 
   it('never lets a late batch overwrite a later change: that item is out of order, the others confirm', async () => {
     // Prepare: two NOT_READY resources; the first recovers at minute 20 (a change signal)
-    const { deps } = await readinessDeps(counted);
+    const { deps } = await readinessDeps(db.counted);
     const [first, second] = ids(2) as [string, string];
     for (const id of [first, second])
       await applySignal(signalEvent({ resourceId: id, state: 'NOT_READY', observedAt: minute(0) }), deps);
@@ -164,13 +134,13 @@ describe('readiness publisher: refresh batches against dynalite', () => {
 
   it('folds an item that does not confirm the announced state the long way, and the others in one write each', async () => {
     // Prepare: three READY resources
-    const { deps } = await readinessDeps(counted);
+    const { deps } = await readinessDeps(db.counted);
     const resources = ids(3);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
     // Act: the batch says the second is AT_RISK (a first observation of a downgrade: pending, not announced)
     const { event } = batchOf(resources, minute(30), { [resources[1] as string]: 'AT_RISK' });
-    const sent = await requestsOf(() => applyRefreshBatch(event, deps));
+    const sent = await db.requestsOf(() => applyRefreshBatch(event, deps));
     // Assess
     const stored = await deps.store.getResource('payments', keyOf(resources[1] as string));
     expect(stored?.readiness).toMatchObject({ state: 'READY', pending: { AT_RISK: { count: 1 } } });
@@ -184,7 +154,7 @@ describe('readiness publisher: refresh batches against dynalite', () => {
 
   it('applies every other item when one fails, fails the invocation, and the redelivery completes it without change to the others', async () => {
     // Prepare: ten READY resources (more than are folded at once); DynamoDB fails every write of the second's
-    const { deps, tableName } = await readinessDeps(counted);
+    const { deps, tableName } = await readinessDeps(db.counted);
     const resources = ids(10);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
@@ -210,7 +180,7 @@ describe('readiness publisher: refresh batches against dynalite', () => {
     const first = applyRefreshBatch(event, flaky);
     await expect(first).rejects.toThrow(/1 of 10 item\(s\) failed.*Throughput exceeds/);
     await expect(first).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
-    const afterFailure = await scanAll(dynalite.client, tableName);
+    const afterFailure = await scanAll(db.dynalite.client, tableName);
     // ...and Lambda's retry delivers it again, DynamoDB answering this time
     failing = false;
     const retry = await applyRefreshBatch(delivered(batch) as RefreshBatchEvent, flaky);
@@ -222,12 +192,12 @@ describe('readiness publisher: refresh batches against dynalite', () => {
     for (const id of resources) expect(await observed(id)).toBe(minute(30).toISOString());
     const others = (items: Awaited<ReturnType<typeof scanAll>>) =>
       items.filter((item) => item.sk?.S !== `resource#${poisoned}`);
-    expect(others(await scanAll(dynalite.client, tableName))).toEqual(others(afterFailure));
+    expect(others(await scanAll(db.dynalite.client, tableName))).toEqual(others(afterFailure));
   });
 
   it('logs a batch in one INFO line of counts through the handler chain, not a line per item', async () => {
     // Prepare: the chain functions/readiness-publisher.ts builds, its logger at INFO (tests run it SILENT)
-    const { deps } = await readinessDeps(counted);
+    const { deps } = await readinessDeps(db.counted);
     const resources = ids(25);
     for (const id of resources)
       await applySignal(signalEvent({ resourceId: id, observedAt: minute(0) }), deps);
@@ -275,7 +245,7 @@ describe('readiness publisher: refresh batches against dynalite', () => {
     };
     (raw.detail.items[1] as { assessment: Record<string, unknown> }).assessment.state = 'MOSTLY_FINE';
     // Act / Assess
-    const sent = await requestsOf(async () => {
+    const sent = await db.requestsOf(async () => {
       expect(() => parseBusEvent(raw)).toThrow(InvalidEventError);
       expect(() => parseBusEvent(raw)).toThrow(/detail\.items\.1\.assessment\.state/);
     });

@@ -1,5 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meterDynamo } from '../../bench/dynamo-meter.ts';
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import { applySignal } from '../../src/app/readiness.ts';
@@ -10,7 +10,7 @@ import {
   type ResourceReadiness,
   resourceKey,
 } from '../../src/domain/readiness.ts';
-import { startDynalite } from '../helpers/dynalite.ts';
+import { countingDynalite } from '../helpers/dynalite.ts';
 import {
   minute,
   readinessDeps,
@@ -24,49 +24,20 @@ import {
  * that its shortest path, one conditional write for an observation that changes nothing, leaves the same state
  * as folding the observation the long way.
  */
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-let counted: DynamoDBClient;
-const requests: string[] = [];
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  counted = new DynamoDBClient({
-    endpoint: dynalite.endpoint,
-    region: 'us-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  counted.middlewareStack.add(
-    (next, context) => async (args) => {
-      requests.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countRequests' },
-  );
-});
-afterAll(async () => {
-  counted?.destroy();
-  await dynalite.close();
-});
-
-/** The requests `work` sends. */
-async function requestsOf(work: () => Promise<unknown>): Promise<string[]> {
-  requests.length = 0;
-  await work();
-  return [...requests];
-}
+const db = countingDynalite();
 
 const KEY = 'drs-source-server#s-12345678901234567';
 
 describe('readiness publisher requests against dynalite', () => {
   it('confirms an unchanged state with exactly one conditional update: no read, no history item, no workload write', async () => {
     // Prepare: a READY resource, announced
-    const { deps, tableName } = await readinessDeps(counted);
+    const { deps, tableName } = await readinessDeps(db.counted);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
-    const before = await scanAll(dynalite.client, tableName);
+    const before = await scanAll(db.dynalite.client, tableName);
     const refresh = signalEvent({ state: 'READY', observedAt: minute(15) });
     // Act
     let outcome: unknown;
-    const sent = await requestsOf(async () => {
+    const sent = await db.requestsOf(async () => {
       outcome = await applySignal(refresh, deps);
     });
     // Assess
@@ -77,7 +48,7 @@ describe('readiness publisher requests against dynalite', () => {
       announced: null,
       published: [],
     });
-    const after = await scanAll(dynalite.client, tableName);
+    const after = await scanAll(db.dynalite.client, tableName);
     expect(after.map((item) => item.sk?.S)).toEqual(before.map((item) => item.sk?.S));
     const resource = await deps.store.getResource('payments', KEY);
     const observation = observationOf(refresh['detail-type'], refresh.detail);
@@ -94,7 +65,7 @@ describe('readiness publisher requests against dynalite', () => {
     // Prepare: two workloads of 3 and 150 READY resources, each metered on its own client
     const transitionOf = async (size: number) => {
       const client = new DynamoDBClient({
-        endpoint: dynalite.endpoint,
+        endpoint: db.dynalite.endpoint,
         region: 'us-west-2',
         credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       });
@@ -140,7 +111,7 @@ describe('readiness publisher requests against dynalite', () => {
   it('bills a refresh one write unit: the cause that is the latest observation is stored once', async () => {
     // Prepare: a resource item written by the long way, then metered
     const client = new DynamoDBClient({
-      endpoint: dynalite.endpoint,
+      endpoint: db.dynalite.endpoint,
       region: 'us-west-2',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
@@ -159,21 +130,21 @@ describe('readiness publisher requests against dynalite', () => {
 
   it('refuses a redelivered refresh in its one write, then recognises it and changes nothing', async () => {
     // Prepare
-    const { deps, tableName } = await readinessDeps(counted);
+    const { deps, tableName } = await readinessDeps(db.counted);
     await applySignal(signalEvent({ state: 'AT_RISK', observedAt: minute(0) }), deps);
     const refresh = signalEvent({ state: 'AT_RISK', observedAt: minute(15) });
     await applySignal(refresh, deps);
-    const before = await scanAll(dynalite.client, tableName);
+    const before = await scanAll(db.dynalite.client, tableName);
     // Act
     const outcome = await applySignal(structuredClone(refresh), deps);
     // Assess
     expect(outcome).toMatchObject({ action: 'duplicate', signalId: refresh.detail.signalId });
-    expect(await scanAll(dynalite.client, tableName)).toEqual(before);
+    expect(await scanAll(db.dynalite.client, tableName)).toEqual(before);
   });
 
   it('never lets a late refresh overwrite newer evidence', async () => {
     // Prepare
-    const { deps } = await readinessDeps(counted);
+    const { deps } = await readinessDeps(db.counted);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(30) }), deps);
     // Act
@@ -186,7 +157,7 @@ describe('readiness publisher requests against dynalite', () => {
 
   it('takes the long way for a same-state observation that breaks a pending downgrade', async () => {
     // Prepare: READY announced, one NOT_READY observation pending (two are needed)
-    const { deps } = await readinessDeps(counted);
+    const { deps } = await readinessDeps(db.counted);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
     await applySignal(signalEvent({ state: 'NOT_READY', observedAt: minute(5) }), deps);
     // Act
@@ -206,7 +177,7 @@ describe('readiness publisher requests against dynalite', () => {
         value = (value * 1_103_515_245 + 12_345) % 2 ** 31;
         return value / 2 ** 31;
       };
-      const { deps } = await readinessDeps(counted);
+      const { deps } = await readinessDeps(db.counted);
       const delivered: ReturnType<typeof signalEvent>[] = [];
       const held = new Map<string, ReadinessState>();
       for (let index = 0; index < 60; index++) {
