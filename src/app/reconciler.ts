@@ -50,8 +50,9 @@ import {
  *     grace ago, whose recovery instance (DescribeRecoveryInstances by ID) still waits for its reversal and has
  *     no pending retry → reverseReplicationAfterRecovery (which re-reads everything and applies rules 1, 2, 5).
  *     Drills and launches of any other initiator are never handed over. An instance already reversed is handed
- *     over again only when no event path recorded its reversal in the ledger ({@link reversalSignalOwned}): when
- *     the reconciler's own hand-over reversed it and failed before the signal went out, the retry re-derives it.
+ *     over again only when no event path recorded its reversal or its launch in the ledger
+ *     ({@link reversalSignalOwned}): when the reconciler's own hand-over reversed it and failed before the signal
+ *     went out, the retry re-derives it.
  *  2. reversed replication stuck: **not done here.** The replication monitor already assesses every recovery
  *     instance whose reversal started, every 5 minutes (anything but CONTINUOUS within RPO is AT_RISK or
  *     NOT_READY, STALLED included, re-signalled every 15 minutes), and the failback lifecycle turns a
@@ -256,11 +257,14 @@ async function reconcileLaunches(
   }
   await eachItem(toHand, deps, check, failures, async (selection) => {
     if (selection.action === 'check-signal') {
-      const { recoveryInstanceId, jobId } = selection;
-      const triggers = await Promise.all(
-        REVERSAL_RECORD_KINDS.map((kind) => deps.ledger.triggerOf(`${kind}#${recoveryInstanceId}#${jobId}`)),
-      );
-      if (reversalSignalOwned(triggers.find((trigger) => trigger !== undefined))) {
+      const { recoveryInstanceId, jobId, sourceServerId } = selection;
+      const [reversal, reProtection, launch] = await Promise.all([
+        ...REVERSAL_RECORD_KINDS.map((kind) =>
+          deps.ledger.triggerOf(`${kind}#${recoveryInstanceId}#${jobId}`),
+        ),
+        deps.ledger.triggerOf(`launch#${jobId}#${sourceServerId}`),
+      ]);
+      if (reversalSignalOwned({ reversal: reversal ?? reProtection, launch })) {
         count(check.skipped, 'already-reversed');
         return;
       }

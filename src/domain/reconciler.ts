@@ -99,27 +99,38 @@ export function selectLaunches(facts: LaunchFacts): LaunchSelection[] {
     const instance = facts.instances.get(recoveryInstanceId);
     if (!instance) return skip('instance-not-visible');
     if (GONE.has(instance.ec2InstanceState ?? '')) return skip('instance-gone');
+    // A pending retry owns its instance, reversed or not: its schedule publishes what it does.
+    if (facts.pending.has(recoveryInstanceId)) return skip('pending-retry');
     const selected = { jobId: job.jobId, sourceServerId, recoveryInstanceId, launchedAt };
     if (!reversalPending(instance)) return { action: 'check-signal', ...selected };
-    if (facts.pending.has(recoveryInstanceId)) return skip('pending-retry');
     return { action: 'hand-over', ...selected };
   });
 }
 
 /**
  * Whether the signal of an instance found already reversed is some event path's to deliver, given what caused
- * the reversal's evidence record (`reversal#…` or `re-protection#…`; `undefined` when neither exists). The
- * ledger is written just before the signal goes on the bus, so a record shows an attempt that got that far:
- * - made by an event path (`event`, `schedule`, `person`): that path's invocation, retried by Lambda or
- *   redriven from its dead-letter queue, publishes the signal again when it finds the reversal done: owned.
- * - made by the reconciler, or none at all: nothing else will publish it. The reconciler's own hand-over may have
- *   reversed the instance and failed before its signal went out (its retry would otherwise skip the instance
- *   for good), or the reversal was made outside dr-autopilot. Not owned: handed over again through the
- *   once-guard, which runs the use case only if no hand-over of that launch completed, and the use case
- *   publishes what starting the reversal would have.
+ * the evidence records of its launch: the reversal's (`reversal#…` or `re-protection#…`) and the launch's own
+ * (`launch#<job>#<server>`), `undefined` where there is none. The ledger is written just before the signals go
+ * on the bus (the launch's record first), so a record shows an attempt that got that far.
+ * - The reversal recorded by an event path (`event`, `schedule`, `person`): that path's invocation, retried by
+ *   Lambda or redriven from its dead-letter queue, publishes the signal again when it finds the reversal done.
+ *   Owned.
+ * - The reversal recorded by the reconciler: its own hand-over reversed the instance and may have failed before
+ *   the signal went out (its retry would otherwise skip the instance for good). Not owned.
+ * - No reversal record, the launch recorded by an event path: that path decided this launch (a skip, such as a
+ *   failback launch on-call re-protects by hand, or a reversal whose own retries or redrive deliver its signal).
+ *   Owned: handing it over again would only repeat that decision, late.
+ * - No record at all, or the launch recorded by the reconciler: nothing else will publish it (the reconciler's
+ *   hand-over failed before its reversal's record, or the instance was reversed outside dr-autopilot). Not owned.
+ * Not owned is handed over again through the once-guard, which runs the use case only if no hand-over of that
+ * launch completed; the use case then publishes what starting the reversal would have.
  */
-export function reversalSignalOwned(recordTrigger: string | undefined): boolean {
-  return recordTrigger !== undefined && recordTrigger !== 'reconciler';
+export function reversalSignalOwned(records: {
+  reversal: string | undefined;
+  launch: string | undefined;
+}): boolean {
+  const madeBy = records.reversal ?? records.launch;
+  return madeBy !== undefined && madeBy !== 'reconciler';
 }
 
 export type RestoreJobSkipReason =

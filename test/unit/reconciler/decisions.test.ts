@@ -77,6 +77,13 @@ describe('selectLaunches', () => {
       'check-signal',
     ],
     ['a refused reversal is pending a retry', {}, waiting, true, 'pending-retry'],
+    [
+      'its retry reversed it (the retry schedule publishes its signal)',
+      {},
+      { ...waiting, dataReplicationState: 'INITIAL_SYNC' },
+      true,
+      'pending-retry',
+    ],
   ])('%s → %s', (_case, overrides, instance, pending, expected) => {
     // Act
     const [selection] = selectLaunches({
@@ -123,13 +130,31 @@ describe('selectLaunches', () => {
 
 describe('reversalSignalOwned', () => {
   it.each([
-    ['an event path recorded the reversal', 'event', true],
-    ['a scheduled retry recorded it', 'schedule', true],
-    ['a person recorded it', 'person', true],
-    ['the reconciler recorded it (its hand-over may have failed before the signal)', 'reconciler', false],
-    ['nobody recorded it (reversed outside dr-autopilot, or the record was lost)', undefined, false],
-  ])('%s → owned: %s', (_case, trigger, owned) => {
-    expect(reversalSignalOwned(trigger)).toBe(owned);
+    ['an event path recorded the reversal', 'event', undefined, true],
+    ['a scheduled retry recorded it', 'schedule', undefined, true],
+    ['a person recorded it', 'person', undefined, true],
+    [
+      'the reconciler recorded it (its hand-over may have failed before the signal)',
+      'reconciler',
+      undefined,
+      false,
+    ],
+    ['the reconciler recorded it, after an event path had recorded the launch', 'reconciler', 'event', false],
+    [
+      'no reversal record, an event path decided the launch (a skip, then a person re-protected)',
+      undefined,
+      'event',
+      true,
+    ],
+    ['no reversal record, the launch recorded by the reconciler', undefined, 'reconciler', false],
+    [
+      'nobody recorded anything (reversed outside dr-autopilot, or the records were lost)',
+      undefined,
+      undefined,
+      false,
+    ],
+  ])('%s → owned: %s', (_case, reversal, launch, owned) => {
+    expect(reversalSignalOwned({ reversal, launch })).toBe(owned);
   });
 });
 

@@ -207,7 +207,65 @@ describe('reconcile', () => {
     ).toEqual([]);
   });
 
-  it('hands over once an instance reversed outside dr-autopilot, so its reversal is recorded', async () => {
+  it('leaves a launch an event path decided when a person reverses its instance later (a skipped failback, re-protected by hand)', async () => {
+    // Prepare: the event path skipped the failback launch (reverseFailbackInstances off) and recorded the launch;
+    // on-call then re-protected the instance in the console, as the skip told them to
+    deps.reversal.policy.reverseFailbackInstances = false;
+    drs.sourceServers = [failoverSourceServer({ replicationDirection: 'FAILBACK' })];
+    drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
+    ledger.set(`launch#${JOB_ID}#${SOURCE_SERVER_ID}`, {
+      id: `launch#${JOB_ID}#${SOURCE_SERVER_ID}`,
+      trigger: 'event',
+    } as EvidenceRecord);
+
+    // Act
+    const outcome = await reconcile({ id: 'run-1' }, deps);
+
+    // Assess: the event path's decision is not repeated late (no second "recovered but not protected")
+    expect(outcome.launches.handedOver).toEqual([]);
+    expect(outcome.launches.skipped).toEqual({ 'already-reversed': 1 });
+    expect(onceKeys.size).toBe(0);
+    expect(signals.published).toEqual([]);
+  });
+
+  it('looks up a re-protection as well as a reversal (a failback instance reversed by an event path)', async () => {
+    // Prepare
+    drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
+    ledger.set(`re-protection#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, {
+      id: `re-protection#${RECOVERY_INSTANCE_ID}#${JOB_ID}`,
+      trigger: 'event',
+    } as EvidenceRecord);
+
+    // Act
+    const outcome = await reconcile({ id: 'run-1' }, deps);
+
+    // Assess
+    expect(outcome.launches.skipped).toMatchObject({ 'already-reversed': 1 });
+    expect(onceKeys.size).toBe(0);
+    expect(signals.published).toEqual([]);
+  });
+
+  it('leaves a reversed instance with a pending retry record to the retry schedule', async () => {
+    // Prepare: the scheduled retry reversed it; its own schedule publishes the signal
+    drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
+    await pending.record({
+      recoveryInstanceId: RECOVERY_INSTANCE_ID,
+      event: {},
+      firstConflictAt: now.toISOString(),
+      retryUntil: now.toISOString(),
+      attempts: 2,
+    });
+
+    // Act
+    const outcome = await reconcile({ id: 'run-1' }, deps);
+
+    // Assess
+    expect(outcome.launches.handedOver).toEqual([]);
+    expect(outcome.launches.skipped).toMatchObject({ 'pending-retry': 1 });
+    expect(signals.published).toEqual([]);
+  });
+
+  it('hands over once an instance reversed outside dr-autopilot whose launch nobody recorded, so its reversal is recorded', async () => {
     // Prepare: reversed by a person in the console; no record anywhere
     drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
 
