@@ -47,6 +47,9 @@ describe('reconcile', () => {
   let deps: ReconcilerDeps;
   let ledger: Map<string, EvidenceRecord>;
   const now = new Date('2026-11-22T12:00:00Z');
+  /** A ledger record of `id` caused by `trigger` (all the reconciler reads of one). */
+  const recorded = (id: string, trigger: EvidenceRecord['trigger']) =>
+    ledger.set(id, { id, trigger } as EvidenceRecord);
 
   beforeEach(() => {
     drs = new ReconcilerDrs();
@@ -190,10 +193,7 @@ describe('reconcile', () => {
   it('leaves an instance whose reversal an event path recorded: that path owns its signal', async () => {
     // Prepare: reversed, and recorded by reverse-replication (its own retries deliver the signal)
     drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
-    ledger.set(`reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, {
-      id: `reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`,
-      trigger: 'event',
-    } as EvidenceRecord);
+    recorded(`reversal#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, 'event');
 
     // Act
     const outcome = await reconcile({ id: 'run-1' }, deps);
@@ -213,10 +213,7 @@ describe('reconcile', () => {
     deps.reversal.policy.reverseFailbackInstances = false;
     drs.sourceServers = [failoverSourceServer({ replicationDirection: 'FAILBACK' })];
     drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
-    ledger.set(`launch#${JOB_ID}#${SOURCE_SERVER_ID}`, {
-      id: `launch#${JOB_ID}#${SOURCE_SERVER_ID}`,
-      trigger: 'event',
-    } as EvidenceRecord);
+    recorded(`launch#${JOB_ID}#${SOURCE_SERVER_ID}`, 'event');
 
     // Act
     const outcome = await reconcile({ id: 'run-1' }, deps);
@@ -231,10 +228,7 @@ describe('reconcile', () => {
   it('looks up a re-protection as well as a reversal (a failback instance reversed by an event path)', async () => {
     // Prepare
     drs.recoveryInstances = [recoveryInstance({ dataReplicationState: 'INITIAL_SYNC' })];
-    ledger.set(`re-protection#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, {
-      id: `re-protection#${RECOVERY_INSTANCE_ID}#${JOB_ID}`,
-      trigger: 'event',
-    } as EvidenceRecord);
+    recorded(`re-protection#${RECOVERY_INSTANCE_ID}#${JOB_ID}`, 'event');
 
     // Act
     const outcome = await reconcile({ id: 'run-1' }, deps);
