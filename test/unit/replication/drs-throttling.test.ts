@@ -14,6 +14,13 @@ import { REGION, serverId } from './fakes.ts';
  * never a measured wall-clock time.
  */
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** The adapter's client against the double at `endpoint`, with test credentials. */
+const clientFor = (
+  endpoint: string,
+  retryMode: NonNullable<Parameters<typeof createRetryAfterDrsClient>[0]>['retryMode'],
+  maxAttempts: number,
+) => createRetryAfterDrsClient({ endpoint, region: REGION, credentials, retryMode, maxAttempts });
 let double: Awaited<ReturnType<typeof startAwsDouble>> | undefined;
 
 afterEach(async () => {
@@ -49,13 +56,7 @@ describe('DRS throttling', () => {
     '%s mode retries a ThrottlingException and waits what Retry-After asks',
     async (retryMode) => {
       const drs = await throttlingDrs(1, '1');
-      const client = createRetryAfterDrsClient({
-        endpoint: drs.endpoint,
-        region: REGION,
-        credentials,
-        retryMode,
-        maxAttempts: 3,
-      });
+      const client = clientFor(drs.endpoint, retryMode, 3);
 
       const output = await client.send(new DescribeSourceServersCommand({}));
 
@@ -85,13 +86,7 @@ describe('DRS throttling', () => {
 
   it('gives up after maxAttempts and lets the ThrottlingException propagate', async () => {
     const drs = await throttlingDrs(10, '0');
-    const client = createRetryAfterDrsClient({
-      endpoint: drs.endpoint,
-      region: REGION,
-      credentials,
-      retryMode: 'standard',
-      maxAttempts: 2,
-    });
+    const client = clientFor(drs.endpoint, 'standard', 2);
 
     await expect(client.send(new DescribeSourceServersCommand({}))).rejects.toMatchObject({
       name: 'ThrottlingException',
@@ -110,13 +105,7 @@ describe('DRS throttling', () => {
     };
 
     // Act
-    const client = createRetryAfterDrsClient({
-      endpoint: drs.endpoint,
-      region: REGION,
-      credentials,
-      retryMode,
-      maxAttempts: 3,
-    });
+    const client = clientFor(drs.endpoint, retryMode, 3);
     const atLoad = resolved;
     const first = await client.send(new DescribeSourceServersCommand({}));
     await client.send(new DescribeSourceServersCommand({}));
@@ -129,13 +118,7 @@ describe('DRS throttling', () => {
 
   it('lists every page through the adapter when a page call is throttled on the way', async () => {
     const drs = await throttlingDrs(1, '0', [[serverId(1), serverId(2)], [serverId(3)]]);
-    const client = createRetryAfterDrsClient({
-      endpoint: drs.endpoint,
-      region: REGION,
-      credentials,
-      retryMode: 'standard',
-      maxAttempts: 3,
-    });
+    const client = clientFor(drs.endpoint, 'standard', 3);
 
     const ids: string[] = [];
     for await (const page of createDrsAdapter(client).listSourceServers())
