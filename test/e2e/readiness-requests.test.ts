@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { meterDynamo } from '../../bench/dynamo-meter.ts';
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
@@ -10,7 +10,7 @@ import {
   type ResourceReadiness,
   resourceKey,
 } from '../../src/domain/readiness.ts';
-import { countingDynalite } from '../helpers/dynalite.ts';
+import { clientOf, countingDynalite } from '../helpers/dynalite.ts';
 import {
   minute,
   readinessDeps,
@@ -64,11 +64,7 @@ describe('readiness publisher requests against dynalite', () => {
   it('announces a workload transition with four requests, and the same capacity for 3 or 150 resources', async () => {
     // Prepare: two workloads of 3 and 150 READY resources, each metered on its own client
     const transitionOf = async (size: number) => {
-      const client = new DynamoDBClient({
-        endpoint: db.dynalite.endpoint,
-        region: 'us-west-2',
-        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      });
+      const client = clientOf(db.dynalite.endpoint);
       const notifier = recordingNotifier();
       const { deps, tableName } = await readinessDeps(client, { notifier });
       const ids = Array.from({ length: size }, (_, index) => `s-${String(index).padStart(17, '0')}`);
@@ -110,11 +106,7 @@ describe('readiness publisher requests against dynalite', () => {
 
   it('bills a refresh one write unit: the cause that is the latest observation is stored once', async () => {
     // Prepare: a resource item written by the long way, then metered
-    const client = new DynamoDBClient({
-      endpoint: db.dynalite.endpoint,
-      region: 'us-west-2',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const client = clientOf(db.dynalite.endpoint);
     const { deps } = await readinessDeps(client);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(0) }), deps);
     await applySignal(signalEvent({ state: 'READY', observedAt: minute(15) }), deps);

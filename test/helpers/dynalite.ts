@@ -11,11 +11,7 @@ export async function startDynalite(): Promise<{
   close: () => Promise<void>;
 }> {
   const server = await startDynaliteServer();
-  const client = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: 'us-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const client = clientOf(server.endpoint);
   return {
     endpoint: server.endpoint,
     client,
@@ -35,11 +31,7 @@ export function countingClient(endpoint: string): {
   requestsOf: (work: () => Promise<unknown>) => Promise<string[]>;
 } {
   const requests: string[] = [];
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-west-2',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  const client = clientOf(endpoint);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       requests.push(String(context.commandName).replace(/Command$/, ''));
@@ -78,4 +70,13 @@ export function countingDynalite(): {
     await db.dynalite?.close();
   });
   return db;
+}
+
+/** An SDK client for the dynalite server at `endpoint`, with test credentials. */
+export function clientOf(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 }
