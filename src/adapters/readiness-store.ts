@@ -1,3 +1,4 @@
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -75,6 +76,88 @@ function historySk(history: HistoryRecord): string {
   return `${HISTORY_PREFIX}${history.at}#${history.kind}#${historyId(history)}`;
 }
 
+/**
+ * A resource item keeps what conditions and indexes read as attributes (`state`, `since`, `observedAt`,
+ * `version`, `pending` when something is pending, the `open` index keys) and the rest of its readiness (the
+ * resource, the latest observation, the cause when it is another, the recent signal ids) as `body`: that JSON,
+ * compressed with Brotli, after one byte naming the encoding ({@link BODY_BROTLI_JSON}). DynamoDB bills a write
+ * by the larger of the item's sizes before and after, per started KB, and a refresh rewrites the item: as plain
+ * attributes a resource came to about 1.5–1.8 KB (two write units, and two more in the `open` index for a
+ * resource not READY); compressed it stays under 1 KB, so a refresh costs one. DynamoDB counts a binary value
+ * by its raw bytes (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)
+ * and advises compressing large attributes
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-use-s3-too.html). The price: the console
+ * shows the body as binary; `npm run status` reads it, and docs/readiness.md shows how to decode one by hand.
+ */
+export const BODY_BROTLI_JSON = 1;
+
+/** What a resource item's `body` holds. */
+interface ResourceBody {
+  resource: ResourceReadiness['resource'];
+  latest: ResourceReadiness['latest'];
+  /** Absent when it is the latest observation (always after a refresh): stored once. */
+  cause?: ResourceReadiness['cause'];
+  recentSignalIds: string[];
+}
+
+/** The compressed `body` of a resource item (see {@link BODY_BROTLI_JSON}). */
+export function encodeBody(readiness: Pick<ResourceReadiness, keyof ResourceBody>): Uint8Array {
+  const sameCause = JSON.stringify(readiness.cause) === JSON.stringify(readiness.latest);
+  const body: ResourceBody = {
+    resource: readiness.resource,
+    latest: readiness.latest,
+    ...(sameCause ? {} : { cause: readiness.cause }),
+    recentSignalIds: readiness.recentSignalIds,
+  };
+  const compressed = brotliCompressSync(JSON.stringify(body), {
+    params: {
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_QUALITY]: BODY_QUALITY,
+    },
+  });
+  const encoded = new Uint8Array(compressed.length + 1);
+  encoded[0] = BODY_BROTLI_JSON;
+  encoded.set(compressed, 1);
+  return encoded;
+}
+
+/** Brotli quality 6: within a few percent of the smallest for these 1–2 KB documents, at a twentieth of the time. */
+const BODY_QUALITY = 6;
+
+/** Reads a `body` back; anything but {@link BODY_BROTLI_JSON} is refused, naming the item. */
+export function decodeBody(body: unknown, where: string): ResourceBody {
+  if (!(body instanceof Uint8Array) || body[0] !== BODY_BROTLI_JSON) {
+    throw new Error(
+      `readiness item ${where}: body is not Brotli-compressed JSON (encoding byte ${body instanceof Uint8Array ? body[0] : typeof body})`,
+    );
+  }
+  return JSON.parse(brotliDecompressSync(body.subarray(1)).toString('utf8')) as ResourceBody;
+}
+
+/** A resource item of the current layout (see {@link encodeBody}). */
+function fromItem(item: Record<string, unknown>): ResourceReadiness {
+  const body = decodeBody(item.body, `${item.pk} ${item.sk}`);
+  return {
+    workload: String(item.pk).slice(workloadPk('').length),
+    resource: body.resource,
+    state: item.state as ReadinessState,
+    since: item.since as string,
+    cause: body.cause ?? body.latest,
+    latest: body.latest,
+    pending: (item.pending as ResourceReadiness['pending'] | undefined) ?? {},
+    recentSignalIds: body.recentSignalIds,
+  };
+}
+
+/**
+ * A resource item written before the body (every attribute in one `readiness` map, the cause left out when it
+ * was the latest observation): read as it is; its next write is in the current layout.
+ */
+function fromLegacyItem(item: Record<string, unknown>): ResourceReadiness {
+  const stored = item.readiness as Omit<ResourceReadiness, 'cause'> & { cause?: ResourceReadiness['cause'] };
+  return { ...stored, cause: stored.cause ?? stored.latest };
+}
+
 export interface ReadinessStoreOptions {
   client: DynamoDBClient;
   tableName: string;
@@ -104,24 +187,14 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
     return items;
   }
 
-  // The cause of the announced state is most often the latest observation itself (always after a refresh):
-  // stored once, so a resource item stays under one write unit (1 KB) and a refresh costs one.
   const toResource = (item: Record<string, unknown>): StoredResource => {
-    const stored = item.readiness as Omit<ResourceReadiness, 'cause'> & {
-      cause?: ResourceReadiness['cause'];
-    };
-    const readiness = { ...stored, cause: stored.cause ?? stored.latest };
+    const readiness = item.body === undefined ? fromLegacyItem(item) : fromItem(item);
     const open = readiness.state !== 'READY';
     const indexed = open
       ? item.openPk === readiness.workload &&
         item.openSk === openSortKey(readiness.state, readiness.since, resourceKey(readiness.resource))
       : item.openPk === undefined;
     return { readiness, version: Number(item.version), indexed };
-  };
-  const compact = (readiness: ResourceReadiness) => {
-    if (JSON.stringify(readiness.cause) !== JSON.stringify(readiness.latest)) return readiness;
-    const { cause: _sameAsLatest, ...rest } = readiness;
-    return rest;
   };
   const toWorkload = (item: Record<string, unknown>): StoredWorkload => {
     // An item written before counts holds one entry per resource instead: counted from them.
@@ -155,15 +228,12 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
     const key = resourceKey(readiness.resource);
     return {
       ...resourceItemKey(readiness.workload, key),
-      kind: 'resource',
-      workload: readiness.workload,
-      resourceKey: key,
       state: readiness.state,
       since: readiness.since,
       observedAt: readiness.latest.observedAt,
-      readiness: compact(readiness),
       version,
-      updatedAt: options.clock().toISOString(),
+      body: encodeBody(readiness),
+      ...(Object.keys(readiness.pending).length === 0 ? {} : { pending: readiness.pending }),
       ...(readiness.state === 'READY'
         ? {}
         : { openPk: readiness.workload, openSk: openSortKey(readiness.state, readiness.since, key) }),
@@ -317,31 +387,28 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
             // The fold of a same-state observation: it becomes the latest and the cause, nothing is pending.
             // Only this signal's id is remembered: every id forgotten was observed no later than it, so a
             // redelivery of any of them is refused here (observedAt) and the fold then sees it as out of order.
-            // (Its cause is then the latest observation: not stored twice, see `compact`.)
-            UpdateExpression:
-              'SET #readiness.#latest = :observation, #readiness.#resource = :resource, #readiness.#ids = :ids, #observedAt = :observedAt, #updatedAt = :now, #version = #version + :one REMOVE #readiness.#cause',
+            // The body is written whole (it holds nothing else: the cause is then the latest observation, not
+            // stored twice); an item of the layout before the body is refused and folded the long way, which
+            // rewrites it in this layout.
+            UpdateExpression: 'SET #body = :body, #observedAt = :observedAt, #version = #version + :one',
             ConditionExpression:
-              '#state = :state AND size(#readiness.#pending) = :none AND #observedAt < :observedAt',
+              'attribute_exists(#body) AND #state = :state AND attribute_not_exists(#pending) AND #observedAt < :observedAt',
             ExpressionAttributeNames: {
-              '#readiness': 'readiness',
-              '#latest': 'latest' satisfies keyof ResourceReadiness,
-              '#cause': 'cause' satisfies keyof ResourceReadiness,
-              '#resource': 'resource' satisfies keyof ResourceReadiness,
-              '#ids': 'recentSignalIds' satisfies keyof ResourceReadiness,
+              '#body': 'body',
               '#pending': 'pending' satisfies keyof ResourceReadiness,
               '#state': 'state',
               '#observedAt': 'observedAt',
-              '#updatedAt': 'updatedAt',
               '#version': 'version',
             },
             ExpressionAttributeValues: {
-              ':observation': observation,
-              ':resource': resource,
-              ':ids': [observation.signalId],
+              ':body': encodeBody({
+                resource,
+                latest: observation,
+                cause: observation,
+                recentSignalIds: [observation.signalId],
+              }),
               ':observedAt': observation.observedAt,
-              ':now': options.clock().toISOString(),
               ':state': observation.state,
-              ':none': 0,
               ':one': 1,
             },
           }),

@@ -1,9 +1,18 @@
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySignal, sweepReadiness } from '../../src/app/readiness.ts';
-import type { WorkloadEntry } from '../../src/domain/readiness.ts';
-import { startDynalite } from '../helpers/dynalite.ts';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import {
+  createRefreshBatches,
+  type ReadinessState,
+  type RefreshBatch,
+  type RefreshBatchEvent,
+  type SignalType,
+} from '../../events/dr-autopilot/signal.ts';
+import { decodeBody } from '../../src/adapters/readiness-store.ts';
+import { applyRefreshBatch, applySignal, sweepReadiness } from '../../src/app/readiness.ts';
+import type { WorkloadEntry } from '../../src/domain/readiness.ts';
+import { countingDynalite } from '../helpers/dynalite.ts';
+import {
+  delivered,
   manualClock,
   minute,
   readinessDeps,
@@ -16,20 +25,14 @@ import {
  * are, the first change of a workload drops its entries, and the sweep recounts a workload whose entries had
  * fallen behind its resources and indexes open resources written before the index.
  */
-let dynalite: Awaited<ReturnType<typeof startDynalite>>;
-beforeAll(async () => {
-  dynalite = await startDynalite();
-});
-afterAll(async () => {
-  await dynalite.close();
-});
+const db = countingDynalite();
 
 const OK = 'drs-source-server#s-00000000000000000';
 const BAD = 'drs-source-server#s-00000000000000001';
 
 /** Rewrites a workload item and its open resource as the previous version wrote them. */
 async function asWrittenBefore(tableName: string, entries: Record<string, WorkloadEntry>, state: string) {
-  const documents = DynamoDBDocumentClient.from(dynalite.client);
+  const documents = DynamoDBDocumentClient.from(db.dynalite.client);
   await documents.send(
     new UpdateCommand({
       TableName: tableName,
@@ -49,7 +52,7 @@ async function asWrittenBefore(tableName: string, entries: Record<string, Worklo
 }
 
 async function rawItem(tableName: string, pk: string, sk: string) {
-  const { Item } = await DynamoDBDocumentClient.from(dynalite.client).send(
+  const { Item } = await DynamoDBDocumentClient.from(db.dynalite.client).send(
     new GetCommand({ TableName: tableName, Key: { pk, sk }, ConsistentRead: true }),
   );
   return Item;
@@ -59,7 +62,7 @@ describe('readiness store upgrade from per-resource entries', () => {
   it('reads a workload item that holds entries, and its first change leaves counts instead', async () => {
     // Prepare: one READY and one NOT_READY resource, the workload item as the previous version left it
     const notifier = recordingNotifier();
-    const { deps, tableName } = await readinessDeps(dynalite.client, {
+    const { deps, tableName } = await readinessDeps(db.dynalite.client, {
       notifier,
       policy: { downgradeObservations: 1 },
     });
@@ -96,7 +99,7 @@ describe('readiness store upgrade from per-resource entries', () => {
     // Prepare: the previous version wrote the NOT_READY resource, then failed before its workload entry
     const clock = manualClock(minute(0));
     const notifier = recordingNotifier();
-    const { deps, tableName } = await readinessDeps(dynalite.client, {
+    const { deps, tableName } = await readinessDeps(db.dynalite.client, {
       clock,
       notifier,
       policy: { downgradeObservations: 1 },
@@ -130,6 +133,100 @@ describe('readiness store upgrade from per-resource entries', () => {
     });
     expect(await rawItem(tableName, 'workload#payments', `resource#${BAD}`)).toMatchObject({
       openPk: 'payments',
+    });
+  });
+});
+
+/** Rewrites a resource item as the store wrote it before the compressed body: every attribute in one map. */
+async function asOneMap(tableName: string, key: string) {
+  const documents = DynamoDBDocumentClient.from(db.dynalite.client);
+  const item = await rawItem(tableName, 'workload#payments', `resource#${key}`);
+  const { cause, ...rest } = decodeBody(item?.body, key);
+  const readiness = {
+    workload: 'payments',
+    ...rest,
+    ...(cause ? { cause } : {}),
+    state: item?.state,
+    since: item?.since,
+    pending: item?.pending ?? {},
+  };
+  const { body: _body, pending: _pending, ...attributes } = item ?? {};
+  await documents.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...attributes,
+        kind: 'resource',
+        workload: 'payments',
+        resourceKey: key,
+        readiness,
+        updatedAt: minute(0).toISOString(),
+      },
+    }),
+  );
+}
+
+/** One sweep's refreshes of the two resources at `at`, as the monitor batches them. */
+function refreshOf(at: Date, states: Record<string, ReadinessState>) {
+  const batches = createRefreshBatches(
+    Object.entries(states).map(([id, state]) => {
+      const event = signalEvent({
+        resourceId: id,
+        state,
+        observedAt: at,
+        correlationId: `sweep-${at.toISOString()}`,
+      });
+      return { type: event['detail-type'] as SignalType, detail: event.detail };
+    }),
+  );
+  return delivered(batches[0] as RefreshBatch) as RefreshBatchEvent;
+}
+
+describe('readiness store upgrade from resource items kept as one map', () => {
+  it('reads them as they are, refreshes them the long way once into the compressed layout, then in one write', async () => {
+    // Prepare: a READY and a NOT_READY resource, both items as the previous version wrote them
+    const notifier = recordingNotifier();
+    const { deps, tableName } = await readinessDeps(db.counted, {
+      notifier,
+      policy: { downgradeObservations: 1 },
+    });
+    const states: Record<string, ReadinessState> = {
+      's-00000000000000000': 'READY',
+      's-00000000000000001': 'NOT_READY',
+    };
+    for (const [id, state] of Object.entries(states))
+      await applySignal(signalEvent({ resourceId: id, state, observedAt: minute(0) }), deps);
+    const before = await Promise.all([OK, BAD].map((key) => deps.store.getResource('payments', key)));
+    for (const key of [OK, BAD]) await asOneMap(tableName, key);
+    const sent = notifier.sent.length;
+
+    // Act: read them, then two refresh sweeps half an hour apart
+    const read = await Promise.all([OK, BAD].map((key) => deps.store.getResource('payments', key)));
+    const first = await applyRefreshBatch(refreshOf(minute(30), states), deps);
+    const converted = await Promise.all(
+      [OK, BAD].map((key) => rawItem(tableName, 'workload#payments', `resource#${key}`)),
+    );
+    let second: unknown;
+    const requests = await db.requestsOf(async () => {
+      second = await applyRefreshBatch(refreshOf(minute(60), states), deps);
+    });
+
+    // Assess: read unchanged; the first refresh folds each the long way and rewrites it (the open one keeps its
+    // index keys); the second confirms each with one conditional update; nobody was notified
+    expect(read).toEqual(before);
+    expect(first).toMatchObject({ items: 2, confirmed: 0, applied: 2 });
+    for (const item of converted) {
+      expect(item?.readiness).toBeUndefined();
+      expect(item?.body).toBeInstanceOf(Uint8Array);
+    }
+    expect(converted[1]).toMatchObject({ openPk: 'payments', state: 'NOT_READY' });
+    expect(second).toMatchObject({ items: 2, confirmed: 2, applied: 0 });
+    expect(requests).toEqual(['UpdateItem', 'UpdateItem']);
+    expect(notifier.sent.length).toBe(sent);
+    expect((await deps.store.getResource('payments', BAD))?.readiness).toMatchObject({
+      state: 'NOT_READY',
+      since: minute(0).toISOString(),
+      latest: { observedAt: minute(60).toISOString() },
     });
   });
 });
