@@ -289,7 +289,7 @@ export function costTable(inputs: CostInputs): CostTable {
       {
         item: 'DynamoDB: readiness (signals, sweeps, idempotency)',
         basis: 'measured × estimated',
-        how: 'capacity units per signal and per sweep measured through the handler; digest counted as a sweep',
+        how: "capacity units per signal and per sweep measured through the handler, plus the `open` index's writes (dynalite bills none: counted from the items' images before and after); digest counted as a sweep",
       },
       readinessWru * PRICES.dynamoWriteUnit.usd + readinessRru * PRICES.dynamoReadUnit.usd,
     );

@@ -48,7 +48,13 @@ import {
   type ReadinessPerInvocation,
   type SweepFigures,
 } from './cost-model.ts';
-import { meterDynamo, storedItemBytes } from './dynamo-meter.ts';
+import {
+  type IndexedImage,
+  indexedImage,
+  indexWriteUnits,
+  meterDynamo,
+  storedItemBytes,
+} from './dynamo-meter.ts';
 import { benchLambdaContext } from './lambda-context.ts';
 import { ASSUMPTIONS, PRICES_CHECKED_ON } from './prices.ts';
 import { fleet, SimulatedDrs, seeded, sweepOnce } from './replication.ts';
@@ -256,6 +262,22 @@ async function tableBytes(client: DynamoDBClient, tableName: string, filter?: (s
     }
   }
   return { bytes, items };
+}
+
+/** The state items of the readiness table (history items are never in the index) as the `open` index sees them. */
+async function openIndexImages(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<Map<string, IndexedImage>> {
+  const images = new Map<string, IndexedImage>();
+  for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) {
+    for (const item of page.Items ?? []) {
+      const sk = (item.sk as { S?: string } | undefined)?.S ?? '';
+      if (sk.startsWith('history#')) continue;
+      images.set(`${(item.pk as { S?: string }).S}|${sk}`, indexedImage(item, 'openPk', 'openSk'));
+    }
+  }
+  return images;
 }
 
 /** A client of its own per measurement, so each counts only its own requests. */
@@ -501,6 +523,7 @@ async function measureReadiness(
     (await tableBytes(client, tableName, (sk) => sk.startsWith('history#'))).items;
   const feed = async (signals: BusEvent[]): Promise<ReadinessPerInvocation> => {
     const historyBefore = await historyCount();
+    const imagesBefore = await openIndexImages(client, tableName);
     meter.reset();
     output.reset();
     const before = notifications;
@@ -520,10 +543,11 @@ async function measureReadiness(
     }
     const used = meter.snapshot();
     const written = output.reset();
+    const indexUnits = indexWriteUnits(imagesBefore, await openIndexImages(client, tableName));
     return perInvocation(
       signals.length,
       notifications - before,
-      used,
+      { ...used, writeUnits: used.writeUnits + indexUnits },
       written,
       (await historyCount()) - historyBefore,
     );
@@ -556,6 +580,7 @@ async function measureReadiness(
   const up = await feed(changing.map((signal) => flip(signal, 'READY')));
   const change = average([down, up]);
   const historyBeforeSweep = await historyCount();
+  const imagesBeforeSweep = await openIndexImages(client, tableName);
   meter.reset();
   output.reset();
   output.start();
@@ -566,7 +591,14 @@ async function measureReadiness(
   }
   const sweepUsed = meter.snapshot();
   const sweepWritten = output.reset();
-  const sweep = perInvocation(1, 0, sweepUsed, sweepWritten, (await historyCount()) - historyBeforeSweep);
+  const sweepIndex = indexWriteUnits(imagesBeforeSweep, await openIndexImages(client, tableName));
+  const sweep = perInvocation(
+    1,
+    0,
+    { ...sweepUsed, writeUnits: sweepUsed.writeUnits + sweepIndex },
+    sweepWritten,
+    (await historyCount()) - historyBeforeSweep,
+  );
   const history = await tableBytes(client, tableName, (sk) => sk.startsWith('history#'));
   const state = await tableBytes(client, tableName, (sk) => !sk.startsWith('history#'));
   const idempotency = await tableBytes(client, idempotencyTable);

@@ -132,3 +132,56 @@ function valueBytes(value: unknown): number {
   }
   return 0;
 }
+
+/** What a global secondary index's writes depend on, of one base-table item: its size and its index key. */
+export interface IndexedImage {
+  /** The item's size for capacity (storage size without the 100 bytes of overhead). */
+  bytes: number;
+  /** The item's index key (`<partition>|<sort>`), undefined when the item is not in the index (a sparse index). */
+  indexKey: string | undefined;
+  /** Changes on every write of the item (its `version`): tells the items written from those left alone. */
+  version: string;
+}
+
+/**
+ * The write units a global secondary index (all attributes projected) bills for the base-table writes that
+ * turned the items `before` into `after` (keyed by primary key), by DynamoDB's rules: an item that enters the
+ * index is a put, one that leaves it a delete, one that stays with the same index key an update (by the larger
+ * image), one whose index key changes a delete and a put; each 1 write unit per started KB of its image.
+ * dynalite bills no index, so the bench adds these. An item written twice between the images counts once (a
+ * lower bound), and a write that changes nothing is not seen.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes
+ */
+export function indexWriteUnits(
+  before: ReadonlyMap<string, IndexedImage>,
+  after: ReadonlyMap<string, IndexedImage>,
+): number {
+  const units = (image: IndexedImage) => Math.max(1, Math.ceil(image.bytes / 1024));
+  let total = 0;
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const old = before.get(key);
+    const next = after.get(key);
+    if (old && next && old.version === next.version) continue;
+    const wasIndexed = old?.indexKey !== undefined;
+    const isIndexed = next?.indexKey !== undefined;
+    if (old && next && wasIndexed && isIndexed && old.indexKey === next.indexKey) {
+      total += units({ ...next, bytes: Math.max(old.bytes, next.bytes) });
+      continue;
+    }
+    if (old && wasIndexed) total += units(old);
+    if (next && isIndexed) total += units(next);
+  }
+  return total;
+}
+
+/** An item's {@link IndexedImage} for an index keyed on `partition` and `sort` (AttributeValue form). */
+export function indexedImage(item: Record<string, unknown>, partition: string, sort: string): IndexedImage {
+  const text = (name: string) => (item[name] as { S?: string } | undefined)?.S;
+  const pk = text(partition);
+  const sk = text(sort);
+  return {
+    bytes: storedItemBytes(item) - 100,
+    indexKey: pk !== undefined && sk !== undefined ? `${pk}|${sk}` : undefined,
+    version: JSON.stringify(item.version ?? item),
+  };
+}
