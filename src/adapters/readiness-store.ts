@@ -226,6 +226,10 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
   const workloadItemKey = (workload: string) => ({ pk: WORKLOADS_PK, sk: workload });
   const resourceItem = (readiness: ResourceReadiness, version: number) => {
     const key = resourceKey(readiness.resource);
+    // Absent when nothing is pending: the one-write refresh's condition (attribute_not_exists).
+    const pending = Object.fromEntries(
+      Object.entries(readiness.pending).filter(([, level]) => level !== undefined),
+    );
     return {
       ...resourceItemKey(readiness.workload, key),
       state: readiness.state,
@@ -233,7 +237,7 @@ export function createDynamoDbReadinessStore(options: ReadinessStoreOptions): Re
       observedAt: readiness.latest.observedAt,
       version,
       body: encodeBody(readiness),
-      ...(Object.keys(readiness.pending).length === 0 ? {} : { pending: readiness.pending }),
+      ...(Object.keys(pending).length === 0 ? {} : { pending }),
       ...(readiness.state === 'READY'
         ? {}
         : { openPk: readiness.workload, openSk: openSortKey(readiness.state, readiness.since, key) }),
