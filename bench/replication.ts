@@ -135,14 +135,17 @@ export class SimulatedDrs implements DrsReader {
 
 class MemoryState implements MonitorStateStore {
   items = new Map<string, StoredFinding>();
+  refreshedAt: string | undefined;
+  /** Items written: findings put or deleted, and the refresh marker. */
   writes = 0;
   async load() {
-    return new Map(this.items);
+    return { findings: new Map(this.items), refreshedAt: this.refreshedAt };
   }
-  async save({ put, delete: keys }: { put: readonly StoredFinding[]; delete: readonly string[] }) {
-    this.writes += put.length + keys.length;
+  async save({ put, delete: keys, refreshedAt }: Parameters<MonitorStateStore['save']>[0]) {
+    this.writes += put.length + keys.length + (refreshedAt === undefined ? 0 : 1);
     for (const finding of put) this.items.set(finding.key, finding);
     for (const key of keys) this.items.delete(key);
+    if (refreshedAt !== undefined) this.refreshedAt = refreshedAt;
   }
 }
 
