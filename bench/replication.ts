@@ -15,8 +15,8 @@ import type { MonitorStateStore, ReplicationMetrics } from '../src/ports/monitor
  * the floor (one page call per page of servers and of recovery instances, plus one snapshot query per
  * server), wall time, peak memory, signals on a first and an unchanged second sweep (within the refresh
  * window, MONITOR_REFRESH_AFTER: so 0), and on a refresh sweep (every unchanged finding due for its refresh,
- * as on the sweep MONITOR_REFRESH_AFTER after the first: one signal and one state write per finding, the
- * first sweep's cost again); and the same 3,000 servers swept sequentially (concurrency 1) for comparison.
+ * as on the sweep MONITOR_REFRESH_AFTER after the first: every finding refreshed, in batches, and one state
+ * write, the refresh marker); and the same 3,000 servers swept sequentially (concurrency 1) for comparison.
  * Nothing asserts on time.
  */
 const PAGE_SIZE = 100;
