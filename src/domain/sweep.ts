@@ -100,8 +100,8 @@ export function findingKey(resourceType: ResourceType, resourceId: string): stri
  *   sweep may be a refresh sweep; otherwise only the stored findings whose keys are in the set are candidates for
  *   removal, and the marker is neither trusted for more than a finding's last signal nor moved.
  * @param refreshAfterSeconds a full sweep at least this long after the last refresh sweep refreshes every
- *   unchanged finding; a partial one refreshes a finding last signalled at least this long ago (`Infinity`:
- *   never, and no marker is written).
+ *   unchanged finding; a partial one refreshes a finding whose last signal (the later of its own
+ *   `lastSignalledAt` and the marker) is at least this long ago (`Infinity`: never, and no marker is written).
  */
 export function detectChanges<F extends CurrentFinding>(
   previous: MonitorMemory,
