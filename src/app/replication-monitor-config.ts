@@ -3,9 +3,9 @@ import { parseIsoDuration } from '../domain/duration.ts';
 import { envFlag } from '../runtime/config.ts';
 
 /**
- * `MONITOR_REFRESH_AFTER`: an unchanged finding is signalled again once its last signal is this old
- * (ISO-8601 duration, default PT30M), in seconds. Keep it, plus the schedule's interval, below the readiness
- * publisher's READINESS_STALE_AFTER, or healthy resources turn UNKNOWN between refreshes.
+ * `MONITOR_REFRESH_AFTER`: every unchanged finding is signalled again by the first full sweep this long after
+ * the last refresh sweep (ISO-8601 duration, default PT30M), in seconds. Keep it, plus the schedule's interval,
+ * below the readiness publisher's READINESS_STALE_AFTER, or healthy resources turn UNKNOWN between refreshes.
  */
 export const monitorRefreshAfterSchema = z.pipe(
   z._default(z.string().check(z.trim()), 'PT30M'),

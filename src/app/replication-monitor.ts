@@ -41,9 +41,10 @@ import { boundedMap } from './bounded-map.ts';
  * server is re-evaluated at once; the next scheduled sweep covers the rest).
  * Steps: list every source server and recovery instance (paginated) → newest point-in-time snapshot per server,
  * with bounded concurrency → assess each against its RPO → detect what changed since the last sweep →
- * metrics (EMF) and per-resource values in the log → signal what changed since the last sweep, refresh what was last signalled `refreshAfterSeconds` ago or longer (the readiness publisher
- * turns evidence older than READINESS_STALE_AFTER into UNKNOWN), plus "ready to fail back" once → store the
- * changed and refreshed findings.
+ * metrics (EMF) and per-resource values in the log → signal what changed since the last sweep, plus "ready to
+ * fail back" once; on a refresh sweep (the last one `refreshAfterSeconds` ago or longer) refresh every unchanged
+ * finding (the readiness publisher turns evidence older than READINESS_STALE_AFTER into UNKNOWN) → store the
+ * changed findings, and the refresh sweep's time as one marker item (see `detectChanges`).
  * Output: a summary outcome (never the findings themselves: thousands of them).
  * Read-only towards AWS: it never fails anything over or back, so dry-run changes nothing but the flag on signals.
  */
@@ -94,8 +95,9 @@ export interface ReplicationMonitorPolicy extends RpoPolicy {
   /** Snapshot queries in flight at once. */
   concurrency: number;
   /**
-   * An unchanged finding is signalled again once its last signal is this old (seconds; `Infinity`: never).
-   * Keep it, plus the schedule's interval, below the readiness publisher's READINESS_STALE_AFTER.
+   * Every unchanged finding is signalled again by the first full sweep this long after the last refresh sweep
+   * (seconds; `Infinity`: never), so at least every `refreshAfterSeconds` plus one sweep interval. Keep that
+   * below the readiness publisher's READINESS_STALE_AFTER.
    */
   refreshAfterSeconds: number;
 }
@@ -201,9 +203,7 @@ async function sweepAll(
   const observedAt = now.toISOString();
   const changes = detectChanges(previous, findings, observedAt, scope, deps.policy.refreshAfterSeconds);
   recordMetrics(findings, deps.metrics, { totals: true, signalled: signalledKeys(changes) });
-  const signals = signalsOf(changes, trigger, deps, observedAt);
-  await deps.signals.publish(signals);
-  await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
+  const signals = await publishAndStore(changes, trigger, deps, observedAt);
 
   const assessed = findings.filter((finding) => finding.assessment);
   const byState: Record<ReadinessState, number> = { READY: 0, AT_RISK: 0, NOT_READY: 0, UNKNOWN: 0 };
@@ -259,9 +259,7 @@ async function evaluateServer(
     deps.policy.refreshAfterSeconds,
   );
   recordMetrics(findings, deps.metrics, { totals: false, signalled: signalledKeys(changes) });
-  const signals = signalsOf(changes, trigger, deps, observedAt);
-  await deps.signals.publish(signals);
-  await deps.state.save({ put: changes.toStore, delete: changes.toDelete });
+  const signals = await publishAndStore(changes, trigger, deps, observedAt);
   return {
     action: 'server-evaluated',
     sourceServerId,
@@ -298,6 +296,24 @@ function signalsOf(
     ...changes.nowReadyToFailBack.map((finding) => readyToFailBackSignal(finding, trigger, deps, observedAt)),
     ...changes.removed.map((stored) => removedSignal(stored, trigger, deps, observedAt)),
   ];
+}
+
+/**
+ * Publishes a run's signals, then stores what changed and, after a refresh sweep, the refresh marker: in that
+ * order, so a failed publish stores nothing (the next sweep signals the changes again, and finds the marker
+ * where it was, so it refreshes again). A failed store after a successful publish signals some things twice at
+ * worst: a marker that was not written makes the next full sweep a refresh sweep again, one refresh too many.
+ */
+async function publishAndStore(
+  changes: FindingChanges<Finding>,
+  trigger: ReplicationMonitorTrigger,
+  deps: ReplicationMonitorDeps,
+  observedAt: string,
+): Promise<BusEvent[]> {
+  const signals = signalsOf(changes, trigger, deps, observedAt);
+  await deps.signals.publish(signals);
+  await deps.state.save({ put: changes.toStore, delete: changes.toDelete, refreshedAt: changes.refreshedAt });
+  return signals;
 }
 
 /** The per-resource signals of a run (all but the refresh batches). */

@@ -1,15 +1,23 @@
 import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
-import type { StoredFinding } from '../domain/sweep.ts';
+import type { MonitorMemory, StoredFinding } from '../domain/sweep.ts';
 
 /**
- * What the replication monitor keeps between sweeps (its last finding per resource and when it was last
- * signalled, so it signals changes and refreshes only what is due) and what it reports as metrics.
+ * What the replication monitor keeps between sweeps (its last finding per resource, and when its last refresh
+ * sweep was, so it signals changes and refreshes only when due) and what it reports as metrics.
  */
 export interface MonitorStateStore {
-  /** Every stored finding, by key. */
-  load(): Promise<Map<string, StoredFinding>>;
-  /** Writes the new, changed or refreshed findings and deletes the removed ones. */
-  save(changes: { put: readonly StoredFinding[]; delete: readonly string[] }): Promise<void>;
+  /** Every stored finding, by key, and the refresh marker: one read of the monitor's state. */
+  load(): Promise<MonitorMemory>;
+  /**
+   * Writes the given findings and deletes the removed ones; then, if `refreshedAt` is given, the refresh marker.
+   * The marker goes last so that a failed write leaves it where it was: the next full sweep then refreshes
+   * every finding again (one refresh too many, never one too few).
+   */
+  save(changes: {
+    put: readonly StoredFinding[];
+    delete: readonly string[];
+    refreshedAt?: string | undefined;
+  }): Promise<void>;
 }
 
 export interface ResourceMetrics {

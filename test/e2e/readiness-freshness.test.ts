@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusEvent, ReadinessState } from '../../events/dr-autopilot/signal.ts';
+import { type BusEvent, isRefreshBatch, type ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import { applyBusEvent, sweepReadiness } from '../../src/app/readiness.ts';
 import { readinessEnvSchema, readinessPolicyFrom } from '../../src/app/readiness-config.ts';
 import { runReplicationMonitor } from '../../src/app/replication-monitor.ts';
@@ -25,11 +25,12 @@ import {
 
 /**
  * The integration of two capabilities built apart: the replication monitor signals a resource when its
- * finding changes (and refreshes it every MONITOR_REFRESH_AFTER), the readiness publisher turns a resource
- * UNKNOWN when its newest evidence is older than READINESS_STALE_AFTER. The real monitor use case (DRS
- * faked in memory) runs its 5-minute sweeps over an unchanged, healthy server; every signal it emits goes,
+ * finding changes (and refreshes every unchanged one on a refresh sweep, every MONITOR_REFRESH_AFTER), the
+ * readiness publisher turns a resource UNKNOWN when its newest evidence is older than READINESS_STALE_AFTER.
+ * The real monitor use case (DRS faked in memory) runs its 5-minute sweeps over a server (unchanged and
+ * healthy, or changing between refresh sweeps); every signal it emits goes,
  * as EventBridge would deliver it, into the real readiness use case against dynalite, whose sweep runs at
- * each step too. Both sides use their shipped defaults (PT15M and the publisher's own configuration).
+ * each step too. Both sides use their shipped defaults (PT30M and the publisher's own configuration).
  */
 const REFRESH_AFTER_SECONDS = 30 * 60; // MONITOR_REFRESH_AFTER's default, PT30M
 const SWEEP_MINUTES = 5; // replicationMonitorSchedule and readinessSweepSchedule: rate(5 minutes)
@@ -59,6 +60,7 @@ async function pipeline(refreshAfterSeconds: number) {
 
   return {
     notifier,
+    drs,
     /** One monitor sweep at `at` minutes; every event it emits (signal or refresh batch) is delivered to the publisher. */
     async monitorSweep(at: number): Promise<BusEvent[]> {
       clock.set(minute(at));
@@ -154,6 +156,43 @@ describe('readiness freshness: replication monitor → readiness publisher', () 
       '[UNKNOWN] test/dr-autopilot',
       '[UNKNOWN] test/payments',
     ]);
+  });
+
+  it('keeps a server that changes between refresh sweeps fresh: refreshed with the rest, never UNKNOWN, over two hours', async () => {
+    // Prepare: the server falls behind at minute 25 (AT_RISK, five minutes before a refresh sweep) and recovers at
+    // minute 65 (five minutes after one); the refresh sweeps are 0, 30, 60, 90 and 120
+    const run = await pipeline(REFRESH_AFTER_SECONDS);
+    const server = run.drs.servers[0];
+    const serverEvents: Record<number, string[]> = {};
+    const states: Record<number, ReadinessState | undefined> = {};
+
+    // Act
+    for (const at of minutes(0, 120)) {
+      if (server && at === 25) server.dataReplicationState = 'BACKLOG';
+      if (server && at === 65) server.dataReplicationState = 'CONTINUOUS';
+      const emitted = await run.monitorSweep(at);
+      const about = emitted.filter((event) =>
+        isRefreshBatch(event)
+          ? event.detail.items.some((item) => item.resource.id === serverId(1))
+          : event.detail.resource.id === serverId(1),
+      );
+      if (about.length > 0) serverEvents[at] = about.map((event) => event.type);
+      states[at] = (await run.readinessSweep(at))[SERVER];
+    }
+
+    // Assess: each change signalled at once, and the server refreshed on every refresh sweep, 5 minutes after
+    // its change too: never more than 30 minutes without a signal, so never UNKNOWN
+    expect(serverEvents).toEqual({
+      0: ['Replication Status Changed'],
+      25: ['Replication Status Changed'],
+      30: ['Replication Status Refreshed'],
+      60: ['Replication Status Refreshed'],
+      65: ['Replication Status Changed'],
+      90: ['Replication Status Refreshed'],
+      120: ['Replication Status Refreshed'],
+    });
+    expect(Object.values(states)).not.toContain('UNKNOWN');
+    expect(states[120]).toBe('READY');
   });
 
   it('shows the defect the refresh fixes: signalling only on change, the same server goes UNKNOWN at minute 65', async () => {

@@ -195,7 +195,10 @@ describe('replication-monitor handler, end to end', () => {
       `finding#drs-source-server#${STALLED_SERVER}`,
       'NOT_READY',
     ]);
-    expect(Items).toHaveLength(4);
+    // Four findings (the DRS service and three servers) and the refresh marker the first sweep wrote.
+    expect(Items).toHaveLength(5);
+    const marker = Items.find((item) => item.sk?.S === 'refresh');
+    expect(Date.parse(marker?.refreshedAt?.S ?? '')).toBeLessThanOrEqual(Date.now());
   });
 
   it('rejects a malformed event with a message naming the field, and publishes nothing', async () => {

@@ -113,16 +113,22 @@ export class PagedFakeDrs implements DrsReader {
   }
 }
 
+/**
+ * The monitor's state in memory: its items, its refresh marker, and per save how many items were put and deleted
+ * and the marker written (`refreshedAt`, absent when none).
+ */
 export class MemoryMonitorState implements MonitorStateStore {
   items = new Map<string, StoredFinding>();
-  saves: { put: number; delete: number }[] = [];
+  refreshedAt: string | undefined;
+  saves: { put: number; delete: number; refreshedAt?: string }[] = [];
   async load() {
-    return new Map(this.items);
+    return { findings: new Map(this.items), refreshedAt: this.refreshedAt };
   }
-  async save({ put, delete: keys }: { put: readonly StoredFinding[]; delete: readonly string[] }) {
-    this.saves.push({ put: put.length, delete: keys.length });
+  async save({ put, delete: keys, refreshedAt }: Parameters<MonitorStateStore['save']>[0]) {
+    this.saves.push({ put: put.length, delete: keys.length, ...(refreshedAt ? { refreshedAt } : {}) });
     for (const finding of put) this.items.set(finding.key, { ...finding });
     for (const key of keys) this.items.delete(key);
+    if (refreshedAt !== undefined) this.refreshedAt = refreshedAt;
   }
 }
 

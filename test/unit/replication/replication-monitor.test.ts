@@ -30,6 +30,8 @@ import {
 
 const T0 = new Date('2026-11-22T12:00:00Z');
 const minutesBefore = (minutes: number, at = T0) => new Date(at.getTime() - minutes * 60_000).toISOString();
+/** The ISO time `minutes` after T0. */
+const atMinute = (minutes: number) => new Date(T0.getTime() + minutes * 60_000).toISOString();
 
 function world(options: { pageSize?: number; concurrency?: number; refreshAfterSeconds?: number } = {}) {
   const drs = new PagedFakeDrs(options.pageSize ?? 100);
@@ -208,7 +210,10 @@ describe('runReplicationMonitor: sweeps', () => {
       });
       expect(item.summary).toContain(`(unchanged since ${T0.toISOString()})`);
     }
-    expect(w.state.saves.slice(savesBefore)).toEqual([{ put: refreshed, delete: 0 }]);
+    // Assess: no finding's item is written, only the refresh sweep's marker
+    expect(w.state.saves.slice(savesBefore)).toEqual([
+      { put: 0, delete: 0, ...(refreshed ? { refreshedAt: atMinute(minutes) } : {}) },
+    ]);
   });
 
   it('refreshes a workload of 3,000 servers in batches that each bill one 64 KB chunk, every server once', async () => {
@@ -248,7 +253,7 @@ describe('runReplicationMonitor: sweeps', () => {
     expect(new Set(servers.map((batch) => batch.detail.batchId)).size).toBe(servers.length);
   });
 
-  it('refreshes on the change detection it already has: a changed finding is one change, and its window restarts', async () => {
+  it("refreshes on the refresh sweeps' cadence: a changed finding is one change, then refreshed with the rest", async () => {
     // Prepare
     const w = world({ refreshAfterSeconds: 900 });
     w.drs.servers = [sourceServer(1)];
@@ -258,20 +263,45 @@ describe('runReplicationMonitor: sweeps', () => {
 
     // Act
     const changed = await w.sweep(10);
-    const within = await w.sweep(20);
-    const refreshed = await w.sweep(25);
+    const refreshed = await w.sweep(15);
+    const quiet = await w.sweep(25);
+    const again = await w.sweep(30);
 
-    // Assess: the DRS service (unchanged since 0) is refreshed at 20; the server (changed at 10) at 25
+    // Assess: the refresh sweeps are 0, 15 and 30 (the window after the last one); each refreshes the DRS service
+    // (unchanged since 0) and the server, changed at 10 and so signalled 5 minutes before the refresh at 15
     expect(typesAndIds(changed.signals)).toEqual([['Replication Status Changed', serverId(1), 'AT_RISK']]);
     expect(changed.signals[0]?.detail.evidence).toMatchObject({ refresh: false, previousState: 'READY' });
-    expect(within.signals).toEqual([]);
-    expect(refreshedIds(within.batches)).toEqual([['dr-autopilot', REGION, 'READY']]);
+    const both = [
+      ['dr-autopilot', REGION, 'READY'],
+      ['payments', serverId(1), 'AT_RISK'],
+    ];
     expect(refreshed.signals).toEqual([]);
-    expect(refreshedIds(refreshed.batches)).toEqual([['payments', serverId(1), 'AT_RISK']]);
+    expect(refreshedIds(refreshed.batches)).toEqual(both);
+    expect([...quiet.signals, ...quiet.batches]).toEqual([]);
+    expect(refreshedIds(again.batches)).toEqual(both);
+    // The server's item still says when it changed; the marker says when it was last refreshed.
     expect(w.state.items.get(`drs-source-server#${serverId(1)}`)).toMatchObject({
-      since: new Date(T0.getTime() + 10 * 60_000).toISOString(),
-      lastSignalledAt: new Date(T0.getTime() + 25 * 60_000).toISOString(),
+      since: atMinute(10),
+      lastSignalledAt: atMinute(10),
     });
+    expect(w.state.refreshedAt).toBe(atMinute(30));
+  });
+
+  it('refreshes again on the next sweep when the refresh sweep could not publish: the marker is not moved', async () => {
+    // Prepare: two servers signalled at 0; publishing fails on the refresh sweep at 15
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = [sourceServer(1), sourceServer(2)];
+    await w.sweep();
+    w.signals.failNext(new Error('PutEvents failed'));
+
+    // Act
+    await expect(w.sweep(15)).rejects.toThrow('PutEvents failed');
+    const retry = await w.sweep(20);
+
+    // Assess: nothing stored by the failed sweep; the next one is the refresh sweep, and moves the marker
+    expect(w.state.saves).toHaveLength(2);
+    expect(retry.outcome).toMatchObject({ refreshed: 3 });
+    expect(w.state.refreshedAt).toBe(atMinute(20));
   });
 
   it('publishes signals that parse as dr-autopilot signals, naming state, evidence and next step', async () => {
@@ -561,6 +591,27 @@ describe('runReplicationMonitor: sweeps', () => {
     });
   });
 
+  it('does not move the refresh marker on a sweep that could not list servers: the next one refreshes them', async () => {
+    // Prepare: a server signalled at 0; DRS uninitialised on the sweep at 20, when a refresh is due
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = [sourceServer(1)];
+    await w.sweep();
+    w.drs.failWith = drsError('UninitializedAccountException', 'Account not initialized');
+
+    // Act
+    const blind = await w.sweep(20);
+    w.drs.failWith = undefined;
+    const back = await w.sweep(25);
+
+    // Assess: the blind sweep signals the service's change only and keeps the marker; the next one refreshes the
+    // server (last signalled at 0) and the service changes back
+    expect(blind.outcome).toMatchObject({ refreshed: 0, drsInitialized: false });
+    expect(w.state.saves.at(1)).toEqual({ put: 1, delete: 0 });
+    expect(refreshedIds(back.batches)).toEqual([['payments', serverId(1), 'READY']]);
+    expect(typesAndIds(back.signals)).toEqual([['Replication Status Changed', REGION, 'READY']]);
+    expect(w.state.refreshedAt).toBe(atMinute(25));
+  });
+
   it.each([['AccessDeniedException'], ['ThrottlingException'], ['InternalServerException']])(
     'lets %s propagate and stores nothing',
     async (name) => {
@@ -630,6 +681,28 @@ describe('runReplicationMonitor: the stalled-change event', () => {
     });
     expect(w.state.items.get(`drs-source-server#${serverId(2)}`)?.state).toBe('READY');
     expect(w.metrics.deployment).toBeUndefined();
+  });
+
+  it("never moves the refresh marker: it refreshes its server when due, by the server's own item", async () => {
+    // Prepare: two healthy servers signalled at 0 (the last refresh sweep)
+    const w = world({ refreshAfterSeconds: 900 });
+    w.drs.servers = [sourceServer(1), sourceServer(2)];
+    await w.sweep();
+
+    // Act: an evaluation of server 1, unchanged, 20 minutes later (due); again a minute later; then the sweep
+    const due = await w.stalled(1, 20);
+    const saveOfDue = w.state.saves.at(-1);
+    const again = await w.stalled(1, 21);
+    const sweep = await w.sweep(25);
+
+    // Assess: the evaluation refreshes server 1 alone and writes its item, not the marker; the next full sweep
+    // still refreshes everything, since only a full sweep vouches for every finding
+    expect(due.outcome).toMatchObject({ refreshed: 1, refreshBatches: 1 });
+    expect(saveOfDue).toEqual({ put: 1, delete: 0 });
+    expect(w.state.items.get(`drs-source-server#${serverId(1)}`)?.lastSignalledAt).toBe(atMinute(20));
+    expect(again.outcome).toMatchObject({ refreshed: 0, signalsPublished: 0 });
+    expect(sweep.outcome).toMatchObject({ refreshed: 3 });
+    expect(w.state.refreshedAt).toBe(atMinute(25));
   });
 
   it('signals nothing when the event is delivered again', async () => {
