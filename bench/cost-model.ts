@@ -256,9 +256,12 @@ export function costTable(inputs: CostInputs): CostTable {
     );
 
     // DynamoDB requests.
+    // A change rewrites its finding's item: as much as a first sweep's write of it, per resource.
+    const findingWriteUnits = monitor.first.dynamo.writeUnits / Math.max(1, monitor.first.resources);
     const monitorWru =
       perMonth(monitor, (sweep) => sweep.dynamo.writeUnits) +
-      perMonth(primary, (sweep) => sweep.dynamo.writeUnits);
+      perMonth(primary, (sweep) => sweep.dynamo.writeUnits) +
+      changes * findingWriteUnits;
     const monitorRru =
       perMonth(monitor, (sweep) => sweep.dynamo.readUnits) +
       perMonth(primary, (sweep) => sweep.dynamo.readUnits);
@@ -268,8 +271,8 @@ export function costTable(inputs: CostInputs): CostTable {
       column.key,
       {
         item: "DynamoDB: the monitor's state",
-        basis: 'measured',
-        how: 'capacity units per sweep, through the real store (dynalite)',
+        basis: 'measured × estimated',
+        how: "capacity units per sweep, through the real store (dynalite); a finding's write per state change (changes a month assumed)",
       },
       monitorWru * PRICES.dynamoWriteUnit.usd + monitorRru * PRICES.dynamoReadUnit.usd,
     );
