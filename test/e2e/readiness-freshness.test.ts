@@ -17,6 +17,7 @@ import {
   ACCOUNT,
   CapturingMetrics,
   MemoryMonitorState,
+  monitorPolicy,
   PagedFakeDrs,
   REGION,
   serverId,
@@ -76,14 +77,7 @@ async function pipeline(refreshAfterSeconds: number) {
           signals,
           clock,
           dryRun: false,
-          policy: {
-            account: ACCOUNT,
-            region: REGION,
-            defaultRpoSeconds: 900,
-            backlogToleranceBytes: 0,
-            concurrency: 10,
-            refreshAfterSeconds,
-          },
+          policy: monitorPolicy({ refreshAfterSeconds }),
         },
       );
       const emitted = signals.events.slice(before);

@@ -14,6 +14,7 @@ import {
   ACCOUNT,
   CapturingMetrics,
   MemoryMonitorState,
+  monitorPolicy,
   PagedFakeDrs,
   REGION,
   serverId,
@@ -79,14 +80,7 @@ describe('readiness store: a refresh is one write unit', () => {
           signals,
           clock,
           dryRun: false,
-          policy: {
-            account: ACCOUNT,
-            region: REGION,
-            defaultRpoSeconds: 900,
-            backlogToleranceBytes: 0,
-            concurrency: 10,
-            refreshAfterSeconds: 30 * 60,
-          },
+          policy: monitorPolicy({ refreshAfterSeconds: 30 * 60 }),
         },
       );
       return signals.events.slice(before);

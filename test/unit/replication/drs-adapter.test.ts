@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createDrsAdapter } from '../../../src/adapters/drs.ts';
 import { isUninitializedAccount, runReplicationMonitor } from '../../../src/app/replication-monitor.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
-import { ACCOUNT, CapturingMetrics, MemoryMonitorState, REGION, serverId } from './fakes.ts';
+import { ACCOUNT, CapturingMetrics, MemoryMonitorState, monitorPolicy, REGION, serverId } from './fakes.ts';
 
 /** The shared DRS adapter as the replication monitor uses it, against aws-sdk-client-mock. */
 const drsMock = mockClient(DrsClient);
@@ -137,14 +137,7 @@ describe('DRS adapter, as the replication monitor reads it', () => {
         signals,
         clock: () => new Date('2026-11-22T12:00:00Z'),
         dryRun: false,
-        policy: {
-          account: ACCOUNT,
-          region: REGION,
-          defaultRpoSeconds: 900,
-          backlogToleranceBytes: 0,
-          concurrency: 10,
-          refreshAfterSeconds: 900,
-        },
+        policy: monitorPolicy(),
       },
     );
 

@@ -1,3 +1,4 @@
+import type { ReplicationMonitorPolicy } from '../../../src/app/replication-monitor.ts';
 import type { StoredFinding } from '../../../src/domain/sweep.ts';
 import type {
   DrsReader,
@@ -17,6 +18,22 @@ export const REGION = 'us-west-2';
 export const ACCOUNT = '111122223333';
 
 /** A source-server id (`s-` + 17 characters) from a number. */
+/**
+ * The monitor's policy in tests: this account and Region, a 15-minute default RPO, no backlog tolerance, 10 DRS
+ * calls at a time, a refresh every 15 minutes; `overrides` for what a test is about.
+ */
+export function monitorPolicy(overrides: Partial<ReplicationMonitorPolicy> = {}): ReplicationMonitorPolicy {
+  return {
+    account: ACCOUNT,
+    region: REGION,
+    defaultRpoSeconds: 900,
+    backlogToleranceBytes: 0,
+    concurrency: 10,
+    refreshAfterSeconds: 900,
+    ...overrides,
+  };
+}
+
 export const serverId = (n: number) => `s-${n.toString(16).padStart(17, '0')}`;
 
 export function sourceServer(n: number, overrides: Partial<DrsSourceServer> = {}): DrsSourceServer {

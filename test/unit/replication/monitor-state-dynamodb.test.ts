@@ -11,7 +11,7 @@ import { findingKey, type StoredFinding } from '../../../src/domain/sweep.ts';
 import type { MonitorStateStore } from '../../../src/ports/monitor-state.ts';
 import { CapturingSignalPublisher } from '../../fakes/signals.ts';
 import { clientOf, createReadinessTable, startDynalite } from '../../helpers/dynalite.ts';
-import { ACCOUNT, CapturingMetrics, PagedFakeDrs, REGION, sourceServer } from './fakes.ts';
+import { ACCOUNT, CapturingMetrics, monitorPolicy, PagedFakeDrs, REGION, sourceServer } from './fakes.ts';
 
 let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let tables = 0;
@@ -264,14 +264,7 @@ describe('the replication monitor on DynamoDB: what a sweep writes (dynalite)', 
             metrics: new CapturingMetrics(),
             clock: () => at(minutes),
             dryRun: false,
-            policy: {
-              account: ACCOUNT,
-              region: REGION,
-              defaultRpoSeconds: 900,
-              backlogToleranceBytes: 0,
-              concurrency: 10,
-              refreshAfterSeconds: 1_800,
-            },
+            policy: monitorPolicy({ refreshAfterSeconds: 1_800 }),
           },
         );
         const { byCommand, writeUnits } = meter.snapshot();

@@ -21,6 +21,7 @@ import {
   CapturingMetrics,
   drsError,
   MemoryMonitorState,
+  monitorPolicy,
   PagedFakeDrs,
   REGION,
   reversedInstance,
@@ -46,14 +47,10 @@ function world(options: { pageSize?: number; concurrency?: number; refreshAfterS
     metrics,
     clock: () => now,
     dryRun: false,
-    policy: {
-      account: ACCOUNT,
-      region: REGION,
-      defaultRpoSeconds: 900,
-      backlogToleranceBytes: 0,
+    policy: monitorPolicy({
       concurrency: options.concurrency ?? 10,
       refreshAfterSeconds: options.refreshAfterSeconds ?? 900,
-    },
+    }),
   });
   let sweeps = 0;
   return {
