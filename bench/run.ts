@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBundleBench } from './bundle.ts';
+import { runBundleBench, writeBundleSummary } from './bundle.ts';
 
 /**
  * `npm run bench`: every benchmark, printed as figures and ratios and written to bench/results/latest.json.
@@ -30,6 +30,15 @@ const functions = readdirSync(join(ROOT, 'functions'))
 
 if (wanted('bundle')) {
   results.bundle = await runBundleBench(functions);
+  // Only a run of every function speaks for the README.
+  if (!functionFilter) {
+    writeBundleSummary(
+      join(ROOT, 'README.md'),
+      results.bundle as Record<string, unknown>,
+      String(results.date),
+    );
+    console.log('README.md: bundle summary regenerated');
+  }
   type Spread = { median: number; p25: number; p75: number };
   type Figures = {
     bytes: number;
