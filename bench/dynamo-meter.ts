@@ -145,9 +145,10 @@ export interface IndexedImage {
 
 /**
  * The write units a global secondary index (all attributes projected) bills for the base-table writes that
- * turned the items `before` into `after` (keyed by primary key), by DynamoDB's rules: an item that enters the
- * index is a put, one that leaves it a delete, one that stays with the same index key an update (by the larger
- * image), one whose index key changes a delete and a put; each 1 write unit per started KB of its image.
+ * turned the items `before` into `after` (keyed by primary key), following DynamoDB's documented index writes:
+ * an item that enters the index is a put, one that leaves it a delete, one whose index key changes a delete and a
+ * put, each 1 write unit per started KB of its image; one that stays with the same index key is an update, billed
+ * here by the larger image as the table bills an update (the documentation does not say which: an upper bound).
  * dynalite bills no index, so the bench adds these. An item written twice between the images counts once (a
  * lower bound), and a write that changes nothing is not seen.
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes

@@ -124,14 +124,20 @@ export function encodeBody(readiness: Pick<ResourceReadiness, keyof ResourceBody
 /** Brotli quality 6: within a few percent of the smallest for these 1–2 KB documents, at a twentieth of the time. */
 const BODY_QUALITY = 6;
 
-/** Reads a `body` back; anything but {@link BODY_BROTLI_JSON} is refused, naming the item. */
+/** Reads a `body` back; anything but {@link BODY_BROTLI_JSON}, or a body that does not decode, is refused, naming the item. */
 export function decodeBody(body: unknown, where: string): ResourceBody {
   if (!(body instanceof Uint8Array) || body[0] !== BODY_BROTLI_JSON) {
     throw new Error(
       `readiness item ${where}: body is not Brotli-compressed JSON (encoding byte ${body instanceof Uint8Array ? body[0] : typeof body})`,
     );
   }
-  return JSON.parse(brotliDecompressSync(body.subarray(1)).toString('utf8')) as ResourceBody;
+  try {
+    return JSON.parse(brotliDecompressSync(body.subarray(1)).toString('utf8')) as ResourceBody;
+  } catch (error) {
+    throw new Error(`readiness item ${where}: body does not decode (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
 }
 
 /** A resource item of the current layout (see {@link encodeBody}). */

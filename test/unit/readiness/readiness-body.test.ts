@@ -63,5 +63,8 @@ describe('readiness item body', () => {
       'readiness item workload#payments resource#drs-source-server#s-1: body is not Brotli-compressed JSON (encoding byte 2)',
     );
     expect(() => decodeBody('text', 'workload#payments resource#x')).toThrow('(encoding byte string)');
+    expect(() => decodeBody(Uint8Array.of(1, 0xff, 0x00, 0x13), 'workload#payments resource#y')).toThrow(
+      'readiness item workload#payments resource#y: body does not decode',
+    );
   });
 });
