@@ -173,7 +173,7 @@ const README_END = '<!-- bundle-summary:end -->';
 
 interface BundleFigures {
   bytes: number;
-  coldImportMs: { median: number };
+  coldImportMs: { median: number; runs?: number };
   floor?: { bytes: number; coldImportMs: { median: number } };
   coldImportRatio?: number;
   floorSizeRatio?: number;
@@ -189,10 +189,12 @@ export function bundleSummary(results: Record<string, unknown>, ranOn: string): 
     ([name]) => name !== 'baseline',
   );
   const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+  const runs = rows[0]?.[1].coldImportMs.runs;
   const over = rows.filter(([, figures]) => (figures.floorColdImportRatio ?? 0) > 1.3).map(([name]) => name);
   return [
-    `Run of ${ranOn.slice(0, 10)} (\`npm run bench -- bundle\`; medians of 15 interleaved fresh-process imports; the`,
-    'floor is a minimal handler constructing the same SDK clients, the baseline one with middy and Logger only):',
+    `Run of ${ranOn.slice(0, 10)} (\`npm run bench -- bundle\`; medians of ${runs ?? 'several'} interleaved fresh-process imports`,
+    'each; the floor is a minimal handler constructing the same SDK clients, the baseline one with middy and Logger',
+    'only; ratios move by up to about 0.1 between runs):',
     '',
     '| function | bundle | × its floor (size) | cold import | × its floor | × baseline |',
     '|---|---:|---:|---:|---:|---:|',

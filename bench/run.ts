@@ -29,7 +29,7 @@ const functions = readdirSync(join(ROOT, 'functions'))
   .filter((name) => !functionFilter || functionFilter.includes(name));
 
 if (wanted('bundle')) {
-  results.bundle = await runBundleBench(functions);
+  results.bundle = await runBundleBench(functions, Number(process.env.BUNDLE_RUNS ?? 15));
   // Only a run of every function speaks for the README.
   if (!functionFilter) {
     writeBundleSummary(
