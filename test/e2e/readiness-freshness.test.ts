@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BusEvent, isRefreshBatch, type ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import { applyBusEvent, sweepReadiness } from '../../src/app/readiness.ts';
 import { readinessEnvSchema, readinessPolicyFrom } from '../../src/app/readiness-config.ts';
-import { runReplicationMonitor } from '../../src/app/replication-monitor.ts';
 import { resourceKey } from '../../src/domain/readiness.ts';
 import { CapturingSignalPublisher } from '../fakes/signals.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
@@ -14,12 +13,10 @@ import {
   recordingNotifier,
 } from '../helpers/readiness-fixtures.ts';
 import {
-  ACCOUNT,
-  CapturingMetrics,
   MemoryMonitorState,
-  monitorPolicy,
   PagedFakeDrs,
   REGION,
+  scheduledSweep,
   serverId,
   sourceServer,
 } from '../unit/replication/fakes.ts';
@@ -67,20 +64,11 @@ async function pipeline(refreshAfterSeconds: number) {
       clock.set(minute(at));
       // DRS keeps replicating: a fresh point-in-time snapshot a few minutes old, no lag, no backlog.
       drs.snapshotAt(1, minute(at - 3).toISOString());
-      const before = signals.events.length;
-      await runReplicationMonitor(
-        { kind: 'schedule', id: `sweep-${++sweeps}`, account: ACCOUNT, region: REGION },
-        {
-          drs,
-          state: monitorState,
-          metrics: new CapturingMetrics(),
-          signals,
-          clock,
-          dryRun: false,
-          policy: monitorPolicy({ refreshAfterSeconds }),
-        },
+      const emitted = await scheduledSweep(
+        `sweep-${++sweeps}`,
+        { drs, state: monitorState, signals, clock },
+        { refreshAfterSeconds },
       );
-      const emitted = signals.events.slice(before);
       for (const event of emitted) await applyBusEvent(delivered(event, REGION), readiness);
       return emitted;
     },

@@ -5,18 +5,15 @@ import type { ReadinessState } from '../../events/dr-autopilot/signal.ts';
 import { decodeBody } from '../../src/adapters/readiness-store.ts';
 import { applyBusEvent, sweepReadiness } from '../../src/app/readiness.ts';
 import { readinessEnvSchema, readinessPolicyFrom } from '../../src/app/readiness-config.ts';
-import { runReplicationMonitor } from '../../src/app/replication-monitor.ts';
 import { resourceKey } from '../../src/domain/readiness.ts';
 import { CapturingSignalPublisher } from '../fakes/signals.ts';
 import { clientOf, startDynalite } from '../helpers/dynalite.ts';
 import { delivered, manualClock, minute, readinessDeps } from '../helpers/readiness-fixtures.ts';
 import {
-  ACCOUNT,
-  CapturingMetrics,
   MemoryMonitorState,
-  monitorPolicy,
   PagedFakeDrs,
   REGION,
+  scheduledSweep,
   serverId,
   sourceServer,
 } from '../unit/replication/fakes.ts';
@@ -70,20 +67,11 @@ describe('readiness store: a refresh is one write unit', () => {
     const monitorSweep = async (at: number) => {
       clock.set(minute(at));
       for (const n of [1, 2, 3]) drs.snapshotAt(n, minute(at - 3).toISOString());
-      const before = signals.events.length;
-      await runReplicationMonitor(
-        { kind: 'schedule', id: `sweep-${at}`, account: ACCOUNT, region: REGION },
-        {
-          drs,
-          state: monitorState,
-          metrics: new CapturingMetrics(),
-          signals,
-          clock,
-          dryRun: false,
-          policy: monitorPolicy({ refreshAfterSeconds: 30 * 60 }),
-        },
+      return scheduledSweep(
+        `sweep-${at}`,
+        { drs, state: monitorState, signals, clock },
+        { refreshAfterSeconds: 30 * 60 },
       );
-      return signals.events.slice(before);
     };
     for (const at of [0, 5, 10]) {
       for (const event of await monitorSweep(at)) await applyBusEvent(delivered(event, REGION), readiness);

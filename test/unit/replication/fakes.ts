@@ -1,4 +1,8 @@
-import type { ReplicationMonitorPolicy } from '../../../src/app/replication-monitor.ts';
+import type { BusEvent } from '../../../events/dr-autopilot/signal.ts';
+import {
+  type ReplicationMonitorPolicy,
+  runReplicationMonitor,
+} from '../../../src/app/replication-monitor.ts';
 import type { StoredFinding } from '../../../src/domain/sweep.ts';
 import type {
   DrsReader,
@@ -13,6 +17,7 @@ import type {
   ResourceDetail,
   ResourceMetrics,
 } from '../../../src/ports/monitor-state.ts';
+import type { CapturingSignalPublisher } from '../../fakes/signals.ts';
 
 export const REGION = 'us-west-2';
 export const ACCOUNT = '111122223333';
@@ -32,6 +37,23 @@ export function monitorPolicy(overrides: Partial<ReplicationMonitorPolicy> = {})
     refreshAfterSeconds: 900,
     ...overrides,
   };
+}
+
+/**
+ * One scheduled sweep of the real monitor use case (`id` names the trigger) with the test policy and
+ * `overrides`: the events it put on the bus.
+ */
+export async function scheduledSweep(
+  id: string,
+  world: { drs: DrsReader; state: MonitorStateStore; signals: CapturingSignalPublisher; clock: () => Date },
+  overrides: Partial<ReplicationMonitorPolicy> = {},
+): Promise<BusEvent[]> {
+  const before = world.signals.events.length;
+  await runReplicationMonitor(
+    { kind: 'schedule', id, account: ACCOUNT, region: REGION },
+    { ...world, metrics: new CapturingMetrics(), dryRun: false, policy: monitorPolicy(overrides) },
+  );
+  return world.signals.events.slice(before);
 }
 
 export const serverId = (n: number) => `s-${n.toString(16).padStart(17, '0')}`;
