@@ -102,7 +102,10 @@ interface ResourceBody {
 
 /** The compressed `body` of a resource item (see {@link BODY_BROTLI_JSON}). */
 export function encodeBody(readiness: Pick<ResourceReadiness, keyof ResourceBody>): Uint8Array {
-  const sameCause = JSON.stringify(readiness.cause) === JSON.stringify(readiness.latest);
+  // The same object on a refresh; compared by value otherwise (a fold rebuilds the observation).
+  const sameCause =
+    readiness.cause === readiness.latest ||
+    JSON.stringify(readiness.cause) === JSON.stringify(readiness.latest);
   const body: ResourceBody = {
     resource: readiness.resource,
     latest: readiness.latest,
