@@ -264,20 +264,24 @@ async function tableBytes(client: DynamoDBClient, tableName: string, filter?: (s
   return { bytes, items };
 }
 
-/** The state items of the readiness table (history items are never in the index) as the `open` index sees them. */
-async function openIndexImages(
+/**
+ * One scan of the readiness table: how many history items it holds, and its state items as the `open` index
+ * sees them (history items are never in the index).
+ */
+async function readinessSnapshot(
   client: DynamoDBClient,
   tableName: string,
-): Promise<Map<string, IndexedImage>> {
+): Promise<{ historyItems: number; images: Map<string, IndexedImage> }> {
+  let historyItems = 0;
   const images = new Map<string, IndexedImage>();
   for await (const page of paginateScan({ client }, { TableName: tableName, ConsistentRead: true })) {
     for (const item of page.Items ?? []) {
       const sk = (item.sk as { S?: string } | undefined)?.S ?? '';
-      if (sk.startsWith('history#')) continue;
-      images.set(`${(item.pk as { S?: string }).S}|${sk}`, indexedImage(item, 'openPk', 'openSk'));
+      if (sk.startsWith('history#')) historyItems += 1;
+      else images.set(`${(item.pk as { S?: string }).S}|${sk}`, indexedImage(item, 'openPk', 'openSk'));
     }
   }
-  return images;
+  return { historyItems, images };
 }
 
 /** A client of its own per measurement, so each counts only its own requests. */
@@ -518,38 +522,44 @@ async function measureReadiness(
     resources: toPutEventsEntry(signal, 'bus').Resources,
     detail: signal.detail,
   });
-  /** Feeds events 8 at a time (EventBridge invokes concurrently); figures per event (a signal or a batch). */
-  const historyCount = async () =>
-    (await tableBytes(client, tableName, (sk) => sk.startsWith('history#'))).items;
-  const feed = async (signals: BusEvent[]): Promise<ReadinessPerInvocation> => {
-    const historyBefore = await historyCount();
-    const imagesBefore = await openIndexImages(client, tableName);
+  /**
+   * Runs `work` and gives its figures per input (`count` of them): requests and capacity units (plus the `open`
+   * index's writes, from the table before and after), log output, notifications, history items written.
+   */
+  const measure = async (count: number, work: () => Promise<unknown>): Promise<ReadinessPerInvocation> => {
+    const before = await readinessSnapshot(client, tableName);
     meter.reset();
     output.reset();
-    const before = notifications;
-    let index = 0;
+    const sent = notifications;
     output.start();
     try {
-      await Promise.all(
+      await work();
+    } finally {
+      output.stop();
+    }
+    const used = meter.snapshot();
+    const written = output.reset();
+    const after = await readinessSnapshot(client, tableName);
+    return perInvocation(
+      count,
+      notifications - sent,
+      { ...used, writeUnits: used.writeUnits + indexWriteUnits(before.images, after.images) },
+      written,
+      after.historyItems - before.historyItems,
+    );
+  };
+  /** Feeds events 8 at a time (EventBridge invokes concurrently); figures per event (a signal or a batch). */
+  const feed = (signals: BusEvent[]): Promise<ReadinessPerInvocation> => {
+    let index = 0;
+    return measure(signals.length, () =>
+      Promise.all(
         Array.from({ length: 8 }, async () => {
           while (index < signals.length) {
             const signal = signals[index++] as BusEvent;
             await onSignal(event(signal), context);
           }
         }),
-      );
-    } finally {
-      output.stop();
-    }
-    const used = meter.snapshot();
-    const written = output.reset();
-    const indexUnits = indexWriteUnits(imagesBefore, await openIndexImages(client, tableName));
-    return perInvocation(
-      signals.length,
-      notifications - before,
-      { ...used, writeUnits: used.writeUnits + indexUnits },
-      written,
-      (await historyCount()) - historyBefore,
+      ),
     );
   };
 
@@ -579,26 +589,7 @@ async function measureReadiness(
   const down = await feed(changing.map((signal) => flip(signal, 'AT_RISK')));
   const up = await feed(changing.map((signal) => flip(signal, 'READY')));
   const change = average([down, up]);
-  const historyBeforeSweep = await historyCount();
-  const imagesBeforeSweep = await openIndexImages(client, tableName);
-  meter.reset();
-  output.reset();
-  output.start();
-  try {
-    await onTask({ task: 'sweep' }, context);
-  } finally {
-    output.stop();
-  }
-  const sweepUsed = meter.snapshot();
-  const sweepWritten = output.reset();
-  const sweepIndex = indexWriteUnits(imagesBeforeSweep, await openIndexImages(client, tableName));
-  const sweep = perInvocation(
-    1,
-    0,
-    { ...sweepUsed, writeUnits: sweepUsed.writeUnits + sweepIndex },
-    sweepWritten,
-    (await historyCount()) - historyBeforeSweep,
-  );
+  const sweep = await measure(1, () => onTask({ task: 'sweep' }, context));
   const history = await tableBytes(client, tableName, (sk) => sk.startsWith('history#'));
   const state = await tableBytes(client, tableName, (sk) => !sk.startsWith('history#'));
   const idempotency = await tableBytes(client, idempotencyTable);
