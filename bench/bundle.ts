@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { loadDeployment, packageForSimulator, readTemplate } from '../sim/template.ts';
+import { replaceBetween } from './markers.ts';
 import { shippedEsbuildOptions } from './shipped-build.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -216,12 +217,5 @@ export function writeBundleSummary(
   ranOn: string,
 ): void {
   const text = readFileSync(readmePath, 'utf8');
-  const from = text.indexOf(README_BEGIN);
-  const to = text.indexOf(README_END);
-  if (from < 0 || to < from)
-    throw new Error(`${readmePath}: markers ${README_BEGIN} … ${README_END} not found`);
-  writeFileSync(
-    readmePath,
-    `${text.slice(0, from + README_BEGIN.length)}\n${bundleSummary(results, ranOn)}\n${text.slice(to)}`,
-  );
+  writeFileSync(readmePath, replaceBetween(text, README_BEGIN, README_END, bundleSummary(results, ranOn)));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentFacts, readmeSection, replaceBetween, runsPerMonth } from '../../../bench/cost.ts';
+import { deploymentFacts, readmeSection, runsPerMonth } from '../../../bench/cost.ts';
 import {
   type CostInputs,
   costMarkdown,
@@ -8,6 +8,7 @@ import {
   type ReadinessFigures,
   type SweepFigures,
 } from '../../../bench/cost-model.ts';
+import { replaceBetween } from '../../../bench/markers.ts';
 import { ASSUMPTIONS, PRICES } from '../../../bench/prices.ts';
 
 /** A sweep's counts, zero but for what a test sets. */
