@@ -22,7 +22,6 @@ import type { CapturingSignalPublisher } from '../../fakes/signals.ts';
 export const REGION = 'us-west-2';
 export const ACCOUNT = '111122223333';
 
-/** A source-server id (`s-` + 17 characters) from a number. */
 /**
  * The monitor's policy in tests: this account and Region, a 15-minute default RPO, no backlog tolerance, 10 DRS
  * calls at a time, a refresh every 15 minutes; `overrides` for what a test is about.
@@ -56,6 +55,7 @@ export async function scheduledSweep(
   return world.signals.events.slice(before);
 }
 
+/** A source-server id (`s-` + 17 characters) from a number. */
 export const serverId = (n: number) => `s-${n.toString(16).padStart(17, '0')}`;
 
 export function sourceServer(n: number, overrides: Partial<DrsSourceServer> = {}): DrsSourceServer {
